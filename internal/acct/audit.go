@@ -1,0 +1,40 @@
+package acct
+
+import "time"
+
+// Outcome says whether an audited action took effect.
+type Outcome string
+
+// The outcomes of an audited action.
+const (
+	OutcomeOK      Outcome = "ok"      // the change was made
+	OutcomeFailure Outcome = "failure" // the action was attempted and refused
+)
+
+// Event is one entry of the audit trail. It never holds a secret.
+type Event struct {
+	ID      int64     `json:"id"`
+	At      time.Time `json:"at"`
+	Actor   string    `json:"actor"`             // OS user for local use, API key name for remote
+	Action  string    `json:"action"`            // e.g. "user.register"
+	UserID  *int64    `json:"user_id,omitempty"` // the account acted on, if any
+	Outcome Outcome   `json:"outcome"`
+	Detail  string    `json:"detail,omitempty"` // a short human-readable note, never a secret
+}
+
+// The audited actions.
+const (
+	ActionUserRegister   = "user.register"
+	ActionUserUpdate     = "user.update"
+	ActionUserUnregister = "user.unregister"
+	ActionUserRestore    = "user.restore"
+	ActionUserPurge      = "user.purge"
+)
+
+// EventQuery selects audit events for Service.ListEvents, newest first.
+type EventQuery struct {
+	User   string    `json:"user,omitempty"`   // a user REF; "" for all
+	Action string    `json:"action,omitempty"` // exact action, or a prefix ending in "." (e.g. "user.")
+	Since  time.Time `json:"since,omitempty"`  // only events at or after this time
+	Limit  int       `json:"limit,omitempty"`  // 0 means DefaultPageSize
+}

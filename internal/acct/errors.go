@@ -1,0 +1,84 @@
+package acct
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code classifies an error so that every front end (exit codes, HTTP status,
+// JSON error objects) can react to it the same way.
+type Code string
+
+// The error codes. Their string values appear in JSON error objects and are
+// part of the stable interface.
+const (
+	CodeInternal        Code = "internal"        // a bug or an unexpected failure
+	CodeInvalid         Code = "invalid"         // bad input; Field names the culprit
+	CodeNotFound        Code = "not_found"       // no such user (or other object)
+	CodeConflict        Code = "conflict"        // already exists, wrong state for the request
+	CodeUnauthenticated Code = "unauthenticated" // wrong password, wrong or expired code or session
+	CodeRefused         Code = "refused"         // refused by policy: weak password, hold, lock, rate limit
+	CodeUnavailable     Code = "unavailable"     // transient: store busy, server unreachable; safe to retry
+)
+
+// Error is the error type of the acct package. Every error that a Service
+// returns carries one, possibly wrapped.
+type Error struct {
+	Code    Code   // what kind of failure
+	Field   string // the input field at fault, for CodeInvalid and CodeConflict
+	Message string // lower-case, no final period, safe to show to the caller
+	Err     error  // the underlying cause, if any (never shown over the API)
+}
+
+func (e *Error) Error() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	if e.Err != nil {
+		return e.Err.Error()
+	}
+	return string(e.Code)
+}
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldError returns a CodeInvalid error that names the field at fault.
+func FieldError(field, format string, args ...any) *Error {
+	return &Error{Code: CodeInvalid, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+}
+
+// Internal wraps an unexpected failure with context.
+func Internal(err error, context string) *Error {
+	return &Error{Code: CodeInternal, Message: context + ": " + err.Error(), Err: err}
+}
+
+// ErrorCode returns the Code of err: the code of the first *Error in its chain,
+// CodeInternal for any other non-nil error, and "" for nil.
+func ErrorCode(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// ErrorField returns the field named by the first *Error in err's chain.
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
+// IsCode reports whether err carries the given code.
+func IsCode(err error, code Code) bool { return ErrorCode(err) == code }

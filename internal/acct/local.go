@@ -1,0 +1,481 @@
+package acct
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Local implements Service over a Store. It is the only place that holds
+// the business rules: validation, the password policy, hashing, the
+// deletion hold and the audit trail.
+type Local struct {
+	store Store
+	opt   Options
+}
+
+var _ Service = (*Local)(nil)
+
+// NewLocal returns a Service that applies the rules over store. It owns
+// the store: Close closes it.
+func NewLocal(store Store, opt Options) (*Local, error) {
+	opt = opt.withDefaults()
+	if err := opt.Argon2.Validate(); err != nil {
+		return nil, fmt.Errorf("password hashing: %w", err)
+	}
+	return &Local{store: store, opt: opt}, nil
+}
+
+// Close closes the store.
+func (l *Local) Close() error { return l.store.Close() }
+
+// purgeBatch is how many accounts one purge transaction erases, so that a
+// large purge never holds the write lock for long.
+const purgeBatch = 500
+
+func (l *Local) now() time.Time { return l.opt.Now().UTC().Truncate(time.Millisecond) }
+
+func (l *Local) actor(ctx context.Context) string {
+	if a := ActorFrom(ctx); a != "" {
+		return a
+	}
+	return l.opt.Actor
+}
+
+// event builds an audit event of the current actor.
+func (l *Local) event(ctx context.Context, action string, userID int64, detail string) *Event {
+	ev := &Event{At: l.now(), Actor: l.actor(ctx), Action: action, Outcome: OutcomeOK, Detail: detail}
+	if userID != 0 {
+		ev.UserID = &userID
+	}
+	return ev
+}
+
+// fail records a refused change in the audit trail, in its own
+// transaction (the change's own was rolled back), and returns err. Input
+// errors and internal failures are not recorded: nothing was attempted.
+func (l *Local) fail(ctx context.Context, action string, userID int64, err error) error {
+	switch ErrorCode(err) {
+	case CodeConflict, CodeRefused, CodeNotFound, CodeUnauthenticated:
+	default:
+		return err
+	}
+	ev := l.event(ctx, action, userID, err.Error())
+	ev.Outcome = OutcomeFailure
+	// Best effort: a failure to record a failure must not hide the failure.
+	_ = l.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { return tx.InsertEvent(ctx, ev) })
+	return err
+}
+
+// wrap gives a store error context, leaving acct errors and
+// cancellations as they are.
+func wrap(err error, what string) error {
+	var e *Error
+	if err == nil || errors.As(err, &e) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return Internal(err, what)
+}
+
+// Register creates an account after validating every field and the
+// password.
+func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
+	rec, err := l.newRecord(in)
+	if err != nil {
+		return nil, err
+	}
+	if in.NoPassword && in.Password != "" {
+		return nil, FieldError("password", "give a password or ask for no password, not both")
+	}
+	if !in.NoPassword {
+		if in.Password == "" {
+			return nil, FieldError("password", "required (or create the account without one, to be set by a reset)")
+		}
+		if err := CheckPassword(in.Password, l.opt.PasswordMinLength, rec.Username, rec.Email); err != nil {
+			return nil, l.fail(ctx, ActionUserRegister, 0, err)
+		}
+		if rec.PasswordHash, err = HashPassword(in.Password, l.opt.Argon2, l.opt.Rand); err != nil {
+			return nil, Internal(err, "hash password")
+		}
+	}
+	now := l.now()
+	rec.Status, rec.CreatedAt, rec.UpdatedAt = StatusActive, now, now
+	err = l.store.Update(ctx, func(tx Tx) error {
+		if err := tx.InsertUser(ctx, rec); err != nil {
+			return err
+		}
+		detail := "fields: " + strings.Join(setFields(rec.User), ", ")
+		return tx.InsertEvent(ctx, l.event(ctx, ActionUserRegister, rec.ID, detail))
+	})
+	if err != nil {
+		return nil, l.fail(ctx, ActionUserRegister, 0, wrap(err, "register user"))
+	}
+	return &rec.User, nil
+}
+
+// newRecord validates and normalises the fields of a new account.
+func (l *Local) newRecord(in NewUser) (*UserRecord, error) {
+	var rec UserRecord
+	var err error
+	if rec.Email, err = NormalizeEmail(in.Email); err != nil {
+		return nil, err
+	}
+	if rec.Phone, err = NormalizePhone(in.Phone, l.opt.PhoneRegion); err != nil {
+		return nil, err
+	}
+	if rec.Email == "" && rec.Phone == "" {
+		return nil, FieldError("email", "an email or a phone is required")
+	}
+	if rec.Username, err = NormalizeUsername(in.Username); err != nil {
+		return nil, err
+	}
+	if rec.FirstName, err = NormalizeName("first_name", in.FirstName); err != nil {
+		return nil, err
+	}
+	if rec.LastName, err = NormalizeName("last_name", in.LastName); err != nil {
+		return nil, err
+	}
+	if rec.Language, err = NormalizeLanguage(in.Language); err != nil {
+		return nil, err
+	}
+	rec.Admin = in.Admin
+	return &rec, nil
+}
+
+// setFields names the optional fields of u that have a value, for the
+// audit trail (which never stores the values: they are personal data).
+func setFields(u User) []string {
+	var f []string
+	for _, c := range []struct {
+		name string
+		set  bool
+	}{
+		{"username", u.Username != ""}, {"email", u.Email != ""}, {"phone", u.Phone != ""},
+		{"first_name", u.FirstName != ""}, {"last_name", u.LastName != ""},
+		{"language", u.Language != ""}, {"admin", u.Admin},
+	} {
+		if c.set {
+			f = append(f, c.name)
+		}
+	}
+	return f
+}
+
+// get finds the account named by ref inside tx.
+func (l *Local) get(ctx context.Context, tx Tx, ref string) (*UserRecord, error) {
+	key, err := refKey(ref, l.opt.PhoneRegion)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := tx.GetUser(ctx, key)
+	if IsCode(err, CodeNotFound) {
+		return nil, &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("no user %q", strings.TrimSpace(ref))}
+	}
+	return rec, err
+}
+
+// User finds one account by REF.
+func (l *Local) User(ctx context.Context, ref string) (*User, error) {
+	var rec *UserRecord
+	err := l.store.View(ctx, func(tx Tx) (err error) {
+		rec, err = l.get(ctx, tx, ref)
+		return err
+	})
+	if err != nil {
+		return nil, wrap(err, "get user")
+	}
+	return &rec.User, nil
+}
+
+// ListUsers returns one page of accounts in id order. Deleted tombstones
+// appear only when asked for by status.
+func (l *Local) ListUsers(ctx context.Context, q UserQuery) (*UserPage, error) {
+	limit, err := pageLimit(q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	f := UserFilter{Search: strings.TrimSpace(q.Search), Limit: limit + 1}
+	switch {
+	case q.Status == "":
+		f.Statuses = []Status{StatusActive, StatusPending, StatusLocked, StatusHeld}
+	case q.Status.Valid():
+		f.Statuses = []Status{q.Status}
+	default:
+		return nil, FieldError("status", "%q is not one of active, pending, locked, held, deleted", q.Status)
+	}
+	if q.Cursor != "" {
+		if f.AfterID, err = strconv.ParseInt(q.Cursor, 10, 64); err != nil || f.AfterID < 0 {
+			return nil, FieldError("cursor", "%q is not a cursor from a previous page", q.Cursor)
+		}
+	}
+	var recs []UserRecord
+	err = l.store.View(ctx, func(tx Tx) (err error) {
+		recs, err = tx.ListUsers(ctx, f)
+		return err
+	})
+	if err != nil {
+		return nil, wrap(err, "list users")
+	}
+	page := &UserPage{Users: make([]User, 0, len(recs))}
+	for i := range recs {
+		if i == limit {
+			page.Next = strconv.FormatInt(recs[i-1].ID, 10)
+			break
+		}
+		page.Users = append(page.Users, recs[i].User)
+	}
+	return page, nil
+}
+
+func pageLimit(n int) (int, error) {
+	switch {
+	case n == 0:
+		return DefaultPageSize, nil
+	case n < 0 || n > MaxPageSize:
+		return 0, FieldError("limit", "must be between 1 and %d", MaxPageSize)
+	}
+	return n, nil
+}
+
+// UpdateUser changes the given fields of an account. A changed email or
+// phone is no longer verified. An account keeps an email or a phone.
+func (l *Local) UpdateUser(ctx context.Context, ref string, in UserUpdate) (*User, error) {
+	if in.Empty() {
+		return nil, FieldError("update", "nothing to change: name at least one field")
+	}
+	var n UserRecord // normalised new values
+	var err error
+	var changed []string
+	norm := func(p *string, field string, f func(string) (string, error), dst *string) {
+		if p == nil || err != nil {
+			return
+		}
+		*dst, err = f(*p)
+		changed = append(changed, field)
+	}
+	norm(in.Username, "username", NormalizeUsername, &n.Username)
+	norm(in.Email, "email", NormalizeEmail, &n.Email)
+	norm(in.Phone, "phone", func(s string) (string, error) { return NormalizePhone(s, l.opt.PhoneRegion) }, &n.Phone)
+	norm(in.FirstName, "first_name", func(s string) (string, error) { return NormalizeName("first_name", s) }, &n.FirstName)
+	norm(in.LastName, "last_name", func(s string) (string, error) { return NormalizeName("last_name", s) }, &n.LastName)
+	norm(in.Language, "language", NormalizeLanguage, &n.Language)
+	if err != nil {
+		return nil, err
+	}
+	if in.Admin != nil {
+		changed = append(changed, "admin")
+	}
+
+	var rec *UserRecord
+	err = l.store.Update(ctx, func(tx Tx) (err error) {
+		if rec, err = l.get(ctx, tx, ref); err != nil {
+			return err
+		}
+		if err := writable(rec); err != nil {
+			return err
+		}
+		if in.Username != nil {
+			rec.Username = n.Username
+		}
+		if in.Email != nil && n.Email != rec.Email {
+			rec.Email, rec.EmailVerified = n.Email, false
+		}
+		if in.Phone != nil && n.Phone != rec.Phone {
+			rec.Phone, rec.PhoneVerified = n.Phone, false
+		}
+		if rec.Email == "" && rec.Phone == "" {
+			return FieldError("email", "an account needs an email or a phone: cannot clear both")
+		}
+		if in.FirstName != nil {
+			rec.FirstName = n.FirstName
+		}
+		if in.LastName != nil {
+			rec.LastName = n.LastName
+		}
+		if in.Language != nil {
+			rec.Language = n.Language
+		}
+		if in.Admin != nil {
+			rec.Admin = *in.Admin
+		}
+		rec.UpdatedAt = l.now()
+		if err := tx.UpdateUser(ctx, rec); err != nil {
+			return err
+		}
+		return tx.InsertEvent(ctx, l.event(ctx, ActionUserUpdate, rec.ID, "fields: "+strings.Join(changed, ", ")))
+	})
+	if err != nil {
+		return nil, l.fail(ctx, ActionUserUpdate, idOf(rec), wrap(err, "update user"))
+	}
+	return &rec.User, nil
+}
+
+func idOf(rec *UserRecord) int64 {
+	if rec == nil {
+		return 0
+	}
+	return rec.ID
+}
+
+// writable refuses changes to tombstones and to accounts on hold.
+func writable(rec *UserRecord) error {
+	switch rec.Status {
+	case StatusDeleted:
+		return Errorf(CodeConflict, "user %d was deleted", rec.ID)
+	case StatusHeld:
+		return Errorf(CodeRefused, "user %d is on deletion hold until %s: restore it first", rec.ID, rec.HoldUntil.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// Unregister puts an account on deletion hold for opt.Hold, or erases it
+// at once with opt.Purge.
+func (l *Local) Unregister(ctx context.Context, ref string, opt UnregisterOptions) (*User, error) {
+	if opt.Hold < 0 {
+		return nil, FieldError("hold", "must not be negative")
+	}
+	var rec *UserRecord
+	action := ActionUserUnregister
+	if opt.Purge {
+		action = ActionUserPurge
+	}
+	err := l.store.Update(ctx, func(tx Tx) (err error) {
+		if rec, err = l.get(ctx, tx, ref); err != nil {
+			return err
+		}
+		switch {
+		case rec.Status == StatusDeleted:
+			return Errorf(CodeConflict, "user %d was already deleted", rec.ID)
+		case rec.Status == StatusHeld && !opt.Purge:
+			return Errorf(CodeConflict, "user %d is already on deletion hold until %s", rec.ID, rec.HoldUntil.Format(time.RFC3339))
+		}
+		now := l.now()
+		detail := "erased at once"
+		if opt.Purge {
+			erase(rec, now)
+		} else {
+			until := now.Add(opt.Hold)
+			rec.Status, rec.HoldUntil, rec.UpdatedAt = StatusHeld, &until, now
+			detail = "hold until " + until.Format(time.RFC3339)
+		}
+		if err := tx.UpdateUser(ctx, rec); err != nil {
+			return err
+		}
+		return tx.InsertEvent(ctx, l.event(ctx, action, rec.ID, detail))
+	})
+	if err != nil {
+		return nil, l.fail(ctx, action, idOf(rec), wrap(err, "unregister user"))
+	}
+	return &rec.User, nil
+}
+
+// erase turns rec into a tombstone: personal data and password hash gone,
+// email, phone and username free for reuse, the id kept for the audit trail.
+func erase(rec *UserRecord, now time.Time) {
+	rec.User = User{ID: rec.ID, Status: StatusDeleted, CreatedAt: rec.CreatedAt, UpdatedAt: now}
+	rec.PasswordHash = ""
+	rec.DeletedAt = &now
+}
+
+// Restore lifts a deletion hold.
+func (l *Local) Restore(ctx context.Context, ref string) (*User, error) {
+	var rec *UserRecord
+	err := l.store.Update(ctx, func(tx Tx) (err error) {
+		if rec, err = l.get(ctx, tx, ref); err != nil {
+			return err
+		}
+		switch rec.Status {
+		case StatusHeld:
+		case StatusDeleted:
+			return Errorf(CodeConflict, "user %d was purged and cannot be restored", rec.ID)
+		default:
+			return Errorf(CodeConflict, "user %d is not on deletion hold (status %s)", rec.ID, rec.Status)
+		}
+		rec.Status, rec.HoldUntil, rec.UpdatedAt = StatusActive, nil, l.now()
+		if err := tx.UpdateUser(ctx, rec); err != nil {
+			return err
+		}
+		return tx.InsertEvent(ctx, l.event(ctx, ActionUserRestore, rec.ID, ""))
+	})
+	if err != nil {
+		return nil, l.fail(ctx, ActionUserRestore, idOf(rec), wrap(err, "restore user"))
+	}
+	return &rec.User, nil
+}
+
+// PurgeHeld erases every account whose deletion hold has run out, in
+// batches of short transactions. Running it again finds nothing more.
+func (l *Local) PurgeHeld(ctx context.Context, opt PurgeOptions) (*PurgeResult, error) {
+	now := l.now()
+	res := &PurgeResult{DryRun: opt.DryRun, Purged: []int64{}}
+	f := UserFilter{Statuses: []Status{StatusHeld}, HoldBefore: &now, Limit: purgeBatch}
+	for {
+		var n int
+		run := l.store.Update
+		if opt.DryRun {
+			run = l.store.View
+		}
+		err := run(ctx, func(tx Tx) error {
+			recs, err := tx.ListUsers(ctx, f)
+			if err != nil {
+				return err
+			}
+			n = len(recs)
+			for i := range recs {
+				rec := &recs[i]
+				f.AfterID = rec.ID
+				res.Purged = append(res.Purged, rec.ID)
+				if opt.DryRun {
+					continue
+				}
+				erase(rec, now)
+				if err := tx.UpdateUser(ctx, rec); err != nil {
+					return err
+				}
+				if err := tx.InsertEvent(ctx, l.event(ctx, ActionUserPurge, rec.ID, "deletion hold ran out")); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return res, wrap(err, "purge users")
+		}
+		if n < purgeBatch {
+			return res, nil
+		}
+	}
+}
+
+// ListEvents returns audit events, newest first.
+func (l *Local) ListEvents(ctx context.Context, q EventQuery) ([]Event, error) {
+	limit, err := pageLimit(q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	f := EventFilter{Action: strings.TrimSpace(q.Action), Since: q.Since, Limit: limit}
+	f.ActionPrefix = strings.HasSuffix(f.Action, ".")
+	var evs []Event
+	err = l.store.View(ctx, func(tx Tx) error {
+		if q.User != "" {
+			rec, err := l.get(ctx, tx, q.User)
+			if err != nil {
+				return err
+			}
+			f.UserID = &rec.ID
+		}
+		var err error
+		evs, err = tx.ListEvents(ctx, f)
+		return err
+	})
+	if err != nil {
+		return nil, wrap(err, "list audit events")
+	}
+	if evs == nil {
+		evs = []Event{}
+	}
+	return evs, nil
+}

@@ -1,0 +1,90 @@
+package acct
+
+import "testing"
+
+func TestNormalizeEmail(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                        "",
+		" Alice@Example.COM ":     "alice@example.com",
+		"a.b+tag@sub.example.org": "a.b+tag@sub.example.org",
+	} {
+		got, err := NormalizeEmail(in)
+		if err != nil || got != want {
+			t.Errorf("NormalizeEmail(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"plain", "@example.com", "a@", "a@b", "a@.com", "a@b.", "a@b..com",
+		"Bob <bob@example.com>", "a b@example.com", "a@[127.0.0.1]", string(make([]byte, 300)) + "@x.com"} {
+		if _, err := NormalizeEmail(in); ErrorField(err) != "email" || ErrorCode(err) != CodeInvalid {
+			t.Errorf("NormalizeEmail(%q): %v, want an invalid email error", in, err)
+		}
+	}
+}
+
+func TestNormalizePhone(t *testing.T) {
+	for _, c := range []struct{ in, region, want string }{
+		{"", "", ""},
+		{"+44 7400 123123", "", "+447400123123"},
+		{"07400 123123", "GB", "+447400123123"},
+		{"(415) 555-2671", "us", "+14155552671"},
+		{"+1-415-555-2671", "GB", "+14155552671"},
+	} {
+		got, err := NormalizePhone(c.in, c.region)
+		if err != nil || got != c.want {
+			t.Errorf("NormalizePhone(%q, %q) = %q, %v; want %q", c.in, c.region, got, err, c.want)
+		}
+	}
+	for _, c := range []struct{ in, region string }{
+		{"0000", "GB"}, {"0000", ""}, {"07400 123123", ""}, {"+44 12", ""}, {"+44 7400 123123 ext 5", ""}, {"phone", "GB"},
+	} {
+		if _, err := NormalizePhone(c.in, c.region); ErrorField(err) != "phone" {
+			t.Errorf("NormalizePhone(%q, %q): %v, want a phone error", c.in, c.region, err)
+		}
+	}
+}
+
+func TestNormalizeUsernameAndLanguage(t *testing.T) {
+	for in, want := range map[string]string{"Alice": "alice", " bob.smith-2 ": "bob.smith-2", "": ""} {
+		if got, err := NormalizeUsername(in); err != nil || got != want {
+			t.Errorf("NormalizeUsername(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"ab", "1abc", "a@b", "+abc", "has space", "ünï", string(make([]byte, 33))} {
+		if _, err := NormalizeUsername(in); ErrorField(err) != "username" {
+			t.Errorf("NormalizeUsername(%q): %v", in, err)
+		}
+	}
+	for in, want := range map[string]string{"en": "en", "en-gb": "en-GB", "FR-ca": "fr-CA", "zh-Hant-TW": "zh-Hant-TW"} {
+		if got, err := NormalizeLanguage(in); err != nil || got != want {
+			t.Errorf("NormalizeLanguage(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"english", "xx-!!", "en_US_POSIX_EXTRA_LONG_THING"} {
+		if _, err := NormalizeLanguage(in); ErrorField(err) != "language" {
+			t.Errorf("NormalizeLanguage(%q): %v", in, err)
+		}
+	}
+}
+
+func TestRefKey(t *testing.T) {
+	for _, c := range []struct {
+		ref  string
+		want UserKey
+	}{
+		{"42", UserKey{Field: KeyID, ID: 42}},
+		{"Alice", UserKey{Field: KeyUsername, Value: "alice"}},
+		{"Alice@Example.com", UserKey{Field: KeyEmail, Value: "alice@example.com"}},
+		{"+44 7400 123123", UserKey{Field: KeyPhone, Value: "+447400123123"}},
+		{"07400-123123", UserKey{Field: KeyPhone, Value: "+447400123123"}},
+	} {
+		got, err := refKey(c.ref, "GB")
+		if err != nil || got != c.want {
+			t.Errorf("refKey(%q) = %+v, %v; want %+v", c.ref, got, err, c.want)
+		}
+	}
+	for _, ref := range []string{"", "0", "99999999999999999999", "+1"} {
+		if _, err := refKey(ref, "GB"); ErrorCode(err) != CodeInvalid {
+			t.Errorf("refKey(%q): %v, want invalid", ref, err)
+		}
+	}
+}
