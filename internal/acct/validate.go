@@ -46,7 +46,7 @@ func NormalizeEmail(s string) (string, error) {
 }
 
 // NormalizePhone checks a phone number and returns it in E.164 form
-// (+447700900123). region (ISO 3166, e.g. "GB") is used for numbers
+// (+447400123456). region (ISO 3166, e.g. "GB") is used for numbers
 // written without a country code. An empty input gives "".
 func NormalizePhone(s, region string) (string, error) {
 	s = strings.TrimSpace(s)

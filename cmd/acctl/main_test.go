@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	_ "modernc.org/sqlite"
+
+	"github.com/acctl/acctl/internal/cmd/root"
+)
+
+// testNowEnv names the variable through which a script sets the clock of
+// the acctl it runs. Only this test binary reads it; the shipped binary
+// has no such hook.
+const testNowEnv = "ACCTL_TEST_NOW"
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"acctl": func() {
+			code := root.MainWith(root.MainOptions{Now: testClock()})
+			if f := os.Getenv(exitFileEnv); f != "" {
+				_ = os.WriteFile(f, []byte(strconv.Itoa(code)), 0o600)
+			}
+			os.Exit(code)
+		},
+	})
+}
+
+// exitFileEnv names the file where the test binary's acctl leaves its exit
+// code, for the script command "exitcode".
+const exitFileEnv = "ACCTL_TEST_EXIT_FILE"
+
+// testClock returns a fixed clock at $ACCTL_TEST_NOW (RFC 3339), or nil
+// for the real clock.
+func testClock() func() time.Time {
+	v := os.Getenv(testNowEnv)
+	if v == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bad %s: %v\n", testNowEnv, err)
+		os.Exit(1)
+	}
+	return func() time.Time { return t }
+}
+
+// TestScripts runs the user stories in testdata/script against the real
+// command tree on a SQLite store in the script's temp folder.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("HOME", env.WorkDir)
+			env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, ".local", "share"))
+			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
+			env.Setenv("USER", "tester")
+			env.Setenv("NO_COLOR", "1")
+			env.Setenv(testNowEnv, "2026-01-02T03:04:05Z")
+			env.Setenv(exitFileEnv, filepath.Join(env.WorkDir, ".acctl-exit"))
+			// Cheap hashing keeps the stories fast; the production cost
+			// is tested in internal/acct.
+			env.Setenv("ACCTL_PASSWORD_ARGON2_MEMORY", "64")
+			env.Setenv("ACCTL_PASSWORD_ARGON2_TIME", "1")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"race":      cmdRace,
+			"integrity": cmdIntegrity,
+			"filemode":  cmdFileMode,
+			"exitcode":  cmdExitCode,
+		},
+	})
+}
+
+// cmdRace runs N copies of a command at once, as separate processes, and
+// prints how many ended with each exit code ("exit 0: 1"). Every argument
+// holding an '@' is written in a different letter case in each copy.
+//
+//	race N COMMAND [ARGS...]
+func cmdRace(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: race N COMMAND [ARGS...]")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil || n < 1 {
+		ts.Fatalf("race: bad count %q", args[0])
+	}
+	path, err := exec.LookPath(args[1])
+	if err != nil {
+		ts.Fatalf("race: %v", err)
+	}
+	env := os.Environ()
+	for _, k := range []string{"HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "USER", testNowEnv,
+		"ACCTL_PASSWORD_ARGON2_MEMORY", "ACCTL_PASSWORD_ARGON2_TIME", "ACCTL_STORE"} {
+		env = append(env, k+"="+ts.Getenv(k))
+	}
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		cmdArgs := make([]string, len(args)-2)
+		for j, a := range args[2:] {
+			if strings.Contains(a, "@") {
+				a = caseVariant(a, i)
+			}
+			cmdArgs[j] = a
+		}
+		cmd := exec.Command(path, cmdArgs...)
+		cmd.Env, cmd.Dir = env, ts.Getenv("WORK")
+		cmd.Stdin = strings.NewReader("correct horse battery staple\n")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			err := cmd.Run()
+			var exit *exec.ExitError
+			switch {
+			case err == nil:
+			case errors.As(err, &exit):
+				codes[i] = exit.ExitCode()
+			default:
+				codes[i] = -1
+			}
+			if codes[i] != 0 && codes[i] != 4 {
+				ts.Logf("copy %d: exit %d: %s", i, codes[i], stderr.String())
+			}
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	count := map[int]int{}
+	for _, c := range codes {
+		count[c]++
+	}
+	keys := make([]int, 0, len(count))
+	for k := range count {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	for _, k := range keys {
+		fmt.Fprintf(ts.Stdout(), "exit %d: %d\n", k, count[k])
+	}
+}
+
+// caseVariant writes s with the letters upper-cased where the bits of i say.
+func caseVariant(s string, i int) string {
+	out := []rune(s)
+	bit := 0
+	for j, r := range out {
+		if unicode.IsLetter(r) {
+			if i>>(bit%16)&1 == 1 {
+				out[j] = unicode.ToUpper(r)
+			}
+			bit++
+		}
+	}
+	return string(out)
+}
+
+// cmdIntegrity runs PRAGMA integrity_check on a SQLite file and fails
+// unless it says ok.
+//
+//	integrity FILE
+func cmdIntegrity(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: integrity FILE")
+	}
+	db, err := sql.Open("sqlite", "file:"+ts.MkAbs(args[0])+"?mode=ro")
+	ts.Check(err)
+	defer db.Close()
+	var res string
+	ts.Check(db.QueryRowContext(context.Background(), "PRAGMA integrity_check").Scan(&res))
+	if (res == "ok") == neg {
+		ts.Fatalf("integrity_check: %s", res)
+	}
+}
+
+// cmdFileMode checks the permission bits of a file or folder.
+//
+//	filemode 0600 FILE
+func cmdFileMode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: filemode MODE PATH")
+	}
+	want, err := strconv.ParseUint(args[0], 8, 32)
+	ts.Check(err)
+	fi, err := os.Stat(ts.MkAbs(args[1]))
+	ts.Check(err)
+	if got := fi.Mode().Perm(); (uint64(got) == want) == neg {
+		ts.Fatalf("%s has mode %#o, want %#o", args[1], got, want)
+	}
+}
+
+// cmdExitCode checks the exit code of the last acctl run.
+//
+//	exitcode N
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: exitcode N")
+	}
+	b, err := os.ReadFile(ts.Getenv(exitFileEnv))
+	ts.Check(err)
+	if got := string(b); got != args[0] {
+		ts.Fatalf("acctl exited with %s, want %s", got, args[0])
+	}
+}

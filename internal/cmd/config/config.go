@@ -1,0 +1,37 @@
+// Package config holds the "acctl config" commands.
+package config
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/acctl/acctl/internal/cmdutil"
+)
+
+// NewCmdConfig returns the "config" command and its verbs.
+func NewCmdConfig(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config <command>",
+		Short: "Show the configuration",
+		Long: cmdutil.LongHelp(`Show acctl's configuration. A setting comes, from the highest precedence
+down, from a flag, from an ACCTL_* environment variable (the key in upper
+case, dots as underscores: deletion.hold is ACCTL_DELETION_HOLD), from the
+config file ($XDG_CONFIG_HOME/acctl/config.yaml, or --config FILE), or from
+its default.
+
+Keys:
+  store                    the store: a path, sqlite:PATH, postgres://… or https://…
+                           (default $XDG_DATA_HOME/acctl/acctl.db)
+  output                   table, tsv, json or csv (default: table on a terminal)
+  deletion.hold            how long unregistered accounts stay restorable (14d)
+  phone.region             region for phone numbers without +country, e.g. GB
+  password.min_length      shortest password accepted (15)
+  password.argon2.memory   argon2id memory in KiB (19456)
+  password.argon2.time     argon2id passes (2)
+  password.argon2.threads  argon2id lanes (1)`),
+		Example: `  acctl config show`,
+		Args:    cobra.ArbitraryArgs,
+		RunE:    cmdutil.GroupRunE,
+	}
+	cmd.AddCommand(NewCmdShow(f))
+	return cmd
+}

@@ -1,0 +1,49 @@
+package config
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acctl/acctl/internal/cmdutil"
+)
+
+// NewCmdShow returns "config show".
+func NewCmdShow(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show",
+		Short: "Show each setting, its value and where it comes from",
+		Long: cmdutil.LongHelp(`Show each setting: KEY VALUE SOURCE, where SOURCE is flag, env, file or
+default. Secrets (keys naming a password, secret or token, and the password
+in a store URL) are shown as ********. On a terminal the config file read
+is named on stderr.`),
+		Example: `  acctl config show
+  ACCTL_DELETION_HOLD=30d acctl config show -o json
+  acctl --config ./staging.yaml config show`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := f.Printer()
+			if err != nil {
+				return err
+			}
+			entries, file, err := f.ConfigEntries()
+			if err != nil {
+				return err
+			}
+			rows := make([][]string, len(entries))
+			for i, e := range entries {
+				rows[i] = []string{e.Key, e.Value, e.Source}
+			}
+			if err := p.PrintTable(cmdutil.Table{Columns: []string{"KEY", "VALUE", "SOURCE"}, Rows: rows, JSON: entries}); err != nil {
+				return err
+			}
+			if p.Human() {
+				if file == "" {
+					file = "none"
+				}
+				fmt.Fprintf(f.IO.ErrOut, "config file: %s\n", file)
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,54 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/acctl/acctl/internal/cmd/cmdtest"
+	"github.com/acctl/acctl/internal/cmdutil"
+)
+
+func TestConfigShow(t *testing.T) {
+	for _, k := range cmdutil.ConfigKeys {
+		t.Setenv(cmdutil.EnvVar(k), "")
+	}
+	t.Setenv("ACCTL_DELETION_HOLD", "30d")
+	file := filepath.Join(t.TempDir(), "acctl.yaml")
+	if err := os.WriteFile(file, []byte("phone:\n  region: GB\noutput: json\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := cmdtest.New(t)
+
+	entries := cmdtest.DecodeJSON[[]cmdutil.ConfigEntry](t, e.MustRun("--config", file, "--store", "postgres://acctl:hunter2@db/acctl", "config", "show"))
+	want := map[string]cmdutil.ConfigEntry{
+		"store":                  {Key: "store", Value: "postgres://acctl:********@db/acctl", Source: "flag"},
+		"output":                 {Key: "output", Value: "json", Source: "file"},
+		"deletion.hold":          {Key: "deletion.hold", Value: "30d", Source: "env"},
+		"phone.region":           {Key: "phone.region", Value: "GB", Source: "file"},
+		"password.min_length":    {Key: "password.min_length", Value: "15", Source: "default"},
+		"password.argon2.memory": {Key: "password.argon2.memory", Value: "64", Source: "default"},
+	}
+	if len(entries) != len(cmdutil.ConfigKeys) {
+		t.Fatalf("entries: %+v", entries)
+	}
+	for _, got := range entries {
+		if w, ok := want[got.Key]; ok && got != w {
+			t.Errorf("got %+v, want %+v", got, w)
+		}
+	}
+
+	res := e.RunWith(cmdtest.TTY(""), "config", "show")
+	if res.Code != 0 || !strings.HasPrefix(res.Out, "KEY                      VALUE") ||
+		!strings.Contains(res.Out, "deletion.hold            30d") || res.Err != "config file: none\n" {
+		t.Errorf("table: %+v", res)
+	}
+	if out := e.MustRun("config", "show"); !strings.Contains(out, "deletion.hold\t30d\tenv\n") {
+		t.Errorf("tsv: %q", out)
+	}
+
+	if res := e.Run("--config", filepath.Join(t.TempDir(), "missing.yaml"), "config", "show"); res.Code != 2 || !strings.Contains(res.Err, "config file") {
+		t.Errorf("missing --config: %+v", res)
+	}
+}

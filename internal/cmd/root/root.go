@@ -1,0 +1,78 @@
+// Package root builds acctl's command tree and runs it: Main is the whole
+// of the acctl binary, NewRootCmd the tree (also used to generate the
+// documentation), and OpenService the composition root that picks the
+// store.
+package root
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/acctl/acctl/internal/cmd/audit"
+	"github.com/acctl/acctl/internal/cmd/completion"
+	configcmd "github.com/acctl/acctl/internal/cmd/config"
+	"github.com/acctl/acctl/internal/cmd/user"
+	"github.com/acctl/acctl/internal/cmd/version"
+	"github.com/acctl/acctl/internal/cmdutil"
+)
+
+// NewDefaultFactory returns the Factory of the acctl binary: the process's
+// streams, the real composition root (OpenService) and the real clock.
+// Building it opens nothing.
+func NewDefaultFactory() *cmdutil.Factory {
+	return cmdutil.NewFactory(cmdutil.System(), OpenService)
+}
+
+// NewRootCmd builds the acctl command tree over f. It opens no store:
+// commands open the Service through f when they run.
+func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "acctl <command> <subcommand> [flags]",
+		Short: "Administer user accounts",
+		Long: cmdutil.LongHelp(`acctl administers the accounts of a user base: registration, lookup,
+updates, the deletion hold and the audit trail.
+
+It works on a local SQLite file by default (created on first use at
+$XDG_DATA_HOME/acctl/acctl.db), or on the store named by --store.
+
+A user is named by a REF: an id, a username, an email address or a phone
+number.
+
+Output is a table on a terminal and tab-separated lines without a header
+when piped; -o json gives stable JSON, -o csv CSV with a header.
+
+Configuration comes from flags, then ACCTL_* environment variables (for
+example ACCTL_STORE, ACCTL_DELETION_HOLD), then the config file
+($XDG_CONFIG_HOME/acctl/config.yaml or --config), then the defaults; see
+"acctl config show".`),
+		Example: `  acctl user register --email alice@example.com --username alice
+  acctl user list --status held
+  acctl user get alice -o json
+  acctl --store /srv/acctl/accounts.db audit list --since 24h`,
+		Version:       version.Version,
+		Args:          cobra.ArbitraryArgs,
+		RunE:          cmdutil.GroupRunE,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	cmd.SetVersionTemplate("acctl {{.Version}}\n")
+	cmd.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
+	cmd.CompletionOptions.DisableDefaultCmd = true
+
+	pf := cmd.PersistentFlags()
+	pf.String("store", "", "the store `URL`: a path, sqlite:PATH, postgres://… or https://… (default $XDG_DATA_HOME/acctl/acctl.db)")
+	pf.StringVar(&f.ConfigFile, "config", "", "read the configuration from `FILE` (default $XDG_CONFIG_HOME/acctl/config.yaml)")
+	pf.StringP("output", "o", "", "output `FORMAT`: table, tsv, json or csv (default table on a terminal, tsv otherwise)")
+	f.BindFlag(cmdutil.KeyStore, pf.Lookup("store"))
+	f.BindFlag(cmdutil.KeyOutput, pf.Lookup("output"))
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(
+		[]string{cmdutil.FormatTable, cmdutil.FormatTSV, cmdutil.FormatJSON, cmdutil.FormatCSV}, cobra.ShellCompDirectiveNoFileComp))
+
+	cmd.AddCommand(
+		user.NewCmdUser(f),
+		audit.NewCmdAudit(f),
+		configcmd.NewCmdConfig(f),
+		version.NewCmdVersion(f),
+		completion.NewCmdCompletion(f),
+	)
+	return cmd
+}

@@ -1,0 +1,170 @@
+package root_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/cmd/cmdtest"
+	"github.com/acctl/acctl/internal/cmd/root"
+	"github.com/acctl/acctl/internal/cmdutil"
+)
+
+// fakeService fails every call with err; it records whether it was
+// closed.
+type fakeService struct {
+	acct.Service
+	err    error
+	closed bool
+}
+
+func (s *fakeService) User(ctx context.Context, ref string) (*acct.User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return nil, s.err
+}
+
+func (s *fakeService) Close() error { s.closed = true; return nil }
+
+func fakeEnv(t *testing.T, svc *fakeService) *cmdtest.Env {
+	e := cmdtest.New(t)
+	e.Opener = func(context.Context, cmdutil.OpenParams) (acct.Service, error) { return svc, nil }
+	return e
+}
+
+func TestExitCodesThroughExecute(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		err  error
+		code int
+	}{
+		{acct.Errorf(acct.CodeUnavailable, "database is locked"), 7},
+		{acct.Errorf(acct.CodeUnauthenticated, "wrong password"), 5},
+		{acct.Errorf(acct.CodeInternal, "bug"), 1},
+	}
+	for _, tt := range tests {
+		svc := &fakeService{err: tt.err}
+		res := fakeEnv(t, svc).Run("user", "get", "alice")
+		if res.Code != tt.code || res.Err != "acctl: "+tt.err.Error()+"\n" || !svc.closed {
+			t.Errorf("%v: %+v, closed %v", tt.err, res, svc.closed)
+		}
+	}
+}
+
+func TestInterrupted(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res := fakeEnv(t, &fakeService{}).RunWith(cmdtest.Run{Context: ctx}, "user", "get", "alice", "-o", "json")
+	want := "acctl: interrupted\n" + `{"error":{"code":"interrupted","message":"interrupted"}}` + "\n"
+	if res.Code != 130 || res.Err != want {
+		t.Errorf("%+v", res)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	tests := []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"frobnicate"}, "acctl: unknown command \"frobnicate\" for \"acctl\"\nhint: run 'acctl --help' for usage\n"},
+		{[]string{"usr"}, "acctl: unknown command \"usr\" for \"acctl\"; did you mean \"user\"?\nhint: run 'acctl --help' for usage\n"},
+		{[]string{"user", "frobnicate"}, "acctl: unknown command \"frobnicate\" for \"acctl user\"\nhint: run 'acctl user --help' for usage\n"},
+		{[]string{"--nope"}, "acctl: unknown flag: --nope\nhint: run 'acctl --help' for usage\n"},
+		{[]string{"user", "list", "-o", "xml"}, "acctl: output: unknown format \"xml\" (want table, tsv, json or csv)\nhint: run 'acctl user list --help' for usage\n"},
+		{[]string{"version", "extra"}, "acctl: unexpected argument \"extra\": acctl version takes none\nhint: run 'acctl version --help' for usage\n"},
+	}
+	for _, tt := range tests {
+		res := e.Run(tt.args...)
+		if res.Code != 2 || res.Err != tt.err || res.Out != "" {
+			t.Errorf("%v: exit %d\nstderr %q\nwant   %q", tt.args, res.Code, res.Err, tt.err)
+		}
+	}
+}
+
+func TestHelpExitsZero(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	for _, args := range [][]string{{}, {"--help"}, {"user"}, {"user", "--help"}, {"help", "user", "list"}, {"user", "list", "-h"}} {
+		res := e.Run(args...)
+		if res.Code != 0 || !strings.Contains(res.Out, "Usage:") || !strings.Contains(res.Out, "Exit codes:") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, res.Code, res.Out, res.Err)
+		}
+	}
+}
+
+func TestUnsupportedStores(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	res := e.Run("--store", "postgres://acctl:pw@db/acctl", "user", "list", "-o", "json")
+	want := "acctl: store: postgres stores are not supported yet\n" +
+		`{"error":{"code":"invalid","message":"store: postgres stores are not supported yet","field":"store"}}` + "\n"
+	if res.Code != 2 || res.Err != want {
+		t.Errorf("postgres: %+v", res)
+	}
+	if res := e.Run("--store", "https://acctl.example.com", "user", "list"); res.Code != 2 || !strings.Contains(res.Err, "not supported yet") {
+		t.Errorf("remote: %+v", res)
+	}
+}
+
+func TestStoreFlagAndEnvPath(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	other := t.TempDir() + "/sub/other.db"
+	e.MustRunWith(cmdtest.Run{Stdin: cmdtest.Password + "\n"}, "--store", "sqlite:"+other, "user", "register", "--email", "a@example.com", "--password-stdin")
+	if out := e.MustRun("--store", other, "user", "list"); !strings.Contains(out, "a@example.com") {
+		t.Errorf("--store file: %q", out)
+	}
+	if out := e.MustRun("user", "list"); out != "" {
+		t.Errorf("the default store should be empty: %q", out)
+	}
+}
+
+// TestEveryCommandIsDocumented walks the tree: every command has a Short,
+// a Long ending with the exit codes and, when runnable, an Example.
+func TestEveryCommandIsDocumented(t *testing.T) {
+	t.Parallel()
+	f := cmdtest.New(t)
+	fac, _, _ := f.Factory(cmdtest.Run{})
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Hidden || c.Name() == "help" {
+			return
+		}
+		if c.Short == "" || !strings.HasSuffix(c.Long, cmdutil.ExitCodesHelp) || c.Example == "" {
+			t.Errorf("%s: Short %q, Long ends with exit codes %v, Example %q",
+				c.CommandPath(), c.Short, strings.HasSuffix(c.Long, cmdutil.ExitCodesHelp), c.Example)
+		}
+		if c.Args == nil {
+			t.Errorf("%s: no Args validator", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root.NewRootCmd(fac))
+}
+
+func TestNoPasswordFlagTakesAValue(t *testing.T) {
+	t.Parallel()
+	fac, _, _ := cmdtest.New(t).Factory(cmdtest.Run{})
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.LocalFlags().VisitAll(func(fl *pflag.Flag) {
+			if strings.Contains(fl.Name, "password") && fl.Value.Type() == "string" && fl.Name != "password-file" {
+				t.Errorf("%s --%s takes a password on the command line", c.CommandPath(), fl.Name)
+			}
+		})
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root.NewRootCmd(fac))
+}

@@ -1,0 +1,88 @@
+package root
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/cmdutil"
+	"github.com/acctl/acctl/internal/sqlite"
+)
+
+// OpenService is the composition root: the one place that picks the store
+// by the configured URL and builds the Service over it.
+//
+//   - a plain path, sqlite:PATH or file:PATH → acct.Local over SQLite
+//   - postgres:// or postgresql:// → not supported yet
+//   - http:// or https:// → not supported yet
+func OpenService(ctx context.Context, p cmdutil.OpenParams) (acct.Service, error) {
+	kind, path, err := ParseStore(p.Config.Store)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case "sqlite":
+		store, err := sqlite.Open(ctx, path)
+		if err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		svc, err := acct.NewLocal(store, acct.Options{
+			Now:               p.Now,
+			Actor:             p.Actor,
+			Argon2:            p.Config.Argon2,
+			PasswordMinLength: p.Config.PasswordMinLength,
+			PhoneRegion:       p.Config.PhoneRegion,
+		})
+		if err != nil {
+			store.Close()
+			return nil, &acct.Error{Code: acct.CodeInvalid, Message: "config: " + err.Error(), Err: err}
+		}
+		return svc, nil
+	case "postgres":
+		return nil, storeError("store: postgres stores are not supported yet")
+	case "remote":
+		return nil, storeError("store: remote (http) stores are not supported yet")
+	}
+	return nil, storeError(fmt.Sprintf("store: unknown kind %q", kind))
+}
+
+func storeError(msg string) error {
+	return &acct.Error{Code: acct.CodeInvalid, Field: "store", Message: msg}
+}
+
+// ParseStore classifies a store URL: kind is "sqlite" (path is the file,
+// with a leading ~ expanded), "postgres" or "remote".
+func ParseStore(s string) (kind, path string, err error) {
+	s = strings.TrimSpace(s)
+	prefixed := false
+	lower := strings.ToLower(s)
+	switch {
+	case s == "":
+		return "", "", storeError("store: empty store URL or path")
+	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
+		return "postgres", "", nil
+	case strings.HasPrefix(lower, "http://"), strings.HasPrefix(lower, "https://"):
+		return "remote", "", nil
+	case strings.HasPrefix(lower, "sqlite:"):
+		path, prefixed = s[len("sqlite:"):], true
+	case strings.HasPrefix(lower, "file:"):
+		path, prefixed = s[len("file:"):], true
+	case strings.Contains(s, "://"):
+		scheme, _, _ := strings.Cut(s, "://")
+		return "", "", storeError(fmt.Sprintf("store: unsupported URL scheme %q (want a path, sqlite:PATH, postgres:// or https://)", scheme))
+	default:
+		path = s
+	}
+	if prefixed {
+		// sqlite:///abs/path and file:///abs/path name /abs/path.
+		path = strings.TrimPrefix(path, "//")
+		if strings.Contains(path, "?") {
+			return "", "", storeError("store: options after '?' are not supported in a SQLite URL")
+		}
+	}
+	if path == "" {
+		return "", "", storeError(fmt.Sprintf("store: no file path in %q", s))
+	}
+	return "sqlite", cmdutil.ExpandHome(path), nil
+}

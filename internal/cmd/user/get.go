@@ -1,0 +1,59 @@
+package user
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acctl/acctl/internal/cmdutil"
+)
+
+// GetOptions are the parsed command line of "user get".
+type GetOptions struct {
+	Factory *cmdutil.Factory
+	Ref     string
+}
+
+// NewCmdGet returns "user get". runF, if not nil, replaces the command's
+// work.
+func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *GetOptions) error) *cobra.Command {
+	opts := &GetOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "get REF",
+		Short: "Show a user account",
+		Long: cmdutil.LongHelp(`Show a user account: every field, one per line, on a terminal; one
+tab-separated line (ID USERNAME EMAIL PHONE NAME STATUS CREATED) when piped;
+the account object with -o json.
+
+` + refHelp),
+		Example: `  acctl user get alice
+  acctl user get alice@example.com -o json
+  acctl user get +447400123456
+  acctl user get 42`,
+		Args: cmdutil.ExactArgs(1, "REF"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ref = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runGet(cmd.Context(), opts)
+		},
+	}
+	return cmd
+}
+
+func runGet(ctx context.Context, opts *GetOptions) error {
+	p, err := opts.Factory.Printer()
+	if err != nil {
+		return err
+	}
+	svc, err := opts.Factory.Service(ctx)
+	if err != nil {
+		return err
+	}
+	u, err := svc.User(ctx, opts.Ref)
+	if err != nil {
+		return err
+	}
+	return printUser(p, u)
+}

@@ -1,0 +1,124 @@
+package user
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/cmdutil"
+)
+
+// ListOptions are the parsed command line of "user list".
+type ListOptions struct {
+	Factory *cmdutil.Factory
+	Status  string
+	Search  string
+	Limit   int
+	Cursor  string
+}
+
+var statuses = []string{
+	string(acct.StatusActive), string(acct.StatusPending), string(acct.StatusLocked),
+	string(acct.StatusHeld), string(acct.StatusDeleted),
+}
+
+// NewCmdList returns "user list". runF, if not nil, replaces the command's
+// work.
+func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
+	opts := &ListOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List user accounts",
+		Long: cmdutil.LongHelp(`List user accounts, in id order, one page at a time.
+
+Without --status every account but the deleted ones is listed. --search
+matches part of the username, email, phone or name, ignoring case.
+
+When there are more accounts than --limit, the command for the next page is
+printed on stderr; stdout holds only the accounts.`),
+		Example: `  acctl user list
+  acctl user list --status held
+  acctl user list --search example.com -o csv > users.csv
+  acctl user list --limit 500 --cursor 1200`,
+		Aliases: []string{"ls"},
+		Args:    cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Status != "" && !acct.Status(opts.Status).Valid() {
+				return cmdutil.UsageErrorf("--status: unknown status %q (want %s)", opts.Status, strings.Join(statuses, ", "))
+			}
+			if opts.Limit < 1 || opts.Limit > acct.MaxPageSize {
+				return cmdutil.UsageErrorf("--limit: must be between 1 and %d", acct.MaxPageSize)
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runList(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Status, "status", "", "only accounts in this `STATE`: "+strings.Join(statuses, ", "))
+	fl.StringVar(&opts.Search, "search", "", "only accounts whose username, email, phone or name contains `TEXT`")
+	fl.IntVar(&opts.Limit, "limit", acct.DefaultPageSize, "at most `N` accounts")
+	fl.StringVar(&opts.Cursor, "cursor", "", "start after this `CURSOR`, printed with the previous page")
+	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(statuses, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func runList(ctx context.Context, opts *ListOptions) error {
+	f := opts.Factory
+	p, err := f.Printer()
+	if err != nil {
+		return err
+	}
+	svc, err := f.Service(ctx)
+	if err != nil {
+		return err
+	}
+	page, err := svc.ListUsers(ctx, acct.UserQuery{
+		Status: acct.Status(opts.Status),
+		Search: opts.Search,
+		Limit:  opts.Limit,
+		Cursor: opts.Cursor,
+	})
+	if err != nil {
+		return err
+	}
+	if err := printUsers(p, page.Users); err != nil {
+		return err
+	}
+	if page.Next != "" {
+		fmt.Fprintf(f.IO.ErrOut, "next page: %s\n", nextPageCommand(opts, page.Next))
+	}
+	return nil
+}
+
+// nextPageCommand is the command line that lists the page after this one.
+func nextPageCommand(opts *ListOptions, next string) string {
+	args := []string{"acctl", "user", "list"}
+	if opts.Status != "" {
+		args = append(args, "--status", opts.Status)
+	}
+	if opts.Search != "" {
+		args = append(args, "--search", shellQuote(opts.Search))
+	}
+	if opts.Limit != acct.DefaultPageSize {
+		args = append(args, "--limit", strconv.Itoa(opts.Limit))
+	}
+	args = append(args, "--cursor", shellQuote(next))
+	return strings.Join(args, " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '-' || r == '_' || r == '.' || r == '@' || r == '+' || r == '/' || r == ':' ||
+			('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9'))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,68 @@
+package user
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/cmdutil"
+)
+
+// columns are the columns of a user in tables, tsv and csv.
+var columns = []string{"ID", "USERNAME", "EMAIL", "PHONE", "NAME", "STATUS", "CREATED"}
+
+func row(u acct.User) []string {
+	return []string{
+		strconv.FormatInt(u.ID, 10),
+		u.Username,
+		u.Email,
+		u.Phone,
+		fullName(u),
+		string(u.Status),
+		cmdutil.FormatTime(u.CreatedAt),
+	}
+}
+
+func fullName(u acct.User) string {
+	return strings.TrimSpace(u.FirstName + " " + u.LastName)
+}
+
+// printUsers writes a list of users: a table, tsv lines, csv, or a JSON
+// array ([] when empty).
+func printUsers(p *cmdutil.Printer, users []acct.User) error {
+	if users == nil {
+		users = []acct.User{}
+	}
+	rows := make([][]string, len(users))
+	for i, u := range users {
+		rows[i] = row(u)
+	}
+	return p.PrintTable(cmdutil.Table{Columns: columns, Rows: rows, JSON: users, Empty: "no users"})
+}
+
+// printUser writes one user: every field, one per line, on a terminal; the
+// list's columns in tsv and csv; the JSON object.
+func printUser(p *cmdutil.Printer, u *acct.User) error {
+	b := cmdutil.FormatBool
+	return p.PrintRecord(cmdutil.Record{
+		Fields: []cmdutil.Field{
+			{Key: "id", Value: strconv.FormatInt(u.ID, 10)},
+			{Key: "username", Value: u.Username},
+			{Key: "email", Value: u.Email},
+			{Key: "email_verified", Value: b(u.EmailVerified)},
+			{Key: "phone", Value: u.Phone},
+			{Key: "phone_verified", Value: b(u.PhoneVerified)},
+			{Key: "first_name", Value: u.FirstName},
+			{Key: "last_name", Value: u.LastName},
+			{Key: "language", Value: u.Language},
+			{Key: "admin", Value: b(u.Admin)},
+			{Key: "status", Value: string(u.Status)},
+			{Key: "hold_until", Value: cmdutil.FormatTimePtr(u.HoldUntil)},
+			{Key: "created_at", Value: cmdutil.FormatTime(u.CreatedAt)},
+			{Key: "updated_at", Value: cmdutil.FormatTime(u.UpdatedAt)},
+		},
+		Columns: columns,
+		Row:     row(*u),
+		JSON:    u,
+	})
+}

@@ -1,0 +1,56 @@
+package user
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acctl/acctl/internal/cmdutil"
+)
+
+// RestoreOptions are the parsed command line of "user restore".
+type RestoreOptions struct {
+	Factory *cmdutil.Factory
+	Ref     string
+}
+
+// NewCmdRestore returns "user restore". runF, if not nil, replaces the
+// command's work.
+func NewCmdRestore(f *cmdutil.Factory, runF func(context.Context, *RestoreOptions) error) *cobra.Command {
+	opts := &RestoreOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "restore REF",
+		Short: "Lift the deletion hold of a user account",
+		Long: cmdutil.LongHelp(`Lift the deletion hold of a user account and print it: the account is
+active again. An account that was purged cannot be restored.
+
+` + refHelp),
+		Example: `  acctl user restore alice
+  acctl user restore 42 -o json`,
+		Args: cmdutil.ExactArgs(1, "REF"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ref = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runRestore(cmd.Context(), opts)
+		},
+	}
+	return cmd
+}
+
+func runRestore(ctx context.Context, opts *RestoreOptions) error {
+	p, err := opts.Factory.Printer()
+	if err != nil {
+		return err
+	}
+	svc, err := opts.Factory.Service(ctx)
+	if err != nil {
+		return err
+	}
+	u, err := svc.Restore(ctx, opts.Ref)
+	if err != nil {
+		return err
+	}
+	return printUser(p, u)
+}

@@ -1,0 +1,69 @@
+package user
+
+import (
+	"context"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/cmdutil"
+)
+
+// UpdateOptions are the parsed command line of "user update".
+type UpdateOptions struct {
+	Factory *cmdutil.Factory
+	Ref     string
+	Update  acct.UserUpdate
+}
+
+// NewCmdUpdate returns "user update". runF, if not nil, replaces the
+// command's work.
+func NewCmdUpdate(f *cmdutil.Factory, runF func(context.Context, *UpdateOptions) error) *cobra.Command {
+	opts := &UpdateOptions{Factory: f}
+	var ff fieldFlags
+	cmd := &cobra.Command{
+		Use:   "update REF",
+		Short: "Change a user account",
+		Long: cmdutil.LongHelp(`Change the fields given as flags, leave the others as they are, and print
+the account. A flag set to "" clears an optional field (an account keeps an
+email address or a phone number). A changed email or phone is no longer
+verified. Use --admin=false to take the administrator role away.
+
+` + refHelp),
+		Example: `  acctl user update alice --email alice@example.org
+  acctl user update 42 --first-name Alice --last-name Liddell
+  acctl user update bob --admin=false
+  acctl user update alice --phone ""`,
+		Args: cmdutil.ExactArgs(1, "REF"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ref = args[0]
+			opts.Update = ff.update(cmd)
+			if opts.Update.Empty() {
+				return cmdutil.UsageErrorf("nothing to update: give at least one of --%s", strings.Join(fieldFlagNames, ", --"))
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runUpdate(cmd.Context(), opts)
+		},
+	}
+	addFieldFlags(cmd, &ff, "give the administrator role (--admin=false takes it away)")
+	return cmd
+}
+
+func runUpdate(ctx context.Context, opts *UpdateOptions) error {
+	p, err := opts.Factory.Printer()
+	if err != nil {
+		return err
+	}
+	svc, err := opts.Factory.Service(ctx)
+	if err != nil {
+		return err
+	}
+	u, err := svc.UpdateUser(ctx, opts.Ref, opts.Update)
+	if err != nil {
+		return err
+	}
+	return printUser(p, u)
+}

@@ -1,0 +1,40 @@
+// Package user holds the "acctl user" commands: register, get, list,
+// update, unregister, restore and purge.
+package user
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/acctl/acctl/internal/cmdutil"
+)
+
+// refHelp explains a user REF in the help of the commands that take one.
+const refHelp = `A REF names a user: an id (all digits), an email address (with an @),
+a phone number (+ and digits) or a username.`
+
+// NewCmdUser returns the "user" command and its verbs.
+func NewCmdUser(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "user <command>",
+		Short: "Register, find, change and remove user accounts",
+		Long: cmdutil.LongHelp(`Register, find, change and remove user accounts.
+
+` + refHelp),
+		Example: `  acctl user register --email alice@example.com --username alice
+  acctl user get alice
+  acctl user list --search example.com
+  acctl user unregister alice --yes`,
+		Args: cobra.ArbitraryArgs,
+		RunE: cmdutil.GroupRunE,
+	}
+	cmd.AddCommand(
+		NewCmdRegister(f, nil),
+		NewCmdGet(f, nil),
+		NewCmdList(f, nil),
+		NewCmdUpdate(f, nil),
+		NewCmdUnregister(f, nil),
+		NewCmdRestore(f, nil),
+		NewCmdPurge(f, nil),
+	)
+	return cmd
+}

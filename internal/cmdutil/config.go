@@ -1,0 +1,283 @@
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/viper"
+
+	"github.com/acctl/acctl/internal/acct"
+)
+
+// The configuration keys. A key is set, from the highest precedence down,
+// by a command-line flag, by the environment variable ACCTL_<KEY> (upper
+// case, dots as underscores: deletion.hold → ACCTL_DELETION_HOLD), by the
+// config file, or by its default.
+const (
+	KeyStore             = "store"
+	KeyOutput            = "output"
+	KeyDeletionHold      = "deletion.hold"
+	KeyPhoneRegion       = "phone.region"
+	KeyPasswordMinLength = "password.min_length"
+	KeyArgon2Memory      = "password.argon2.memory"
+	KeyArgon2Time        = "password.argon2.time"
+	KeyArgon2Threads     = "password.argon2.threads"
+)
+
+// ConfigKeys lists every configuration key, in the order `config show`
+// prints them.
+var ConfigKeys = []string{
+	KeyStore, KeyOutput, KeyDeletionHold, KeyPhoneRegion,
+	KeyPasswordMinLength, KeyArgon2Memory, KeyArgon2Time, KeyArgon2Threads,
+}
+
+// EnvPrefix is the prefix of the environment variables read as config.
+const EnvPrefix = "ACCTL"
+
+// Config is the effective configuration. Commands read it, never viper.
+type Config struct {
+	// Store is the URL or path of the store.
+	Store string
+	// Output is the output format: "" (auto), table, tsv, json or csv.
+	Output string
+	// DeletionHold is how long an unregistered account stays restorable.
+	DeletionHold time.Duration
+	// PhoneRegion is the region for phone numbers without a country code.
+	PhoneRegion string
+	// PasswordMinLength is the shortest password accepted.
+	PasswordMinLength int
+	// Argon2 is the cost of new password hashes.
+	Argon2 acct.Argon2Params
+	// File is the config file that was read, "" when none.
+	File string
+}
+
+// ConfigDefaults returns the default value of each key; the store default
+// is $XDG_DATA_HOME/acctl/acctl.db.
+func ConfigDefaults() map[string]any {
+	return map[string]any{
+		KeyStore:             DefaultStorePath(),
+		KeyOutput:            "",
+		KeyDeletionHold:      "14d",
+		KeyPhoneRegion:       "",
+		KeyPasswordMinLength: acct.DefaultPasswordMinLength,
+		KeyArgon2Memory:      acct.DefaultArgon2.Memory,
+		KeyArgon2Time:        acct.DefaultArgon2.Time,
+		KeyArgon2Threads:     acct.DefaultArgon2.Threads,
+	}
+}
+
+// DefaultStorePath is $XDG_DATA_HOME/acctl/acctl.db, XDG_DATA_HOME
+// defaulting to ~/.local/share.
+func DefaultStorePath() string {
+	return filepath.Join(xdgDir("XDG_DATA_HOME", ".local/share"), "acctl", "acctl.db")
+}
+
+// DefaultConfigFile is $XDG_CONFIG_HOME/acctl/config.yaml, XDG_CONFIG_HOME
+// defaulting to ~/.config.
+func DefaultConfigFile() string {
+	return filepath.Join(xdgDir("XDG_CONFIG_HOME", ".config"), "acctl", "config.yaml")
+}
+
+func xdgDir(env, fallback string) string {
+	if d := os.Getenv(env); d != "" && filepath.IsAbs(d) {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		home = "~"
+	}
+	return filepath.Join(home, fallback)
+}
+
+// NewViper returns a fresh viper instance (never the global one) that reads
+// ACCTL_* environment variables and holds the defaults.
+func NewViper() *viper.Viper {
+	v := viper.New()
+	v.SetEnvPrefix(EnvPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	for k, d := range ConfigDefaults() {
+		v.SetDefault(k, d)
+	}
+	return v
+}
+
+// EnvVar returns the environment variable that sets key.
+func EnvVar(key string) string {
+	return EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// readConfigFile reads file into v. A missing file is an error only when
+// required (given with --config).
+func readConfigFile(v *viper.Viper, file string, required bool) (used string, err error) {
+	if file == "" {
+		return "", nil
+	}
+	file = ExpandHome(file)
+	if _, err := os.Stat(file); err != nil {
+		if !required && errors.Is(err, fs.ErrNotExist) {
+			return "", nil
+		}
+		return "", &acct.Error{Code: acct.CodeInvalid, Field: "config",
+			Message: fmt.Sprintf("config file: %v", err), Err: err}
+	}
+	v.SetConfigFile(file)
+	if filepath.Ext(file) == "" {
+		v.SetConfigType("yaml")
+	}
+	if err := v.ReadInConfig(); err != nil {
+		return "", &acct.Error{Code: acct.CodeInvalid, Field: "config",
+			Message: fmt.Sprintf("config file %s: %v", file, err), Err: err}
+	}
+	return file, nil
+}
+
+// configFromViper parses the effective values into a Config.
+func configFromViper(v *viper.Viper, file string) (*Config, error) {
+	c := &Config{
+		Store:       strings.TrimSpace(v.GetString(KeyStore)),
+		Output:      strings.TrimSpace(v.GetString(KeyOutput)),
+		PhoneRegion: strings.TrimSpace(v.GetString(KeyPhoneRegion)),
+		File:        file,
+	}
+	if c.Store == "" {
+		return nil, acct.FieldError(KeyStore, "must not be empty")
+	}
+	if err := ValidateOutput(c.Output); err != nil {
+		return nil, err
+	}
+	hold, err := ParseDuration(v.GetString(KeyDeletionHold))
+	if err != nil || hold < 0 {
+		return nil, acct.FieldError(KeyDeletionHold, "want a duration such as 14d or 36h, got %q", v.GetString(KeyDeletionHold))
+	}
+	c.DeletionHold = hold
+	ints := []struct {
+		key  string
+		bits int
+		set  func(uint64)
+	}{
+		{KeyPasswordMinLength, 31, func(n uint64) { c.PasswordMinLength = int(n) }},
+		{KeyArgon2Memory, 32, func(n uint64) { c.Argon2.Memory = uint32(n) }},
+		{KeyArgon2Time, 32, func(n uint64) { c.Argon2.Time = uint32(n) }},
+		{KeyArgon2Threads, 8, func(n uint64) { c.Argon2.Threads = uint8(n) }},
+	}
+	for _, it := range ints {
+		s := strings.TrimSpace(v.GetString(it.key))
+		n, err := strconv.ParseUint(s, 10, it.bits)
+		if err != nil || n == 0 {
+			return nil, acct.FieldError(it.key, "want a positive whole number, got %q", s)
+		}
+		it.set(n)
+	}
+	if err := c.Argon2.Validate(); err != nil {
+		return nil, acct.FieldError("password.argon2", "%v", err)
+	}
+	return c, nil
+}
+
+// ValidateOutput checks an output format name.
+func ValidateOutput(format string) error {
+	switch format {
+	case "", FormatTable, FormatTSV, FormatJSON, FormatCSV:
+		return nil
+	}
+	return UsageErrorf("output: unknown format %q (want table, tsv, json or csv)", format)
+}
+
+// ConfigEntry is one line of `config show`.
+type ConfigEntry struct {
+	Key    string `json:"key"`
+	Value  string `json:"value"`
+	Source string `json:"source"` // flag, env, file or default
+}
+
+// The sources of a configuration value.
+const (
+	SourceFlag    = "flag"
+	SourceEnv     = "env"
+	SourceFile    = "file"
+	SourceDefault = "default"
+)
+
+// configEntries returns the effective value and the source of each key,
+// secrets masked. flagChanged reports whether the flag bound to a key was
+// set on the command line.
+func configEntries(v *viper.Viper, flagChanged func(key string) bool) []ConfigEntry {
+	out := make([]ConfigEntry, 0, len(ConfigKeys))
+	for _, k := range ConfigKeys {
+		src := SourceDefault
+		switch {
+		case flagChanged(k):
+			src = SourceFlag
+		case os.Getenv(EnvVar(k)) != "":
+			src = SourceEnv
+		case v.InConfig(k):
+			src = SourceFile
+		}
+		out = append(out, ConfigEntry{Key: k, Value: MaskSecret(k, v.GetString(k)), Source: src})
+	}
+	return out
+}
+
+// Mask replaces a secret in `config show`.
+const Mask = "********"
+
+// MaskSecret hides the value of a secret key: any key containing
+// "password" (but not a *_file key, password.min_length or
+// password.argon2.*), "secret" or "token". In any other value, the
+// password of a URL (postgres://u:pw@h) is masked.
+func MaskSecret(key, value string) string {
+	k := strings.ToLower(key)
+	secret := strings.Contains(k, "secret") || strings.Contains(k, "token")
+	if strings.Contains(k, "password") && !strings.Contains(k, "_file") &&
+		k != KeyPasswordMinLength && !strings.HasPrefix(k, "password.argon2.") {
+		secret = true
+	}
+	if secret && strings.Contains(k, "_file") {
+		secret = false
+	}
+	if secret {
+		if value == "" {
+			return ""
+		}
+		return Mask
+	}
+	return MaskURLPassword(value)
+}
+
+// MaskURLPassword replaces the password of a URL with "********"; any other
+// string is returned as is.
+func MaskURLPassword(s string) string {
+	if !strings.Contains(s, "://") || !strings.Contains(s, "@") {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); !ok {
+		return s
+	}
+	u.User = url.UserPassword(u.User.Username(), "MASKEDPASSWORD")
+	return strings.Replace(u.String(), "MASKEDPASSWORD", Mask, 1)
+}
+
+// ExpandHome replaces a leading "~" or "~/" with the home directory.
+func ExpandHome(p string) string {
+	if p != "~" && !strings.HasPrefix(p, "~/") {
+		return p
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return p
+	}
+	return filepath.Join(home, strings.TrimPrefix(p, "~"))
+}

@@ -1,0 +1,223 @@
+package cmdutil
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/acctl/acctl/internal/acct"
+)
+
+// testFactory returns a Factory whose --store and --output flags are
+// parsed from args, reading the config file file (none if "").
+func testFactory(t *testing.T, file string, args ...string) *Factory {
+	t.Helper()
+	ios, _, _, _ := Test()
+	f := NewFactory(ios, nil)
+	f.DefaultConfigFile = filepath.Join(t.TempDir(), "absent.yaml")
+	fs := pflag.NewFlagSet("acctl", pflag.ContinueOnError)
+	fs.String("store", "", "")
+	fs.StringP("output", "o", "", "")
+	fs.StringVar(&f.ConfigFile, "config", "", "")
+	f.BindFlag(KeyStore, fs.Lookup("store"))
+	f.BindFlag(KeyOutput, fs.Lookup("output"))
+	if file != "" {
+		args = append(args, "--config", file)
+	}
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func clearEnv(t *testing.T) {
+	for _, k := range ConfigKeys {
+		t.Setenv(EnvVar(k), "")
+	}
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	clearEnv(t)
+	file := writeFile(t, "config.yaml", "store: /from/file.db\ndeletion:\n  hold: 30d\noutput: csv\n")
+
+	check := func(name string, f *Factory, wantStore, wantSource string) {
+		t.Helper()
+		cfg, err := f.Config()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if cfg.Store != wantStore {
+			t.Errorf("%s: store = %q, want %q", name, cfg.Store, wantStore)
+		}
+		entries, _, err := f.ConfigEntries()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if entries[0].Key != KeyStore || entries[0].Source != wantSource {
+			t.Errorf("%s: entry %+v, want source %s", name, entries[0], wantSource)
+		}
+	}
+
+	t.Setenv("ACCTL_STORE", "/from/env.db")
+	check("flag beats env and file", testFactory(t, file, "--store", "/from/flag.db"), "/from/flag.db", SourceFlag)
+	check("env beats file", testFactory(t, file), "/from/env.db", SourceEnv)
+	t.Setenv("ACCTL_STORE", "")
+	check("file beats default", testFactory(t, file), "/from/file.db", SourceFile)
+	check("default", testFactory(t, ""), DefaultStorePath(), SourceDefault)
+
+	// Nested keys follow the same order.
+	f := testFactory(t, file)
+	cfg, err := f.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DeletionHold != 30*24*time.Hour || cfg.Output != FormatCSV || cfg.File != file {
+		t.Errorf("from file: hold %v output %q file %q", cfg.DeletionHold, cfg.Output, cfg.File)
+	}
+	t.Setenv("ACCTL_DELETION_HOLD", "36h")
+	cfg, err = testFactory(t, file).Config()
+	if err != nil || cfg.DeletionHold != 36*time.Hour {
+		t.Errorf("env deletion.hold: %v, %v", cfg, err)
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("XDG_DATA_HOME", "/data")
+	cfg, err := testFactory(t, "").Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		Store:             "/data/acctl/acctl.db",
+		DeletionHold:      14 * 24 * time.Hour,
+		PasswordMinLength: 15,
+		Argon2:            acct.Argon2Params{Memory: 19456, Time: 2, Threads: 1},
+	}
+	if *cfg != want {
+		t.Errorf("defaults:\ngot  %+v\nwant %+v", *cfg, want)
+	}
+}
+
+func TestConfigEnvKeys(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("ACCTL_PASSWORD_ARGON2_MEMORY", "64")
+	t.Setenv("ACCTL_PASSWORD_ARGON2_TIME", "1")
+	t.Setenv("ACCTL_PASSWORD_ARGON2_THREADS", "2")
+	t.Setenv("ACCTL_PASSWORD_MIN_LENGTH", "20")
+	t.Setenv("ACCTL_PHONE_REGION", "GB")
+	t.Setenv("ACCTL_OUTPUT", "json")
+	cfg, err := testFactory(t, "").Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Argon2 != (acct.Argon2Params{Memory: 64, Time: 1, Threads: 2}) || cfg.PasswordMinLength != 20 ||
+		cfg.PhoneRegion != "GB" || cfg.Output != "json" {
+		t.Errorf("from env: %+v", *cfg)
+	}
+}
+
+func TestConfigFileErrors(t *testing.T) {
+	clearEnv(t)
+	// A missing default file is fine.
+	if _, err := testFactory(t, "").Config(); err != nil {
+		t.Errorf("missing default file: %v", err)
+	}
+	// A missing --config file is not.
+	_, err := testFactory(t, filepath.Join(t.TempDir(), "nope.yaml")).Config()
+	if ExitCode(err) != ExitUsage {
+		t.Errorf("missing --config file: %v (exit %d)", err, ExitCode(err))
+	}
+	// Nor is a file that does not parse.
+	bad := writeFile(t, "bad.yaml", "store: [unclosed\n")
+	if _, err := testFactory(t, bad).Config(); ExitCode(err) != ExitUsage {
+		t.Errorf("bad yaml: %v", err)
+	}
+}
+
+func TestConfigBadValues(t *testing.T) {
+	tests := []struct{ env, value, field string }{
+		{"ACCTL_DELETION_HOLD", "forever", KeyDeletionHold},
+		{"ACCTL_DELETION_HOLD", "-1d", KeyDeletionHold},
+		{"ACCTL_PASSWORD_MIN_LENGTH", "ten", KeyPasswordMinLength},
+		{"ACCTL_PASSWORD_ARGON2_MEMORY", "0", KeyArgon2Memory},
+		{"ACCTL_PASSWORD_ARGON2_THREADS", "300", KeyArgon2Threads},
+		{"ACCTL_PASSWORD_ARGON2_MEMORY", "8", "password.argon2"},
+		{"ACCTL_OUTPUT", "xml", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
+			clearEnv(t)
+			t.Setenv(tt.env, tt.value)
+			_, err := testFactory(t, "").Config()
+			if ExitCode(err) != ExitUsage {
+				t.Fatalf("err = %v, want a usage/invalid error", err)
+			}
+			if got := acct.ErrorField(err); got != tt.field {
+				t.Errorf("field = %q, want %q", got, tt.field)
+			}
+		})
+	}
+}
+
+func TestMaskSecret(t *testing.T) {
+	tests := []struct{ key, value, want string }{
+		{"smtp.password", "hunter2", Mask},
+		{"smtp.password_file", "/etc/acctl/smtp", "/etc/acctl/smtp"},
+		{"password.min_length", "15", "15"},
+		{"password.argon2.memory", "19456", "19456"},
+		{"server.secret", "abc", Mask},
+		{"sms.token", "abc", Mask},
+		{"sms.token_file", "/run/token", "/run/token"},
+		{"api.token", "", ""},
+		{"store", "postgres://acctl:s3cret@db.example.com:5432/acctl?sslmode=require",
+			"postgres://acctl:********@db.example.com:5432/acctl?sslmode=require"},
+		{"store", "postgres://acctl@db.example.com/acctl", "postgres://acctl@db.example.com/acctl"},
+		{"store", "/var/lib/acctl/acctl.db", "/var/lib/acctl/acctl.db"},
+		{"store", "https://key:k3y@acctl.example.com", "https://key:********@acctl.example.com"},
+	}
+	for _, tt := range tests {
+		if got := MaskSecret(tt.key, tt.value); got != tt.want {
+			t.Errorf("MaskSecret(%q, %q) = %q, want %q", tt.key, tt.value, got, tt.want)
+		}
+	}
+}
+
+func TestEnvVar(t *testing.T) {
+	for key, want := range map[string]string{
+		"store":                  "ACCTL_STORE",
+		"deletion.hold":          "ACCTL_DELETION_HOLD",
+		"password.argon2.memory": "ACCTL_PASSWORD_ARGON2_MEMORY",
+	} {
+		if got := EnvVar(key); got != want {
+			t.Errorf("EnvVar(%q) = %q, want %q", key, got, want)
+		}
+	}
+}
+
+func TestExpandHome(t *testing.T) {
+	t.Setenv("HOME", "/home/alice")
+	for in, want := range map[string]string{
+		"~":          "/home/alice",
+		"~/acctl.db": "/home/alice/acctl.db",
+		"/abs/x.db":  "/abs/x.db",
+		"rel/x.db":   "rel/x.db",
+		"~bob/x.db":  "~bob/x.db",
+	} {
+		if got := ExpandHome(in); got != want {
+			t.Errorf("ExpandHome(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

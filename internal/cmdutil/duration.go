@@ -1,0 +1,138 @@
+package cmdutil
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ParseDuration parses a duration in Go syntax ("36h", "90m") extended with
+// a "d" unit for days of 24 hours: "14d", "1d12h", "1.5d".
+func ParseDuration(s string) (time.Duration, error) {
+	in := strings.TrimSpace(s)
+	if in == "" {
+		return 0, fmt.Errorf("invalid duration %q", s)
+	}
+	sign := ""
+	if in[0] == '-' || in[0] == '+' {
+		sign, in = in[:1], in[1:]
+	}
+	if in == "0" {
+		return 0, nil
+	}
+	var days float64
+	var rest strings.Builder
+	for in != "" {
+		i := 0
+		for i < len(in) && (in[i] == '.' || ('0' <= in[i] && in[i] <= '9')) {
+			i++
+		}
+		j := i
+		for j < len(in) && in[j] != '.' && (in[j] < '0' || in[j] > '9') {
+			j++
+		}
+		num, unit := in[:i], in[i:j]
+		if num == "" || unit == "" {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		if unit == "d" {
+			n, err := strconv.ParseFloat(num, 64)
+			if err != nil {
+				return 0, fmt.Errorf("invalid duration %q", s)
+			}
+			days += n
+		} else {
+			rest.WriteString(num + unit)
+		}
+		in = in[j:]
+	}
+	var d time.Duration
+	if rest.Len() > 0 {
+		var err error
+		if d, err = time.ParseDuration(rest.String()); err != nil {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+	}
+	const maxDays = float64(1<<63-1) / float64(24*time.Hour)
+	if days > maxDays {
+		return 0, fmt.Errorf("invalid duration %q: too long", s)
+	}
+	d += time.Duration(days * float64(24*time.Hour))
+	if d < 0 {
+		return 0, fmt.Errorf("invalid duration %q: too long", s)
+	}
+	if sign == "-" {
+		d = -d
+	}
+	return d, nil
+}
+
+// FormatDuration writes d in the form ParseDuration reads, with whole days
+// as "d": 336h → "14d", 36h → "1d12h".
+func FormatDuration(d time.Duration) string {
+	if d == 0 {
+		return "0s"
+	}
+	sign := ""
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	day := 24 * time.Hour
+	days, rest := d/day, d%day
+	switch {
+	case days == 0:
+		return sign + shortDuration(rest)
+	case rest == 0:
+		return fmt.Sprintf("%s%dd", sign, days)
+	default:
+		return fmt.Sprintf("%s%dd%s", sign, days, shortDuration(rest))
+	}
+}
+
+// shortDuration is d.String() without the zero minutes and seconds of
+// whole hours or minutes: "12h" rather than "12h0m0s".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// DurationValue is a pflag.Value for durations in ParseDuration's syntax,
+// so that a bad value is a flag error (a usage error, exit 2).
+type DurationValue struct {
+	D *time.Duration
+}
+
+// NewDurationValue returns a DurationValue writing into p, set to def.
+func NewDurationValue(p *time.Duration, def time.Duration) *DurationValue {
+	*p = def
+	return &DurationValue{D: p}
+}
+
+// String returns the value in ParseDuration's syntax, "" for zero (so that
+// help output shows no default).
+func (v *DurationValue) String() string {
+	if v == nil || v.D == nil || *v.D == 0 {
+		return ""
+	}
+	return FormatDuration(*v.D)
+}
+
+// Set parses s.
+func (v *DurationValue) Set(s string) error {
+	d, err := ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*v.D = d
+	return nil
+}
+
+// Type names the value in help output.
+func (v *DurationValue) Type() string { return "duration" }

@@ -1,0 +1,171 @@
+package cmdutil
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/acctl/acctl/internal/acct"
+)
+
+// The exit codes of acctl. They are part of the scripting interface.
+const (
+	ExitOK          = 0
+	ExitInternal    = 1
+	ExitUsage       = 2 // usage error or invalid input
+	ExitNotFound    = 3
+	ExitConflict    = 4
+	ExitUnauth      = 5 // authentication failed
+	ExitRefused     = 6 // refused by policy
+	ExitUnavailable = 7 // transient, safe to retry
+	ExitInterrupted = 130
+)
+
+// ExitCodesHelp is the "Exit codes:" section appended to every command's
+// long help.
+const ExitCodesHelp = `Exit codes:
+  0    ok (an empty list is ok)
+  1    internal error
+  2    usage error or invalid input
+  3    not found
+  4    conflict (already exists, wrong state)
+  5    authentication failed
+  6    refused by policy (locked, on deletion hold, weak password, not confirmed)
+  7    unavailable, safe to retry
+  130  interrupted`
+
+// LongHelp returns text followed by the exit codes section.
+func LongHelp(text string) string {
+	return strings.TrimRight(text, "\n") + "\n\n" + ExitCodesHelp
+}
+
+// UsageError is a mistake in the command line: an unknown flag, a bad flag
+// value, a wrong number of arguments, a missing choice. It exits with 2.
+type UsageError struct {
+	Err error
+}
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// UsageErrorf returns a UsageError with a formatted message.
+func UsageErrorf(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// HintError adds a hint, shown on a line of its own after the error.
+type HintError struct {
+	Err  error
+	Hint string
+}
+
+func (e *HintError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *HintError) Unwrap() error { return e.Err }
+
+// WithHint attaches a hint to err; nil stays nil.
+func WithHint(err error, hint string) error {
+	if err == nil {
+		return nil
+	}
+	return &HintError{Err: err, Hint: hint}
+}
+
+// Hint returns the first hint in err's chain, or "".
+func Hint(err error) string {
+	var h *HintError
+	if errors.As(err, &h) {
+		return h.Hint
+	}
+	return ""
+}
+
+// ExitCode maps an error to the process exit code. It is the one place
+// where that mapping lives.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	if errors.Is(err, context.Canceled) {
+		return ExitInterrupted
+	}
+	var u *UsageError
+	if errors.As(err, &u) {
+		return ExitUsage
+	}
+	switch acct.ErrorCode(err) {
+	case acct.CodeInvalid:
+		return ExitUsage
+	case acct.CodeNotFound:
+		return ExitNotFound
+	case acct.CodeConflict:
+		return ExitConflict
+	case acct.CodeUnauthenticated:
+		return ExitUnauth
+	case acct.CodeRefused:
+		return ExitRefused
+	case acct.CodeUnavailable:
+		return ExitUnavailable
+	}
+	return ExitInternal
+}
+
+// ErrorCode returns the code shown in JSON error objects: acct's codes,
+// "invalid" for usage errors, "interrupted" for an interrupt, "internal"
+// for anything else.
+func ErrorCode(err error) string {
+	if errors.Is(err, context.Canceled) {
+		return "interrupted"
+	}
+	var u *UsageError
+	if errors.As(err, &u) {
+		return string(acct.CodeInvalid)
+	}
+	return string(acct.ErrorCode(err))
+}
+
+// ErrorMessage returns the one-line message for err: no final period, no
+// line breaks.
+func ErrorMessage(err error) string {
+	if errors.Is(err, context.Canceled) {
+		return "interrupted"
+	}
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	msg = strings.TrimRight(msg, ".")
+	if msg == "" {
+		msg = "unknown error"
+	}
+	return msg
+}
+
+// PrintError writes err to w as "acctl: <message>", then "hint: <hint>"
+// when err carries a hint; with jsonToo it also writes the JSON error
+// object {"error":{"code":…,"message":…,"field":…}}.
+func PrintError(w io.Writer, err error, jsonToo bool) {
+	if err == nil {
+		return
+	}
+	msg := ErrorMessage(err)
+	fmt.Fprintf(w, "acctl: %s\n", msg)
+	if h := Hint(err); h != "" {
+		fmt.Fprintf(w, "hint: %s\n", h)
+	}
+	if !jsonToo {
+		return
+	}
+	type body struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Field   string `json:"field,omitempty"`
+	}
+	b, _ := json.Marshal(struct {
+		Error body `json:"error"`
+	}{body{Code: ErrorCode(err), Message: msg, Field: acct.ErrorField(err)}})
+	fmt.Fprintf(w, "%s\n", b)
+}

@@ -1,0 +1,225 @@
+package cmdutil
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/user"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/acctl/acctl/internal/acct"
+)
+
+// OpenParams is what an Opener needs to open the Service.
+type OpenParams struct {
+	Config *Config
+	// Actor names who acts, for the audit trail (the OS user).
+	Actor string
+	// Now is the clock; nil means the real one.
+	Now func() time.Time
+}
+
+// Opener opens the Service for a configuration. The composition root in
+// internal/cmd/root provides the real one; tests inject their own.
+type Opener func(ctx context.Context, p OpenParams) (acct.Service, error)
+
+// Factory gives commands what they share: the IO streams, the
+// configuration (loaded once, on first use) and the Service (opened once,
+// on first use). Commands get the Service here and nowhere else.
+type Factory struct {
+	IO *IOStreams
+	// Opener opens the Service; required for commands that use it.
+	Opener Opener
+	// Now is the clock passed to the Service; nil means time.Now.
+	Now func() time.Time
+	// Actor names the person acting (for the audit trail).
+	Actor string
+	// ConfigFile is the file given with --config; it must exist.
+	ConfigFile string
+	// DefaultConfigFile is read when ConfigFile is "" and it exists.
+	DefaultConfigFile string
+
+	v     *viper.Viper
+	flags map[string]*pflag.Flag
+
+	mu       sync.Mutex
+	fileRead bool
+	fileUsed string
+	fileErr  error
+	cfg      *Config
+	cfgErr   error
+	svc      acct.Service
+	svcErr   error
+	opened   bool
+}
+
+// NewFactory returns a Factory over ios that opens the Service with
+// opener. It has its own viper instance, reads the default config file
+// $XDG_CONFIG_HOME/acctl/config.yaml when it exists and names the OS user
+// as the actor.
+func NewFactory(ios *IOStreams, opener Opener) *Factory {
+	return &Factory{
+		IO:                ios,
+		Opener:            opener,
+		Actor:             CurrentActor(),
+		DefaultConfigFile: DefaultConfigFile(),
+		v:                 NewViper(),
+		flags:             map[string]*pflag.Flag{},
+	}
+}
+
+// CurrentActor returns the OS user name (os/user, then $USER), or
+// "unknown".
+func CurrentActor() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
+}
+
+// BindFlag makes the flag set the configuration key when it is given on
+// the command line.
+func (f *Factory) BindFlag(key string, fl *pflag.Flag) {
+	if fl == nil {
+		panic("cmdutil: BindFlag " + key + ": no such flag")
+	}
+	if err := f.v.BindPFlag(key, fl); err != nil {
+		panic(fmt.Sprintf("cmdutil: BindFlag %s: %v", key, err))
+	}
+	f.flags[key] = fl
+}
+
+// SetDefault replaces the default value of a configuration key (tests use
+// it for cheap password hashing parameters).
+func (f *Factory) SetDefault(key string, value any) { f.v.SetDefault(key, value) }
+
+func (f *Factory) readFile() (string, error) {
+	if !f.fileRead {
+		f.fileRead = true
+		if f.ConfigFile != "" {
+			f.fileUsed, f.fileErr = readConfigFile(f.v, f.ConfigFile, true)
+		} else {
+			f.fileUsed, f.fileErr = readConfigFile(f.v, f.DefaultConfigFile, false)
+		}
+	}
+	return f.fileUsed, f.fileErr
+}
+
+// Config returns the effective configuration, loaded on the first call.
+func (f *Factory) Config() (*Config, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.config()
+}
+
+func (f *Factory) config() (*Config, error) {
+	if f.cfg == nil && f.cfgErr == nil {
+		file, err := f.readFile()
+		if err != nil {
+			f.cfgErr = err
+		} else {
+			f.cfg, f.cfgErr = configFromViper(f.v, file)
+		}
+	}
+	return f.cfg, f.cfgErr
+}
+
+// ConfigEntries returns each key's effective value and its source, for
+// `config show`; secrets are masked. Values are shown as given, without
+// validation, so that a bad value can be found.
+func (f *Factory) ConfigEntries() ([]ConfigEntry, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	file, err := f.readFile()
+	if err != nil {
+		return nil, "", err
+	}
+	changed := func(key string) bool {
+		fl := f.flags[key]
+		return fl != nil && fl.Changed
+	}
+	return configEntries(f.v, changed), file, nil
+}
+
+// OutputFormat returns the -o/--output format as configured: "" (auto),
+// table, tsv, json or csv.
+func (f *Factory) OutputFormat() (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.readFile(); err != nil {
+		return "", err
+	}
+	format := strings.TrimSpace(f.v.GetString(KeyOutput))
+	if err := ValidateOutput(format); err != nil {
+		return "", err
+	}
+	return format, nil
+}
+
+// Printer returns a Printer for the configured output format.
+func (f *Factory) Printer() (*Printer, error) {
+	format, err := f.OutputFormat()
+	if err != nil {
+		return nil, err
+	}
+	return NewPrinter(f.IO, format), nil
+}
+
+// WantsJSON reports whether errors should also be printed as JSON: the
+// output format is json. It never fails.
+func (f *Factory) WantsJSON() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return strings.TrimSpace(f.v.GetString(KeyOutput)) == FormatJSON
+}
+
+// Clock returns the current time by the factory's clock.
+func (f *Factory) Clock() time.Time {
+	if f.Now != nil {
+		return f.Now()
+	}
+	return time.Now()
+}
+
+// Service returns the Service for the configured store, opened on the
+// first call.
+func (f *Factory) Service(ctx context.Context) (acct.Service, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.opened {
+		return f.svc, f.svcErr
+	}
+	cfg, err := f.config()
+	if err != nil {
+		return nil, err
+	}
+	if f.Opener == nil {
+		return nil, acct.Errorf(acct.CodeInternal, "no store opener configured")
+	}
+	f.opened = true
+	f.svc, f.svcErr = f.Opener(ctx, OpenParams{Config: cfg, Actor: f.Actor, Now: f.Now})
+	return f.svc, f.svcErr
+}
+
+// Close closes the Service if it was opened.
+func (f *Factory) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.svc == nil {
+		return nil
+	}
+	err := f.svc.Close()
+	f.svc = nil
+	if err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}

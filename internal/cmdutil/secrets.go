@@ -1,0 +1,105 @@
+package cmdutil
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acctl/acctl/internal/acct"
+)
+
+// PasswordFlags say where a password comes from. A password is never a
+// flag value: argv is visible to every user of the machine.
+type PasswordFlags struct {
+	Stdin bool   // --password-stdin: read one line from stdin
+	File  string // --password-file F: read the file
+}
+
+// AddPasswordFlags adds --password-stdin and --password-file to cmd.
+func AddPasswordFlags(cmd *cobra.Command, pf *PasswordFlags) {
+	cmd.Flags().BoolVar(&pf.Stdin, "password-stdin", false, "read the password from the first line of stdin")
+	cmd.Flags().StringVar(&pf.File, "password-file", "", "read the password from `FILE` (one trailing newline is dropped)")
+}
+
+// Given reports whether a flag names a password source.
+func (pf PasswordFlags) Given() bool { return pf.Stdin || pf.File != "" }
+
+// Validate rejects both sources at once.
+func (pf PasswordFlags) Validate() error {
+	if pf.Stdin && pf.File != "" {
+		return UsageErrorf("--password-stdin and --password-file cannot be used together")
+	}
+	return nil
+}
+
+// ErrNoTerminal is returned when a password is needed, no flag names its
+// source and there is no terminal to prompt on.
+var ErrNoTerminal = acct.FieldError("password", "no terminal to prompt on; use --password-stdin or --password-file")
+
+// ReadPassword reads a password once: from the file, from stdin, or from a
+// no-echo prompt on the terminal.
+func ReadPassword(ctx context.Context, ios *IOStreams, pf PasswordFlags) (string, error) {
+	return readPassword(ctx, ios, pf, false)
+}
+
+// ReadNewPassword reads a password being set: like ReadPassword, but the
+// terminal prompt asks twice and the two must match.
+func ReadNewPassword(ctx context.Context, ios *IOStreams, pf PasswordFlags) (string, error) {
+	return readPassword(ctx, ios, pf, true)
+}
+
+func readPassword(ctx context.Context, ios *IOStreams, pf PasswordFlags, twice bool) (string, error) {
+	if err := pf.Validate(); err != nil {
+		return "", err
+	}
+	switch {
+	case pf.File != "":
+		return readPasswordFile(pf.File)
+	case pf.Stdin:
+		line, err := ios.ReadLine(ctx)
+		if errors.Is(err, io.EOF) {
+			return "", acct.FieldError("password", "nothing to read on stdin")
+		}
+		if err != nil {
+			return "", fmt.Errorf("read password from stdin: %w", err)
+		}
+		return line, nil
+	}
+	if !ios.IsStdinTTY() {
+		return "", ErrNoTerminal
+	}
+	fmt.Fprint(ios.ErrOut, "Password: ")
+	pw, err := ios.ReadSecret(ctx)
+	if err != nil {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	if !twice {
+		return pw, nil
+	}
+	fmt.Fprint(ios.ErrOut, "Repeat password: ")
+	again, err := ios.ReadSecret(ctx)
+	if err != nil {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	if pw != again {
+		return "", acct.FieldError("password", "the passwords do not match")
+	}
+	return pw, nil
+}
+
+func readPasswordFile(name string) (string, error) {
+	b, err := os.ReadFile(ExpandHome(name))
+	if err != nil {
+		return "", &acct.Error{Code: acct.CodeInvalid, Field: "password-file",
+			Message: fmt.Sprintf("password file: %v", err), Err: err}
+	}
+	if bytes.HasSuffix(b, []byte("\n")) {
+		b = bytes.TrimSuffix(bytes.TrimSuffix(b, []byte("\n")), []byte("\r"))
+	}
+	return string(b), nil
+}
