@@ -1,0 +1,76 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/acctl/acctl/internal/acct"
+)
+
+// mapError turns a driver error into the error the acct layer expects. It
+// is the only place that interprets SQLite's error codes:
+//
+//   - a unique or primary-key violation becomes CodeConflict naming the
+//     column ("email already in use");
+//   - SQLITE_BUSY and SQLITE_LOCKED (any extended code) become
+//     CodeUnavailable, safe to retry;
+//   - context cancellation passes through unchanged;
+//   - anything else is wrapped with op for context.
+func mapError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var se *msqlite.Error
+	if errors.As(err, &se) {
+		switch code := se.Code(); code {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			field := uniqueColumn(se.Error())
+			msg := field + " already in use"
+			if field == "" {
+				msg = "value already in use"
+			}
+			return &acct.Error{Code: acct.CodeConflict, Field: field, Message: msg, Err: err}
+		}
+	}
+	if isBusy(err) {
+		return &acct.Error{Code: acct.CodeUnavailable, Message: "store is busy, try again", Err: err}
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}
+
+// isBusy reports whether err is SQLITE_BUSY or SQLITE_LOCKED, with any
+// extended code.
+func isBusy(err error) bool {
+	var se *msqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	primary := se.Code() & 0xff
+	return primary == sqlite3.SQLITE_BUSY || primary == sqlite3.SQLITE_LOCKED
+}
+
+// uniqueColumn returns the first column named by SQLite's message
+// "UNIQUE constraint failed: users.email", or "" when there is none.
+func uniqueColumn(msg string) string {
+	const marker = "UNIQUE constraint failed: "
+	i := strings.Index(msg, marker)
+	if i < 0 {
+		return ""
+	}
+	rest := msg[i+len(marker):]
+	if j := strings.IndexAny(rest, " ,("); j >= 0 {
+		rest = rest[:j]
+	}
+	if j := strings.LastIndexByte(rest, '.'); j >= 0 {
+		rest = rest[j+1:]
+	}
+	return rest
+}

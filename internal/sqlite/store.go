@@ -1,0 +1,253 @@
+// Package sqlite implements acct.Store on an SQLite file, with the pure-Go
+// driver modernc.org/sqlite.
+//
+// A Store holds two connection pools on the same file: a write pool of one
+// connection whose transactions begin IMMEDIATE, so that concurrent writers
+// (other processes included) queue on the busy timeout instead of failing
+// with "database is locked", and a read pool of query-only connections.
+// The schema is created and upgraded by the embedded migrations when the
+// store is opened.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/acctl/acctl/internal/acct"
+)
+
+const (
+	readConns   = 4               // the size of the read pool
+	busyTimeout = 5 * time.Second // as busy_timeout(5000) in connPragmas
+)
+
+// connPragmas are set on every connection, in its DSN.
+const connPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
+	"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+
+// wantPragmas are the values that Open asserts on the write pool: a DSN
+// parameter the driver does not understand is ignored silently.
+var wantPragmas = map[string]string{
+	"journal_mode": "wal",
+	"foreign_keys": "1",
+	"busy_timeout": "5000",
+	"synchronous":  "2", // FULL
+}
+
+// pragmaNames lists wantPragmas in a fixed order.
+var pragmaNames = []string{"journal_mode", "foreign_keys", "busy_timeout", "synchronous"}
+
+// Store is an acct.Store on one SQLite file. It is safe for concurrent use,
+// and several processes may open the same file at once.
+type Store struct {
+	path string
+	w    *sql.DB // one connection, BEGIN IMMEDIATE
+	r    *sql.DB // query_only connections, BEGIN DEFERRED
+}
+
+var _ acct.Store = (*Store)(nil)
+
+// Open opens the SQLite database at path (a file-system path, without any
+// "sqlite:" prefix), creating it and its folder if missing, and applies the
+// migrations that the file lacks. A new folder is created with mode 0700
+// and a new file with mode 0600; existing ones keep their modes.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" || path == ":memory:" {
+		return nil, fmt.Errorf("sqlite: open: a file path is required, not %q", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := createFile(abs); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	s := &Store{path: abs}
+	if err := s.open(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	return s, nil
+}
+
+func (s *Store) open(ctx context.Context) error {
+	var err error
+	if s.w, err = sql.Open("sqlite", dsn(s.path, true)); err != nil {
+		return err
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	if err := connect(ctx, s.w); err != nil {
+		return mapError("connect", err)
+	}
+	got, err := s.Pragmas(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range pragmaNames {
+		if got[name] != wantPragmas[name] {
+			return fmt.Errorf("pragma %s is %q, want %q", name, got[name], wantPragmas[name])
+		}
+	}
+	if err := s.migrate(ctx); err != nil {
+		return err
+	}
+	if s.r, err = sql.Open("sqlite", dsn(s.path, false)); err != nil {
+		return err
+	}
+	s.r.SetMaxOpenConns(readConns)
+	s.r.SetMaxIdleConns(readConns)
+	if err := connect(ctx, s.r); err != nil {
+		return mapError("connect", err)
+	}
+	var queryOnly string
+	if err := s.r.QueryRowContext(ctx, "PRAGMA query_only").Scan(&queryOnly); err != nil {
+		return mapError("read pragma query_only", err)
+	}
+	if queryOnly != "1" {
+		return fmt.Errorf("pragma query_only is %q on the read pool, want \"1\"", queryOnly)
+	}
+	return nil
+}
+
+// connect opens the first connection of db. When several connections
+// switch a new file to WAL at the same moment, SQLite may answer
+// SQLITE_BUSY at once, without waiting for the busy timeout; connect then
+// tries again for up to busyTimeout. Later connections find the file in WAL
+// mode already and do not meet the problem.
+func connect(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	wait := time.Millisecond
+	for {
+		err := db.PingContext(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case <-timer.C:
+		}
+		wait = min(2*wait, 50*time.Millisecond)
+	}
+}
+
+// createMu serialises the creation of database files within this process:
+// closing a descriptor of the file drops every POSIX lock the process holds
+// on it, so no Store may open its connections while another Open still
+// holds the descriptor it created the file with.
+var createMu sync.Mutex
+
+// createFile makes path's folder (0700) and path itself (0600) if they are
+// missing. It never opens an existing database file.
+func createFile(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		if err := os.Chmod(dir, 0o700); err != nil { // in case of an odd umask
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+
+	createMu.Lock()
+	defer createMu.Unlock()
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// dsn returns the driver's data source name for the file at the absolute
+// path: a file: URI with the path escaped, the pragmas, and either
+// IMMEDIATE transactions (write) or query_only connections (read).
+func dsn(path string, write bool) string {
+	p := filepath.ToSlash(path)
+	if !strings.HasPrefix(p, "/") { // C:/… on Windows
+		p = "/" + p
+	}
+	d := "file:" + (&url.URL{Path: p}).EscapedPath() + "?" + connPragmas
+	if write {
+		return d + "&_txlock=immediate"
+	}
+	return d + "&_pragma=query_only(1)"
+}
+
+// Pragmas reports the connection settings in force on the write pool:
+// journal_mode, foreign_keys, busy_timeout and synchronous, as SQLite
+// prints them (journal_mode in lower case).
+func (s *Store) Pragmas(ctx context.Context) (map[string]string, error) {
+	m := make(map[string]string, len(pragmaNames))
+	for _, name := range pragmaNames {
+		var v string
+		if err := s.w.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v); err != nil {
+			return nil, mapError("read pragma "+name, err)
+		}
+		m[name] = strings.ToLower(v)
+	}
+	return m, nil
+}
+
+// Path returns the absolute path of the database file.
+func (s *Store) Path() string { return s.path }
+
+// Update runs fn in one write transaction, begun IMMEDIATE: committed when
+// fn returns nil, rolled back otherwise.
+func (s *Store) Update(ctx context.Context, fn func(acct.Tx) error) error {
+	return run(ctx, s.w, nil, fn)
+}
+
+// View runs fn in one read-only transaction on the read pool.
+func (s *Store) View(ctx context.Context, fn func(acct.Tx) error) error {
+	return run(ctx, s.r, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+func run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(acct.Tx) error) error {
+	tx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return mapError("begin", err)
+	}
+	defer tx.Rollback() // after Commit, a harmless no-op
+	if err := fn(&txn{tx: tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return mapError("commit", err)
+	}
+	return nil
+}
+
+// Close closes both connection pools.
+func (s *Store) Close() error {
+	var errs []error
+	for _, db := range []*sql.DB{s.r, s.w} {
+		if db != nil {
+			errs = append(errs, db.Close())
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,280 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/acctl/acctl/internal/acct"
+)
+
+// txn is the acct.Tx of one Update or View.
+type txn struct {
+	tx *sql.Tx
+}
+
+var _ acct.Tx = (*txn)(nil)
+
+// userColumns is the column list that scanUser reads.
+const userColumns = `id, username, email, email_verified, phone, phone_verified,
+	first_name, last_name, language, admin, status, hold_until, password_hash,
+	created_at, updated_at, deleted_at`
+
+// userArgs are rec's values for the columns of userColumns after id.
+func userArgs(rec *acct.UserRecord) []any {
+	return []any{
+		nullString(rec.Username), nullString(rec.Email), rec.EmailVerified,
+		nullString(rec.Phone), rec.PhoneVerified,
+		rec.FirstName, rec.LastName, rec.Language, rec.Admin, string(rec.Status),
+		nullTime(rec.HoldUntil), nullString(rec.PasswordHash),
+		rec.CreatedAt.UnixMilli(), rec.UpdatedAt.UnixMilli(), nullTime(rec.DeletedAt),
+	}
+}
+
+// InsertUser stores a new account and sets rec.ID. Any rec.ID given is
+// ignored: ids come from the database and are never reused.
+func (t *txn) InsertUser(ctx context.Context, rec *acct.UserRecord) error {
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO users (
+		username, email, email_verified, phone, phone_verified,
+		first_name, last_name, language, admin, status, hold_until, password_hash,
+		created_at, updated_at, deleted_at
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(rec)...)
+	if err != nil {
+		return mapError("insert user", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return mapError("insert user", err)
+	}
+	rec.ID = id
+	return nil
+}
+
+// UpdateUser overwrites the stored account rec.ID with rec.
+func (t *txn) UpdateUser(ctx context.Context, rec *acct.UserRecord) error {
+	res, err := t.tx.ExecContext(ctx, `UPDATE users SET
+		username = ?, email = ?, email_verified = ?, phone = ?, phone_verified = ?,
+		first_name = ?, last_name = ?, language = ?, admin = ?, status = ?,
+		hold_until = ?, password_hash = ?, created_at = ?, updated_at = ?, deleted_at = ?
+		WHERE id = ?`, append(userArgs(rec), rec.ID)...)
+	if err != nil {
+		return mapError("update user", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return mapError("update user", err)
+	}
+	if n == 0 {
+		return acct.Errorf(acct.CodeNotFound, "no such user")
+	}
+	return nil
+}
+
+// GetUser finds one account by id, username, email or phone.
+func (t *txn) GetUser(ctx context.Context, key acct.UserKey) (*acct.UserRecord, error) {
+	var where string
+	var arg any = key.Value
+	switch key.Field {
+	case acct.KeyID:
+		where, arg = "id = ?", key.ID
+	case acct.KeyUsername:
+		where = "username = ?"
+	case acct.KeyEmail:
+		where = "email = ?"
+	case acct.KeyPhone:
+		where = "phone = ?"
+	default:
+		return nil, fmt.Errorf("sqlite: get user: unknown key field %q", key.Field)
+	}
+	if key.Field != acct.KeyID && key.Value == "" {
+		return nil, acct.Errorf(acct.CodeNotFound, "no such user") // "" is stored as NULL
+	}
+	row := t.tx.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE "+where, arg)
+	rec, err := scanUser(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, acct.Errorf(acct.CodeNotFound, "no such user")
+	}
+	if err != nil {
+		return nil, mapError("get user", err)
+	}
+	return rec, nil
+}
+
+// ListUsers returns at most q.Limit accounts with id > q.AfterID that match
+// q, in id order. q.Limit must be positive.
+func (t *txn) ListUsers(ctx context.Context, q acct.UserFilter) ([]acct.UserRecord, error) {
+	if q.Limit <= 0 {
+		return nil, fmt.Errorf("sqlite: list users: limit %d, want > 0", q.Limit)
+	}
+	where := []string{"id > ?"}
+	args := []any{q.AfterID}
+	if len(q.Statuses) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(q.Statuses)), ", ")
+		where = append(where, "status IN ("+marks+")")
+		for _, s := range q.Statuses {
+			args = append(args, string(s))
+		}
+	}
+	if q.Search != "" {
+		var or []string
+		pattern := "%" + escapeLike(q.Search) + "%"
+		for _, col := range []string{"username", "email", "phone", "first_name", "last_name"} {
+			or = append(or, col+` LIKE ? ESCAPE '\'`)
+			args = append(args, pattern)
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
+	}
+	if q.HoldBefore != nil {
+		where = append(where, "status = 'held' AND hold_until <= ?")
+		args = append(args, q.HoldBefore.UnixMilli())
+	}
+	args = append(args, q.Limit)
+	rows, err := t.tx.QueryContext(ctx, "SELECT "+userColumns+" FROM users WHERE "+
+		strings.Join(where, " AND ")+" ORDER BY id LIMIT ?", args...)
+	if err != nil {
+		return nil, mapError("list users", err)
+	}
+	defer rows.Close()
+	users := []acct.UserRecord{}
+	for rows.Next() {
+		rec, err := scanUser(rows)
+		if err != nil {
+			return nil, mapError("list users", err)
+		}
+		users = append(users, *rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapError("list users", err)
+	}
+	return users, nil
+}
+
+// InsertEvent appends an audit event and sets ev.ID.
+func (t *txn) InsertEvent(ctx context.Context, ev *acct.Event) error {
+	var userID sql.NullInt64
+	if ev.UserID != nil {
+		userID = sql.NullInt64{Int64: *ev.UserID, Valid: true}
+	}
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO audit_events
+		(at, actor, action, user_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		ev.At.UnixMilli(), ev.Actor, ev.Action, userID, string(ev.Outcome), ev.Detail)
+	if err != nil {
+		return mapError("insert event", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return mapError("insert event", err)
+	}
+	ev.ID = id
+	return nil
+}
+
+// ListEvents returns the audit events that match q, newest first. A
+// q.Limit of 0 or less means no limit.
+func (t *txn) ListEvents(ctx context.Context, q acct.EventFilter) ([]acct.Event, error) {
+	var where []string
+	var args []any
+	if q.UserID != nil {
+		where = append(where, "user_id = ?")
+		args = append(args, *q.UserID)
+	}
+	if q.Action != "" {
+		if q.ActionPrefix {
+			where = append(where, `action LIKE ? ESCAPE '\'`)
+			args = append(args, escapeLike(q.Action)+"%")
+		} else {
+			where = append(where, "action = ?")
+			args = append(args, q.Action)
+		}
+	}
+	if !q.Since.IsZero() {
+		where = append(where, "at >= ?")
+		args = append(args, q.Since.UnixMilli())
+	}
+	query := "SELECT id, at, actor, action, user_id, outcome, detail FROM audit_events"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY id DESC"
+	if q.Limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, q.Limit)
+	}
+	rows, err := t.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, mapError("list events", err)
+	}
+	defer rows.Close()
+	events := []acct.Event{}
+	for rows.Next() {
+		var ev acct.Event
+		var at int64
+		var userID sql.NullInt64
+		var outcome string
+		if err := rows.Scan(&ev.ID, &at, &ev.Actor, &ev.Action, &userID, &outcome, &ev.Detail); err != nil {
+			return nil, mapError("list events", err)
+		}
+		ev.At = fromMillis(at)
+		ev.Outcome = acct.Outcome(outcome)
+		if userID.Valid {
+			ev.UserID = &userID.Int64
+		}
+		events = append(events, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapError("list events", err)
+	}
+	return events, nil
+}
+
+// scanUser reads one row of userColumns.
+func scanUser(row interface{ Scan(...any) error }) (*acct.UserRecord, error) {
+	var rec acct.UserRecord
+	var username, email, phone, hash sql.NullString
+	var holdUntil, deletedAt sql.NullInt64
+	var createdAt, updatedAt int64
+	var status string
+	err := row.Scan(&rec.ID, &username, &email, &rec.EmailVerified, &phone, &rec.PhoneVerified,
+		&rec.FirstName, &rec.LastName, &rec.Language, &rec.Admin, &status, &holdUntil, &hash,
+		&createdAt, &updatedAt, &deletedAt)
+	if err != nil {
+		return nil, err
+	}
+	rec.Username, rec.Email, rec.Phone = username.String, email.String, phone.String
+	rec.PasswordHash = hash.String
+	rec.Status = acct.Status(status)
+	rec.HoldUntil = nullTimeValue(holdUntil)
+	rec.DeletedAt = nullTimeValue(deletedAt)
+	rec.CreatedAt, rec.UpdatedAt = fromMillis(createdAt), fromMillis(updatedAt)
+	return &rec, nil
+}
+
+// nullString stores "" as NULL.
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+// nullTime stores a time as Unix milliseconds, nil as NULL.
+func nullTime(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+func nullTimeValue(ms sql.NullInt64) *time.Time {
+	if !ms.Valid {
+		return nil
+	}
+	t := fromMillis(ms.Int64)
+	return &t
+}
+
+// fromMillis reads a stored time: Unix milliseconds, in UTC.
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// escapeLike makes s literal in a LIKE pattern with ESCAPE '\'.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
