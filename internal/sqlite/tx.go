@@ -120,9 +120,9 @@ func (t *txn) ListUsers(ctx context.Context, q acct.UserFilter) ([]acct.UserReco
 	}
 	if q.Search != "" {
 		var or []string
-		pattern := "%" + escapeLike(q.Search) + "%"
+		pattern := "%" + escapeLike(strings.ToLower(q.Search)) + "%"
 		for _, col := range []string{"username", "email", "phone", "first_name", "last_name"} {
-			or = append(or, col+` LIKE ? ESCAPE '\'`)
+			or = append(or, foldFunc+"("+col+`) LIKE ? ESCAPE '\'`)
 			args = append(args, pattern)
 		}
 		where = append(where, "("+strings.Join(or, " OR ")+")")

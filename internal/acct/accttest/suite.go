@@ -317,6 +317,14 @@ func testListUsers(e *env) {
 	if err != nil || len(p.Users) != 1 || p.Users[0].ID != ids[3] {
 		e.t.Fatalf("search: %+v, %v", p, err)
 	}
+	// Case-insensitive beyond ASCII, in every store.
+	elodie := e.register(acct.NewUser{Email: "elodie@example.com", FirstName: "Élodie", LastName: "Ørsted"})
+	for _, q := range []string{"élodie", "ÉLODIE", "øRSTED"} {
+		p, err = e.svc.ListUsers(e.ctx, acct.UserQuery{Search: q})
+		if err != nil || len(p.Users) != 1 || p.Users[0].ID != elodie.ID {
+			e.t.Fatalf("search %q: %+v, %v", q, p, err)
+		}
+	}
 	p, err = e.svc.ListUsers(e.ctx, acct.UserQuery{Search: "%"})
 	if err != nil || len(p.Users) != 0 {
 		e.t.Fatalf("search %%: %+v, %v", p, err)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/cmdutil"
 )
 
@@ -43,17 +44,7 @@ the account object with -o json.
 }
 
 func runGet(ctx context.Context, opts *GetOptions) error {
-	p, err := opts.Factory.Printer()
-	if err != nil {
-		return err
-	}
-	svc, err := opts.Factory.Service(ctx)
-	if err != nil {
-		return err
-	}
-	u, err := svc.User(ctx, opts.Ref)
-	if err != nil {
-		return err
-	}
-	return printUser(p, u)
+	return runAndPrintUser(ctx, opts.Factory, func(svc acct.Service) (*acct.User, error) {
+		return svc.User(ctx, opts.Ref)
+	})
 }

@@ -1,6 +1,7 @@
 package user
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -65,4 +66,22 @@ func printUser(p *cmdutil.Printer, u *acct.User) error {
 		Row:     row(*u),
 		JSON:    u,
 	})
+}
+
+// runAndPrintUser opens the Service, runs op and prints the user it
+// returns: the shared body of the commands that act on one user.
+func runAndPrintUser(ctx context.Context, f *cmdutil.Factory, op func(acct.Service) (*acct.User, error)) error {
+	p, err := f.Printer()
+	if err != nil {
+		return err
+	}
+	svc, err := f.Service(ctx)
+	if err != nil {
+		return err
+	}
+	u, err := op(svc)
+	if err != nil {
+		return err
+	}
+	return printUser(p, u)
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/cmdutil"
 )
 
@@ -40,17 +41,7 @@ active again. An account that was purged cannot be restored.
 }
 
 func runRestore(ctx context.Context, opts *RestoreOptions) error {
-	p, err := opts.Factory.Printer()
-	if err != nil {
-		return err
-	}
-	svc, err := opts.Factory.Service(ctx)
-	if err != nil {
-		return err
-	}
-	u, err := svc.Restore(ctx, opts.Ref)
-	if err != nil {
-		return err
-	}
-	return printUser(p, u)
+	return runAndPrintUser(ctx, opts.Factory, func(svc acct.Service) (*acct.User, error) {
+		return svc.Restore(ctx, opts.Ref)
+	})
 }

@@ -53,17 +53,7 @@ verified. Use --admin=false to take the administrator role away.
 }
 
 func runUpdate(ctx context.Context, opts *UpdateOptions) error {
-	p, err := opts.Factory.Printer()
-	if err != nil {
-		return err
-	}
-	svc, err := opts.Factory.Service(ctx)
-	if err != nil {
-		return err
-	}
-	u, err := svc.UpdateUser(ctx, opts.Ref, opts.Update)
-	if err != nil {
-		return err
-	}
-	return printUser(p, u)
+	return runAndPrintUser(ctx, opts.Factory, func(svc acct.Service) (*acct.User, error) {
+		return svc.UpdateUser(ctx, opts.Ref, opts.Update)
+	})
 }
