@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -138,6 +139,23 @@ func readConfigFile(v *viper.Viper, file string, required bool) (used string, er
 			Message: fmt.Sprintf("config file %s: %v", file, err), Err: err}
 	}
 	return file, nil
+}
+
+// UnknownConfigKeys lists the keys of the config file that acctl does not
+// know (a typo such as "deletion.hodl" would otherwise go unnoticed).
+func UnknownConfigKeys(v *viper.Viper) []string {
+	known := make(map[string]bool, len(ConfigKeys))
+	for _, k := range ConfigKeys {
+		known[k] = true
+	}
+	var out []string
+	for _, k := range v.AllKeys() {
+		if !known[k] && v.InConfig(k) {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // configFromViper parses the effective values into a Config.

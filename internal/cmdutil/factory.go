@@ -109,6 +109,11 @@ func (f *Factory) readFile() (string, error) {
 		} else {
 			f.fileUsed, f.fileErr = readConfigFile(f.v, f.DefaultConfigFile, false)
 		}
+		if f.fileErr == nil && f.fileUsed != "" {
+			for _, k := range UnknownConfigKeys(f.v) {
+				fmt.Fprintf(f.IO.ErrOut, "acctl: warning: config file %s: unknown key %q is ignored\n", f.fileUsed, k)
+			}
+		}
 	}
 	return f.fileUsed, f.fileErr
 }

@@ -16,7 +16,8 @@ func NewCmdShow(f *cmdutil.Factory) *cobra.Command {
 		Long: cmdutil.LongHelp(`Show each setting: KEY VALUE SOURCE, where SOURCE is flag, env, file or
 default. Secrets (keys naming a password, secret or token, and the password
 in a store URL) are shown as ********. On a terminal the config file read
-is named on stderr.`),
+is named on stderr, and an unknown key in it is warned about. A value that
+is not valid is shown, then reported as an error (exit 2).`),
 		Example: `  acctl config show
   ACCTL_DELETION_HOLD=30d acctl config show -o json
   acctl --config ./staging.yaml config show`,
@@ -43,7 +44,10 @@ is named on stderr.`),
 				}
 				fmt.Fprintf(f.IO.ErrOut, "config file: %s\n", file)
 			}
-			return nil
+			// Shown as given above, so that a bad value can be found;
+			// then checked, so that a script sees it fail.
+			_, err = f.Config()
+			return err
 		},
 	}
 }
