@@ -194,6 +194,20 @@ func (f *Factory) Clock() time.Time {
 	return time.Now()
 }
 
+// PrinterAndService returns what most commands need, checking the output
+// format first so that a bad -o fails before the store is opened.
+func (f *Factory) PrinterAndService(ctx context.Context) (*Printer, acct.Service, error) {
+	p, err := f.Printer()
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := f.Service(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, svc, nil
+}
+
 // Service returns the Service for the configured store, opened on the
 // first call.
 func (f *Factory) Service(ctx context.Context) (acct.Service, error) {

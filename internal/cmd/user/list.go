@@ -70,11 +70,7 @@ printed on stderr; stdout holds only the accounts.`),
 
 func runList(ctx context.Context, opts *ListOptions) error {
 	f := opts.Factory
-	p, err := f.Printer()
-	if err != nil {
-		return err
-	}
-	svc, err := f.Service(ctx)
+	p, svc, err := f.PrinterAndService(ctx)
 	if err != nil {
 		return err
 	}

@@ -71,11 +71,7 @@ func printUser(p *cmdutil.Printer, u *acct.User) error {
 // runAndPrintUser opens the Service, runs op and prints the user it
 // returns: the shared body of the commands that act on one user.
 func runAndPrintUser(ctx context.Context, f *cmdutil.Factory, op func(acct.Service) (*acct.User, error)) error {
-	p, err := f.Printer()
-	if err != nil {
-		return err
-	}
-	svc, err := f.Service(ctx)
+	p, svc, err := f.PrinterAndService(ctx)
 	if err != nil {
 		return err
 	}

@@ -49,11 +49,7 @@ per line; with -o json the object {"dry_run": …, "purged": [ids]}.`),
 }
 
 func runPurge(ctx context.Context, opts *PurgeOptions) error {
-	p, err := opts.Factory.Printer()
-	if err != nil {
-		return err
-	}
-	svc, err := opts.Factory.Service(ctx)
+	p, svc, err := opts.Factory.PrinterAndService(ctx)
 	if err != nil {
 		return err
 	}

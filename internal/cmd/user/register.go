@@ -66,11 +66,7 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 			"give --email ADDRESS, --phone NUMBER or both")
 	}
 	f := opts.Factory
-	p, err := f.Printer()
-	if err != nil {
-		return err
-	}
-	svc, err := f.Service(ctx)
+	p, svc, err := f.PrinterAndService(ctx)
 	if err != nil {
 		return err
 	}
