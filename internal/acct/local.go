@@ -56,10 +56,12 @@ func (l *Local) event(ctx context.Context, action string, userID int64, detail s
 
 // fail records a refused change in the audit trail, in its own
 // transaction (the change's own was rolled back), and returns err. Input
-// errors and internal failures are not recorded: nothing was attempted.
+// errors, unknown users and internal failures are not recorded: nothing
+// was attempted on an account, and a REF that names nobody may be
+// personal data that the trail must not keep.
 func (l *Local) fail(ctx context.Context, action string, userID int64, err error) error {
 	switch ErrorCode(err) {
-	case CodeConflict, CodeRefused, CodeNotFound, CodeUnauthenticated:
+	case CodeConflict, CodeRefused, CodeUnauthenticated:
 	default:
 		return err
 	}

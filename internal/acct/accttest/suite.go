@@ -491,6 +491,9 @@ func testAudit(e *env) {
 	_, err := e.svc.Register(e.ctx, acct.NewUser{Email: "AUDIT@example.com", Password: GoodPassword})
 	e.wantCode(err, acct.CodeConflict, "email")
 	other := e.register(acct.NewUser{Email: "other@example.com"})
+	// A REF that names nobody is not kept: it may be personal data.
+	_, err = e.svc.UpdateUser(e.ctx, "ghost@example.com", acct.UserUpdate{FirstName: ptr("x")})
+	e.wantCode(err, acct.CodeNotFound, "")
 	if _, err := e.svc.Unregister(acct.WithActor(e.ctx, "support-bob"), "audited", acct.UnregisterOptions{Hold: time.Hour}); err != nil {
 		e.t.Fatal(err)
 	}
@@ -521,7 +524,7 @@ func testAudit(e *env) {
 	failures := 0
 	for _, ev := range all {
 		b, _ := json.Marshal(ev)
-		for _, secret := range []string{GoodPassword, "argon2", "Secretive", "audit@example.com"} {
+		for _, secret := range []string{GoodPassword, "argon2", "Secretive", "audit@example.com", "ghost"} {
 			if strings.Contains(string(b), secret) {
 				e.t.Fatalf("audit event %s holds %q", b, secret)
 			}
