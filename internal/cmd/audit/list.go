@@ -76,24 +76,17 @@ func SinceTime(s string, now time.Time) (time.Time, error) {
 
 func runList(ctx context.Context, opts *ListOptions) error {
 	f := opts.Factory
-	p, err := f.Printer()
-	if err != nil {
-		return err
-	}
 	since, err := SinceTime(opts.Since, f.Clock())
 	if err != nil {
 		return err
 	}
-	svc, err := f.Service(ctx)
+	p, svc, err := f.PrinterAndService(ctx)
 	if err != nil {
 		return err
 	}
 	events, err := svc.ListEvents(ctx, acct.EventQuery{User: opts.User, Action: opts.Action, Since: since, Limit: opts.Limit})
 	if err != nil {
 		return err
-	}
-	if events == nil {
-		events = []acct.Event{}
 	}
 	rows := make([][]string, len(events))
 	for i, e := range events {

@@ -31,9 +31,6 @@ func fullName(u acct.User) string {
 // printUsers writes a list of users: a table, tsv lines, csv, or a JSON
 // array ([] when empty).
 func printUsers(p *cmdutil.Printer, users []acct.User) error {
-	if users == nil {
-		users = []acct.User{}
-	}
 	rows := make([][]string, len(users))
 	for i, u := range users {
 		rows[i] = row(u)

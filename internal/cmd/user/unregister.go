@@ -114,24 +114,29 @@ func runUnregister(ctx context.Context, opts *UnregisterOptions) error {
 // confirmName is what the user must type to confirm: the username, else
 // the email, else the phone, else the id.
 func confirmName(u *acct.User) string {
-	for _, s := range []string{u.Username, u.Email, u.Phone} {
-		if s != "" {
-			return s
-		}
+	if names := userNames(u); len(names) > 0 {
+		return names[0]
 	}
 	return strconv.FormatInt(u.ID, 10)
 }
 
 // describe names a user for people: the username and the email or phone.
 func describe(u *acct.User) string {
-	var parts []string
-	for _, s := range []string{u.Username, u.Email, u.Phone} {
-		if s != "" {
-			parts = append(parts, s)
-		}
-	}
-	if len(parts) == 0 {
+	names := userNames(u)
+	if len(names) == 0 {
 		return "no name"
 	}
-	return strings.Join(parts[:min(2, len(parts))], ", ")
+	return strings.Join(names[:min(2, len(names))], ", ")
+}
+
+// userNames are the user's username, email and phone that are set, in
+// that order.
+func userNames(u *acct.User) []string {
+	var names []string
+	for _, s := range []string{u.Username, u.Email, u.Phone} {
+		if s != "" {
+			names = append(names, s)
+		}
+	}
+	return names
 }
