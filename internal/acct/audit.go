@@ -29,6 +29,14 @@ const (
 	ActionUserUnregister = "user.unregister"
 	ActionUserRestore    = "user.restore"
 	ActionUserPurge      = "user.purge"
+	ActionUserLock       = "user.lock"
+	ActionUserUnlock     = "user.unlock"
+	ActionSessionLogin   = "session.login"
+	ActionSessionEnd     = "session.end"
+	ActionSessionPurge   = "session.purge"
+	ActionPasswordSet    = "password.set"
+	ActionPasswordChange = "password.change"
+	ActionPasswordVerify = "password.verify"
 )
 
 // EventQuery selects audit events for Service.ListEvents, newest first.

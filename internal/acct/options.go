@@ -2,6 +2,7 @@ package acct
 
 import (
 	"crypto/rand"
+	"fmt"
 	"io"
 	"time"
 )
@@ -23,12 +24,34 @@ type Options struct {
 	// PhoneRegion is the ISO 3166 region (e.g. "GB") for phone numbers
 	// written without a country code; "" requires the +country form.
 	PhoneRegion string
+	// SessionIdle ends a session not freshened for this long; default 1h.
+	SessionIdle time.Duration
+	// SessionAbsolute ends a session this long after login, however
+	// fresh; default 24h.
+	SessionAbsolute time.Duration
+	// SessionPersistent is the lifetime of a keep-me-logged-in session,
+	// both idle and absolute; default 720h.
+	SessionPersistent time.Duration
+	// LockoutThreshold is how many consecutive failed logins lock an
+	// account; default 10.
+	LockoutThreshold int
+	// LockoutDuration is how long such a lockout lasts; default 15m.
+	LockoutDuration time.Duration
 }
 
 // Password policy bounds.
 const (
 	DefaultPasswordMinLength = 15
 	PasswordMaxLength        = 128
+)
+
+// Session and lockout defaults.
+const (
+	DefaultSessionIdle       = time.Hour
+	DefaultSessionAbsolute   = 24 * time.Hour
+	DefaultSessionPersistent = 720 * time.Hour
+	DefaultLockoutThreshold  = 10
+	DefaultLockoutDuration   = 15 * time.Minute
 )
 
 func (o Options) withDefaults() Options {
@@ -47,5 +70,28 @@ func (o Options) withDefaults() Options {
 	if o.PasswordMinLength <= 0 {
 		o.PasswordMinLength = DefaultPasswordMinLength
 	}
+	if o.SessionIdle <= 0 {
+		o.SessionIdle = DefaultSessionIdle
+	}
+	if o.SessionAbsolute <= 0 {
+		o.SessionAbsolute = DefaultSessionAbsolute
+	}
+	if o.SessionPersistent <= 0 {
+		o.SessionPersistent = DefaultSessionPersistent
+	}
+	if o.LockoutThreshold <= 0 {
+		o.LockoutThreshold = DefaultLockoutThreshold
+	}
+	if o.LockoutDuration <= 0 {
+		o.LockoutDuration = DefaultLockoutDuration
+	}
 	return o
+}
+
+// validate checks that the options make sense together.
+func (o Options) validate() error {
+	if o.SessionIdle > o.SessionAbsolute {
+		return fmt.Errorf("session.idle (%s) is longer than session.absolute (%s)", o.SessionIdle, o.SessionAbsolute)
+	}
+	return o.Argon2.Validate()
 }

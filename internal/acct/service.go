@@ -25,6 +25,35 @@ type Service interface {
 	Restore(ctx context.Context, ref string) (*User, error)
 	// PurgeHeld erases every account whose deletion hold has run out.
 	PurgeHeld(ctx context.Context, opt PurgeOptions) (*PurgeResult, error)
+	// Login checks a password (or vouches for a foreign identity) and opens
+	// a session; the answer carries the secret token, shown this once.
+	Login(ctx context.Context, in Login) (*Session, error)
+	// ValidateSession finds the active session of a token and its user.
+	ValidateSession(ctx context.Context, token string) (*SessionInfo, error)
+	// ListSessions returns sessions, newest first; never a token.
+	ListSessions(ctx context.Context, q SessionQuery) ([]Session, error)
+	// FreshenSession moves a session's idle deadline forward, never past
+	// its absolute deadline.
+	FreshenSession(ctx context.Context, ref SessionRef) (*Session, error)
+	// EndSessions logs sessions out.
+	EndSessions(ctx context.Context, in EndSessions) (*EndResult, error)
+	// PurgeSessions deletes expired and ended sessions.
+	PurgeSessions(ctx context.Context, opt SessionPurgeOptions) (*SessionPurgeResult, error)
+
+	// SetPassword sets an account's password (an operator's act); the
+	// user's sessions end.
+	SetPassword(ctx context.Context, ref, password string) (*User, error)
+	// ChangePassword checks the current password and sets a new one; the
+	// user's other sessions end.
+	ChangePassword(ctx context.Context, in PasswordChange) (*User, error)
+	// VerifyPassword checks a password without logging in. A wrong one
+	// counts towards the lockout.
+	VerifyPassword(ctx context.Context, ref, password string) error
+	// LockUser disables an account and ends its sessions.
+	LockUser(ctx context.Context, ref string, opt LockOptions) (*User, error)
+	// UnlockUser lifts an operator's lock or a lockout.
+	UnlockUser(ctx context.Context, ref string) (*User, error)
+
 	// ListEvents returns audit events, newest first.
 	ListEvents(ctx context.Context, q EventQuery) ([]Event, error)
 	// Close releases the resources behind the service.

@@ -26,10 +26,36 @@ type Tx interface {
 	InsertUser(ctx context.Context, rec *UserRecord) error
 	// UpdateUser overwrites the stored account rec.ID with rec.
 	UpdateUser(ctx context.Context, rec *UserRecord) error
-	// GetUser finds one account by a unique key.
+	// GetUser finds one account by a unique key. Inside Update the row
+	// must stay current until the transaction ends (SQLite's IMMEDIATE
+	// transactions give that; a server database locks the row).
 	GetUser(ctx context.Context, key UserKey) (*UserRecord, error)
 	// ListUsers returns accounts with ID > q.AfterID in id order.
 	ListUsers(ctx context.Context, q UserFilter) ([]UserRecord, error)
+	// AddLoginFailure adds one to the account's failed-login count in a
+	// single guarded statement, so that concurrent failures all count,
+	// and returns the new count.
+	AddLoginFailure(ctx context.Context, userID int64) (int, error)
+
+	// InsertSession stores a new session and sets rec.Seq.
+	InsertSession(ctx context.Context, rec *SessionRecord) error
+	// GetSession finds one session by public id or by token hash; the
+	// record carries its user's username and email.
+	GetSession(ctx context.Context, key SessionKey) (*SessionRecord, error)
+	// ListSessions returns sessions that match q, newest first, with
+	// their users' usernames and emails.
+	ListSessions(ctx context.Context, q SessionFilter) ([]SessionRecord, error)
+	// TouchSession sets a session's last-seen time and idle deadline,
+	// unless it was ended; it reports whether it changed the session.
+	TouchSession(ctx context.Context, seq int64, lastSeen, expires time.Time) (bool, error)
+	// EndSessions marks the user's active sessions as ended at q.At (all
+	// of them, only those in q.IDs, or all but q.Except) in one guarded
+	// statement and returns the public ids it ended.
+	EndSessions(ctx context.Context, q SessionEnd) ([]string, error)
+	// DeleteSessions deletes at most limit sessions that expired or ended
+	// at or before cutoff, and returns how many it deleted.
+	DeleteSessions(ctx context.Context, cutoff time.Time, limit int) (int64, error)
+
 	// InsertEvent appends an audit event and sets ev.ID.
 	InsertEvent(ctx context.Context, ev *Event) error
 	// ListEvents returns audit events, newest first.
@@ -41,10 +67,47 @@ type Tx interface {
 type UserRecord struct {
 	User
 	// PasswordHash is a PHC string (or an imported legacy hash); "" when the
-	// account has no password.
+	// account has no password. A Store sets User.HasPassword from it when
+	// it reads a record.
 	PasswordHash string
 	// DeletedAt is set on a tombstone.
 	DeletedAt *time.Time
+}
+
+// SessionRecord is a session as stored: the public Session (without its
+// token or status) plus what only the core may see.
+type SessionRecord struct {
+	Session
+	// Seq is the store's own key of the session.
+	Seq int64
+	// TokenHash is the SHA-256 of the token; the token itself is never stored.
+	TokenHash []byte
+}
+
+// SessionKey finds one session: by public id, or by token hash.
+type SessionKey struct {
+	ID        string
+	TokenHash []byte
+}
+
+// SessionFilter selects sessions for Tx.ListSessions. A session is expired
+// when Now is at or after its ExpiresAt (which is never after its
+// AbsoluteExpiresAt) and it was not ended.
+type SessionFilter struct {
+	UserID *int64
+	Status SessionStatus // SessionAll, or one state
+	Now    time.Time
+	Limit  int // must be > 0
+}
+
+// SessionEnd selects the sessions that Tx.EndSessions ends: the active
+// (not ended, not expired at At) sessions of UserID, only those in IDs
+// when IDs is not empty, never Except.
+type SessionEnd struct {
+	UserID int64
+	IDs    []string
+	Except string
+	At     time.Time
 }
 
 // KeyField names a unique key of an account.
@@ -56,6 +119,7 @@ const (
 	KeyUsername KeyField = "username"
 	KeyEmail    KeyField = "email"
 	KeyPhone    KeyField = "phone"
+	KeyForeign  KeyField = "foreign"
 )
 
 // UserKey finds one account: by id (ID) or by a normalised unique value.
@@ -71,7 +135,10 @@ type UserFilter struct {
 	Search     string     // case-insensitive substring of username, email, phone, first or last name
 	AfterID    int64      // only ids greater than this
 	HoldBefore *time.Time // only held accounts whose hold ends at or before this time
-	Limit      int        // at most this many; must be > 0
+	// Now decides locks: a locked account whose LockedUntil is at or before
+	// Now counts as active for Statuses. Zero means locks never lapse.
+	Now   time.Time
+	Limit int // at most this many; must be > 0
 }
 
 // EventFilter selects audit events for Tx.ListEvents.

@@ -38,8 +38,19 @@ type User struct {
 	Admin         bool       `json:"admin"`
 	Status        Status     `json:"status"`
 	HoldUntil     *time.Time `json:"hold_until,omitempty"`
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	// Foreign is the outside identity ("github:12345") linked to the account.
+	Foreign string `json:"foreign,omitempty"`
+	// HasPassword is false for an account that can log in only through its
+	// foreign identity, or after a reset.
+	HasPassword bool `json:"has_password"`
+	// FailedLogins counts consecutive failed logins; a success resets it.
+	FailedLogins int `json:"failed_logins"`
+	// LockedUntil is when a lock ends by itself; nil with status locked
+	// means until an operator unlocks.
+	LockedUntil *time.Time `json:"locked_until,omitempty"`
+	LockReason  string     `json:"lock_reason,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
 }
 
 // NewUser is the input of Service.Register.
@@ -57,6 +68,9 @@ type NewUser struct {
 	// NoPassword creates an account without a password; it can only get
 	// one through a reset later. Password must then be empty.
 	NoPassword bool `json:"no_password,omitempty"`
+	// Foreign links an outside identity, "ORIGIN:SUBJECT" (say
+	// "github:12345"). Such an account needs no password, email or phone.
+	Foreign string `json:"foreign,omitempty"`
 }
 
 // UserUpdate is the input of Service.UpdateUser: nil fields are left as
