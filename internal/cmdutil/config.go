@@ -25,6 +25,11 @@ const (
 	KeyStore             = "store"
 	KeyOutput            = "output"
 	KeyDeletionHold      = "deletion.hold"
+	KeySessionIdle       = "session.idle"
+	KeySessionAbsolute   = "session.absolute"
+	KeySessionPersistent = "session.persistent"
+	KeyLockoutThreshold  = "lockout.threshold"
+	KeyLockoutDuration   = "lockout.duration"
 	KeyPhoneRegion       = "phone.region"
 	KeyPasswordMinLength = "password.min_length"
 	KeyArgon2Memory      = "password.argon2.memory"
@@ -35,8 +40,10 @@ const (
 // ConfigKeys lists every configuration key, in the order `config show`
 // prints them.
 var ConfigKeys = []string{
-	KeyStore, KeyOutput, KeyDeletionHold, KeyPhoneRegion,
-	KeyPasswordMinLength, KeyArgon2Memory, KeyArgon2Time, KeyArgon2Threads,
+	KeyStore, KeyOutput, KeyDeletionHold,
+	KeySessionIdle, KeySessionAbsolute, KeySessionPersistent,
+	KeyLockoutThreshold, KeyLockoutDuration,
+	KeyPhoneRegion, KeyPasswordMinLength, KeyArgon2Memory, KeyArgon2Time, KeyArgon2Threads,
 }
 
 // EnvPrefix is the prefix of the environment variables read as config.
@@ -50,6 +57,17 @@ type Config struct {
 	Output string
 	// DeletionHold is how long an unregistered account stays restorable.
 	DeletionHold time.Duration
+	// SessionIdle ends a session not freshened for this long.
+	SessionIdle time.Duration
+	// SessionAbsolute ends a session this long after login.
+	SessionAbsolute time.Duration
+	// SessionPersistent is the lifetime of a keep-me-logged-in session.
+	SessionPersistent time.Duration
+	// LockoutThreshold is how many consecutive failed logins lock an
+	// account.
+	LockoutThreshold int
+	// LockoutDuration is how long such a lockout lasts.
+	LockoutDuration time.Duration
 	// PhoneRegion is the region for phone numbers without a country code.
 	PhoneRegion string
 	// PasswordMinLength is the shortest password accepted.
@@ -67,6 +85,11 @@ func ConfigDefaults() map[string]any {
 		KeyStore:             DefaultStorePath(),
 		KeyOutput:            "",
 		KeyDeletionHold:      "14d",
+		KeySessionIdle:       "1h",   // acct.DefaultSessionIdle
+		KeySessionAbsolute:   "24h",  // acct.DefaultSessionAbsolute
+		KeySessionPersistent: "720h", // acct.DefaultSessionPersistent
+		KeyLockoutThreshold:  acct.DefaultLockoutThreshold,
+		KeyLockoutDuration:   "15m", // acct.DefaultLockoutDuration
 		KeyPhoneRegion:       "",
 		KeyPasswordMinLength: acct.DefaultPasswordMinLength,
 		KeyArgon2Memory:      acct.DefaultArgon2.Memory,
@@ -177,12 +200,30 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 		return nil, acct.FieldError(KeyDeletionHold, "want a duration such as 14d or 36h, got %q", v.GetString(KeyDeletionHold))
 	}
 	c.DeletionHold = hold
+	lifetimes := []struct {
+		key string
+		set *time.Duration
+	}{
+		{KeySessionIdle, &c.SessionIdle},
+		{KeySessionAbsolute, &c.SessionAbsolute},
+		{KeySessionPersistent, &c.SessionPersistent},
+		{KeyLockoutDuration, &c.LockoutDuration},
+	}
+	for _, it := range lifetimes {
+		s := v.GetString(it.key)
+		d, err := ParseDuration(s)
+		if err != nil || d <= 0 {
+			return nil, acct.FieldError(it.key, "want a positive duration such as 15m, 24h or 30d, got %q", s)
+		}
+		*it.set = d
+	}
 	ints := []struct {
 		key  string
 		bits int
 		set  func(uint64)
 	}{
 		{KeyPasswordMinLength, 31, func(n uint64) { c.PasswordMinLength = int(n) }},
+		{KeyLockoutThreshold, 31, func(n uint64) { c.LockoutThreshold = int(n) }},
 		{KeyArgon2Memory, 32, func(n uint64) { c.Argon2.Memory = uint32(n) }},
 		{KeyArgon2Time, 32, func(n uint64) { c.Argon2.Time = uint32(n) }},
 		{KeyArgon2Threads, 8, func(n uint64) { c.Argon2.Threads = uint8(n) }},

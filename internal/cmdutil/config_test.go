@@ -103,8 +103,19 @@ func TestConfigDefaults(t *testing.T) {
 	want := Config{
 		Store:             "/data/acctl/acctl.db",
 		DeletionHold:      14 * 24 * time.Hour,
+		SessionIdle:       time.Hour,
+		SessionAbsolute:   24 * time.Hour,
+		SessionPersistent: 720 * time.Hour,
+		LockoutThreshold:  10,
+		LockoutDuration:   15 * time.Minute,
 		PasswordMinLength: 15,
 		Argon2:            acct.Argon2Params{Memory: 19456, Time: 2, Threads: 1},
+	}
+	// The defaults are acct's own.
+	if cfg.SessionIdle != acct.DefaultSessionIdle || cfg.SessionAbsolute != acct.DefaultSessionAbsolute ||
+		cfg.SessionPersistent != acct.DefaultSessionPersistent || cfg.LockoutThreshold != acct.DefaultLockoutThreshold ||
+		cfg.LockoutDuration != acct.DefaultLockoutDuration {
+		t.Errorf("session and lockout defaults differ from acct's: %+v", *cfg)
 	}
 	if *cfg != want {
 		t.Errorf("defaults:\ngot  %+v\nwant %+v", *cfg, want)
@@ -126,6 +137,60 @@ func TestConfigEnvKeys(t *testing.T) {
 	if cfg.Argon2 != (acct.Argon2Params{Memory: 64, Time: 1, Threads: 2}) || cfg.PasswordMinLength != 20 ||
 		cfg.PhoneRegion != "GB" || cfg.Output != "json" {
 		t.Errorf("from env: %+v", *cfg)
+	}
+}
+
+func TestConfigSessionAndLockout(t *testing.T) {
+	clearEnv(t)
+	// From the environment, with the d suffix.
+	t.Setenv("ACCTL_SESSION_IDLE", "30m")
+	t.Setenv("ACCTL_SESSION_ABSOLUTE", "1d12h")
+	t.Setenv("ACCTL_SESSION_PERSISTENT", "90d")
+	t.Setenv("ACCTL_LOCKOUT_THRESHOLD", "5")
+	t.Setenv("ACCTL_LOCKOUT_DURATION", "1h")
+	cfg, err := testFactory(t, "").Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SessionIdle != 30*time.Minute || cfg.SessionAbsolute != 36*time.Hour || cfg.SessionPersistent != 90*24*time.Hour ||
+		cfg.LockoutThreshold != 5 || cfg.LockoutDuration != time.Hour {
+		t.Errorf("from env: %+v", *cfg)
+	}
+
+	// From the file, nested; the environment still wins.
+	clearEnv(t)
+	t.Setenv("ACCTL_LOCKOUT_THRESHOLD", "7")
+	file := writeFile(t, "config.yaml", "session:\n  idle: 2h\n  persistent: 7d\nlockout:\n  threshold: 3\n  duration: 1d\n")
+	cfg, err = testFactory(t, file).Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SessionIdle != 2*time.Hour || cfg.SessionAbsolute != 24*time.Hour || cfg.SessionPersistent != 7*24*time.Hour ||
+		cfg.LockoutThreshold != 7 || cfg.LockoutDuration != 24*time.Hour {
+		t.Errorf("from file: %+v", *cfg)
+	}
+	f := testFactory(t, file)
+	entries, _, err := f.ConfigEntries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sources := map[string]string{}
+	for _, e := range entries {
+		sources[e.Key] = e.Value + " " + e.Source
+	}
+	for k, want := range map[string]string{
+		KeySessionIdle:       "2h file",
+		KeySessionAbsolute:   "24h default",
+		KeySessionPersistent: "7d file",
+		KeyLockoutThreshold:  "7 env",
+		KeyLockoutDuration:   "1d file",
+	} {
+		if sources[k] != want {
+			t.Errorf("%s: %q, want %q", k, sources[k], want)
+		}
+	}
+	if unknown := UnknownConfigKeys(f.v); len(unknown) != 0 {
+		t.Errorf("unknown keys: %v", unknown)
 	}
 }
 
@@ -156,6 +221,13 @@ func TestConfigBadValues(t *testing.T) {
 		{"ACCTL_PASSWORD_ARGON2_THREADS", "300", KeyArgon2Threads},
 		{"ACCTL_PASSWORD_ARGON2_MEMORY", "8", "password.argon2"},
 		{"ACCTL_OUTPUT", "xml", ""},
+		{"ACCTL_SESSION_IDLE", "soon", KeySessionIdle},
+		{"ACCTL_SESSION_IDLE", "0", KeySessionIdle},
+		{"ACCTL_SESSION_ABSOLUTE", "-1h", KeySessionAbsolute},
+		{"ACCTL_SESSION_PERSISTENT", "0s", KeySessionPersistent},
+		{"ACCTL_LOCKOUT_THRESHOLD", "0", KeyLockoutThreshold},
+		{"ACCTL_LOCKOUT_THRESHOLD", "3.5", KeyLockoutThreshold},
+		{"ACCTL_LOCKOUT_DURATION", "a while", KeyLockoutDuration},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {

@@ -15,6 +15,7 @@ func TestConfigShow(t *testing.T) {
 		t.Setenv(cmdutil.EnvVar(k), "")
 	}
 	t.Setenv("ACCTL_DELETION_HOLD", "30d")
+	t.Setenv("ACCTL_SESSION_IDLE", "20m")
 	file := filepath.Join(t.TempDir(), "acctl.yaml")
 	if err := os.WriteFile(file, []byte("phone:\n  region: GB\noutput: json\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -27,6 +28,11 @@ func TestConfigShow(t *testing.T) {
 		"output":                 {Key: "output", Value: "json", Source: "file"},
 		"deletion.hold":          {Key: "deletion.hold", Value: "30d", Source: "env"},
 		"phone.region":           {Key: "phone.region", Value: "GB", Source: "file"},
+		"session.idle":           {Key: "session.idle", Value: "20m", Source: "env"},
+		"session.absolute":       {Key: "session.absolute", Value: "24h", Source: "default"},
+		"session.persistent":     {Key: "session.persistent", Value: "720h", Source: "default"},
+		"lockout.threshold":      {Key: "lockout.threshold", Value: "10", Source: "default"},
+		"lockout.duration":       {Key: "lockout.duration", Value: "15m", Source: "default"},
 		"password.min_length":    {Key: "password.min_length", Value: "15", Source: "default"},
 		"password.argon2.memory": {Key: "password.argon2.memory", Value: "64", Source: "default"},
 	}
@@ -50,5 +56,23 @@ func TestConfigShow(t *testing.T) {
 
 	if res := e.Run("--config", filepath.Join(t.TempDir(), "missing.yaml"), "config", "show"); res.Code != 2 || !strings.Contains(res.Err, "config file") {
 		t.Errorf("missing --config: %+v", res)
+	}
+}
+
+func TestConfigShowBadSessionValue(t *testing.T) {
+	for _, k := range cmdutil.ConfigKeys {
+		t.Setenv(cmdutil.EnvVar(k), "")
+	}
+	t.Setenv("ACCTL_LOCKOUT_DURATION", "forever")
+	e := cmdtest.New(t)
+	res := e.Run("config", "show")
+	if res.Code != 2 || !strings.Contains(res.Out, "lockout.duration\tforever\tenv\n") ||
+		!strings.HasPrefix(res.Err, "acctl: lockout.duration: ") {
+		t.Errorf("bad lockout.duration: %+v", res)
+	}
+	// Every command refuses it, naming the key.
+	res = e.Run("user", "list")
+	if res.Code != 2 || !strings.HasPrefix(res.Err, "acctl: lockout.duration: want a positive duration") {
+		t.Errorf("user list: %+v", res)
 	}
 }

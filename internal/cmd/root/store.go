@@ -33,6 +33,11 @@ func OpenService(ctx context.Context, p cmdutil.OpenParams) (acct.Service, error
 			Argon2:            p.Config.Argon2,
 			PasswordMinLength: p.Config.PasswordMinLength,
 			PhoneRegion:       p.Config.PhoneRegion,
+			SessionIdle:       p.Config.SessionIdle,
+			SessionAbsolute:   p.Config.SessionAbsolute,
+			SessionPersistent: p.Config.SessionPersistent,
+			LockoutThreshold:  p.Config.LockoutThreshold,
+			LockoutDuration:   p.Config.LockoutDuration,
 		})
 		if err != nil {
 			store.Close()
