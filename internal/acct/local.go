@@ -23,8 +23,8 @@ var _ Service = (*Local)(nil)
 // the store: Close closes it.
 func NewLocal(store Store, opt Options) (*Local, error) {
 	opt = opt.withDefaults()
-	if err := opt.Argon2.Validate(); err != nil {
-		return nil, fmt.Errorf("password hashing: %w", err)
+	if err := opt.validate(); err != nil {
+		return nil, err
 	}
 	return &Local{store: store, opt: opt}, nil
 }
@@ -92,7 +92,9 @@ func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
 	if in.NoPassword && in.Password != "" {
 		return nil, FieldError("password", "give a password or ask for no password, not both")
 	}
-	if !in.NoPassword {
+	// An account linked to a foreign identity logs in through it and
+	// needs no password of its own.
+	if !in.NoPassword && (rec.Foreign == "" || in.Password != "") {
 		if in.Password == "" {
 			return nil, FieldError("password", "required (or create the account without one, to be set by a reset)")
 		}
@@ -128,8 +130,11 @@ func (l *Local) newRecord(in NewUser) (*UserRecord, error) {
 	if rec.Phone, err = NormalizePhone(in.Phone, l.opt.PhoneRegion); err != nil {
 		return nil, err
 	}
-	if rec.Email == "" && rec.Phone == "" {
-		return nil, FieldError("email", "an email or a phone is required")
+	if rec.Foreign, err = NormalizeForeign(in.Foreign); err != nil {
+		return nil, err
+	}
+	if rec.Email == "" && rec.Phone == "" && rec.Foreign == "" {
+		return nil, FieldError("email", "an email or a phone is required (or a foreign identity)")
 	}
 	if rec.Username, err = NormalizeUsername(in.Username); err != nil {
 		return nil, err
@@ -157,7 +162,7 @@ func setFields(u User) []string {
 	}{
 		{"username", u.Username != ""}, {"email", u.Email != ""}, {"phone", u.Phone != ""},
 		{"first_name", u.FirstName != ""}, {"last_name", u.LastName != ""},
-		{"language", u.Language != ""}, {"admin", u.Admin},
+		{"language", u.Language != ""}, {"admin", u.Admin}, {"foreign", u.Foreign != ""},
 	} {
 		if c.set {
 			f = append(f, c.name)
@@ -176,7 +181,22 @@ func (l *Local) get(ctx context.Context, tx Tx, ref string) (*UserRecord, error)
 	if IsCode(err, CodeNotFound) {
 		return nil, &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("no user %q", strings.TrimSpace(ref))}
 	}
-	return rec, err
+	if err != nil {
+		return nil, err
+	}
+	l.settle(rec, l.now())
+	return rec, nil
+}
+
+// settle applies what time has decided to rec: a lock whose time is up no
+// longer holds. It changes only the copy in memory; a write stores it.
+func (l *Local) settle(rec *UserRecord, now time.Time) {
+	if rec.LockedUntil != nil && !now.Before(*rec.LockedUntil) {
+		if rec.Status == StatusLocked {
+			rec.Status = StatusActive
+		}
+		rec.LockedUntil, rec.LockReason = nil, ""
+	}
 }
 
 // User finds one account by REF.
@@ -199,7 +219,8 @@ func (l *Local) ListUsers(ctx context.Context, q UserQuery) (*UserPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := UserFilter{Search: strings.TrimSpace(q.Search), Limit: limit + 1}
+	now := l.now()
+	f := UserFilter{Search: strings.TrimSpace(q.Search), Limit: limit + 1, Now: now}
 	switch {
 	case q.Status == "":
 		f.Statuses = []Status{StatusActive, StatusPending, StatusLocked, StatusHeld}
@@ -227,6 +248,7 @@ func (l *Local) ListUsers(ctx context.Context, q UserQuery) (*UserPage, error) {
 			page.Next = strconv.FormatInt(recs[i-1].ID, 10)
 			break
 		}
+		l.settle(&recs[i], now)
 		page.Users = append(page.Users, recs[i].User)
 	}
 	return page, nil
@@ -288,7 +310,7 @@ func (l *Local) UpdateUser(ctx context.Context, ref string, in UserUpdate) (*Use
 		if in.Phone != nil && n.Phone != rec.Phone {
 			rec.Phone, rec.PhoneVerified = n.Phone, false
 		}
-		if rec.Email == "" && rec.Phone == "" {
+		if rec.Email == "" && rec.Phone == "" && rec.Foreign == "" {
 			return FieldError("email", "an account needs an email or a phone: cannot clear both")
 		}
 		if in.FirstName != nil {
@@ -366,7 +388,11 @@ func (l *Local) Unregister(ctx context.Context, ref string, opt UnregisterOption
 		if err := tx.UpdateUser(ctx, rec); err != nil {
 			return err
 		}
-		return tx.InsertEvent(ctx, l.event(ctx, action, rec.ID, detail))
+		ended, err := l.endAll(ctx, tx, rec.ID, "")
+		if err != nil {
+			return err
+		}
+		return tx.InsertEvent(ctx, l.event(ctx, action, rec.ID, detail+endedNote(ended)))
 	})
 	if err != nil {
 		return nil, l.fail(ctx, action, idOf(rec), wrap(err, "unregister user"))
@@ -435,6 +461,9 @@ func (l *Local) PurgeHeld(ctx context.Context, opt PurgeOptions) (*PurgeResult, 
 				}
 				erase(rec, now)
 				if err := tx.UpdateUser(ctx, rec); err != nil {
+					return err
+				}
+				if _, err := l.endAll(ctx, tx, rec.ID, ""); err != nil {
 					return err
 				}
 				if err := tx.InsertEvent(ctx, l.event(ctx, ActionUserPurge, rec.ID, "deletion hold ran out")); err != nil {

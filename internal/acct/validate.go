@@ -20,7 +20,55 @@ const (
 	MaxUsername    = 32
 )
 
-var usernameRE = regexp.MustCompile(`^[a-z][a-z0-9._-]*$`)
+var (
+	usernameRE      = regexp.MustCompile(`^[a-z][a-z0-9._-]*$`)
+	foreignOriginRE = regexp.MustCompile(`^[a-z][a-z0-9._-]{0,31}$`)
+)
+
+// MaxForeignSubject bounds the subject of a foreign identity, in bytes.
+const MaxForeignSubject = 255
+
+// NormalizeForeign checks a foreign identity "ORIGIN:SUBJECT" (such as
+// "github:12345") and returns it with the origin in lower case. The
+// subject is kept as given: outside systems may be case-sensitive. An
+// empty input gives "".
+func NormalizeForeign(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	origin, subject, ok := strings.Cut(s, ":")
+	origin = strings.ToLower(origin)
+	if !ok || !foreignOriginRE.MatchString(origin) {
+		return "", FieldError("foreign", "%q: write ORIGIN:SUBJECT, the origin a word of letters, digits, '.', '_' or '-' (like github:12345)", s)
+	}
+	if subject == "" || len(subject) > MaxForeignSubject || !utf8.ValidString(subject) {
+		return "", FieldError("foreign", "%q: the subject after ':' must be 1 to %d bytes of UTF-8", s, MaxForeignSubject)
+	}
+	for _, r := range subject {
+		if unicode.IsControl(r) || unicode.IsSpace(r) {
+			return "", FieldError("foreign", "%q: the subject contains a space or a control character", s)
+		}
+	}
+	return origin + ":" + subject, nil
+}
+
+// MaxLabelLength bounds a session label, in code points.
+const MaxLabelLength = 100
+
+// normalizeLabel checks a session label: trimmed, short, printable.
+func normalizeLabel(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxLabelLength {
+		return "", FieldError("label", "must be valid UTF-8 of at most %d characters", MaxLabelLength)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return "", FieldError("label", "contains a control character")
+		}
+	}
+	return s, nil
+}
 
 // NormalizeEmail checks an email address and returns it in normal form
 // (trimmed, lower case). An empty input gives "".
@@ -119,7 +167,7 @@ func NormalizeName(field, s string) (string, error) {
 }
 
 // refKey turns a user REF into the key to look it up by: all digits is an
-// id, an '@' makes an email, a leading '+' (or a number written with
+// id, an '@' makes an email, a ':' a foreign identity, a leading '+' (or a number written with
 // spaces, dashes or brackets) a phone, anything else a username.
 func refKey(ref, region string) (UserKey, error) {
 	ref = strings.TrimSpace(ref)
@@ -134,6 +182,12 @@ func refKey(ref, region string) (UserKey, error) {
 		return UserKey{Field: KeyID, ID: id}, nil
 	case strings.Contains(ref, "@"):
 		return UserKey{Field: KeyEmail, Value: strings.ToLower(ref)}, nil
+	case strings.Contains(ref, ":"):
+		f, err := NormalizeForeign(ref)
+		if err != nil {
+			return UserKey{}, &Error{Code: CodeInvalid, Field: "user", Message: "user: " + err.(*Error).Message, Err: err}
+		}
+		return UserKey{Field: KeyForeign, Value: f}, nil
 	case looksLikePhone(ref):
 		p, err := NormalizePhone(ref, region)
 		if err != nil {

@@ -1,0 +1,273 @@
+package acct
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// authAttempt is what a password check decided, before it is recorded.
+type authAttempt struct {
+	rec     *UserRecord // the account as read before the check
+	ok      bool        // the password was right (or a foreign identity vouched for)
+	newHash string      // a stronger hash of the password, when the old one is weak
+}
+
+// authenticate checks a password for the account named by key, outside
+// any transaction (hashing is slow and must not hold the write lock).
+// Unknown, purged and locked accounts are refused before any check.
+func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password string, foreign bool) (*authAttempt, error) {
+	var rec *UserRecord
+	err := l.store.View(ctx, func(tx Tx) (err error) {
+		rec, err = tx.GetUser(ctx, key)
+		return err
+	})
+	if IsCode(err, CodeNotFound) {
+		if !foreign {
+			l.dummyVerify(password) // answer as slowly as for a real account
+		}
+		return nil, &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("no user %q", ref)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := l.now()
+	l.settle(rec, now)
+	if err := loginAllowed(rec, now); err != nil {
+		return &authAttempt{rec: rec}, err
+	}
+	a := &authAttempt{rec: rec, ok: foreign}
+	if foreign {
+		return a, nil
+	}
+	if rec.PasswordHash == "" {
+		return a, Errorf(CodeUnauthenticated, "user %d has no password: set one with a reset or `acctl password set`", rec.ID)
+	}
+	ok, rehash, err := VerifyPassword(password, rec.PasswordHash, l.opt.Argon2)
+	if err != nil {
+		return nil, Internal(err, fmt.Sprintf("verify password of user %d", rec.ID))
+	}
+	a.ok = ok
+	if ok && rehash {
+		if a.newHash, err = HashPassword(password, l.opt.Argon2, l.opt.Rand); err != nil {
+			return nil, Internal(err, "rehash password")
+		}
+	}
+	return a, nil
+}
+
+// loginAllowed refuses accounts that may not log in whatever the password.
+func loginAllowed(rec *UserRecord, now time.Time) error {
+	switch {
+	case rec.Status == StatusDeleted:
+		return &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("user %d was purged", rec.ID)}
+	case rec.Status == StatusLocked && rec.LockedUntil == nil:
+		return Errorf(CodeRefused, "user %d is locked%s: an operator must unlock it", rec.ID, reasonNote(rec.LockReason))
+	case rec.LockedUntil != nil && now.Before(*rec.LockedUntil):
+		return Errorf(CodeRefused, "user %d is locked until %s%s", rec.ID, rec.LockedUntil.Format(time.RFC3339), reasonNote(rec.LockReason))
+	}
+	return nil
+}
+
+func reasonNote(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return " (" + reason + ")"
+}
+
+var (
+	dummyOnce sync.Once
+	dummyHash string
+)
+
+// dummyVerify spends the time of a password check, so that an unknown
+// account does not answer faster than a known one.
+func (l *Local) dummyVerify(password string) {
+	dummyOnce.Do(func() {
+		dummyHash, _ = HashPassword("acctl dummy password for timing", l.opt.Argon2, l.opt.Rand)
+	})
+	if dummyHash != "" {
+		_, _, _ = VerifyPassword(password, dummyHash, l.opt.Argon2)
+	}
+}
+
+// record writes the outcome of an attempt in one transaction: on failure
+// the exact failed-login count and perhaps a lockout; on success the
+// count reset, a lapsed lock cleared and a weak hash replaced. onOK runs
+// after those, in the same transaction, with the current record. It
+// returns the current record and, for a wrong password, the error to give
+// (after the transaction committed, so that the failure counts).
+func (l *Local) record(ctx context.Context, a *authAttempt, action string, onOK func(tx Tx, cur *UserRecord) error) (*UserRecord, error) {
+	var cur *UserRecord
+	var failure error
+	err := l.store.Update(ctx, func(tx Tx) (err error) {
+		failure = nil
+		if cur, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: a.rec.ID}); err != nil {
+			return err
+		}
+		now := l.now()
+		hadLock := cur.LockedUntil != nil
+		l.settle(cur, now)
+		if err := loginAllowed(cur, now); err != nil {
+			return err // locked meanwhile, by a concurrent failure or an operator
+		}
+		if cur.PasswordHash != a.rec.PasswordHash {
+			return Errorf(CodeUnavailable, "the password of user %d changed during the check: try again", cur.ID)
+		}
+		if !a.ok {
+			msg, err := l.countFailure(ctx, tx, cur, action, now)
+			failure = Errorf(CodeUnauthenticated, "%s", msg)
+			return err
+		}
+		changed := cur.FailedLogins != 0 || (hadLock && cur.LockedUntil == nil)
+		cur.FailedLogins = 0
+		if a.newHash != "" {
+			cur.PasswordHash, changed = a.newHash, true
+		}
+		if changed {
+			cur.UpdatedAt = now
+			if err := tx.UpdateUser(ctx, cur); err != nil {
+				return err
+			}
+		}
+		if onOK != nil {
+			return onOK(tx, cur)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cur, failure
+}
+
+// countFailure adds a failed login to cur and locks the account when the
+// count reaches the threshold. It returns the message for the caller.
+func (l *Local) countFailure(ctx context.Context, tx Tx, cur *UserRecord, action string, now time.Time) (string, error) {
+	n, err := tx.AddLoginFailure(ctx, cur.ID)
+	if err != nil {
+		return "", err
+	}
+	cur.FailedLogins = n
+	ev := l.event(ctx, action, cur.ID, fmt.Sprintf("wrong password (%d consecutive)", n))
+	ev.Outcome = OutcomeFailure
+	if err := tx.InsertEvent(ctx, ev); err != nil {
+		return "", err
+	}
+	msg := fmt.Sprintf("wrong password for user %d", cur.ID)
+	if n < l.opt.LockoutThreshold {
+		return msg, nil
+	}
+	until := now.Add(l.opt.LockoutDuration)
+	if cur.Status == StatusActive {
+		cur.Status = StatusLocked
+	}
+	cur.LockedUntil, cur.LockReason, cur.UpdatedAt = &until, fmt.Sprintf("%d failed logins", n), now
+	if err := tx.UpdateUser(ctx, cur); err != nil {
+		return "", err
+	}
+	detail := fmt.Sprintf("locked until %s after %d consecutive failed logins", until.Format(time.RFC3339), n)
+	if err := tx.InsertEvent(ctx, l.event(ctx, ActionUserLock, cur.ID, detail)); err != nil {
+		return "", err
+	}
+	return msg + "; the account is now locked until " + until.Format(time.RFC3339), nil
+}
+
+// loginKey validates the identity part of a Login.
+func (l *Local) loginKey(in Login) (key UserKey, ref string, err error) {
+	if in.Foreign != "" {
+		if in.Ref != "" || in.Password != "" {
+			return key, "", FieldError("foreign", "give a foreign identity, or a user and a password, not both")
+		}
+		f, err := NormalizeForeign(in.Foreign)
+		if err != nil {
+			return key, "", err
+		}
+		return UserKey{Field: KeyForeign, Value: f}, f, nil
+	}
+	if in.Password == "" {
+		return key, "", FieldError("password", "required")
+	}
+	key, err = refKey(in.Ref, l.opt.PhoneRegion)
+	return key, in.Ref, err
+}
+
+// Login checks the password (or vouches for the foreign identity) and
+// opens a session. A login lifts a deletion hold.
+func (l *Local) Login(ctx context.Context, in Login) (*Session, error) {
+	key, ref, err := l.loginKey(in)
+	if err != nil {
+		return nil, err
+	}
+	label, err := normalizeLabel(in.Label)
+	if err != nil {
+		return nil, err
+	}
+	a, err := l.authenticate(ctx, key, ref, in.Password, in.Foreign != "")
+	if err != nil {
+		if a != nil {
+			return nil, l.fail(ctx, ActionSessionLogin, a.rec.ID, err)
+		}
+		return nil, wrap(err, "log in")
+	}
+	token, hash, err := l.newToken()
+	if err != nil {
+		return nil, err
+	}
+	id, err := l.newSessionID()
+	if err != nil {
+		return nil, err
+	}
+	var s *SessionRecord
+	_, err = l.record(ctx, a, ActionSessionLogin, func(tx Tx, cur *UserRecord) error {
+		now := l.now()
+		if cur.Status == StatusHeld {
+			cur.Status, cur.HoldUntil, cur.UpdatedAt = StatusActive, nil, now
+			if err := tx.UpdateUser(ctx, cur); err != nil {
+				return err
+			}
+			if err := tx.InsertEvent(ctx, l.event(ctx, ActionUserRestore, cur.ID, "a login lifted the deletion hold")); err != nil {
+				return err
+			}
+		}
+		s = l.newSession(cur, id, hash, in.Keep, label, now)
+		if err := tx.InsertSession(ctx, s); err != nil {
+			return err
+		}
+		detail := "session " + s.ID
+		if in.Foreign != "" {
+			detail += " via " + cur.Foreign
+		}
+		if in.Keep {
+			detail += ", persistent"
+		}
+		return tx.InsertEvent(ctx, l.event(ctx, ActionSessionLogin, cur.ID, detail))
+	})
+	if err != nil {
+		return nil, l.fail(ctx, ActionSessionLogin, a.rec.ID, wrap(err, "log in"))
+	}
+	out := s.Session
+	out.Token, out.Status = token, SessionActive
+	return &out, nil
+}
+
+// VerifyPassword checks a password without logging in. A wrong password
+// counts towards the lockout; nothing else changes.
+func (l *Local) VerifyPassword(ctx context.Context, ref, password string) error {
+	key, _, err := l.loginKey(Login{Ref: ref, Password: password})
+	if err != nil {
+		return err
+	}
+	a, err := l.authenticate(ctx, key, ref, password, false)
+	if err != nil {
+		if a != nil {
+			return l.fail(ctx, ActionPasswordVerify, a.rec.ID, err)
+		}
+		return wrap(err, "verify password")
+	}
+	a.newHash = "" // verify changes nothing but the failure count
+	_, err = l.record(ctx, a, ActionPasswordVerify, nil)
+	return wrap(err, "verify password")
+}

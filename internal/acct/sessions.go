@@ -1,0 +1,372 @@
+package acct
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Session tokens and ids.
+const (
+	// TokenPrefix starts every session token, so that a leaked token is
+	// recognisable (by secret scanners, in logs).
+	TokenPrefix = "acctl_sess_"
+	// SessionIDPrefix starts every public session id.
+	SessionIDPrefix = "ses_"
+	tokenBytes      = 32 // 256 bits
+	sessionIDBytes  = 10 // 80 bits: unguessable enough for a public handle
+)
+
+var (
+	tokenEncoding = base64.RawURLEncoding
+	idEncoding    = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+	tokenLength   = len(TokenPrefix) + tokenEncoding.EncodedLen(tokenBytes)
+)
+
+// sessionPurgeBatch is how many sessions one purge transaction deletes,
+// so that other writers wait at most a few milliseconds.
+const sessionPurgeBatch = 5000
+
+// newToken returns a fresh session token and its SHA-256.
+func (l *Local) newToken() (string, []byte, error) {
+	b := make([]byte, tokenBytes)
+	if _, err := io.ReadFull(l.opt.Rand, b); err != nil {
+		return "", nil, Internal(err, "make session token")
+	}
+	token := TokenPrefix + tokenEncoding.EncodeToString(b)
+	sum := sha256.Sum256([]byte(token))
+	return token, sum[:], nil
+}
+
+// hashToken returns the SHA-256 of a token that has the shape of one.
+func hashToken(token string) ([]byte, error) {
+	token = strings.TrimSpace(token)
+	if len(token) != tokenLength || !strings.HasPrefix(token, TokenPrefix) {
+		return nil, Errorf(CodeUnauthenticated, "invalid session token: not an acctl session token")
+	}
+	if _, err := tokenEncoding.DecodeString(token[len(TokenPrefix):]); err != nil {
+		return nil, Errorf(CodeUnauthenticated, "invalid session token: not an acctl session token")
+	}
+	sum := sha256.Sum256([]byte(token))
+	return sum[:], nil
+}
+
+// newSessionID returns a fresh public session id.
+func (l *Local) newSessionID() (string, error) {
+	b := make([]byte, sessionIDBytes)
+	if _, err := io.ReadFull(l.opt.Rand, b); err != nil {
+		return "", Internal(err, "make session id")
+	}
+	return SessionIDPrefix + idEncoding.EncodeToString(b), nil
+}
+
+// newSession builds the record of a session opened now for u.
+func (l *Local) newSession(u *UserRecord, id string, hash []byte, keep bool, label string, now time.Time) *SessionRecord {
+	s := &SessionRecord{TokenHash: hash}
+	s.ID, s.UserID, s.Username, s.Email = id, u.ID, u.Username, u.Email
+	s.CreatedAt, s.LastSeenAt, s.Persistent, s.Label = now, now, keep, label
+	if keep {
+		s.ExpiresAt = now.Add(l.opt.SessionPersistent)
+		s.AbsoluteExpiresAt = s.ExpiresAt
+	} else {
+		s.ExpiresAt = now.Add(l.opt.SessionIdle)
+		s.AbsoluteExpiresAt = now.Add(l.opt.SessionAbsolute)
+	}
+	return s
+}
+
+// sessionStatus is the state of s at now.
+func sessionStatus(s *Session, now time.Time) SessionStatus {
+	switch {
+	case s.EndedAt != nil:
+		return SessionEnded
+	case !now.Before(s.ExpiresAt):
+		return SessionExpired
+	}
+	return SessionActive
+}
+
+// usable refuses a session that is not active at now, saying why.
+func usable(s *Session, now time.Time) error {
+	switch sessionStatus(s, now) {
+	case SessionEnded:
+		return Errorf(CodeUnauthenticated, "session %s ended at %s", s.ID, s.EndedAt.Format(time.RFC3339))
+	case SessionExpired:
+		why := "idle"
+		if !s.ExpiresAt.Before(s.AbsoluteExpiresAt) {
+			why = "its absolute lifetime ran out"
+			if s.Persistent {
+				why = "its keep-me-logged-in lifetime ran out"
+			}
+		}
+		return Errorf(CodeUnauthenticated, "session %s expired at %s (%s): log in again", s.ID, s.ExpiresAt.Format(time.RFC3339), why)
+	}
+	return nil
+}
+
+// findSession finds a session by public id or token inside tx.
+func findSession(ctx context.Context, tx Tx, ref SessionRef) (*SessionRecord, error) {
+	var key SessionKey
+	switch {
+	case ref.ID != "" && ref.Token != "":
+		return nil, FieldError("session", "give a session id or a token, not both")
+	case ref.Token != "":
+		hash, err := hashToken(ref.Token)
+		if err != nil {
+			return nil, err
+		}
+		key.TokenHash = hash
+	case ref.ID != "":
+		key.ID = strings.TrimSpace(ref.ID)
+	default:
+		return nil, FieldError("session", "give a session id or a token")
+	}
+	s, err := tx.GetSession(ctx, key)
+	if IsCode(err, CodeNotFound) {
+		if key.ID != "" {
+			return nil, &Error{Code: CodeNotFound, Field: "session", Message: fmt.Sprintf("no session %q", key.ID)}
+		}
+		return nil, Errorf(CodeUnauthenticated, "invalid session token: no such session")
+	}
+	return s, err
+}
+
+// ValidateSession finds the active session of token and its user.
+func (l *Local) ValidateSession(ctx context.Context, token string) (*SessionInfo, error) {
+	var info SessionInfo
+	err := l.store.View(ctx, func(tx Tx) error {
+		s, err := findSession(ctx, tx, SessionRef{Token: token})
+		if err != nil {
+			return err
+		}
+		now := l.now()
+		if err := usable(&s.Session, now); err != nil {
+			return err
+		}
+		u, err := tx.GetUser(ctx, UserKey{Field: KeyID, ID: s.UserID})
+		if err != nil {
+			return err
+		}
+		if u.Status == StatusDeleted {
+			return Errorf(CodeUnauthenticated, "invalid session: its account was deleted")
+		}
+		l.settle(u, now)
+		info.Session, info.User = s.Session, u.User
+		info.Session.Status = SessionActive
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err, "validate session")
+	}
+	return &info, nil
+}
+
+// ListSessions returns sessions, newest first.
+func (l *Local) ListSessions(ctx context.Context, q SessionQuery) ([]Session, error) {
+	limit, err := pageLimit(q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	if q.Status == "" {
+		q.Status = SessionActive
+	}
+	if !q.Status.Valid() {
+		return nil, FieldError("status", "%q is not one of active, expired, ended, all", q.Status)
+	}
+	now := l.now()
+	f := SessionFilter{Status: q.Status, Now: now, Limit: limit}
+	var recs []SessionRecord
+	err = l.store.View(ctx, func(tx Tx) (err error) {
+		if q.User != "" {
+			u, err := l.get(ctx, tx, q.User)
+			if err != nil {
+				return err
+			}
+			f.UserID = &u.ID
+		}
+		recs, err = tx.ListSessions(ctx, f)
+		return err
+	})
+	if err != nil {
+		return nil, wrap(err, "list sessions")
+	}
+	out := make([]Session, len(recs))
+	for i := range recs {
+		out[i] = recs[i].Session
+		out[i].Token = ""
+		out[i].Status = sessionStatus(&out[i], now)
+	}
+	return out, nil
+}
+
+// FreshenSession moves the idle deadline of an active session to now plus
+// the idle lifetime (the persistent one for keep-me-logged-in), never past
+// its absolute deadline.
+func (l *Local) FreshenSession(ctx context.Context, ref SessionRef) (*Session, error) {
+	var s *SessionRecord
+	err := l.store.Update(ctx, func(tx Tx) (err error) {
+		if s, err = findSession(ctx, tx, ref); err != nil {
+			return err
+		}
+		now := l.now()
+		if err := usable(&s.Session, now); err != nil {
+			return err
+		}
+		window := l.opt.SessionIdle
+		if s.Persistent {
+			window = l.opt.SessionPersistent
+		}
+		expires := now.Add(window)
+		if expires.After(s.AbsoluteExpiresAt) {
+			expires = s.AbsoluteExpiresAt
+		}
+		changed, err := tx.TouchSession(ctx, s.Seq, now, expires)
+		if err != nil {
+			return err
+		}
+		if !changed {
+			return Errorf(CodeUnauthenticated, "session %s ended", s.ID)
+		}
+		s.LastSeenAt, s.ExpiresAt = now, expires
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err, "freshen session")
+	}
+	out := s.Session
+	out.Status = SessionActive
+	return &out, nil
+}
+
+// EndSessions ends the sessions named by id, or every session of a user
+// (but one).
+func (l *Local) EndSessions(ctx context.Context, in EndSessions) (*EndResult, error) {
+	switch {
+	case len(in.IDs) > 0 && in.User != "":
+		return nil, FieldError("user", "give session ids or a user, not both")
+	case len(in.IDs) == 0 && in.User == "":
+		return nil, FieldError("session", "give session ids or a user")
+	case in.Except != "" && in.User == "":
+		return nil, FieldError("except", "only goes with a user")
+	}
+	res := &EndResult{Ended: []string{}}
+	var userID int64
+	err := l.store.Update(ctx, func(tx Tx) error {
+		res.Ended = res.Ended[:0]
+		if in.User != "" {
+			u, err := l.get(ctx, tx, in.User)
+			if err != nil {
+				return err
+			}
+			userID = u.ID
+			if in.Except != "" {
+				s, err := findSession(ctx, tx, SessionRef{ID: in.Except})
+				if err != nil {
+					return err
+				}
+				if s.UserID != u.ID {
+					return FieldError("except", "session %s belongs to user %d, not to user %d", s.ID, s.UserID, u.ID)
+				}
+			}
+			ended, err := l.endAll(ctx, tx, u.ID, in.Except)
+			if err != nil {
+				return err
+			}
+			res.Ended = append(res.Ended, ended...)
+			return tx.InsertEvent(ctx, l.event(ctx, ActionSessionEnd, u.ID, "logged out everywhere"+exceptNote(in.Except)+endedNote(ended)))
+		}
+		byUser := map[int64][]string{}
+		var order []int64
+		for _, id := range in.IDs {
+			s, err := findSession(ctx, tx, SessionRef{ID: id})
+			if err != nil {
+				return err
+			}
+			if _, ok := byUser[s.UserID]; !ok {
+				order = append(order, s.UserID)
+			}
+			byUser[s.UserID] = append(byUser[s.UserID], s.ID)
+		}
+		for _, uid := range order {
+			ended, err := tx.EndSessions(ctx, SessionEnd{UserID: uid, IDs: byUser[uid], At: l.now()})
+			if err != nil {
+				return err
+			}
+			res.Ended = append(res.Ended, ended...)
+			if len(ended) > 0 {
+				if err := tx.InsertEvent(ctx, l.event(ctx, ActionSessionEnd, uid, "ended "+strings.Join(ended, ", "))); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, l.fail(ctx, ActionSessionEnd, userID, wrap(err, "end sessions"))
+	}
+	return res, nil
+}
+
+// endAll ends every active session of a user but except, for a password
+// change, a lock or a deletion.
+func (l *Local) endAll(ctx context.Context, tx Tx, userID int64, except string) ([]string, error) {
+	return tx.EndSessions(ctx, SessionEnd{UserID: userID, Except: except, At: l.now()})
+}
+
+func exceptNote(except string) string {
+	if except == "" {
+		return ""
+	}
+	return " except " + except
+}
+
+// endedNote tells the audit trail how many sessions a change ended.
+func endedNote(ended []string) string {
+	switch len(ended) {
+	case 0:
+		return ""
+	case 1:
+		return "; ended 1 session"
+	}
+	return fmt.Sprintf("; ended %d sessions", len(ended))
+}
+
+// PurgeSessions deletes the sessions that expired or ended more than
+// opt.OlderThan ago, in short transactions. Running it again deletes
+// nothing more.
+func (l *Local) PurgeSessions(ctx context.Context, opt SessionPurgeOptions) (*SessionPurgeResult, error) {
+	if opt.OlderThan < 0 {
+		return nil, FieldError("older_than", "must not be negative")
+	}
+	cutoff := l.now().Add(-opt.OlderThan)
+	res := &SessionPurgeResult{}
+	for {
+		var n int64
+		err := l.store.Update(ctx, func(tx Tx) (err error) {
+			n, err = tx.DeleteSessions(ctx, cutoff, sessionPurgeBatch)
+			return err
+		})
+		res.Deleted += n
+		if err != nil {
+			return res, wrap(err, "purge sessions")
+		}
+		if n < sessionPurgeBatch {
+			break
+		}
+	}
+	if res.Deleted > 0 {
+		detail := fmt.Sprintf("deleted %d sessions that expired or ended by %s", res.Deleted, cutoff.Format(time.RFC3339))
+		err := l.store.Update(ctx, func(tx Tx) error {
+			return tx.InsertEvent(ctx, l.event(ctx, ActionSessionPurge, 0, detail))
+		})
+		if err != nil {
+			return res, wrap(err, "purge sessions")
+		}
+	}
+	return res, nil
+}
