@@ -136,3 +136,17 @@ func (v *DurationValue) Set(s string) error {
 
 // Type names the value in help output.
 func (v *DurationValue) Type() string { return "duration" }
+
+// UntilTime resolves a flag that names a moment in the future (such as
+// "user lock --until"): an RFC 3339 time is itself, a positive duration in
+// ParseDuration's syntax is that long after now. flag names the flag in
+// the usage error.
+func UntilTime(flag, s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, strings.TrimSpace(s)); err == nil {
+		return t, nil
+	}
+	if d, err := ParseDuration(s); err == nil && d > 0 {
+		return now.Add(d), nil
+	}
+	return time.Time{}, UsageErrorf("%s: want an RFC 3339 time or a duration from now such as 2h or 7d, got %q", flag, s)
+}

@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -74,5 +75,31 @@ func TestDurationValue(t *testing.T) {
 	}
 	if err := v.Set("soon"); err == nil {
 		t.Error("Set(soon) succeeded")
+	}
+}
+
+func TestUntilTime(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Time
+	}{
+		{"2h", now.Add(2 * time.Hour)},
+		{"7d", now.Add(7 * 24 * time.Hour)},
+		{"1d12h", now.Add(36 * time.Hour)},
+		{"2026-04-01T00:00:00Z", time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)},
+		{"2026-04-01T02:00:00+02:00", time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		got, err := UntilTime("--until", tt.in, now)
+		if err != nil || !got.Equal(tt.want) {
+			t.Errorf("UntilTime(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+	for _, in := range []string{"", "0", "-1h", "2026-04-01", "tomorrow"} {
+		_, err := UntilTime("--until", in, now)
+		if ExitCode(err) != ExitUsage || !strings.HasPrefix(err.Error(), "--until: ") {
+			t.Errorf("UntilTime(%q): %v", in, err)
+		}
 	}
 }

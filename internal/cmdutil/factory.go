@@ -43,6 +43,9 @@ type Factory struct {
 	ConfigFile string
 	// DefaultConfigFile is read when ConfigFile is "" and it exists.
 	DefaultConfigFile string
+	// Getenv reads the environment variables that are not configuration
+	// (ACCTL_SESSION_TOKEN); nil means os.Getenv. Tests inject their own.
+	Getenv func(key string) string
 
 	v     *viper.Viper
 	flags map[string]*pflag.Flag
@@ -184,6 +187,15 @@ func (f *Factory) WantsJSON() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return strings.TrimSpace(f.v.GetString(KeyOutput)) == FormatJSON
+}
+
+// Env returns the value of an environment variable that is not
+// configuration, such as ACCTL_SESSION_TOKEN.
+func (f *Factory) Env(key string) string {
+	if f.Getenv != nil {
+		return f.Getenv(key)
+	}
+	return os.Getenv(key)
 }
 
 // Clock returns the current time by the factory's clock.

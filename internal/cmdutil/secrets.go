@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -44,36 +45,51 @@ var ErrNoTerminal = acct.FieldError("password", "no terminal to prompt on; use -
 // ReadPassword reads a password once: from the file, from stdin, or from a
 // no-echo prompt on the terminal.
 func ReadPassword(ctx context.Context, ios *IOStreams, pf PasswordFlags) (string, error) {
-	return readPassword(ctx, ios, pf, false)
+	return ReadPasswordAs(ctx, ios, pf, "Password", false)
 }
 
 // ReadNewPassword reads a password being set: like ReadPassword, but the
 // terminal prompt asks twice and the two must match.
 func ReadNewPassword(ctx context.Context, ios *IOStreams, pf PasswordFlags) (string, error) {
-	return readPassword(ctx, ios, pf, true)
+	return ReadPasswordAs(ctx, ios, pf, "Password", true)
 }
 
-func readPassword(ctx context.Context, ios *IOStreams, pf PasswordFlags, twice bool) (string, error) {
+// ReadPasswordAs is ReadPassword with the terminal prompt named by label
+// ("Current password" asks "Current password: "); with twice it asks
+// again ("Repeat current password: ") and the two must match.
+func ReadPasswordAs(ctx context.Context, ios *IOStreams, pf PasswordFlags, label string, twice bool) (string, error) {
 	if err := pf.Validate(); err != nil {
 		return "", err
 	}
 	switch {
 	case pf.File != "":
-		return readPasswordFile(pf.File)
+		return ReadPasswordFile(pf.File)
 	case pf.Stdin:
-		line, err := ios.ReadLine(ctx)
-		if errors.Is(err, io.EOF) {
-			return "", acct.FieldError("password", "nothing to read on stdin")
-		}
-		if err != nil {
-			return "", fmt.Errorf("read password from stdin: %w", err)
-		}
-		return line, nil
+		return ReadPasswordLine(ctx, ios)
 	}
 	if !ios.IsStdinTTY() {
 		return "", ErrNoTerminal
 	}
-	fmt.Fprint(ios.ErrOut, "Password: ")
+	return PromptPassword(ctx, ios, label, twice)
+}
+
+// ReadPasswordLine reads a password from the next line of stdin.
+func ReadPasswordLine(ctx context.Context, ios *IOStreams) (string, error) {
+	line, err := ios.ReadLine(ctx)
+	if errors.Is(err, io.EOF) {
+		return "", acct.FieldError("password", "nothing to read on stdin")
+	}
+	if err != nil {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	return line, nil
+}
+
+// PromptPassword asks for a password on the terminal without echo, the
+// prompt ("<label>: ") on stderr; with twice it asks again and the two
+// must match. The caller checks that stdin is a terminal.
+func PromptPassword(ctx context.Context, ios *IOStreams, label string, twice bool) (string, error) {
+	fmt.Fprintf(ios.ErrOut, "%s: ", label)
 	pw, err := ios.ReadSecret(ctx)
 	if err != nil {
 		return "", fmt.Errorf("read password: %w", err)
@@ -81,7 +97,7 @@ func readPassword(ctx context.Context, ios *IOStreams, pf PasswordFlags, twice b
 	if !twice {
 		return pw, nil
 	}
-	fmt.Fprint(ios.ErrOut, "Repeat password: ")
+	fmt.Fprintf(ios.ErrOut, "Repeat %s: ", strings.ToLower(label[:1])+label[1:])
 	again, err := ios.ReadSecret(ctx)
 	if err != nil {
 		return "", fmt.Errorf("read password: %w", err)
@@ -92,7 +108,9 @@ func readPassword(ctx context.Context, ios *IOStreams, pf PasswordFlags, twice b
 	return pw, nil
 }
 
-func readPasswordFile(name string) (string, error) {
+// ReadPasswordFile reads a password from a file; one trailing newline
+// (or CRLF) is dropped.
+func ReadPasswordFile(name string) (string, error) {
 	b, err := os.ReadFile(ExpandHome(name))
 	if err != nil {
 		return "", &acct.Error{Code: acct.CodeInvalid, Field: "password-file",

@@ -58,6 +58,9 @@ type Run struct {
 	StdinTTY  bool
 	StdoutTTY bool
 	StderrTTY bool
+	// Env holds the environment variables that commands read outside the
+	// configuration (ACCTL_SESSION_TOKEN); the process's are never read.
+	Env map[string]string
 	// Context, if set, is the context of the run.
 	Context context.Context
 }
@@ -103,6 +106,7 @@ func (e *Env) Factory(r Run) (f *cmdutil.Factory, out, errOut *bytes.Buffer) {
 	f.DefaultConfigFile = "" // never the config file of whoever runs the tests
 	f.Actor = "tester"
 	f.Now = e.Clock.Now
+	f.Getenv = func(key string) string { return r.Env[key] }
 	f.SetDefault(cmdutil.KeyStore, e.Store)
 	for k, v := range e.Defaults {
 		f.SetDefault(k, v)
@@ -125,6 +129,15 @@ func (e *Env) MustRunWith(r Run, args ...string) string {
 		e.T.Fatalf("acctl %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), res.Code, res.Out, res.Err)
 	}
 	return res.Out
+}
+
+// Login opens a session for ref with the test password and the given
+// flags (e.g. "--keep") and returns it, token included.
+func (e *Env) Login(ref string, flags ...string) acct.Session {
+	e.T.Helper()
+	args := append([]string{"session", "create", ref, "--password-stdin", "-o", "json"}, flags...)
+	out := e.MustRunWith(Run{Stdin: Password + "\n"}, args...)
+	return DecodeJSON[acct.Session](e.T, out)
 }
 
 // Register registers a user with the test password and the given flags
