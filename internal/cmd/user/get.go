@@ -26,7 +26,7 @@ func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *GetOptions) error
 tab-separated line (ID USERNAME EMAIL PHONE NAME STATUS CREATED) when piped;
 the account object with -o json.
 
-` + refHelp),
+` + RefHelp),
 		Example: `  acctl user get alice
   acctl user get alice@example.com -o json
   acctl user get +447400123456
@@ -44,7 +44,7 @@ the account object with -o json.
 }
 
 func runGet(ctx context.Context, opts *GetOptions) error {
-	return runAndPrintUser(ctx, opts.Factory, func(svc acct.Service) (*acct.User, error) {
+	return RunAndPrintUser(ctx, opts.Factory, func(svc acct.Service) (*acct.User, error) {
 		return svc.User(ctx, opts.Ref)
 	})
 }

@@ -38,9 +38,10 @@ func printUsers(p *cmdutil.Printer, users []acct.User) error {
 	return p.PrintTable(cmdutil.Table{Columns: columns, Rows: rows, JSON: users, Empty: "no users"})
 }
 
-// printUser writes one user: every field, one per line, on a terminal; the
-// list's columns in tsv and csv; the JSON object.
-func printUser(p *cmdutil.Printer, u *acct.User) error {
+// PrintUser writes one user: every field, one per line, on a terminal; the
+// list's columns in tsv and csv; the JSON object. The commands of other
+// nouns that return a user (password set, for one) print it with this.
+func PrintUser(p *cmdutil.Printer, u *acct.User) error {
 	b := cmdutil.FormatBool
 	return p.PrintRecord(cmdutil.Record{
 		Fields: []cmdutil.Field{
@@ -54,7 +55,12 @@ func printUser(p *cmdutil.Printer, u *acct.User) error {
 			{Key: "last_name", Value: u.LastName},
 			{Key: "language", Value: u.Language},
 			{Key: "admin", Value: b(u.Admin)},
+			{Key: "foreign", Value: u.Foreign},
+			{Key: "has_password", Value: b(u.HasPassword)},
 			{Key: "status", Value: string(u.Status)},
+			{Key: "locked_until", Value: lockedUntil(u)},
+			{Key: "lock_reason", Value: u.LockReason},
+			{Key: "failed_logins", Value: strconv.Itoa(u.FailedLogins)},
 			{Key: "hold_until", Value: cmdutil.FormatTimePtr(u.HoldUntil)},
 			{Key: "created_at", Value: cmdutil.FormatTime(u.CreatedAt)},
 			{Key: "updated_at", Value: cmdutil.FormatTime(u.UpdatedAt)},
@@ -65,9 +71,21 @@ func printUser(p *cmdutil.Printer, u *acct.User) error {
 	})
 }
 
-// runAndPrintUser opens the Service, runs op and prints the user it
+// lockedUntil says when a lock ends: its time, "until unlocked" for an
+// operator's lock without an end, "" when the account is not locked.
+func lockedUntil(u *acct.User) string {
+	if u.LockedUntil != nil {
+		return cmdutil.FormatTime(*u.LockedUntil)
+	}
+	if u.Status == acct.StatusLocked {
+		return "until unlocked"
+	}
+	return ""
+}
+
+// RunAndPrintUser opens the Service, runs op and prints the user it
 // returns: the shared body of the commands that act on one user.
-func runAndPrintUser(ctx context.Context, f *cmdutil.Factory, op func(acct.Service) (*acct.User, error)) error {
+func RunAndPrintUser(ctx context.Context, f *cmdutil.Factory, op func(acct.Service) (*acct.User, error)) error {
 	p, svc, err := f.PrinterAndService(ctx)
 	if err != nil {
 		return err
@@ -76,5 +94,5 @@ func runAndPrintUser(ctx context.Context, f *cmdutil.Factory, op func(acct.Servi
 	if err != nil {
 		return err
 	}
-	return printUser(p, u)
+	return PrintUser(p, u)
 }

@@ -15,6 +15,7 @@ type RegisterOptions struct {
 	Fields     fieldFlags
 	Password   cmdutil.PasswordFlags
 	NoPassword bool
+	Foreign    string
 }
 
 // NewCmdRegister returns "user register". runF, if not nil, replaces the
@@ -31,14 +32,23 @@ is asked twice on the terminal without echo; in scripts give it on the first
 line of stdin with --password-stdin, or in a file with --password-file. A
 password is never a flag value: the command line is visible to every user
 of the machine. With --no-password the account gets no password; it can get
-one through a reset later.`),
+one through a reset later.
+
+--foreign ORIGIN:SUBJECT links an outside identity, such as github:12345,
+to the account: "acctl session create --foreign github:12345" then logs it
+in without a password (the caller vouches for the identity). Such an
+account needs no email or phone, and no password: with --foreign nothing is
+asked unless --password-stdin or --password-file gives a password too.`),
 		Example: `  # asks for the password on the terminal
   acctl user register --email alice@example.com --username alice --first-name Alice
 
   # in a script
   printf '%s\n' "$PASSWORD" | acctl user register --email bob@example.com --password-stdin
 
-  acctl user register --phone +447400123456 --no-password -o json`,
+  acctl user register --phone +447400123456 --no-password -o json
+
+  # an account that logs in through its GitHub identity only
+  acctl user register --foreign github:12345 --username octocat`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -50,6 +60,7 @@ one through a reset later.`),
 	addFieldFlags(cmd, &opts.Fields, "make the user an administrator")
 	cmdutil.AddPasswordFlags(cmd, &opts.Password)
 	cmd.Flags().BoolVar(&opts.NoPassword, "no-password", false, "create the account without a password")
+	cmd.Flags().StringVar(&opts.Foreign, "foreign", "", "link the outside identity `ORIGIN:SUBJECT` (e.g. github:12345); no password is asked")
 	return cmd
 }
 
@@ -61,9 +72,9 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 		return err
 	}
 	ff := opts.Fields
-	if ff.Email == "" && ff.Phone == "" {
+	if ff.Email == "" && ff.Phone == "" && opts.Foreign == "" {
 		return cmdutil.WithHint(acct.FieldError("email", "an email address or a phone number is required"),
-			"give --email ADDRESS, --phone NUMBER or both")
+			"give --email ADDRESS, --phone NUMBER or both (or --foreign ORIGIN:SUBJECT)")
 	}
 	f := opts.Factory
 	p, svc, err := f.PrinterAndService(ctx)
@@ -79,8 +90,11 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 		Language:   ff.Language,
 		Admin:      ff.Admin,
 		NoPassword: opts.NoPassword,
+		Foreign:    opts.Foreign,
 	}
-	if !opts.NoPassword {
+	// A foreign identity logs in without a password: ask for one only
+	// when a flag says where it comes from.
+	if !opts.NoPassword && (opts.Foreign == "" || opts.Password.Given()) {
 		if in.Password, err = cmdutil.ReadNewPassword(ctx, f.IO, opts.Password); err != nil {
 			return err
 		}
@@ -89,5 +103,5 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 	if err != nil {
 		return err
 	}
-	return printUser(p, u)
+	return PrintUser(p, u)
 }

@@ -25,7 +25,7 @@ func NewCmdRestore(f *cmdutil.Factory, runF func(context.Context, *RestoreOption
 		Long: cmdutil.LongHelp(`Lift the deletion hold of a user account and print it: the account is
 active again. An account that was purged cannot be restored.
 
-` + refHelp),
+` + RefHelp),
 		Example: `  acctl user restore alice
   acctl user restore 42 -o json`,
 		Args: cmdutil.ExactArgs(1, "REF"),
@@ -41,7 +41,7 @@ active again. An account that was purged cannot be restored.
 }
 
 func runRestore(ctx context.Context, opts *RestoreOptions) error {
-	return runAndPrintUser(ctx, opts.Factory, func(svc acct.Service) (*acct.User, error) {
+	return RunAndPrintUser(ctx, opts.Factory, func(svc acct.Service) (*acct.User, error) {
 		return svc.Restore(ctx, opts.Ref)
 	})
 }

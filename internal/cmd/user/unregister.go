@@ -41,7 +41,7 @@ is gone and only a tombstone with its id is left for the audit trail.
 On a terminal the command asks you to type the user's name to confirm;
 elsewhere it needs --yes.
 
-` + refHelp),
+` + RefHelp),
 		Example: `  acctl user unregister alice
   acctl user unregister alice@example.com --hold 30d --yes
   acctl user unregister 42 --purge --yes`,
@@ -108,7 +108,7 @@ func runUnregister(ctx context.Context, opts *UnregisterOptions) error {
 	if err != nil {
 		return err
 	}
-	return printUser(p, u)
+	return PrintUser(p, u)
 }
 
 // confirmName is what the user must type to confirm: the username, else

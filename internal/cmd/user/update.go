@@ -30,7 +30,7 @@ the account. A flag set to "" clears an optional field (an account keeps an
 email address or a phone number). A changed email or phone is no longer
 verified. Use --admin=false to take the administrator role away.
 
-` + refHelp),
+` + RefHelp),
 		Example: `  acctl user update alice --email alice@example.org
   acctl user update 42 --first-name Alice --last-name Liddell
   acctl user update bob --admin=false
@@ -53,7 +53,7 @@ verified. Use --admin=false to take the administrator role away.
 }
 
 func runUpdate(ctx context.Context, opts *UpdateOptions) error {
-	return runAndPrintUser(ctx, opts.Factory, func(svc acct.Service) (*acct.User, error) {
+	return RunAndPrintUser(ctx, opts.Factory, func(svc acct.Service) (*acct.User, error) {
 		return svc.UpdateUser(ctx, opts.Ref, opts.Update)
 	})
 }

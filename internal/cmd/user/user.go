@@ -1,5 +1,5 @@
 // Package user holds the "acctl user" commands: register, get, list,
-// update, unregister, restore and purge.
+// update, lock, unlock, unregister, restore and purge.
 package user
 
 import (
@@ -8,21 +8,23 @@ import (
 	"github.com/acctl/acctl/internal/cmdutil"
 )
 
-// refHelp explains a user REF in the help of the commands that take one.
-const refHelp = `A REF names a user: an id (all digits), an email address (with an @),
+// RefHelp explains a user REF in the help of the commands that take one
+// (the session and password commands use it too).
+const RefHelp = `A REF names a user: an id (all digits), an email address (with an @),
 a phone number (+ and digits) or a username.`
 
 // NewCmdUser returns the "user" command and its verbs.
 func NewCmdUser(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "user <command>",
-		Short: "Register, find, change and remove user accounts",
-		Long: cmdutil.LongHelp(`Register, find, change and remove user accounts.
+		Short: "Register, find, change, lock and remove user accounts",
+		Long: cmdutil.LongHelp(`Register, find, change, lock and remove user accounts.
 
-` + refHelp),
+` + RefHelp),
 		Example: `  acctl user register --email alice@example.com --username alice
   acctl user get alice
   acctl user list --search example.com
+  acctl user lock alice --reason "suspected account takeover"
   acctl user unregister alice --yes`,
 		Args: cobra.ArbitraryArgs,
 		RunE: cmdutil.GroupRunE,
@@ -32,6 +34,8 @@ func NewCmdUser(f *cmdutil.Factory) *cobra.Command {
 		NewCmdGet(f, nil),
 		NewCmdList(f, nil),
 		NewCmdUpdate(f, nil),
+		NewCmdLock(f, nil),
+		NewCmdUnlock(f, nil),
 		NewCmdUnregister(f, nil),
 		NewCmdRestore(f, nil),
 		NewCmdPurge(f, nil),
