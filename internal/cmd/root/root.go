@@ -10,6 +10,8 @@ import (
 	"github.com/acctl/acctl/internal/cmd/audit"
 	"github.com/acctl/acctl/internal/cmd/completion"
 	configcmd "github.com/acctl/acctl/internal/cmd/config"
+	"github.com/acctl/acctl/internal/cmd/password"
+	"github.com/acctl/acctl/internal/cmd/session"
 	"github.com/acctl/acctl/internal/cmd/user"
 	"github.com/acctl/acctl/internal/cmd/version"
 	"github.com/acctl/acctl/internal/cmdutil"
@@ -69,6 +71,8 @@ example ACCTL_STORE, ACCTL_DELETION_HOLD), then the config file
 
 	cmd.AddCommand(
 		user.NewCmdUser(f),
+		session.NewCmdSession(f),
+		password.NewCmdPassword(f),
 		audit.NewCmdAudit(f),
 		configcmd.NewCmdConfig(f),
 		version.NewCmdVersion(f),
