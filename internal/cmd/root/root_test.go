@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -167,4 +168,32 @@ func TestNoPasswordFlagTakesAValue(t *testing.T) {
 		}
 	}
 	walk(root.NewRootCmd(fac))
+}
+
+// TestSessionConfigReachesLocal: the session and lockout settings are
+// passed into the Service, and a contradiction between them is exit 2
+// naming the keys.
+func TestSessionConfigReachesLocal(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	e.Defaults[cmdutil.KeySessionIdle] = "48h"
+	res := e.Run("user", "list")
+	if res.Code != 2 || !strings.Contains(res.Err, "session.idle") || !strings.Contains(res.Err, "session.absolute") {
+		t.Errorf("idle longer than absolute: %+v", res)
+	}
+
+	e = cmdtest.New(t)
+	e.Defaults[cmdutil.KeySessionIdle] = "10m"
+	e.Defaults[cmdutil.KeyLockoutThreshold] = 2
+	e.Register("--email", "alice@example.com")
+	s := e.Login("alice@example.com")
+	if !s.ExpiresAt.Equal(cmdtest.Start.Add(10 * time.Minute)) {
+		t.Errorf("session.idle not applied: %+v", s)
+	}
+	for i, want := range []int{5, 5, 6} {
+		res := e.RunWith(cmdtest.Run{Stdin: "not the password at all\n"}, "session", "create", "alice@example.com", "--password-stdin")
+		if res.Code != want {
+			t.Errorf("wrong password %d: exit %d, want %d: %s", i+1, res.Code, want, res.Err)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package user
 import (
 	"context"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,5 +117,26 @@ func TestNextPageCommand(t *testing.T) {
 		if got := nextPageCommand(&tt.opts, "7"); got != tt.want {
 			t.Errorf("got  %s\nwant %s", got, tt.want)
 		}
+	}
+}
+
+func TestParseLock(t *testing.T) {
+	var got *LockOptions
+	runF := func(_ context.Context, o *LockOptions) error { got = o; return nil }
+	if err := parse(t, NewCmdLock(testFactory(), runF), "alice", "--until", "7d", "--reason", "fraud"); err != nil ||
+		got.Ref != "alice" || got.Until != "7d" || got.Reason != "fraud" {
+		t.Errorf("lock: %+v, %v", got, err)
+	}
+	if err := parse(t, NewCmdLock(testFactory(), runF), "alice", "--until", "whenever"); cmdutil.ExitCode(err) != 2 ||
+		!strings.Contains(err.Error(), "--until: want an RFC 3339 time or a duration") {
+		t.Errorf("bad --until: %v", err)
+	}
+}
+
+func TestParseRegisterForeign(t *testing.T) {
+	var got *RegisterOptions
+	runF := func(_ context.Context, o *RegisterOptions) error { got = o; return nil }
+	if err := parse(t, NewCmdRegister(testFactory(), runF), "--foreign", "github:1"); err != nil || got.Foreign != "github:1" || got.Password.Given() {
+		t.Errorf("register --foreign: %+v, %v", got, err)
 	}
 }

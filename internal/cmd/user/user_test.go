@@ -302,3 +302,105 @@ func TestUnregisterHoldFromConfig(t *testing.T) {
 		t.Errorf("hold: %+v", u)
 	}
 }
+
+func TestLockUnlock(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	e.Register("--email", "alice@example.com", "--username", "alice")
+	e.Register("--email", "bob@example.com", "--username", "bob")
+	e.Login("alice")
+
+	// Until unlocked, with a reason: the sessions end, a login is exit 6.
+	res := e.RunWith(cmdtest.TTY(""), "user", "lock", "alice", "--reason", "suspected takeover")
+	for _, line := range []string{"status:          locked", "locked_until:    until unlocked", "lock_reason:     suspected takeover"} {
+		if res.Code != 0 || !strings.Contains(res.Out, line+"\n") {
+			t.Errorf("lock lacks %q: %+v", line, res)
+		}
+	}
+	if out := e.MustRun("session", "list", "--user", "alice"); out != "" {
+		t.Errorf("sessions after a lock: %q", out)
+	}
+	res = e.RunWith(cmdtest.Run{Stdin: cmdtest.Password + "\n"}, "session", "create", "alice", "--password-stdin")
+	if res.Code != 6 || !strings.Contains(res.Err, "locked") || !strings.Contains(res.Err, "suspected takeover") {
+		t.Errorf("login while locked: %+v", res)
+	}
+	u := cmdtest.DecodeJSON[acct.User](t, e.MustRun("user", "unlock", "alice", "-o", "json"))
+	if u.Status != acct.StatusActive || u.LockedUntil != nil || u.LockReason != "" {
+		t.Errorf("unlocked: %+v", u)
+	}
+	if res := e.Run("user", "unlock", "alice"); res.Code != 4 {
+		t.Errorf("unlock an unlocked user: %+v", res)
+	}
+	e.Login("alice")
+
+	// --until: a duration from now, or a time.
+	u = cmdtest.DecodeJSON[acct.User](t, e.MustRun("user", "lock", "bob", "--until", "2h", "-o", "json"))
+	if u.Status != acct.StatusLocked || u.LockedUntil == nil || !u.LockedUntil.Equal(cmdtest.Start.Add(2*time.Hour)) {
+		t.Errorf("--until 2h: %+v", u)
+	}
+	e.MustRun("user", "unlock", "bob")
+	u = cmdtest.DecodeJSON[acct.User](t, e.MustRun("user", "lock", "bob", "--until", "2026-04-01T00:00:00Z", "-o", "json"))
+	if u.LockedUntil == nil || !u.LockedUntil.Equal(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("--until time: %+v", u)
+	}
+	for _, args := range [][]string{
+		{"user", "lock", "bob", "--until", "soon"},
+		{"user", "lock", "bob", "--until", "-1h"},
+		{"user", "lock", "bob", "--until", "2020-01-01T00:00:00Z"},
+		{"user", "lock"},
+		{"user", "unlock"},
+	} {
+		if res := e.Run(args...); res.Code != 2 {
+			t.Errorf("%v: %+v", args, res)
+		}
+	}
+	if res := e.Run("user", "lock", "nobody"); res.Code != 3 {
+		t.Errorf("lock nobody: %+v", res)
+	}
+
+	// The audit trail has both.
+	events := cmdtest.DecodeJSON[[]acct.Event](t, e.MustRun("audit", "list", "--user", "alice", "--action", "user.", "-o", "json"))
+	var actions []string
+	for _, ev := range events {
+		actions = append(actions, ev.Action+" "+string(ev.Outcome))
+	}
+	if got := strings.Join(actions, ", "); got != "user.unlock failure, user.unlock ok, user.lock ok, user.register ok" {
+		t.Errorf("audit: %s", got)
+	}
+}
+
+func TestRegisterForeign(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+
+	// No password asked, no email or phone needed.
+	res := e.Run("user", "register", "--foreign", "github:12345", "-o", "json")
+	u := cmdtest.DecodeJSON[acct.User](t, res.Out)
+	if res.Code != 0 || u.Foreign != "github:12345" || u.HasPassword || u.Email != "" || u.Phone != "" {
+		t.Errorf("foreign: %+v", res)
+	}
+	got := e.MustRunWith(cmdtest.TTY(""), "user", "get", itoa(u.ID))
+	for _, line := range []string{"foreign:         github:12345", "has_password:    false", "failed_logins:   0", "locked_until:    -"} {
+		if !strings.Contains(got, line+"\n") {
+			t.Errorf("get lacks %q:\n%s", line, got)
+		}
+	}
+
+	// A password too, when a flag gives one.
+	e.MustRunWith(cmdtest.Run{Stdin: cmdtest.Password + "\n"}, "user", "register", "--foreign", "gitlab:7", "--email", "g@example.com", "--password-stdin")
+	if out := e.MustRun("user", "get", "g@example.com", "-o", "json"); !strings.Contains(out, `"has_password": true`) {
+		t.Errorf("foreign with a password: %s", out)
+	}
+
+	if res := e.Run("user", "register", "--foreign", "github:12345"); res.Code != 4 {
+		t.Errorf("the same identity twice: %+v", res)
+	}
+	if res := e.Run("user", "register", "--foreign", "no-colon"); res.Code != 2 {
+		t.Errorf("bad identity: %+v", res)
+	}
+	// Without --foreign an email or a phone is still required, and the hint says so.
+	res = e.Run("user", "register", "--username", "x", "--no-password")
+	if res.Code != 2 || !strings.Contains(res.Err, "--foreign ORIGIN:SUBJECT") {
+		t.Errorf("no contact: %+v", res)
+	}
+}
