@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -83,6 +84,7 @@ func TestScripts(t *testing.T) {
 			"integrity": cmdIntegrity,
 			"filemode":  cmdFileMode,
 			"exitcode":  cmdExitCode,
+			"grab":      cmdGrab,
 		},
 	})
 }
@@ -220,4 +222,26 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got := string(b); got != args[0] {
 		ts.Fatalf("acctl exited with %s, want %s", got, args[0])
 	}
+}
+
+// cmdGrab sets an environment variable of the script to the first
+// submatch of a regular expression in the stdout of the last command, so
+// that a session id or a token printed by one command can be given to the
+// next one.
+//
+//	grab NAME REGEXP
+func cmdGrab(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: grab NAME REGEXP")
+	}
+	re, err := regexp.Compile(`(?m)` + args[1])
+	ts.Check(err)
+	if re.NumSubexp() < 1 {
+		ts.Fatalf("grab: %q has no (submatch)", args[1])
+	}
+	m := re.FindStringSubmatch(ts.ReadFile("stdout"))
+	if m == nil {
+		ts.Fatalf("grab: no match for %q in stdout", args[1])
+	}
+	ts.Setenv(args[0], m[1])
 }
