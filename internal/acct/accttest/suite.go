@@ -37,34 +37,46 @@ type env struct {
 	ctx   context.Context
 }
 
-func newEnv(t *testing.T, open Open) *env {
+// newEnv opens a service on a clock stopped at Start; tune, when not nil,
+// changes the options first (session lifetimes, lockout).
+func newEnv(t *testing.T, open Open, tune func(*acct.Options)) *env {
 	t.Helper()
 	clock := NewClock(Start)
-	svc := open(t, acct.Options{Now: clock.Now, Argon2: FastArgon2, Actor: "tester", PhoneRegion: "GB"})
+	opt := acct.Options{Now: clock.Now, Argon2: FastArgon2, Actor: "tester", PhoneRegion: "GB"}
+	if tune != nil {
+		tune(&opt)
+	}
+	svc := open(t, opt)
 	t.Cleanup(func() { svc.Close() })
 	return &env{t: t, svc: svc, clock: clock, ctx: context.Background()}
 }
 
+// suiteCase is one group of the suite; tune, when not nil, sets the
+// options it needs.
+type suiteCase struct {
+	name string
+	fn   func(*env)
+	tune func(*acct.Options)
+}
+
 // Run runs the whole suite against the services made by open.
 func Run(t *testing.T, open Open) {
-	tests := []struct {
-		name string
-		fn   func(*env)
-	}{
-		{"RegisterNormalises", testRegisterNormalises},
-		{"RegisterInvalid", testRegisterInvalid},
-		{"PasswordPolicy", testPasswordPolicy},
-		{"Conflicts", testConflicts},
-		{"ConcurrentRegister", testConcurrentRegister},
-		{"LookupByRef", testLookupByRef},
-		{"ListUsers", testListUsers},
-		{"Update", testUpdate},
-		{"HoldRestorePurge", testHoldRestorePurge},
-		{"PurgeAtOnce", testPurgeAtOnce},
-		{"Audit", testAudit},
+	tests := []suiteCase{
+		{"RegisterNormalises", testRegisterNormalises, nil},
+		{"RegisterInvalid", testRegisterInvalid, nil},
+		{"PasswordPolicy", testPasswordPolicy, nil},
+		{"Conflicts", testConflicts, nil},
+		{"ConcurrentRegister", testConcurrentRegister, nil},
+		{"LookupByRef", testLookupByRef, nil},
+		{"ListUsers", testListUsers, nil},
+		{"Update", testUpdate, nil},
+		{"HoldRestorePurge", testHoldRestorePurge, nil},
+		{"PurgeAtOnce", testPurgeAtOnce, nil},
+		{"Audit", testAudit, nil},
 	}
+	tests = append(tests, sessionCases...)
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.fn(newEnv(t, open)) })
+		t.Run(tc.name, func(t *testing.T) { tc.fn(newEnv(t, open, tc.tune)) })
 	}
 }
 
@@ -104,7 +116,7 @@ func testRegisterNormalises(e *env) {
 		FirstName: " Alice ", LastName: "Liddell", Language: "en-gb", Admin: true})
 	want := acct.User{ID: u.ID, Username: "alice", Email: "alice@example.com", Phone: "+447400123123",
 		FirstName: "Alice", LastName: "Liddell", Language: "en-GB", Admin: true, Status: acct.StatusActive,
-		CreatedAt: Start, UpdatedAt: Start}
+		HasPassword: true, CreatedAt: Start, UpdatedAt: Start}
 	if u.ID <= 0 || !equalUser(*u, want) {
 		e.t.Fatalf("registered %+v\nwant %+v", *u, want)
 	}
@@ -118,7 +130,7 @@ func testRegisterNormalises(e *env) {
 			e.t.Fatalf("user JSON %s contains %q", b, bad)
 		}
 	}
-	for _, key := range []string{`"id"`, `"username"`, `"email"`, `"email_verified"`, `"phone"`, `"phone_verified"`,
+	for _, key := range []string{`"has_password"`, `"failed_logins"`, `"id"`, `"username"`, `"email"`, `"email_verified"`, `"phone"`, `"phone_verified"`,
 		`"first_name"`, `"last_name"`, `"language"`, `"admin"`, `"status"`, `"created_at"`, `"updated_at"`} {
 		if !strings.Contains(string(b), key) {
 			e.t.Errorf("user JSON %s lacks %s", b, key)
@@ -126,7 +138,7 @@ func testRegisterNormalises(e *env) {
 	}
 	// A phone-only account without a password.
 	p := e.register(acct.NewUser{Phone: "+1 415 555 2671", NoPassword: true})
-	if p.Phone != "+14155552671" || p.Email != "" {
+	if p.Phone != "+14155552671" || p.Email != "" || p.HasPassword {
 		e.t.Fatalf("phone-only user: %+v", p)
 	}
 }
