@@ -32,7 +32,7 @@ const ExitCodesHelp = `Exit codes:
   2    usage error or invalid input
   3    not found
   4    conflict (already exists, wrong state)
-  5    authentication failed
+  5    authentication failed (wrong password; invalid, expired or ended session)
   6    refused by policy (locked, on deletion hold, weak password, not confirmed)
   7    unavailable, safe to retry
   130  interrupted`

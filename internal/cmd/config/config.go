@@ -23,12 +23,20 @@ Keys:
                            (default $XDG_DATA_HOME/acctl/acctl.db)
   output                   table, tsv, json or csv (default: table on a terminal)
   deletion.hold            how long unregistered accounts stay restorable (14d)
+  session.idle             a session not freshened for this long expires (1h)
+  session.absolute         a session expires this long after login, however fresh (24h)
+  session.persistent       lifetime of a keep-me-logged-in session (720h)
+  lockout.threshold        failed logins in a row that lock an account (10)
+  lockout.duration         how long such a lockout lasts (15m)
   phone.region             region for phone numbers without +country, e.g. GB
   password.min_length      shortest password accepted (15)
   password.argon2.memory   argon2id memory in KiB (19456)
   password.argon2.time     argon2id passes (2)
-  password.argon2.threads  argon2id lanes (1)`),
-		Example: `  acctl config show`,
+  password.argon2.threads  argon2id lanes (1)
+
+Durations take the units s, m, h and d (days of 24h): 90m, 36h, 14d.`),
+		Example: `  acctl config show
+  ACCTL_SESSION_IDLE=30m acctl config show`,
 		Args:    cobra.ArbitraryArgs,
 		RunE:    cmdutil.GroupRunE,
 	}

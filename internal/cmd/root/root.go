@@ -31,7 +31,8 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		Use:   "acctl <command> <subcommand> [flags]",
 		Short: "Administer user accounts",
 		Long: cmdutil.LongHelp(`acctl administers the accounts of a user base: registration, lookup,
-updates, the deletion hold and the audit trail.
+updates, login sessions, passwords, locks, the deletion hold and the audit
+trail.
 
 It works on a local SQLite file by default (created on first use at
 $XDG_DATA_HOME/acctl/acctl.db), or on the store named by --store.
@@ -43,12 +44,13 @@ Output is a table on a terminal and tab-separated lines without a header
 when piped; -o json gives stable JSON, -o csv CSV with a header.
 
 Configuration comes from flags, then ACCTL_* environment variables (for
-example ACCTL_STORE, ACCTL_DELETION_HOLD), then the config file
-($XDG_CONFIG_HOME/acctl/config.yaml or --config), then the defaults; see
-"acctl config show".`),
+example ACCTL_STORE, ACCTL_DELETION_HOLD, ACCTL_SESSION_IDLE), then the
+config file ($XDG_CONFIG_HOME/acctl/config.yaml or --config), then the
+defaults; see "acctl config show".`),
 		Example: `  acctl user register --email alice@example.com --username alice
   acctl user list --status held
   acctl user get alice -o json
+  TOKEN=$(acctl session create alice --password-stdin < pw.txt)
   acctl --store /srv/acctl/accounts.db audit list --since 24h`,
 		Version:       version.Version,
 		Args:          cobra.ArbitraryArgs,
