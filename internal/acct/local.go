@@ -15,6 +15,9 @@ import (
 type Local struct {
 	store Store
 	opt   Options
+	// noRehash leaves weak hashes as they are (for VerifyPassword, which
+	// must change nothing but the failure count).
+	noRehash bool
 }
 
 var _ Service = (*Local)(nil)
@@ -104,6 +107,7 @@ func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
 		if rec.PasswordHash, err = HashPassword(in.Password, l.opt.Argon2, l.opt.Rand); err != nil {
 			return nil, Internal(err, "hash password")
 		}
+		rec.HasPassword = true
 	}
 	now := l.now()
 	rec.Status, rec.CreatedAt, rec.UpdatedAt = StatusActive, now, now

@@ -2,6 +2,7 @@ package acct
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -49,7 +50,7 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 		return nil, Internal(err, fmt.Sprintf("verify password of user %d", rec.ID))
 	}
 	a.ok = ok
-	if ok && rehash {
+	if ok && rehash && !l.noRehash {
 		if a.newHash, err = HashPassword(password, l.opt.Argon2, l.opt.Rand); err != nil {
 			return nil, Internal(err, "rehash password")
 		}
@@ -99,7 +100,7 @@ func (l *Local) dummyVerify(password string) {
 // after those, in the same transaction, with the current record. It
 // returns the current record and, for a wrong password, the error to give
 // (after the transaction committed, so that the failure counts).
-func (l *Local) record(ctx context.Context, a *authAttempt, action string, onOK func(tx Tx, cur *UserRecord) error) (*UserRecord, error) {
+func (l *Local) record(ctx context.Context, a *authAttempt, action string, onOK func(tx Tx, cur *UserRecord) error) (*UserRecord, error, error) {
 	var cur *UserRecord
 	var failure error
 	err := l.store.Update(ctx, func(tx Tx) (err error) {
@@ -114,7 +115,7 @@ func (l *Local) record(ctx context.Context, a *authAttempt, action string, onOK 
 			return err // locked meanwhile, by a concurrent failure or an operator
 		}
 		if cur.PasswordHash != a.rec.PasswordHash {
-			return Errorf(CodeUnavailable, "the password of user %d changed during the check: try again", cur.ID)
+			return errHashChanged
 		}
 		if !a.ok {
 			msg, err := l.countFailure(ctx, tx, cur, action, now)
@@ -125,6 +126,7 @@ func (l *Local) record(ctx context.Context, a *authAttempt, action string, onOK 
 		cur.FailedLogins = 0
 		if a.newHash != "" {
 			cur.PasswordHash, changed = a.newHash, true
+			cur.HasPassword = true
 		}
 		if changed {
 			cur.UpdatedAt = now
@@ -138,9 +140,9 @@ func (l *Local) record(ctx context.Context, a *authAttempt, action string, onOK 
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return cur, failure
+	return cur, failure, nil
 }
 
 // countFailure adds a failed login to cur and locks the account when the
@@ -175,6 +177,37 @@ func (l *Local) countFailure(ctx context.Context, tx Tx, cur *UserRecord, action
 	return msg + "; the account is now locked until " + until.Format(time.RFC3339), nil
 }
 
+// errHashChanged says that the password changed between its check and
+// the recording of the outcome (a concurrent rehash, change or reset).
+var errHashChanged = errors.New("password changed during the check")
+
+// maxAttempts bounds how often attempt checks again after errHashChanged.
+const maxAttempts = 3
+
+// attempt authenticates and records the outcome, checking again when the
+// hash changed in between. Every refusal is in the audit trail once.
+func (l *Local) attempt(ctx context.Context, key UserKey, ref, password string, foreign bool, action string, onOK func(Tx, *UserRecord) error) (*UserRecord, error) {
+	for i := 0; ; i++ {
+		a, err := l.authenticate(ctx, key, ref, password, foreign)
+		if err != nil {
+			if a != nil {
+				return nil, l.fail(ctx, action, a.rec.ID, err)
+			}
+			return nil, err
+		}
+		cur, failure, err := l.record(ctx, a, action, onOK)
+		switch {
+		case errors.Is(err, errHashChanged) && i+1 < maxAttempts:
+			continue
+		case errors.Is(err, errHashChanged):
+			return nil, Errorf(CodeUnavailable, "the password of user %d keeps changing during the check: try again", a.rec.ID)
+		case err != nil:
+			return nil, l.fail(ctx, action, a.rec.ID, err)
+		}
+		return cur, failure // a failure was recorded by record itself
+	}
+}
+
 // loginKey validates the identity part of a Login.
 func (l *Local) loginKey(in Login) (key UserKey, ref string, err error) {
 	if in.Foreign != "" {
@@ -205,13 +238,6 @@ func (l *Local) Login(ctx context.Context, in Login) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := l.authenticate(ctx, key, ref, in.Password, in.Foreign != "")
-	if err != nil {
-		if a != nil {
-			return nil, l.fail(ctx, ActionSessionLogin, a.rec.ID, err)
-		}
-		return nil, wrap(err, "log in")
-	}
 	token, hash, err := l.newToken()
 	if err != nil {
 		return nil, err
@@ -221,7 +247,7 @@ func (l *Local) Login(ctx context.Context, in Login) (*Session, error) {
 		return nil, err
 	}
 	var s *SessionRecord
-	_, err = l.record(ctx, a, ActionSessionLogin, func(tx Tx, cur *UserRecord) error {
+	_, err = l.attempt(ctx, key, ref, in.Password, in.Foreign != "", ActionSessionLogin, func(tx Tx, cur *UserRecord) error {
 		now := l.now()
 		if cur.Status == StatusHeld {
 			cur.Status, cur.HoldUntil, cur.UpdatedAt = StatusActive, nil, now
@@ -246,7 +272,7 @@ func (l *Local) Login(ctx context.Context, in Login) (*Session, error) {
 		return tx.InsertEvent(ctx, l.event(ctx, ActionSessionLogin, cur.ID, detail))
 	})
 	if err != nil {
-		return nil, l.fail(ctx, ActionSessionLogin, a.rec.ID, wrap(err, "log in"))
+		return nil, wrap(err, "log in")
 	}
 	out := s.Session
 	out.Token, out.Status = token, SessionActive
@@ -260,14 +286,8 @@ func (l *Local) VerifyPassword(ctx context.Context, ref, password string) error 
 	if err != nil {
 		return err
 	}
-	a, err := l.authenticate(ctx, key, ref, password, false)
-	if err != nil {
-		if a != nil {
-			return l.fail(ctx, ActionPasswordVerify, a.rec.ID, err)
-		}
-		return wrap(err, "verify password")
-	}
-	a.newHash = "" // verify changes nothing but the failure count
-	_, err = l.record(ctx, a, ActionPasswordVerify, nil)
+	l2 := *l
+	l2.noRehash = true // verify changes nothing but the failure count
+	_, err = l2.attempt(ctx, key, ref, password, false, ActionPasswordVerify, nil)
 	return wrap(err, "verify password")
 }

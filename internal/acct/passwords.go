@@ -40,20 +40,15 @@ func (l *Local) ChangePassword(ctx context.Context, in PasswordChange) (*User, e
 	if err != nil {
 		return nil, err
 	}
-	a, err := l.authenticate(ctx, key, in.Ref, in.Current, false)
+	l2 := *l
+	l2.noRehash = true // the new password replaces the hash anyway
+	rec, err := l2.attempt(ctx, key, in.Ref, in.Current, false, ActionPasswordChange, nil)
 	if err != nil {
-		if a != nil {
-			return nil, l.fail(ctx, ActionPasswordChange, a.rec.ID, err)
-		}
 		return nil, wrap(err, "change password")
 	}
-	if !a.ok {
-		_, err := l.record(ctx, a, ActionPasswordChange, nil)
-		return nil, wrap(err, "change password")
-	}
-	u, err := l.replacePassword(ctx, a.rec, in.New, in.KeepSession, ActionPasswordChange)
+	u, err := l.replacePassword(ctx, rec, in.New, in.KeepSession, ActionPasswordChange)
 	if err != nil {
-		return nil, l.fail(ctx, ActionPasswordChange, a.rec.ID, wrap(err, "change password"))
+		return nil, l.fail(ctx, ActionPasswordChange, rec.ID, wrap(err, "change password"))
 	}
 	return u, nil
 }
@@ -92,7 +87,7 @@ func (l *Local) replacePassword(ctx context.Context, rec *UserRecord, password, 
 				return FieldError("keep_session", "session %s belongs to user %d, not to user %d", s.ID, s.UserID, cur.ID)
 			}
 		}
-		cur.PasswordHash, cur.FailedLogins, cur.UpdatedAt = hash, 0, l.now()
+		cur.PasswordHash, cur.HasPassword, cur.FailedLogins, cur.UpdatedAt = hash, true, 0, l.now()
 		if err := tx.UpdateUser(ctx, cur); err != nil {
 			return err
 		}
