@@ -37,8 +37,8 @@ Keys:
 Durations take the units s, m, h and d (days of 24h): 90m, 36h, 14d.`),
 		Example: `  acctl config show
   ACCTL_SESSION_IDLE=30m acctl config show`,
-		Args:    cobra.ArbitraryArgs,
-		RunE:    cmdutil.GroupRunE,
+		Args: cobra.ArbitraryArgs,
+		RunE: cmdutil.GroupRunE,
 	}
 	cmd.AddCommand(NewCmdShow(f))
 	return cmd
