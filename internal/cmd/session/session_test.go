@@ -121,7 +121,11 @@ func TestGet(t *testing.T) {
 	}
 	tty := cmdtest.TTY(s.Token + "\n")
 	tty.Env = env.Env
-	out = e.MustRunWith(tty, "session", "get", "--token-stdin")
+	res := e.RunWith(tty, "session", "get", "--token-stdin")
+	out = res.Out
+	if res.Code != 0 || res.Err != "Session token: \n" {
+		t.Errorf("tty prompt: %+v", res)
+	}
 	for _, want := range []string{"id:                   " + s.ID, "status:               active", "user_status:          active"} {
 		if !strings.Contains(out, want+"\n") {
 			t.Errorf("tty lacks %q:\n%s", want, out)
@@ -132,7 +136,7 @@ func TestGet(t *testing.T) {
 	}
 
 	// Never from argv; always from somewhere.
-	res := e.Run("session", "get", s.Token)
+	res = e.Run("session", "get", s.Token)
 	if res.Code != 2 || !strings.Contains(res.Err, "a session token is never a command-line argument") || strings.Contains(res.Err, s.Token) {
 		t.Errorf("argv: %+v", res)
 	}

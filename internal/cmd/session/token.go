@@ -18,9 +18,10 @@ const TokenEnv = "ACCTL_SESSION_TOKEN"
 
 // tokenHelp explains where the token comes from, in the help of the
 // commands that read one.
-const tokenHelp = `The token is read from the first line of stdin with --token-stdin, or else
-from the ACCTL_SESSION_TOKEN environment variable; it is never an argument,
-since the command line is visible to every user of the machine.`
+const tokenHelp = `The token is read from the first line of stdin with --token-stdin (asked
+without echo on a terminal), or else from the ACCTL_SESSION_TOKEN
+environment variable; it is never an argument, since the command line is
+visible to every user of the machine.`
 
 // errTokenArg refuses a token given as an argument.
 var errTokenArg = cmdutil.UsageErrorf("a session token is never a command-line argument (every user of the machine can read those): " +
@@ -32,10 +33,16 @@ func addTokenFlag(cmd *cobra.Command, p *bool) {
 }
 
 // readToken returns the session token: the first line of stdin (spaces
-// trimmed) with fromStdin, else $ACCTL_SESSION_TOKEN.
+// trimmed) with fromStdin, else $ACCTL_SESSION_TOKEN. On a terminal the
+// token is asked for without echo, like a password.
 func readToken(ctx context.Context, f *cmdutil.Factory, fromStdin bool) (string, error) {
 	if fromStdin {
-		line, err := f.IO.ReadLine(ctx)
+		read := f.IO.ReadLine
+		if f.IO.IsStdinTTY() {
+			fmt.Fprint(f.IO.ErrOut, "Session token: ")
+			read = f.IO.ReadSecret
+		}
+		line, err := read(ctx)
 		if err != nil && !errors.Is(err, io.EOF) {
 			return "", fmt.Errorf("read token from stdin: %w", err)
 		}
