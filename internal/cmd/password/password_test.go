@@ -41,7 +41,7 @@ func TestSet(t *testing.T) {
 	// A terminal: asked twice.
 	res := e.RunWith(cmdtest.TTY(newPassword+"\n"+newPassword+"\n"), "password", "set", "alice")
 	if res.Code != 0 || !strings.Contains(res.Err, "Password: ") || !strings.Contains(res.Err, "Repeat password: ") ||
-		!strings.HasPrefix(res.Out, "id:              1\nusername:        alice\n") {
+		!strings.HasPrefix(res.Out, "id:              1\nusername:        alice\n") || !strings.Contains(res.Out, "has_password:    true\n") {
 		t.Errorf("tty: %+v", res)
 	}
 	if out := e.MustRunWith(cmdtest.TTY(""), "user", "get", "alice"); !strings.Contains(out, "has_password:    true\n") {
@@ -51,7 +51,7 @@ func TestSet(t *testing.T) {
 
 	// Setting a password ends every session of the user.
 	u := cmdtest.DecodeJSON[acct.User](t, e.MustRunWith(stdin(newPassword), "password", "set", "bob", "--password-stdin", "-o", "json"))
-	if u.Username != "bob" {
+	if u.Username != "bob" || !u.HasPassword {
 		t.Errorf("json: %+v", u)
 	}
 	if s := activeSessions(t, e, "bob"); len(s) != 0 {
