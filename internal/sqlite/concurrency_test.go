@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,10 +17,15 @@ import (
 )
 
 // TestMain lets the test binary act as one of several processes sharing a
-// database (see TestProcessesRace).
+// database (see TestProcessesRace and TestProcessesLoginFailures).
 func TestMain(m *testing.M) {
 	if path := os.Getenv("ACCTL_SQLITE_TEST_DB"); path != "" {
-		os.Exit(helperProcess(path, os.Getenv("ACCTL_SQLITE_TEST_NAME")))
+		name := os.Getenv("ACCTL_SQLITE_TEST_NAME")
+		if user, ok := strings.CutPrefix(name, "fail:"); ok { // TestProcessesLoginFailures
+			n, _ := strconv.Atoi(os.Getenv("ACCTL_SQLITE_TEST_COUNT"))
+			os.Exit(failProcess(path, user, n))
+		}
+		os.Exit(helperProcess(path, name))
 	}
 	os.Exit(m.Run())
 }
@@ -276,6 +282,7 @@ func TestUniqueColumn(t *testing.T) {
 	for msg, want := range map[string]string{
 		"constraint failed: UNIQUE constraint failed: users.email (2067)":               "email",
 		"UNIQUE constraint failed: users.phone":                                         "phone",
+		"constraint failed: UNIQUE constraint failed: users.foreign_id (2067)":          "foreign_id",
 		"constraint failed: UNIQUE constraint failed: users.a, users.b (2067)":          "a",
 		"constraint failed: UNIQUE constraint failed: schema_migrations.version (1555)": "version",
 		"something else": "",

@@ -33,6 +33,9 @@ func mapError(op string, err error) error {
 		switch code := se.Code(); code {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			field := uniqueColumn(se.Error())
+			if f, ok := columnFields[field]; ok {
+				field = f
+			}
 			msg := field + " already in use"
 			if field == "" {
 				msg = "value already in use"
@@ -44,6 +47,12 @@ func mapError(op string, err error) error {
 		return &acct.Error{Code: acct.CodeUnavailable, Message: "store is busy, try again", Err: err}
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
+}
+
+// columnFields names the fields of the columns whose names differ from
+// them, for the Field of a conflict.
+var columnFields = map[string]string{
+	"foreign_id": "foreign",
 }
 
 // isBusy reports whether err is SQLITE_BUSY or SQLITE_LOCKED, with any

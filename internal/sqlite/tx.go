@@ -21,7 +21,7 @@ var _ acct.Tx = (*txn)(nil)
 // userColumns is the column list that scanUser reads.
 const userColumns = `id, username, email, email_verified, phone, phone_verified,
 	first_name, last_name, language, admin, status, hold_until, password_hash,
-	created_at, updated_at, deleted_at`
+	created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason`
 
 // userArgs are rec's values for the columns of userColumns after id.
 func userArgs(rec *acct.UserRecord) []any {
@@ -31,6 +31,7 @@ func userArgs(rec *acct.UserRecord) []any {
 		rec.FirstName, rec.LastName, rec.Language, rec.Admin, string(rec.Status),
 		nullTime(rec.HoldUntil), nullString(rec.PasswordHash),
 		rec.CreatedAt.UnixMilli(), rec.UpdatedAt.UnixMilli(), nullTime(rec.DeletedAt),
+		nullString(rec.Foreign), rec.FailedLogins, nullTime(rec.LockedUntil), rec.LockReason,
 	}
 }
 
@@ -40,8 +41,8 @@ func (t *txn) InsertUser(ctx context.Context, rec *acct.UserRecord) error {
 	res, err := t.tx.ExecContext(ctx, `INSERT INTO users (
 		username, email, email_verified, phone, phone_verified,
 		first_name, last_name, language, admin, status, hold_until, password_hash,
-		created_at, updated_at, deleted_at
-	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(rec)...)
+		created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(rec)...)
 	if err != nil {
 		return mapError("insert user", err)
 	}
@@ -58,7 +59,8 @@ func (t *txn) UpdateUser(ctx context.Context, rec *acct.UserRecord) error {
 	res, err := t.tx.ExecContext(ctx, `UPDATE users SET
 		username = ?, email = ?, email_verified = ?, phone = ?, phone_verified = ?,
 		first_name = ?, last_name = ?, language = ?, admin = ?, status = ?,
-		hold_until = ?, password_hash = ?, created_at = ?, updated_at = ?, deleted_at = ?
+		hold_until = ?, password_hash = ?, created_at = ?, updated_at = ?, deleted_at = ?,
+		foreign_id = ?, failed_logins = ?, locked_until = ?, lock_reason = ?
 		WHERE id = ?`, append(userArgs(rec), rec.ID)...)
 	if err != nil {
 		return mapError("update user", err)
@@ -73,7 +75,8 @@ func (t *txn) UpdateUser(ctx context.Context, rec *acct.UserRecord) error {
 	return nil
 }
 
-// GetUser finds one account by id, username, email or phone.
+// GetUser finds one account by id, username, email, phone or foreign
+// identity.
 func (t *txn) GetUser(ctx context.Context, key acct.UserKey) (*acct.UserRecord, error) {
 	var where string
 	var arg any = key.Value
@@ -86,6 +89,8 @@ func (t *txn) GetUser(ctx context.Context, key acct.UserKey) (*acct.UserRecord, 
 		where = "email = ?"
 	case acct.KeyPhone:
 		where = "phone = ?"
+	case acct.KeyForeign:
+		where = "foreign_id = ?"
 	default:
 		return nil, fmt.Errorf("sqlite: get user: unknown key field %q", key.Field)
 	}
@@ -112,11 +117,8 @@ func (t *txn) ListUsers(ctx context.Context, q acct.UserFilter) ([]acct.UserReco
 	where := []string{"id > ?"}
 	args := []any{q.AfterID}
 	if len(q.Statuses) > 0 {
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(q.Statuses)), ", ")
-		where = append(where, "status IN ("+marks+")")
-		for _, s := range q.Statuses {
-			args = append(args, string(s))
-		}
+		w, a := statusCondition(q.Statuses, q.Now)
+		where, args = append(where, w), append(args, a...)
 	}
 	if q.Search != "" {
 		var or []string
@@ -150,6 +152,53 @@ func (t *txn) ListUsers(ctx context.Context, q acct.UserFilter) ([]acct.UserReco
 		return nil, mapError("list users", err)
 	}
 	return users, nil
+}
+
+// statusCondition is ListUsers' condition for accounts in any of statuses.
+// When now is not zero, a lock whose locked_until is at or before now has
+// lapsed: the account counts as active, not as locked.
+func statusCondition(statuses []acct.Status, now time.Time) (string, []any) {
+	var plain []any
+	var or []string
+	var args []any
+	for _, s := range statuses {
+		switch {
+		case now.IsZero():
+			plain = append(plain, string(s))
+		case s == acct.StatusActive:
+			plain = append(plain, string(s))
+			or = append(or, "(status = 'locked' AND locked_until <= ?)")
+			args = append(args, now.UnixMilli())
+		case s == acct.StatusLocked:
+			or = append(or, "(status = 'locked' AND (locked_until IS NULL OR locked_until > ?))")
+			args = append(args, now.UnixMilli())
+		default:
+			plain = append(plain, string(s))
+		}
+	}
+	if len(plain) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(plain)), ", ")
+		or = append([]string{"status IN (" + marks + ")"}, or...)
+		args = append(plain, args...)
+	}
+	return "(" + strings.Join(or, " OR ") + ")", args
+}
+
+// AddLoginFailure adds one to the account's failed-login count in one
+// statement, so that concurrent failures all count, and returns the new
+// count.
+func (t *txn) AddLoginFailure(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx,
+		"UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins",
+		userID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, acct.Errorf(acct.CodeNotFound, "no such user")
+	}
+	if err != nil {
+		return 0, mapError("add login failure", err)
+	}
+	return n, nil
 }
 
 // InsertEvent appends an audit event and sets ev.ID.
@@ -234,17 +283,21 @@ func (t *txn) ListEvents(ctx context.Context, q acct.EventFilter) ([]acct.Event,
 func scanUser(row interface{ Scan(...any) error }) (*acct.UserRecord, error) {
 	var rec acct.UserRecord
 	var username, email, phone, hash sql.NullString
-	var holdUntil, deletedAt sql.NullInt64
+	var foreign sql.NullString
+	var holdUntil, deletedAt, lockedUntil sql.NullInt64
 	var createdAt, updatedAt int64
 	var status string
 	err := row.Scan(&rec.ID, &username, &email, &rec.EmailVerified, &phone, &rec.PhoneVerified,
 		&rec.FirstName, &rec.LastName, &rec.Language, &rec.Admin, &status, &holdUntil, &hash,
-		&createdAt, &updatedAt, &deletedAt)
+		&createdAt, &updatedAt, &deletedAt, &foreign, &rec.FailedLogins, &lockedUntil, &rec.LockReason)
 	if err != nil {
 		return nil, err
 	}
 	rec.Username, rec.Email, rec.Phone = username.String, email.String, phone.String
 	rec.PasswordHash = hash.String
+	rec.HasPassword = hash.String != ""
+	rec.Foreign = foreign.String
+	rec.LockedUntil = nullTimeValue(lockedUntil)
 	rec.Status = acct.Status(status)
 	rec.HoldUntil = nullTimeValue(holdUntil)
 	rec.DeletedAt = nullTimeValue(deletedAt)

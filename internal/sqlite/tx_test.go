@@ -58,12 +58,15 @@ func TestUserCRUD(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	hold := t0.Add(30 * 24 * time.Hour)
+	lockEnd := t0.Add(15 * time.Minute)
 	rec := &acct.UserRecord{
 		User: acct.User{
 			Username: "alice", Email: "alice@example.com", EmailVerified: true,
 			Phone: "+15551234567", PhoneVerified: false,
 			FirstName: "Alice", LastName: "Liddell", Language: "en", Admin: true,
 			Status: acct.StatusHeld, HoldUntil: &hold, CreatedAt: t0, UpdatedAt: t0,
+			Foreign: "github:12345", HasPassword: true, FailedLogins: 7,
+			LockedUntil: &lockEnd, LockReason: "too many failed logins",
 		},
 		PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
 	}
@@ -76,6 +79,7 @@ func TestUserCRUD(t *testing.T) {
 		{Field: acct.KeyUsername, Value: "alice"},
 		{Field: acct.KeyEmail, Value: "alice@example.com"},
 		{Field: acct.KeyPhone, Value: "+15551234567"},
+		{Field: acct.KeyForeign, Value: "github:12345"},
 	} {
 		got, err := get(t, s, key)
 		if err != nil {
@@ -102,8 +106,13 @@ func TestUserCRUD(t *testing.T) {
 	if !reflect.DeepEqual(got, &upd) {
 		t.Errorf("after update:\n%+v\nwant\n%+v", got, &upd)
 	}
-	if _, err := get(t, s, acct.UserKey{Field: acct.KeyEmail, Value: "alice@example.com"}); !acct.IsCode(err, acct.CodeNotFound) {
-		t.Errorf("old email still found: %v", err)
+	for _, key := range []acct.UserKey{
+		{Field: acct.KeyEmail, Value: "alice@example.com"},
+		{Field: acct.KeyForeign, Value: "github:12345"},
+	} {
+		if _, err := get(t, s, key); !acct.IsCode(err, acct.CodeNotFound) {
+			t.Errorf("old %s still found: %v", key.Field, err)
+		}
 	}
 
 	// Missing accounts.
@@ -112,6 +121,8 @@ func TestUserCRUD(t *testing.T) {
 		{Field: acct.KeyUsername, Value: "bob"},
 		{Field: acct.KeyEmail, Value: ""},
 		{Field: acct.KeyPhone, Value: "+15550000000"},
+		{Field: acct.KeyForeign, Value: ""},
+		{Field: acct.KeyForeign, Value: "github:99"},
 	} {
 		if _, err := get(t, s, key); !acct.IsCode(err, acct.CodeNotFound) {
 			t.Errorf("GetUser(%v): %v, want not_found", key, err)
@@ -137,7 +148,8 @@ func TestEmptyKeysAreNull(t *testing.T) {
 	}
 	var nulls int
 	if err := s.r.QueryRow(`SELECT count(*) FROM users
-		WHERE username IS NULL AND email IS NULL AND phone IS NULL AND password_hash IS NULL`).Scan(&nulls); err != nil {
+		WHERE username IS NULL AND email IS NULL AND phone IS NULL AND password_hash IS NULL
+		AND foreign_id IS NULL`).Scan(&nulls); err != nil {
 		t.Fatal(err)
 	}
 	if nulls != 2 {
@@ -147,7 +159,8 @@ func TestEmptyKeysAreNull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Username != "" || got.Email != "" || got.Phone != "" || got.PasswordHash != "" {
+	if got.Username != "" || got.Email != "" || got.Phone != "" || got.PasswordHash != "" ||
+		got.Foreign != "" || got.HasPassword {
 		t.Errorf("NULLs read back as %+v", got)
 	}
 	// Clearing an email by update frees it for another account.
@@ -168,6 +181,7 @@ func TestUniqueConflicts(t *testing.T) {
 	ctx := context.Background()
 	alice := newRec("alice")
 	alice.Phone = "+15551234567"
+	alice.Foreign = "github:12345"
 	insert(t, s, alice)
 
 	for _, tc := range []struct {
@@ -177,6 +191,7 @@ func TestUniqueConflicts(t *testing.T) {
 		{"username", func(r *acct.UserRecord) { r.Username = "alice" }},
 		{"email", func(r *acct.UserRecord) { r.Email = "alice@example.com" }},
 		{"phone", func(r *acct.UserRecord) { r.Phone = "+15551234567" }},
+		{"foreign", func(r *acct.UserRecord) { r.Foreign = "github:12345" }},
 	} {
 		rec := newRec("bob")
 		tc.edit(rec)
@@ -214,7 +229,7 @@ func TestTimesRoundTrip(t *testing.T) {
 	want := time.UnixMilli(in.UnixMilli()).UTC()
 
 	rec := newRec("alice")
-	rec.CreatedAt, rec.UpdatedAt, rec.HoldUntil, rec.DeletedAt = in, in, &in, &in
+	rec.CreatedAt, rec.UpdatedAt, rec.HoldUntil, rec.DeletedAt, rec.LockedUntil = in, in, &in, &in, &in
 	insert(t, s, rec)
 	ev := &acct.Event{At: in, Actor: "root", Action: acct.ActionUserRegister, UserID: &rec.ID, Outcome: acct.OutcomeOK}
 	if err := s.Update(ctx, func(tx acct.Tx) error { return tx.InsertEvent(ctx, ev) }); err != nil {
@@ -228,7 +243,8 @@ func TestTimesRoundTrip(t *testing.T) {
 	events := listEvents(t, s, acct.EventFilter{})
 	for name, tm := range map[string]time.Time{
 		"created_at": got.CreatedAt, "updated_at": got.UpdatedAt,
-		"hold_until": *got.HoldUntil, "deleted_at": *got.DeletedAt, "event at": events[0].At,
+		"hold_until": *got.HoldUntil, "deleted_at": *got.DeletedAt, "locked_until": *got.LockedUntil,
+		"event at": events[0].At,
 	} {
 		if tm != want || tm.Location() != time.UTC {
 			t.Errorf("%s = %v, want %v (UTC, millisecond precision)", name, tm, want)
@@ -236,10 +252,10 @@ func TestTimesRoundTrip(t *testing.T) {
 	}
 	var types string
 	if err := s.r.QueryRow(`SELECT typeof(created_at) || typeof(updated_at) || typeof(hold_until) ||
-		typeof(deleted_at) FROM users`).Scan(&types); err != nil {
+		typeof(deleted_at) || typeof(locked_until) FROM users`).Scan(&types); err != nil {
 		t.Fatal(err)
 	}
-	if types != "integerintegerintegerinteger" {
+	if types != "integerintegerintegerintegerinteger" {
 		t.Errorf("times stored as %s", types)
 	}
 }
