@@ -37,6 +37,10 @@ const (
 	ActionPasswordSet    = "password.set"
 	ActionPasswordChange = "password.change"
 	ActionPasswordVerify = "password.verify"
+	ActionPasswordReset  = "password.reset"
+	ActionResetCodeIssue = "code.issue"
+	ActionCodeDeliver    = "code.deliver"
+	ActionCodeRevoke     = "code.revoke"
 )
 
 // EventQuery selects audit events for Service.ListEvents, newest first.

@@ -396,7 +396,11 @@ func (l *Local) Unregister(ctx context.Context, ref string, opt UnregisterOption
 		if err != nil {
 			return err
 		}
-		return tx.InsertEvent(ctx, l.event(ctx, action, rec.ID, detail+endedNote(ended)))
+		voided, err := tx.VoidCodes(ctx, CodeVoid{UserID: rec.ID, At: now})
+		if err != nil {
+			return err
+		}
+		return tx.InsertEvent(ctx, l.event(ctx, action, rec.ID, detail+endedNote(ended)+voidedNote(voided)))
 	})
 	if err != nil {
 		return nil, l.fail(ctx, action, idOf(rec), wrap(err, "unregister user"))
@@ -468,6 +472,9 @@ func (l *Local) PurgeHeld(ctx context.Context, opt PurgeOptions) (*PurgeResult, 
 					return err
 				}
 				if _, err := l.endAll(ctx, tx, rec.ID, ""); err != nil {
+					return err
+				}
+				if _, err := tx.VoidCodes(ctx, CodeVoid{UserID: rec.ID, At: now}); err != nil {
 					return err
 				}
 				if err := tx.InsertEvent(ctx, l.event(ctx, ActionUserPurge, rec.ID, "deletion hold ran out")); err != nil {

@@ -37,6 +37,16 @@ type Options struct {
 	LockoutThreshold int
 	// LockoutDuration is how long such a lockout lasts; default 15m.
 	LockoutDuration time.Duration
+	// Secret is the installation secret under which codes are stored
+	// (HMAC-SHA256); at least MinSecretLength bytes. Without it no code
+	// can be issued or checked.
+	Secret []byte
+	// Notifier delivers messages; nil means codes can only be handed over.
+	Notifier Notifier
+	// PublicURL is the address of the reset page for forgot-password
+	// links: "{code}" in it is replaced by the code, else the code is
+	// added as the query parameter "token".
+	PublicURL string
 }
 
 // Password policy bounds.

@@ -95,7 +95,11 @@ func (l *Local) replacePassword(ctx context.Context, rec *UserRecord, password, 
 		if err != nil {
 			return err
 		}
-		return tx.InsertEvent(ctx, l.event(ctx, action, cur.ID, "new password"+exceptNote(keep)+endedNote(ended)))
+		voided, err := tx.VoidCodes(ctx, CodeVoid{UserID: cur.ID, At: l.now()})
+		if err != nil {
+			return err
+		}
+		return tx.InsertEvent(ctx, l.event(ctx, action, cur.ID, "new password"+exceptNote(keep)+endedNote(ended)+voidedNote(voided)))
 	})
 	if err != nil {
 		return nil, err

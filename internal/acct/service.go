@@ -54,6 +54,19 @@ type Service interface {
 	// UnlockUser lifts an operator's lock or a lockout.
 	UnlockUser(ctx context.Context, ref string) (*User, error)
 
+	// IssueResetCode issues a password reset code and hands it over or
+	// sends it.
+	IssueResetCode(ctx context.Context, in ResetCodeRequest) (*ResetCode, error)
+	// ResetPassword uses a reset code to set a new password.
+	ResetPassword(ctx context.Context, in PasswordReset) (*User, error)
+	// ListCodes returns a user's outstanding codes, never the codes.
+	ListCodes(ctx context.Context, ref string) ([]CodeInfo, error)
+	// RevokeCodes voids one code or all of a user's.
+	RevokeCodes(ctx context.Context, in RevokeCodes) (*RevokeResult, error)
+	// ForgotPassword emails a reset link if the address belongs to an
+	// account; the answer is the same either way.
+	ForgotPassword(ctx context.Context, email string) error
+
 	// ListEvents returns audit events, newest first.
 	ListEvents(ctx context.Context, q EventQuery) ([]Event, error)
 	// Close releases the resources behind the service.

@@ -56,6 +56,21 @@ type Tx interface {
 	// at or before cutoff, and returns how many it deleted.
 	DeleteSessions(ctx context.Context, cutoff time.Time, limit int) (int64, error)
 
+	// InsertCode stores a new one-time code and sets rec.Seq.
+	InsertCode(ctx context.Context, rec *CodeRecord) error
+	// GetCode finds one code by public id or by MAC.
+	GetCode(ctx context.Context, key CodeKey) (*CodeRecord, error)
+	// ListCodes returns the codes that match q, newest first.
+	ListCodes(ctx context.Context, q CodeFilter) ([]CodeRecord, error)
+	// UseCode marks a code used at now in a single guarded statement: only
+	// if it is unused, not voided and not expired at now. It reports
+	// whether it did, so that of many concurrent uses exactly one wins.
+	UseCode(ctx context.Context, seq int64, now time.Time) (bool, error)
+	// VoidCodes voids the user's outstanding codes (unused, not voided, not
+	// expired at q.At) that match q in one guarded statement and returns
+	// the public ids it voided.
+	VoidCodes(ctx context.Context, q CodeVoid) ([]string, error)
+
 	// InsertEvent appends an audit event and sets ev.ID.
 	InsertEvent(ctx context.Context, ev *Event) error
 	// ListEvents returns audit events, newest first.
@@ -82,6 +97,49 @@ type SessionRecord struct {
 	Seq int64
 	// TokenHash is the SHA-256 of the token; the token itself is never stored.
 	TokenHash []byte
+}
+
+// CodeRecord is a one-time code as stored: never the code, only its MAC
+// under the installation secret.
+type CodeRecord struct {
+	Seq         int64 // the store's own key
+	ID          string
+	UserID      int64
+	Kind        CodeKind
+	MAC         []byte
+	Channel     Channel
+	Destination string // the address it was sent to, "" when handed over
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	UsedAt      *time.Time
+	VoidedAt    *time.Time
+	Attempts    int // failed checks, for codes that cap them
+	IssuedBy    string
+	Reason      string
+}
+
+// CodeKey finds one code: by public id, or by MAC.
+type CodeKey struct {
+	ID  string
+	MAC []byte
+}
+
+// CodeFilter selects codes for Tx.ListCodes.
+type CodeFilter struct {
+	UserID      int64
+	Kinds       []CodeKind // any of these; empty for all
+	Outstanding bool       // only unused, not voided and not expired at Now
+	Now         time.Time
+	Limit       int // 0 for no limit
+}
+
+// CodeVoid selects the codes that Tx.VoidCodes voids: the outstanding
+// codes of UserID, only of Kinds and only IDs when those are not empty.
+type CodeVoid struct {
+	UserID int64
+	Kinds  []CodeKind
+	IDs    []string
+	At     time.Time
 }
 
 // SessionKey finds one session: by public id, or by token hash.

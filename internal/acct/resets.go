@@ -1,0 +1,548 @@
+package acct
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base32"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Code sizes: a reset code is read aloud, a forgot-password key travels
+// in a link.
+const (
+	resetCodeBytes  = 10 // 80 bits: 16 characters in four groups
+	forgotCodeBytes = 17 // 136 bits: 28 characters
+	codeIDPrefix    = "cod_"
+	// MinSecretLength is the shortest installation secret accepted, in bytes.
+	MinSecretLength = 32
+)
+
+// crockford is Crockford's base32: no I, L, O or U, so that a code read
+// aloud or typed from paper cannot be misread.
+var crockford = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
+
+// newCode returns a fresh code of n random bytes in Crockford base32.
+func (l *Local) newCode(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(l.opt.Rand, b); err != nil {
+		return "", Internal(err, "make code")
+	}
+	return crockford.EncodeToString(b), nil
+}
+
+// groupCode writes a code in groups of four for reading aloud:
+// 7KQ2-MX9D-4TFA-R1ZC.
+func groupCode(c string) string {
+	var b strings.Builder
+	for i := 0; i < len(c); i += 4 {
+		if i > 0 {
+			b.WriteByte('-')
+		}
+		b.WriteString(c[i:min(i+4, len(c))])
+	}
+	return b.String()
+}
+
+// canonicalCode undoes what people do to a code: letter case, hyphens
+// and spaces, and the letters Crockford reads as digits (I and L as 1, O
+// as 0). It reports false for anything that cannot be a code.
+func canonicalCode(s string) (string, bool) {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '-' || r == ' ' || r == '\t':
+			continue
+		case r >= 'a' && r <= 'z':
+			r -= 'a' - 'A'
+		}
+		switch r {
+		case 'I', 'L':
+			r = '1'
+		case 'O':
+			r = '0'
+		}
+		if !strings.ContainsRune("0123456789ABCDEFGHJKMNPQRSTVWXYZ", r) {
+			return "", false
+		}
+		b.WriteRune(r)
+	}
+	c := b.String()
+	n := len(c)
+	return c, n == crockford.EncodedLen(resetCodeBytes) || n == crockford.EncodedLen(forgotCodeBytes)
+}
+
+// codeMAC is the keyed hash under which a code is stored.
+func (l *Local) codeMAC(canonical string) ([]byte, error) {
+	if len(l.opt.Secret) < MinSecretLength {
+		return nil, Errorf(CodeInternal, "no installation secret: codes cannot be issued or checked (set secret_file)")
+	}
+	m := hmac.New(sha256.New, l.opt.Secret)
+	m.Write([]byte("acctl code v1\x00"))
+	m.Write([]byte(canonical))
+	return m.Sum(nil), nil
+}
+
+// newCodeID returns a fresh public code id.
+func (l *Local) newCodeID() (string, error) {
+	b := make([]byte, sessionIDBytes)
+	if _, err := io.ReadFull(l.opt.Rand, b); err != nil {
+		return "", Internal(err, "make code id")
+	}
+	return codeIDPrefix + idEncoding.EncodeToString(b), nil
+}
+
+// clampTTL bounds a reset code's lifetime, saying so when it had to.
+func clampTTL(ttl time.Duration) (time.Duration, []string, error) {
+	switch {
+	case ttl < 0:
+		return 0, nil, FieldError("ttl", "must not be negative")
+	case ttl == 0:
+		return DefaultResetCodeTTL, nil, nil
+	case ttl < MinResetCodeTTL:
+		return MinResetCodeTTL, []string{fmt.Sprintf("ttl %s is too short to read a code out: using %s", ttl, MinResetCodeTTL)}, nil
+	case ttl > MaxResetCodeTTL:
+		return MaxResetCodeTTL, []string{fmt.Sprintf("ttl %s is longer than a reset code may live: using %s", ttl, MaxResetCodeTTL)}, nil
+	}
+	return ttl, nil, nil
+}
+
+// destination is where a notice by ch reaches the user.
+func destination(u *UserRecord, ch Channel) (string, error) {
+	switch ch {
+	case ChannelEmail:
+		if u.Email == "" {
+			return "", FieldError("send", "user %d has no email address", u.ID)
+		}
+		return u.Email, nil
+	case ChannelSMS:
+		if u.Phone == "" {
+			return "", FieldError("send", "user %d has no phone", u.ID)
+		}
+		return u.Phone, nil
+	}
+	return "", nil
+}
+
+// IssueResetCode issues a password reset code for a user, voiding the
+// user's older reset codes, and hands it over or sends it.
+func (l *Local) IssueResetCode(ctx context.Context, in ResetCodeRequest) (*ResetCode, error) {
+	if in.Send == "" {
+		in.Send = ChannelNone
+	}
+	switch in.Send {
+	case ChannelNone, ChannelEmail, ChannelSMS:
+	default:
+		return nil, FieldError("send", "%q is not one of none, email, sms", in.Send)
+	}
+	if in.Send != ChannelNone && l.opt.Notifier == nil {
+		return nil, FieldError("send", "no message delivery is configured (see email.smtp.*, sms.*, outbox)")
+	}
+	ttl, warnings, err := clampTTL(in.TTL)
+	if err != nil {
+		return nil, err
+	}
+	reason, err := normalizeLabel(in.Reason)
+	if err != nil {
+		return nil, &Error{Code: CodeInvalid, Field: "reason", Message: "reason: " + err.(*Error).Message}
+	}
+	code, err := l.newCode(resetCodeBytes)
+	if err != nil {
+		return nil, err
+	}
+	mac, err := l.codeMAC(code)
+	if err != nil {
+		return nil, err
+	}
+	id, err := l.newCodeID()
+	if err != nil {
+		return nil, err
+	}
+	var rec *UserRecord
+	var c *CodeRecord
+	err = l.store.Update(ctx, func(tx Tx) (err error) {
+		if rec, err = l.get(ctx, tx, in.Ref); err != nil {
+			return err
+		}
+		if err := resettable(rec); err != nil {
+			return err
+		}
+		to, err := destination(rec, in.Send)
+		if err != nil {
+			return err
+		}
+		now := l.now()
+		if _, err := tx.VoidCodes(ctx, CodeVoid{UserID: rec.ID, Kinds: []CodeKind{CodeKindReset}, At: now}); err != nil {
+			return err
+		}
+		c = &CodeRecord{ID: id, UserID: rec.ID, Kind: CodeKindReset, MAC: mac, Channel: in.Send, Destination: to,
+			CreatedAt: now, ExpiresAt: now.Add(ttl), IssuedBy: l.actor(ctx), Reason: reason}
+		if err := tx.InsertCode(ctx, c); err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("code %s, expires %s, %s", id, c.ExpiresAt.Format(time.RFC3339), sendNote(in.Send))
+		if reason != "" {
+			detail += ", reason: " + reason
+		}
+		return tx.InsertEvent(ctx, l.event(ctx, ActionResetCodeIssue, rec.ID, detail))
+	})
+	if err != nil {
+		return nil, l.fail(ctx, ActionResetCodeIssue, idOf(rec), wrap(err, "issue reset code"))
+	}
+	out := &ResetCode{ID: id, UserID: rec.ID, ExpiresAt: c.ExpiresAt, IssuedBy: c.IssuedBy, SentBy: in.Send, Warnings: warnings}
+	if in.Send == ChannelNone {
+		out.Code = groupCode(code)
+		return out, nil
+	}
+	n := Notice{Channel: in.Send, To: c.Destination, Template: TemplateResetCode, Language: rec.Language,
+		Data: NoticeData{Name: displayName(rec), Code: groupCode(code), ExpiresAt: c.ExpiresAt}}
+	if err := l.deliver(ctx, rec.ID, c, n); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func sendNote(ch Channel) string {
+	if ch == ChannelNone {
+		return "handed over by the issuer"
+	}
+	return "sent by " + string(ch)
+}
+
+// displayName is how a message addresses the user.
+func displayName(u *UserRecord) string {
+	if n := strings.TrimSpace(u.FirstName + " " + u.LastName); n != "" {
+		return n
+	}
+	return u.Username
+}
+
+// deliver sends n for the code c. When the delivery fails the code is
+// voided, so that no valid code is left that nobody received, and the
+// failure is in the audit trail.
+func (l *Local) deliver(ctx context.Context, userID int64, c *CodeRecord, n Notice) error {
+	sendErr := l.opt.Notifier.Notify(ctx, n)
+	ctx = context.WithoutCancel(ctx)
+	err := l.store.Update(ctx, func(tx Tx) error {
+		ev := l.event(ctx, ActionCodeDeliver, userID, fmt.Sprintf("code %s by %s", c.ID, n.Channel))
+		if sendErr != nil {
+			if _, err := tx.VoidCodes(ctx, CodeVoid{UserID: userID, IDs: []string{c.ID}, At: l.now()}); err != nil {
+				return err
+			}
+			ev.Outcome, ev.Detail = OutcomeFailure, ev.Detail+": "+sendErr.Error()+"; code voided"
+		}
+		return tx.InsertEvent(ctx, ev)
+	})
+	if sendErr != nil {
+		return &Error{Code: CodeUnavailable, Field: "send", Message: "delivery failed, the code was voided: " + sendErr.Error(), Err: sendErr}
+	}
+	return wrap(err, "record delivery")
+}
+
+// resettable refuses accounts whose password may not be reset.
+func resettable(rec *UserRecord) error {
+	if err := writable(rec); err != nil {
+		return err
+	}
+	if rec.Status == StatusLocked && rec.LockedUntil == nil {
+		return Errorf(CodeRefused, "user %d is locked by an operator%s: unlock it first", rec.ID, reasonNote(rec.LockReason))
+	}
+	return nil
+}
+
+// codeError says why a code cannot be used at now, or nil.
+func codeError(c *CodeRecord, now time.Time) error {
+	switch {
+	case c.UsedAt != nil:
+		return Errorf(CodeUnauthenticated, "code %s was already used at %s", c.ID, c.UsedAt.Format(time.RFC3339))
+	case c.VoidedAt != nil:
+		return Errorf(CodeUnauthenticated, "code %s was voided at %s", c.ID, c.VoidedAt.Format(time.RFC3339))
+	case !now.Before(c.ExpiresAt):
+		return Errorf(CodeUnauthenticated, "code %s expired at %s", c.ID, c.ExpiresAt.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// findCode finds the reset or forgot-password code that the user typed.
+// A code of the wrong shape or unknown is "wrong".
+func (l *Local) findCode(ctx context.Context, tx Tx, code string) (*CodeRecord, error) {
+	canon, ok := canonicalCode(code)
+	if !ok {
+		return nil, Errorf(CodeUnauthenticated, "wrong reset code: not the shape of one (like 7KQ2-MX9D-4TFA-R1ZC)")
+	}
+	mac, err := l.codeMAC(canon)
+	if err != nil {
+		return nil, err
+	}
+	c, err := tx.GetCode(ctx, CodeKey{MAC: mac})
+	if IsCode(err, CodeNotFound) {
+		return nil, Errorf(CodeUnauthenticated, "wrong reset code: no such code")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !hmac.Equal(c.MAC, mac) || (c.Kind != CodeKindReset && c.Kind != CodeKindForgot) {
+		return nil, Errorf(CodeUnauthenticated, "wrong reset code: no such code")
+	}
+	return c, nil
+}
+
+// ResetPassword uses a reset or forgot-password code to set a new
+// password. A refused password leaves the code usable; a used code never
+// works again, even when several processes submit it at once. The user's
+// sessions end, the other codes are voided and a lockout is lifted.
+func (l *Local) ResetPassword(ctx context.Context, in PasswordReset) (*User, error) {
+	if strings.TrimSpace(in.Code) == "" {
+		return nil, FieldError("code", "required")
+	}
+	if in.Password == "" {
+		return nil, FieldError("password", "required")
+	}
+	var c *CodeRecord
+	var rec *UserRecord
+	err := l.store.View(ctx, func(tx Tx) (err error) {
+		if c, err = l.findCode(ctx, tx, in.Code); err != nil {
+			return err
+		}
+		if err := codeError(c, l.now()); err != nil {
+			return err
+		}
+		rec, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: c.UserID})
+		return err
+	})
+	if err != nil {
+		return nil, l.fail(ctx, ActionPasswordReset, codeUser(c), wrap(err, "reset password"))
+	}
+	if err := resettable(rec); err != nil {
+		return nil, l.fail(ctx, ActionPasswordReset, rec.ID, err)
+	}
+	if err := CheckPassword(in.Password, l.opt.PasswordMinLength, rec.Username, rec.Email); err != nil {
+		return nil, l.fail(ctx, ActionPasswordReset, rec.ID, err)
+	}
+	hash, err := HashPassword(in.Password, l.opt.Argon2, l.opt.Rand)
+	if err != nil {
+		return nil, Internal(err, "hash password")
+	}
+	var cur *UserRecord
+	err = l.store.Update(ctx, func(tx Tx) (err error) {
+		now := l.now()
+		used, err := tx.UseCode(ctx, c.Seq, now)
+		if err != nil {
+			return err
+		}
+		if !used { // another process was first, or it was voided meanwhile
+			fresh, err := tx.GetCode(ctx, CodeKey{ID: c.ID})
+			if err != nil {
+				return err
+			}
+			if err := codeError(fresh, now); err != nil {
+				return err
+			}
+			return Errorf(CodeUnauthenticated, "code %s cannot be used", c.ID)
+		}
+		if cur, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: c.UserID}); err != nil {
+			return err
+		}
+		l.settle(cur, now)
+		if err := resettable(cur); err != nil {
+			return err
+		}
+		cur.PasswordHash, cur.HasPassword, cur.FailedLogins, cur.UpdatedAt = hash, true, 0, now
+		if cur.LockedUntil != nil { // a lockout after failed logins: the reset proves the owner
+			cur.LockedUntil, cur.LockReason = nil, ""
+			if cur.Status == StatusLocked {
+				cur.Status = StatusActive
+			}
+		}
+		if err := tx.UpdateUser(ctx, cur); err != nil {
+			return err
+		}
+		ended, err := l.endAll(ctx, tx, cur.ID, "")
+		if err != nil {
+			return err
+		}
+		voided, err := tx.VoidCodes(ctx, CodeVoid{UserID: cur.ID, At: now})
+		if err != nil {
+			return err
+		}
+		detail := "code " + c.ID + endedNote(ended) + voidedNote(voided)
+		return tx.InsertEvent(ctx, l.event(ctx, ActionPasswordReset, cur.ID, detail))
+	})
+	if err != nil {
+		return nil, l.fail(ctx, ActionPasswordReset, c.UserID, wrap(err, "reset password"))
+	}
+	return &cur.User, nil
+}
+
+func codeUser(c *CodeRecord) int64 {
+	if c == nil {
+		return 0
+	}
+	return c.UserID
+}
+
+// voidedNote tells the audit trail how many codes a change voided.
+func voidedNote(voided []string) string {
+	switch len(voided) {
+	case 0:
+		return ""
+	case 1:
+		return "; voided 1 code"
+	}
+	return fmt.Sprintf("; voided %d codes", len(voided))
+}
+
+// ListCodes returns a user's outstanding codes (unused, not voided, not
+// expired), newest first, never the codes themselves.
+func (l *Local) ListCodes(ctx context.Context, ref string) ([]CodeInfo, error) {
+	var recs []CodeRecord
+	err := l.store.View(ctx, func(tx Tx) error {
+		u, err := l.get(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		recs, err = tx.ListCodes(ctx, CodeFilter{UserID: u.ID, Outstanding: true, Now: l.now()})
+		return err
+	})
+	if err != nil {
+		return nil, wrap(err, "list codes")
+	}
+	out := make([]CodeInfo, len(recs))
+	for i, c := range recs {
+		out[i] = CodeInfo{ID: c.ID, Kind: c.Kind, UserID: c.UserID, CreatedAt: c.CreatedAt,
+			ExpiresAt: c.ExpiresAt, IssuedBy: c.IssuedBy, SentBy: c.Channel}
+	}
+	return out, nil
+}
+
+// RevokeCodes voids one code, or every outstanding code of a user.
+func (l *Local) RevokeCodes(ctx context.Context, in RevokeCodes) (*RevokeResult, error) {
+	if (in.ID == "") == (in.User == "") {
+		return nil, FieldError("code", "give a code id or a user, not both and not neither")
+	}
+	res := &RevokeResult{Revoked: []string{}}
+	var userID int64
+	err := l.store.Update(ctx, func(tx Tx) error {
+		q := CodeVoid{At: l.now()}
+		if in.User != "" {
+			u, err := l.get(ctx, tx, in.User)
+			if err != nil {
+				return err
+			}
+			q.UserID = u.ID
+		} else {
+			c, err := tx.GetCode(ctx, CodeKey{ID: strings.TrimSpace(in.ID)})
+			if IsCode(err, CodeNotFound) {
+				return &Error{Code: CodeNotFound, Field: "code", Message: fmt.Sprintf("no code %q", in.ID)}
+			}
+			if err != nil {
+				return err
+			}
+			if err := codeError(c, q.At); err != nil {
+				return &Error{Code: CodeConflict, Field: "code", Message: err.Error()}
+			}
+			q.UserID, q.IDs = c.UserID, []string{c.ID}
+		}
+		userID = q.UserID
+		voided, err := tx.VoidCodes(ctx, q)
+		if err != nil {
+			return err
+		}
+		res.Revoked = append(res.Revoked[:0], voided...)
+		if len(voided) == 0 {
+			return nil
+		}
+		return tx.InsertEvent(ctx, l.event(ctx, ActionCodeRevoke, q.UserID, "revoked "+strings.Join(voided, ", ")))
+	})
+	if err != nil {
+		return nil, l.fail(ctx, ActionCodeRevoke, userID, wrap(err, "revoke codes"))
+	}
+	return res, nil
+}
+
+// ForgotPassword sends a reset link to an email address if it belongs to
+// an account that may reset its password. It answers the same whether or
+// not it does, so that it cannot be used to discover accounts: a failed
+// delivery is in the audit trail, not in the answer.
+func (l *Local) ForgotPassword(ctx context.Context, email string) error {
+	addr, err := NormalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	if addr == "" {
+		return FieldError("email", "required")
+	}
+	if l.opt.PublicURL == "" {
+		return FieldError("public_url", "not configured: a reset link needs the address of the reset page")
+	}
+	if l.opt.Notifier == nil {
+		return FieldError("send", "no message delivery is configured (see email.smtp.*, outbox)")
+	}
+	code, err := l.newCode(forgotCodeBytes)
+	if err != nil {
+		return err
+	}
+	mac, err := l.codeMAC(code)
+	if err != nil {
+		return err
+	}
+	id, err := l.newCodeID()
+	if err != nil {
+		return err
+	}
+	var rec *UserRecord
+	var c *CodeRecord
+	err = l.store.Update(ctx, func(tx Tx) (err error) {
+		rec, err = tx.GetUser(ctx, UserKey{Field: KeyEmail, Value: addr})
+		if IsCode(err, CodeNotFound) {
+			rec = nil
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		l.settle(rec, l.now())
+		if resettable(rec) != nil {
+			rec = nil
+			return nil
+		}
+		now := l.now()
+		if _, err := tx.VoidCodes(ctx, CodeVoid{UserID: rec.ID, Kinds: []CodeKind{CodeKindForgot}, At: now}); err != nil {
+			return err
+		}
+		c = &CodeRecord{ID: id, UserID: rec.ID, Kind: CodeKindForgot, MAC: mac, Channel: ChannelEmail, Destination: addr,
+			CreatedAt: now, ExpiresAt: now.Add(DefaultForgotTTL), IssuedBy: l.actor(ctx)}
+		if err := tx.InsertCode(ctx, c); err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("forgot-password link %s, expires %s", id, c.ExpiresAt.Format(time.RFC3339))
+		return tx.InsertEvent(ctx, l.event(ctx, ActionResetCodeIssue, rec.ID, detail))
+	})
+	if err != nil {
+		return wrap(err, "forgot password")
+	}
+	if rec == nil {
+		return nil
+	}
+	n := Notice{Channel: ChannelEmail, To: addr, Template: TemplateForgot, Language: rec.Language,
+		Data: NoticeData{Name: displayName(rec), URL: resetLink(l.opt.PublicURL, code), ExpiresAt: c.ExpiresAt}}
+	_ = l.deliver(ctx, rec.ID, c, n) // recorded in the audit trail; the answer must not differ
+	return nil
+}
+
+// resetLink puts code into the reset page's address: in place of
+// "{code}" when the address has it, else as the query parameter "token".
+func resetLink(publicURL, code string) string {
+	if strings.Contains(publicURL, "{code}") {
+		return strings.ReplaceAll(publicURL, "{code}", code)
+	}
+	sep := "?"
+	if strings.Contains(publicURL, "?") {
+		sep = "&"
+	}
+	return publicURL + sep + "token=" + url.QueryEscape(code)
+}
