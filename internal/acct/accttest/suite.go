@@ -144,14 +144,18 @@ func testRegisterNormalises(e *env) {
 }
 
 func equalUser(a, b acct.User) bool {
-	ah, bh := a.HoldUntil, b.HoldUntil
-	a.HoldUntil, b.HoldUntil = nil, nil
-	if (ah == nil) != (bh == nil) || (ah != nil && !ah.Equal(*bh)) {
+	if !equalTimes(a.HoldUntil, b.HoldUntil) || !equalTimes(a.LockedUntil, b.LockedUntil) {
 		return false
 	}
+	a.HoldUntil, b.HoldUntil, a.LockedUntil, b.LockedUntil = nil, nil, nil, nil
 	ac, bc, au, bu := a.CreatedAt, b.CreatedAt, a.UpdatedAt, b.UpdatedAt
 	a.CreatedAt, b.CreatedAt, a.UpdatedAt, b.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	return a == b && ac.Equal(bc) && au.Equal(bu)
+}
+
+// equalTimes reports whether two optional times are both nil or equal.
+func equalTimes(a, b *time.Time) bool {
+	return (a == nil) == (b == nil) && (a == nil || a.Equal(*b))
 }
 
 func testRegisterInvalid(e *env) {
