@@ -28,9 +28,16 @@ var (
 	tokenLength   = len(TokenPrefix) + tokenEncoding.EncodedLen(tokenBytes)
 )
 
-// sessionPurgeBatch is how many sessions one purge transaction deletes,
-// so that other writers wait at most a few milliseconds.
-const sessionPurgeBatch = 5000
+// A session purge deletes in batches, each its own transaction, so that
+// other writers never wait long. The batch starts small and doubles while
+// a batch takes less than purgeBatchBudget: every commit rewrites pages of
+// the token and id indexes, so a large purge needs large batches to stay
+// near the speed of one DELETE.
+const (
+	minSessionPurgeBatch = 5000
+	maxSessionPurgeBatch = 160000
+	purgeBatchBudget     = 250 * time.Millisecond
+)
 
 // newToken returns a fresh session token and its SHA-256.
 func (l *Local) newToken() (string, []byte, error) {
@@ -345,18 +352,22 @@ func (l *Local) PurgeSessions(ctx context.Context, opt SessionPurgeOptions) (*Se
 	}
 	cutoff := l.now().Add(-opt.OlderThan)
 	res := &SessionPurgeResult{}
-	for {
+	for batch := minSessionPurgeBatch; ; {
 		var n int64
+		start := time.Now() // wall time, not the injected clock: this paces work
 		err := l.store.Update(ctx, func(tx Tx) (err error) {
-			n, err = tx.DeleteSessions(ctx, cutoff, sessionPurgeBatch)
+			n, err = tx.DeleteSessions(ctx, cutoff, batch)
 			return err
 		})
 		res.Deleted += n
 		if err != nil {
 			return res, wrap(err, "purge sessions")
 		}
-		if n < sessionPurgeBatch {
+		if n < int64(batch) {
 			break
+		}
+		if time.Since(start) < purgeBatchBudget && batch < maxSessionPurgeBatch {
+			batch *= 2
 		}
 	}
 	if res.Deleted > 0 {
