@@ -57,8 +57,9 @@ type Config struct {
 	// Timeout bounds one delivery attempt; zero means DefaultTimeout.
 	Timeout time.Duration
 
-	// Now is the clock for the outbox's sent_at and the email Date header;
-	// nil means time.Now.
+	// Now is the clock for the outbox's sent_at, the email Date header and
+	// the lifetime (ValidFor) that Notify computes; nil means time.Now. It
+	// should be the clock of the acct.Local that issues the codes.
 	Now func() time.Time
 }
 
@@ -119,6 +120,7 @@ type Notifier struct {
 	sms       Sender // nil: no SMS transport
 	outbox    *outbox
 	templates Templates
+	now       func() time.Time // Config.Now: the clock of Notify's ValidFor
 }
 
 var _ Sender = (*Notifier)(nil)
@@ -137,7 +139,7 @@ func New(cfg Config) (*Notifier, error) {
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
-	n := &Notifier{templates: Templates{Dir: cfg.Templates}}
+	n := &Notifier{templates: Templates{Dir: cfg.Templates}, now: now}
 	var err error
 	if n.email, err = newEmail(cfg.Email, timeout, now); err != nil {
 		return nil, err
