@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,6 +16,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/notify"
 )
 
 // The configuration keys. A key is set, from the highest precedence down,
@@ -35,6 +37,20 @@ const (
 	KeyArgon2Memory      = "password.argon2.memory"
 	KeyArgon2Time        = "password.argon2.time"
 	KeyArgon2Threads     = "password.argon2.threads"
+
+	KeySecretFile          = "secret_file"
+	KeyPublicURL           = "public_url"
+	KeySMTPHost            = "email.smtp.host"
+	KeySMTPPort            = "email.smtp.port"
+	KeySMTPTLS             = "email.smtp.tls"
+	KeySMTPUsername        = "email.smtp.username"
+	KeySMTPPasswordFile    = "email.smtp.password_file"
+	KeyEmailFrom           = "email.from"
+	KeySMSWebhookURL       = "sms.webhook.url"
+	KeySMSWebhookTokenFile = "sms.webhook.token_file"
+	KeySMSCommand          = "sms.command"
+	KeyOutbox              = "outbox"
+	KeyTemplates           = "templates"
 )
 
 // ConfigKeys lists every configuration key, in the order `config show`
@@ -44,7 +60,15 @@ var ConfigKeys = []string{
 	KeySessionIdle, KeySessionAbsolute, KeySessionPersistent,
 	KeyLockoutThreshold, KeyLockoutDuration,
 	KeyPhoneRegion, KeyPasswordMinLength, KeyArgon2Memory, KeyArgon2Time, KeyArgon2Threads,
+	KeySecretFile, KeyPublicURL,
+	KeySMTPHost, KeySMTPPort, KeySMTPTLS, KeySMTPUsername, KeySMTPPasswordFile, KeyEmailFrom,
+	KeySMSWebhookURL, KeySMSWebhookTokenFile, KeySMSCommand,
+	KeyOutbox, KeyTemplates,
 }
+
+// listKeys are the keys whose value is a list of strings: in the config
+// file a YAML list, in the environment words separated by spaces.
+var listKeys = map[string]bool{KeySMSCommand: true}
 
 // EnvPrefix is the prefix of the environment variables read as config.
 const EnvPrefix = "ACCTL"
@@ -74,6 +98,15 @@ type Config struct {
 	PasswordMinLength int
 	// Argon2 is the cost of new password hashes.
 	Argon2 acct.Argon2Params
+	// SecretFile holds the installation secret under which codes are
+	// stored; created on first use (see LoadSecret).
+	SecretFile string
+	// PublicURL is the address of the reset page that forgot-password
+	// links point to.
+	PublicURL string
+	// Notify configures the delivery of messages: email.*, sms.*, outbox
+	// and templates. Its Now and Timeout are left for the caller.
+	Notify notify.Config
 	// File is the config file that was read, "" when none.
 	File string
 }
@@ -95,7 +128,27 @@ func ConfigDefaults() map[string]any {
 		KeyArgon2Memory:      acct.DefaultArgon2.Memory,
 		KeyArgon2Time:        acct.DefaultArgon2.Time,
 		KeyArgon2Threads:     acct.DefaultArgon2.Threads,
+
+		KeySecretFile:          DefaultSecretFile(),
+		KeyPublicURL:           "",
+		KeySMTPHost:            "",
+		KeySMTPPort:            "", // by email.smtp.tls: 25, 587 or 465
+		KeySMTPTLS:             notify.TLSStartTLS,
+		KeySMTPUsername:        "",
+		KeySMTPPasswordFile:    "",
+		KeyEmailFrom:           "",
+		KeySMSWebhookURL:       "",
+		KeySMSWebhookTokenFile: "",
+		KeySMSCommand:          []string{},
+		KeyOutbox:              "",
+		KeyTemplates:           "",
 	}
+}
+
+// DefaultSecretFile is the file "secret" beside the default config file:
+// $XDG_CONFIG_HOME/acctl/secret.
+func DefaultSecretFile() string {
+	return filepath.Join(filepath.Dir(DefaultConfigFile()), "secret")
 }
 
 // DefaultStorePath is $XDG_DATA_HOME/acctl/acctl.db, XDG_DATA_HOME
@@ -239,7 +292,85 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 	if err := c.Argon2.Validate(); err != nil {
 		return nil, acct.FieldError("password.argon2", "%v", err)
 	}
+	if err := deliveryFromViper(v, c); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// deliveryFromViper reads the secret file, the public URL and the
+// delivery keys. It checks their form only: notify.New checks the rest
+// (files, programs, how the keys go together) when a command needs it.
+func deliveryFromViper(v *viper.Viper, c *Config) error {
+	path := func(key string) string { return ExpandHome(strings.TrimSpace(v.GetString(key))) }
+	c.SecretFile = path(KeySecretFile)
+	if c.SecretFile == "" {
+		return acct.FieldError(KeySecretFile, "must not be empty")
+	}
+	c.PublicURL = strings.TrimSpace(v.GetString(KeyPublicURL))
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return acct.FieldError(KeyPublicURL, "want the http or https address of the reset page, like https://example.com/reset, got %q", c.PublicURL)
+		}
+	}
+	n := &c.Notify
+	n.Email.From = strings.TrimSpace(v.GetString(KeyEmailFrom))
+	n.Email.SMTP.Host = strings.TrimSpace(v.GetString(KeySMTPHost))
+	n.Email.SMTP.TLS = strings.ToLower(strings.TrimSpace(v.GetString(KeySMTPTLS)))
+	n.Email.SMTP.Username = strings.TrimSpace(v.GetString(KeySMTPUsername))
+	n.Email.SMTP.PasswordFile = path(KeySMTPPasswordFile)
+	if s := strings.TrimSpace(v.GetString(KeySMTPPort)); s != "" && s != "0" {
+		port, err := strconv.ParseUint(s, 10, 16)
+		if err != nil || port == 0 {
+			return acct.FieldError(KeySMTPPort, "want a port number between 1 and 65535, got %q", s)
+		}
+		n.Email.SMTP.Port = int(port)
+	}
+	n.SMS.Webhook.URL = strings.TrimSpace(v.GetString(KeySMSWebhookURL))
+	n.SMS.Webhook.TokenFile = path(KeySMSWebhookTokenFile)
+	n.SMS.Command = v.GetStringSlice(KeySMSCommand)
+	if len(n.SMS.Command) == 0 {
+		n.SMS.Command = nil
+	}
+	n.Outbox = path(KeyOutbox)
+	n.Templates = path(KeyTemplates)
+	return nil
+}
+
+// DeliveryConfigured reports whether any delivery key is set (the TLS
+// mode aside, which has a default): then a command that may send a
+// message builds a notifier, and notify.New reports what is missing.
+func (c *Config) DeliveryConfigured() bool {
+	n := c.Notify
+	s := n.Email.SMTP
+	return n.Email.From != "" || s.Host != "" || s.Port != 0 || s.Username != "" || s.PasswordFile != "" ||
+		(s.TLS != "" && s.TLS != notify.TLSStartTLS) ||
+		n.SMS.Webhook.URL != "" || n.SMS.Webhook.TokenFile != "" || len(n.SMS.Command) > 0 ||
+		n.Outbox != "" || n.Templates != ""
+}
+
+// CheckDelivery returns nil if a message on ch can be delivered as
+// configured (by a transport or to the outbox), and else an invalid-input
+// error naming the keys to set, so that a command fails before a code is
+// issued that could not be sent. A remote store delivers by its own
+// configuration, so it is not checked here.
+func (c *Config) CheckDelivery(ch acct.Channel) error {
+	if lower := strings.ToLower(c.Store); strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
+		return nil
+	}
+	n := c.Notify
+	switch ch {
+	case acct.ChannelEmail:
+		if n.Email.SMTP.Host == "" && n.Outbox == "" {
+			return acct.FieldError("send", "email delivery is not configured: set %s and %s (or %s)", KeySMTPHost, KeyEmailFrom, KeyOutbox)
+		}
+	case acct.ChannelSMS:
+		if n.SMS.Webhook.URL == "" && len(n.SMS.Command) == 0 && n.Outbox == "" {
+			return acct.FieldError("send", "sms delivery is not configured: set %s or %s (or %s)", KeySMSWebhookURL, KeySMSCommand, KeyOutbox)
+		}
+	}
+	return nil
 }
 
 // ValidateOutput checks an output format name.
@@ -281,9 +412,25 @@ func configEntries(v *viper.Viper, flagChanged func(key string) bool) []ConfigEn
 		case v.InConfig(k):
 			src = SourceFile
 		}
-		out = append(out, ConfigEntry{Key: k, Value: MaskSecret(k, v.GetString(k)), Source: src})
+		value := v.GetString(k)
+		if listKeys[k] {
+			value = formatList(v.GetStringSlice(k))
+		}
+		out = append(out, ConfigEntry{Key: k, Value: MaskSecret(k, value), Source: src})
 	}
 	return out
+}
+
+// formatList shows a list value as a JSON array, "" when empty.
+func formatList(l []string) string {
+	if len(l) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(l)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // Mask replaces a secret in `config show`.

@@ -3,12 +3,14 @@ package cmdutil
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/notify"
 )
 
 // testFactory returns a Factory whose --store and --output flags are
@@ -96,6 +98,7 @@ func TestConfigPrecedence(t *testing.T) {
 func TestConfigDefaults(t *testing.T) {
 	clearEnv(t)
 	t.Setenv("XDG_DATA_HOME", "/data")
+	t.Setenv("XDG_CONFIG_HOME", "/conf")
 	cfg, err := testFactory(t, "").Config()
 	if err != nil {
 		t.Fatal(err)
@@ -110,6 +113,8 @@ func TestConfigDefaults(t *testing.T) {
 		LockoutDuration:   15 * time.Minute,
 		PasswordMinLength: 15,
 		Argon2:            acct.Argon2Params{Memory: 19456, Time: 2, Threads: 1},
+		SecretFile:        "/conf/acctl/secret",
+		Notify:            notify.Config{Email: notify.EmailConfig{SMTP: notify.SMTPConfig{TLS: "starttls"}}},
 	}
 	// The defaults are acct's own.
 	if cfg.SessionIdle != acct.DefaultSessionIdle || cfg.SessionAbsolute != acct.DefaultSessionAbsolute ||
@@ -117,7 +122,7 @@ func TestConfigDefaults(t *testing.T) {
 		cfg.LockoutDuration != acct.DefaultLockoutDuration {
 		t.Errorf("session and lockout defaults differ from acct's: %+v", *cfg)
 	}
-	if *cfg != want {
+	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("defaults:\ngot  %+v\nwant %+v", *cfg, want)
 	}
 }
@@ -228,6 +233,11 @@ func TestConfigBadValues(t *testing.T) {
 		{"ACCTL_LOCKOUT_THRESHOLD", "0", KeyLockoutThreshold},
 		{"ACCTL_LOCKOUT_THRESHOLD", "3.5", KeyLockoutThreshold},
 		{"ACCTL_LOCKOUT_DURATION", "a while", KeyLockoutDuration},
+		{"ACCTL_SECRET_FILE", " ", KeySecretFile},
+		{"ACCTL_PUBLIC_URL", "example.com/reset", KeyPublicURL},
+		{"ACCTL_PUBLIC_URL", "ftp://example.com/reset", KeyPublicURL},
+		{"ACCTL_EMAIL_SMTP_PORT", "smtp", KeySMTPPort},
+		{"ACCTL_EMAIL_SMTP_PORT", "70000", KeySMTPPort},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
@@ -290,6 +300,122 @@ func TestExpandHome(t *testing.T) {
 	} {
 		if got := ExpandHome(in); got != want {
 			t.Errorf("ExpandHome(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestConfigDelivery(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("HOME", "/home/alice")
+	file := writeFile(t, "config.yaml", `secret_file: ~/acctl.key
+public_url: https://example.com/reset/{code}
+email:
+  from: Accounts <accounts@example.com>
+  smtp:
+    host: smtp.example.com
+    port: 465
+    tls: TLS
+    username: acctl
+    password_file: ~/smtp-password
+sms:
+  command: [/usr/local/bin/sms-send, --to, "{to}"]
+outbox: /var/log/acctl/outbox.jsonl
+templates: ~/templates
+`)
+	f := testFactory(t, file)
+	cfg, err := f.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := notify.Config{
+		Email: notify.EmailConfig{From: "Accounts <accounts@example.com>", SMTP: notify.SMTPConfig{
+			Host: "smtp.example.com", Port: 465, TLS: "tls", Username: "acctl", PasswordFile: "/home/alice/smtp-password"}},
+		SMS:       notify.SMSConfig{Command: []string{"/usr/local/bin/sms-send", "--to", "{to}"}},
+		Outbox:    "/var/log/acctl/outbox.jsonl",
+		Templates: "/home/alice/templates",
+	}
+	if !reflect.DeepEqual(cfg.Notify, want) || cfg.SecretFile != "/home/alice/acctl.key" ||
+		cfg.PublicURL != "https://example.com/reset/{code}" || !cfg.DeliveryConfigured() {
+		t.Errorf("from file:\n%+v\nwant %+v\nsecret %q, url %q", cfg.Notify, want, cfg.SecretFile, cfg.PublicURL)
+	}
+	if unknown := UnknownConfigKeys(f.v); len(unknown) != 0 {
+		t.Errorf("unknown keys: %v", unknown)
+	}
+	entries, _, err := f.ConfigEntries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := map[string]string{}
+	for _, e := range entries {
+		shown[e.Key] = e.Value + " " + e.Source
+	}
+	for k, want := range map[string]string{
+		// Paths to secrets are shown: they are not secrets.
+		KeySecretFile:       "~/acctl.key file",
+		KeySMTPPasswordFile: "~/smtp-password file",
+		KeySMSCommand:       `["/usr/local/bin/sms-send","--to","{to}"] file`,
+		KeySMSWebhookURL:    " default",
+		KeySMTPPort:         "465 file",
+	} {
+		if shown[k] != want {
+			t.Errorf("config show %s: %q, want %q", k, shown[k], want)
+		}
+	}
+
+	// The environment: a command is words separated by spaces.
+	clearEnv(t)
+	t.Setenv("ACCTL_SMS_COMMAND", "sms-send  --to {to}")
+	t.Setenv("ACCTL_SMS_WEBHOOK_URL", "https://user:pw@sms.example.com/send")
+	t.Setenv("ACCTL_OUTBOX", "/tmp/outbox")
+	f = testFactory(t, "")
+	cfg, err = f.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cfg.Notify.SMS.Command, []string{"sms-send", "--to", "{to}"}) || cfg.Notify.Outbox != "/tmp/outbox" {
+		t.Errorf("from env: %+v", cfg.Notify)
+	}
+	entries, _, _ = f.ConfigEntries()
+	for _, e := range entries {
+		if e.Key == KeySMSWebhookURL && e.Value != "https://user:********@sms.example.com/send" {
+			t.Errorf("webhook url shown as %q", e.Value)
+		}
+	}
+
+	// Nothing set: no delivery.
+	clearEnv(t)
+	cfg, err = testFactory(t, "").Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DeliveryConfigured() {
+		t.Errorf("delivery configured by default: %+v", cfg.Notify)
+	}
+}
+
+func TestCheckDelivery(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		n         notify.Config
+		store     string
+		email, sm bool
+	}{
+		{"nothing", notify.Config{}, "/x.db", false, false},
+		{"outbox", notify.Config{Outbox: "/o"}, "/x.db", true, true},
+		{"smtp", notify.Config{Email: notify.EmailConfig{SMTP: notify.SMTPConfig{Host: "h"}}}, "/x.db", true, false},
+		{"webhook", notify.Config{SMS: notify.SMSConfig{Webhook: notify.WebhookConfig{URL: "https://x"}}}, "/x.db", false, true},
+		{"command", notify.Config{SMS: notify.SMSConfig{Command: []string{"x"}}}, "/x.db", false, true},
+		{"remote", notify.Config{}, "https://acctl.example.com", true, true},
+	} {
+		c := &Config{Store: tc.store, Notify: tc.n}
+		if err := c.CheckDelivery(acct.ChannelEmail); (err == nil) != tc.email || (err != nil && ExitCode(err) != ExitUsage) {
+			t.Errorf("%s: email: %v", tc.name, err)
+		}
+		if err := c.CheckDelivery(acct.ChannelSMS); (err == nil) != tc.sm || (err != nil && ExitCode(err) != ExitUsage) {
+			t.Errorf("%s: sms: %v", tc.name, err)
+		}
+		if err := c.CheckDelivery(acct.ChannelNone); err != nil {
+			t.Errorf("%s: none: %v", tc.name, err)
 		}
 	}
 }

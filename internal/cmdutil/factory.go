@@ -22,6 +22,21 @@ type OpenParams struct {
 	Actor string
 	// Now is the clock; nil means the real one.
 	Now func() time.Time
+	// Needs says what the command needs besides the store.
+	Needs Needs
+}
+
+// Needs says what a command needs from the Service besides the store, so
+// that commands that need less neither create nor read more: a command
+// that never touches a code does not create the secret file, nor fail on
+// a delivery setting it would not use.
+type Needs struct {
+	// Secret: the command issues or checks codes, so the installation
+	// secret is loaded (and its file created on first use).
+	Secret bool
+	// Delivery: the command may send a message, so a notifier is built
+	// from the delivery keys (email.*, sms.*, outbox, templates).
+	Delivery bool
 }
 
 // Opener opens the Service for a configuration. The composition root in
@@ -59,6 +74,7 @@ type Factory struct {
 	svc      acct.Service
 	svcErr   error
 	opened   bool
+	needs    Needs
 }
 
 // NewFactory returns a Factory over ios that opens the Service with
@@ -209,11 +225,16 @@ func (f *Factory) Clock() time.Time {
 // PrinterAndService returns what most commands need, checking the output
 // format first so that a bad -o fails before the store is opened.
 func (f *Factory) PrinterAndService(ctx context.Context) (*Printer, acct.Service, error) {
+	return f.PrinterAndServiceFor(ctx, Needs{})
+}
+
+// PrinterAndServiceFor is PrinterAndService for a command with needs.
+func (f *Factory) PrinterAndServiceFor(ctx context.Context, needs Needs) (*Printer, acct.Service, error) {
 	p, err := f.Printer()
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := f.Service(ctx)
+	svc, err := f.ServiceFor(ctx, needs)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -223,9 +244,18 @@ func (f *Factory) PrinterAndService(ctx context.Context) (*Printer, acct.Service
 // Service returns the Service for the configured store, opened on the
 // first call.
 func (f *Factory) Service(ctx context.Context) (acct.Service, error) {
+	return f.ServiceFor(ctx, Needs{})
+}
+
+// ServiceFor is Service for a command with needs. The Service is opened
+// once: a later call may not need more than the first.
+func (f *Factory) ServiceFor(ctx context.Context, needs Needs) (acct.Service, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.opened {
+		if (needs.Secret && !f.needs.Secret) || (needs.Delivery && !f.needs.Delivery) {
+			return nil, acct.Errorf(acct.CodeInternal, "the store was opened without what this command needs (%+v)", needs)
+		}
 		return f.svc, f.svcErr
 	}
 	cfg, err := f.config()
@@ -235,8 +265,8 @@ func (f *Factory) Service(ctx context.Context) (acct.Service, error) {
 	if f.Opener == nil {
 		return nil, acct.Errorf(acct.CodeInternal, "no store opener configured")
 	}
-	f.opened = true
-	f.svc, f.svcErr = f.Opener(ctx, OpenParams{Config: cfg, Actor: f.Actor, Now: f.Now})
+	f.opened, f.needs = true, needs
+	f.svc, f.svcErr = f.Opener(ctx, OpenParams{Config: cfg, Actor: f.Actor, Now: f.Now, Needs: needs})
 	return f.svc, f.svcErr
 }
 

@@ -30,23 +30,26 @@ type Env struct {
 	Store string // the SQLite file
 	Clock *accttest.Clock
 	// Defaults are configuration defaults for every run (cheap argon2
-	// parameters are set already).
+	// parameters and a secret_file beside the store are set already).
 	Defaults map[string]any
 	// Opener opens the Service; root.OpenService unless replaced.
 	Opener cmdutil.Opener
 }
 
-// New returns an Env with a fresh store in t.TempDir().
+// New returns an Env with a fresh store and secret file in t.TempDir().
 func New(t testing.TB) *Env {
 	t.Helper()
+	dir := t.TempDir()
 	return &Env{
 		T:     t,
-		Store: filepath.Join(t.TempDir(), "acctl.db"),
+		Store: filepath.Join(dir, "acctl.db"),
 		Clock: accttest.NewClock(Start),
 		Defaults: map[string]any{
 			cmdutil.KeyArgon2Memory:  64,
 			cmdutil.KeyArgon2Time:    1,
 			cmdutil.KeyArgon2Threads: 1,
+			// Never the secret of whoever runs the tests.
+			cmdutil.KeySecretFile: filepath.Join(dir, "secret"),
 		},
 		Opener: root.OpenService,
 	}

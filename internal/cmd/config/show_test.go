@@ -3,6 +3,7 @@ package config_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -16,6 +17,7 @@ func TestConfigShow(t *testing.T) {
 	}
 	t.Setenv("ACCTL_DELETION_HOLD", "30d")
 	t.Setenv("ACCTL_SESSION_IDLE", "20m")
+	t.Setenv("ACCTL_EMAIL_SMTP_PASSWORD_FILE", "/run/secrets/smtp")
 	file := filepath.Join(t.TempDir(), "acctl.yaml")
 	if err := os.WriteFile(file, []byte("phone:\n  region: GB\noutput: json\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -35,6 +37,9 @@ func TestConfigShow(t *testing.T) {
 		"lockout.duration":       {Key: "lockout.duration", Value: "15m", Source: "default"},
 		"password.min_length":    {Key: "password.min_length", Value: "15", Source: "default"},
 		"password.argon2.memory": {Key: "password.argon2.memory", Value: "64", Source: "default"},
+		// A file that holds a secret is named, not read.
+		"email.smtp.password_file": {Key: "email.smtp.password_file", Value: "/run/secrets/smtp", Source: "env"},
+		"secret_file":              {Key: "secret_file", Value: filepath.Join(filepath.Dir(e.Store), "secret"), Source: "default"},
 	}
 	if len(entries) != len(cmdutil.ConfigKeys) {
 		t.Fatalf("entries: %+v", entries)
@@ -46,8 +51,8 @@ func TestConfigShow(t *testing.T) {
 	}
 
 	res := e.RunWith(cmdtest.TTY(""), "config", "show")
-	if res.Code != 0 || !strings.HasPrefix(res.Out, "KEY                      VALUE") ||
-		!strings.Contains(res.Out, "deletion.hold            30d") || res.Err != "config file: none\n" {
+	if res.Code != 0 || !regexp.MustCompile(`^KEY +VALUE +SOURCE\n`).MatchString(res.Out) ||
+		!regexp.MustCompile(`\ndeletion\.hold +30d +env\n`).MatchString(res.Out) || res.Err != "config file: none\n" {
 		t.Errorf("table: %+v", res)
 	}
 	if out := e.MustRun("config", "show"); !strings.Contains(out, "deletion.hold\t30d\tenv\n") {

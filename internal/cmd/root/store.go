@@ -7,6 +7,7 @@ import (
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/cmdutil"
+	"github.com/acctl/acctl/internal/notify"
 	"github.com/acctl/acctl/internal/sqlite"
 )
 
@@ -23,22 +24,15 @@ func OpenService(ctx context.Context, p cmdutil.OpenParams) (acct.Service, error
 	}
 	switch kind {
 	case "sqlite":
+		opts, err := localOptions(p)
+		if err != nil {
+			return nil, err
+		}
 		store, err := sqlite.Open(ctx, path)
 		if err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
-		svc, err := acct.NewLocal(store, acct.Options{
-			Now:               p.Now,
-			Actor:             p.Actor,
-			Argon2:            p.Config.Argon2,
-			PasswordMinLength: p.Config.PasswordMinLength,
-			PhoneRegion:       p.Config.PhoneRegion,
-			SessionIdle:       p.Config.SessionIdle,
-			SessionAbsolute:   p.Config.SessionAbsolute,
-			SessionPersistent: p.Config.SessionPersistent,
-			LockoutThreshold:  p.Config.LockoutThreshold,
-			LockoutDuration:   p.Config.LockoutDuration,
-		})
+		svc, err := acct.NewLocal(store, opts)
 		if err != nil {
 			store.Close()
 			return nil, &acct.Error{Code: acct.CodeInvalid, Message: "config: " + err.Error(), Err: err}
@@ -50,6 +44,45 @@ func OpenService(ctx context.Context, p cmdutil.OpenParams) (acct.Service, error
 		return nil, storeError("store: remote (http) stores are not supported yet")
 	}
 	return nil, storeError(fmt.Sprintf("store: unknown kind %q", kind))
+}
+
+// localOptions are the options of acct.Local for p. The installation
+// secret is loaded (its file created on first use) and the notifier built
+// only for commands that need them (p.Needs): a command that never
+// touches a code leaves the secret file alone, and a delivery setting
+// cannot break it.
+func localOptions(p cmdutil.OpenParams) (acct.Options, error) {
+	c := p.Config
+	opts := acct.Options{
+		Now:               p.Now,
+		Actor:             p.Actor,
+		Argon2:            c.Argon2,
+		PasswordMinLength: c.PasswordMinLength,
+		PhoneRegion:       c.PhoneRegion,
+		SessionIdle:       c.SessionIdle,
+		SessionAbsolute:   c.SessionAbsolute,
+		SessionPersistent: c.SessionPersistent,
+		LockoutThreshold:  c.LockoutThreshold,
+		LockoutDuration:   c.LockoutDuration,
+		PublicURL:         c.PublicURL,
+	}
+	if p.Needs.Secret {
+		secret, err := cmdutil.LoadSecret(c.SecretFile)
+		if err != nil {
+			return acct.Options{}, err
+		}
+		opts.Secret = secret
+	}
+	if p.Needs.Delivery && c.DeliveryConfigured() {
+		nc := c.Notify
+		nc.Now = p.Now
+		n, err := notify.New(nc)
+		if err != nil {
+			return acct.Options{}, &acct.Error{Code: acct.CodeInvalid, Message: "config: " + err.Error(), Err: err}
+		}
+		opts.Notifier = n
+	}
+	return opts, nil
 }
 
 func storeError(msg string) error {
