@@ -1,0 +1,158 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// migrationFiles are the schema changes, numbered from 0001 without gaps,
+// in step with internal/sqlite's: version N means the same tables and
+// columns in both stores. They only ever add: a migration never drops or
+// rewrites data.
+//
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations in version order.
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations") // sorted by name
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for i, e := range entries {
+		num, _, _ := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if err != nil || v != i+1 {
+			return nil, fmt.Errorf("migration %s: want number %04d", e.Name(), i+1)
+		}
+		b, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	return ms, nil
+}
+
+// lockKey is the advisory lock that migrations take, one per schema of a
+// database (advisory locks are per database already): a hash of the
+// schema's name, so that tests using a schema each do not queue on one
+// another.
+func lockKey(schema string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("acctl migrate\x00" + schema))
+	return int64(h.Sum64())
+}
+
+// migrate applies the missing migrations in one transaction that first
+// takes a transaction-level advisory lock, and reads the applied versions
+// only once it holds it: processes that open a new database at the same
+// moment queue on the lock, and the first applies each migration once for
+// all of them. PostgreSQL's DDL is transactional, so a migration that fails
+// leaves nothing behind.
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	if v, err := s.SchemaVersion(ctx); err != nil {
+		return err
+	} else if v == len(ms) {
+		return nil // up to date: no lock needed
+	} else if v > len(ms) {
+		return newerSchema(v, len(ms))
+	}
+
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return mapError("migrate: begin", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	var schema *string
+	if err := tx.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return mapError("migrate: read current schema", err)
+	}
+	if schema == nil {
+		return fmt.Errorf("migrate: no schema of the search_path exists to create the tables in")
+	}
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey(*schema)); err != nil {
+		return mapError("migrate: lock", err)
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    integer PRIMARY KEY,
+		applied_at timestamptz NOT NULL
+	)`); err != nil {
+		return mapError("migrate: create schema_migrations", err)
+	}
+	applied := map[int]bool{}
+	rows, err := tx.Query(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return mapError("migrate: read versions", err)
+	}
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		return mapError("migrate: read versions", err)
+	}
+	for _, v := range versions {
+		if v > len(ms) {
+			return newerSchema(v, len(ms))
+		}
+		applied[v] = true
+	}
+	for _, m := range ms {
+		if applied[m.version] {
+			continue
+		}
+		if _, err := tx.Exec(ctx, m.sql); err != nil {
+			return mapError("migrate: "+m.name, err)
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+			m.version, millis(time.Now())); err != nil {
+			return mapError("migrate: record "+m.name, err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return mapError("migrate: commit", err)
+	}
+	return nil
+}
+
+func newerSchema(v, known int) error {
+	return fmt.Errorf("schema version %d is newer than this program knows (%d): upgrade acctl", v, known)
+}
+
+// SchemaVersion returns the highest migration applied to the database, 0
+// for none (no schema_migrations table in the schema the store uses: the
+// first of the search_path that exists).
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var exists bool
+	err := s.pool.QueryRow(ctx, `SELECT current_schema() IS NOT NULL
+		AND to_regclass(quote_ident(current_schema()) || '.schema_migrations') IS NOT NULL`).Scan(&exists)
+	if err != nil {
+		return 0, mapError("read schema version", err)
+	}
+	if !exists {
+		return 0, nil
+	}
+	var v int
+	err = s.pool.QueryRow(ctx, "SELECT COALESCE(max(version), 0) FROM schema_migrations").Scan(&v)
+	if err != nil {
+		return 0, mapError("read schema version", err)
+	}
+	return v, nil
+}

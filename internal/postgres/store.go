@@ -1,0 +1,228 @@
+// Package postgres implements acct.Store on a PostgreSQL server (13 or
+// newer), with github.com/jackc/pgx/v5 and its connection pool.
+//
+// Update runs in a READ COMMITTED transaction in which GetUser and
+// ListUsers lock the rows they return (SELECT … FOR UPDATE), so that a row
+// the core has read stays current until it writes; every use-once and
+// count step is one guarded statement. View runs in a READ ONLY, REPEATABLE
+// READ transaction: one snapshot, as SQLite's read transactions give. A
+// transaction that loses a race (serialization failure or deadlock) is run
+// again a few times before its error surfaces as unavailable. The schema is
+// created and upgraded by the embedded migrations when the store is
+// opened, under an advisory lock, so several acctl processes and servers
+// may open one database at the same moment.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/acctl/acctl/internal/acct"
+)
+
+const (
+	// maxAttempts bounds the runs of one transaction that keeps losing
+	// races (serialization failures, deadlocks).
+	maxAttempts = 5
+	// connectTimeout bounds a new connection when the URL sets none, so
+	// that an unreachable server is reported (as unavailable) promptly.
+	connectTimeout = 10 * time.Second
+)
+
+// Store is an acct.Store on one PostgreSQL database (the tables live in the
+// first schema of the connection's search_path). It is safe for concurrent
+// use, and several processes may share the database.
+type Store struct {
+	pool *pgxpool.Pool
+	// fold is the COLLATE clause ListUsers' search lowers text with: ""
+	// when the database's own lower() folds all of Unicode.
+	fold string
+}
+
+var _ acct.Store = (*Store)(nil)
+
+// Open connects to the database at url (a postgres:// or postgresql://
+// URL, or any connection string pgx accepts; pool_max_conns and the other
+// pgxpool settings may be given in it) and applies the migrations that the
+// database lacks. An unreachable server is a CodeUnavailable error.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// pgconn's message hides the password.
+		return nil, &acct.Error{Code: acct.CodeInvalid, Field: "store",
+			Message: "postgres: bad connection URL: " + err.Error(), Err: err}
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = connectTimeout
+	}
+	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "acctl"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, openError(mapError("connect", err))
+	}
+	s := &Store{pool: pool}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, openError(err)
+	}
+	if s.fold, err = s.findFold(ctx); err != nil {
+		pool.Close()
+		return nil, openError(err)
+	}
+	return s, nil
+}
+
+// openError gives a failure of Open context, keeping acct errors (an
+// unreachable server) as they are.
+func openError(err error) error {
+	var ae *acct.Error
+	if errors.As(err, &ae) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("postgres: open: %w", err)
+}
+
+// foldProbe is text that a lower() aware of Unicode turns into foldWant;
+// one that folds ASCII only (a database whose LC_CTYPE is C) does not.
+const foldProbe, foldWant = "ÉØ", "éø"
+
+// foldCollations are tried, in order, when the database's lower() folds
+// ASCII only: ICU's root locale, then glibc's C.UTF-8 under its two names.
+var foldCollations = []string{"und-x-icu", "C.utf8", "C.UTF-8"}
+
+// findFold returns the COLLATE clause under which lower() folds all of
+// Unicode: "" for the database's default, a collation of foldCollations
+// when the default folds only ASCII, and "" again when none of them does
+// (search then folds what the database can).
+func (s *Store) findFold(ctx context.Context) (string, error) {
+	var ok bool
+	if err := s.pool.QueryRow(ctx, "SELECT lower($1::text) = $2", foldProbe, foldWant).Scan(&ok); err != nil {
+		return "", mapError("check lower()", err)
+	}
+	if ok {
+		return "", nil
+	}
+	for _, c := range foldCollations {
+		clause := " COLLATE " + pgx.Identifier{c}.Sanitize()
+		err := s.pool.QueryRow(ctx, "SELECT lower($1::text"+clause+") = $2", foldProbe, foldWant).Scan(&ok)
+		if err == nil && ok {
+			return clause, nil
+		}
+	}
+	return "", nil
+}
+
+// Update runs fn in one READ COMMITTED write transaction: committed when fn
+// returns nil, rolled back otherwise. fn may run more than once: when the
+// transaction fails with a serialization failure or a deadlock it is run
+// again, up to maxAttempts times in all, and then the failure surfaces as
+// CodeUnavailable.
+func (s *Store) Update(ctx context.Context, fn func(acct.Tx) error) error {
+	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite}, true, fn)
+}
+
+// View runs fn in one read-only transaction that sees one snapshot of the
+// database (REPEATABLE READ, READ ONLY).
+func (s *Store) View(ctx context.Context, fn func(acct.Tx) error) error {
+	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, false, fn)
+}
+
+func (s *Store) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(acct.Tx) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.runOnce(ctx, opts, write, fn)
+		if err == nil || !isRetryable(err) || attempt == maxAttempts {
+			break
+		}
+		// A tiny jittered pause lets the winner of the race finish.
+		wait := time.Duration(rand.Int64N(int64(time.Millisecond) << attempt))
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case <-timer.C:
+		}
+	}
+	if isRetryable(err) {
+		var ae *acct.Error
+		if !errors.As(err, &ae) || ae.Code != acct.CodeUnavailable {
+			err = &acct.Error{Code: acct.CodeUnavailable, Message: "store is busy, try again: " + reason(err), Err: err}
+		}
+	}
+	return err
+}
+
+func (s *Store) runOnce(ctx context.Context, opts pgx.TxOptions, write bool, fn func(acct.Tx) error) error {
+	tx, err := s.pool.BeginTx(ctx, opts)
+	if err != nil {
+		return mapError("begin", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) // after Commit, a harmless no-op
+	if err := fn(&txn{tx: tx, write: write, fold: s.fold}); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return mapError("commit", err)
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Pool returns the store's connection pool, for health checks and tools.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// ServerVersion returns the server's version number, such as 150018 for
+// 15.18 (server_version_num).
+func (s *Store) ServerVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.pool.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&v)
+	if err != nil {
+		return 0, mapError("read server version", err)
+	}
+	return v, nil
+}
+
+// millis is t as the store keeps it: whole milliseconds, in UTC. SQLite's
+// store keeps Unix milliseconds; so does this one, so that a time
+// round-trips the same on both.
+func millis(t time.Time) time.Time { return time.UnixMilli(t.UnixMilli()).UTC() }
+
+// nullMillis is millis for an optional time: nil stays NULL.
+func nullMillis(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	m := millis(*t)
+	return &m
+}
+
+// utc reads an optional stored time in UTC.
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// nullString stores "" as NULL.
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

@@ -1,0 +1,303 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/acctl/acctl/internal/acct"
+)
+
+// txn is the acct.Tx of one Update (write) or View.
+type txn struct {
+	tx    pgx.Tx
+	write bool
+	fold  string // the COLLATE clause of search, see Store.findFold
+}
+
+var _ acct.Tx = (*txn)(nil)
+
+// args collects the parameters of a query and names them $1, $2, ….
+type args []any
+
+// add appends v and returns its placeholder.
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
+// forUpdate is the locking clause of a look-up of accounts: inside Update
+// the rows read stay locked, and so current, until the transaction ends.
+func (t *txn) forUpdate() string {
+	if t.write {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// userColumns is the column list that scanUser reads.
+const userColumns = `id, username, email, email_verified, phone, phone_verified,
+	first_name, last_name, language, admin, status, hold_until, password_hash,
+	created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason`
+
+// userArgs are rec's values for the columns of userColumns after id.
+func userArgs(rec *acct.UserRecord) []any {
+	return []any{
+		nullString(rec.Username), nullString(rec.Email), rec.EmailVerified,
+		nullString(rec.Phone), rec.PhoneVerified,
+		rec.FirstName, rec.LastName, rec.Language, rec.Admin, string(rec.Status),
+		nullMillis(rec.HoldUntil), nullString(rec.PasswordHash),
+		millis(rec.CreatedAt), millis(rec.UpdatedAt), nullMillis(rec.DeletedAt),
+		nullString(rec.Foreign), rec.FailedLogins, nullMillis(rec.LockedUntil), rec.LockReason,
+	}
+}
+
+// InsertUser stores a new account and sets rec.ID. Any rec.ID given is
+// ignored: ids come from a sequence and are never reused.
+func (t *txn) InsertUser(ctx context.Context, rec *acct.UserRecord) error {
+	err := t.tx.QueryRow(ctx, `INSERT INTO users (
+		username, email, email_verified, phone, phone_verified,
+		first_name, last_name, language, admin, status, hold_until, password_hash,
+		created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason
+	) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+	RETURNING id`, userArgs(rec)...).Scan(&rec.ID)
+	if err != nil {
+		return mapError("insert user", err)
+	}
+	return nil
+}
+
+// UpdateUser overwrites the stored account rec.ID with rec.
+func (t *txn) UpdateUser(ctx context.Context, rec *acct.UserRecord) error {
+	tag, err := t.tx.Exec(ctx, `UPDATE users SET
+		username = $1, email = $2, email_verified = $3, phone = $4, phone_verified = $5,
+		first_name = $6, last_name = $7, language = $8, admin = $9, status = $10,
+		hold_until = $11, password_hash = $12, created_at = $13, updated_at = $14, deleted_at = $15,
+		foreign_id = $16, failed_logins = $17, locked_until = $18, lock_reason = $19
+		WHERE id = $20`, append(userArgs(rec), rec.ID)...)
+	if err != nil {
+		return mapError("update user", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return acct.Errorf(acct.CodeNotFound, "no such user")
+	}
+	return nil
+}
+
+// GetUser finds one account by id, username, email, phone or foreign
+// identity. Inside Update it locks the row until the transaction ends.
+func (t *txn) GetUser(ctx context.Context, key acct.UserKey) (*acct.UserRecord, error) {
+	var where string
+	var arg any = key.Value
+	switch key.Field {
+	case acct.KeyID:
+		where, arg = "id = $1", key.ID
+	case acct.KeyUsername:
+		where = "username = $1"
+	case acct.KeyEmail:
+		where = "email = $1"
+	case acct.KeyPhone:
+		where = "phone = $1"
+	case acct.KeyForeign:
+		where = "foreign_id = $1"
+	default:
+		return nil, fmt.Errorf("postgres: get user: unknown key field %q", key.Field)
+	}
+	if key.Field != acct.KeyID && key.Value == "" {
+		return nil, acct.Errorf(acct.CodeNotFound, "no such user") // "" is stored as NULL
+	}
+	row := t.tx.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE "+where+t.forUpdate(), arg)
+	rec, err := scanUser(row)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, acct.Errorf(acct.CodeNotFound, "no such user")
+	}
+	if err != nil {
+		return nil, mapError("get user", err)
+	}
+	return rec, nil
+}
+
+// ListUsers returns at most q.Limit accounts with id > q.AfterID that match
+// q, in id order. q.Limit must be positive. Inside Update the rows
+// returned stay locked until the transaction ends (PostgreSQL checks the
+// conditions again on a row that changed while it waited for the lock).
+func (t *txn) ListUsers(ctx context.Context, q acct.UserFilter) ([]acct.UserRecord, error) {
+	if q.Limit <= 0 {
+		return nil, fmt.Errorf("postgres: list users: limit %d, want > 0", q.Limit)
+	}
+	var a args
+	where := []string{"id > " + a.add(q.AfterID)}
+	if len(q.Statuses) > 0 {
+		where = append(where, statusCondition(&a, q.Statuses, q.Now))
+	}
+	if q.Search != "" {
+		// Both sides are lowered by the database, under the same collation.
+		p := "lower(" + a.add("%"+escapeLike(q.Search)+"%") + "::text" + t.fold + ")"
+		var or []string
+		for _, col := range []string{"username", "email", "phone", "first_name", "last_name"} {
+			or = append(or, "lower("+col+t.fold+") LIKE "+p+` ESCAPE '\'`)
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
+	}
+	if q.HoldBefore != nil {
+		where = append(where, "status = 'held' AND hold_until <= "+a.add(millis(*q.HoldBefore)))
+	}
+	rows, err := t.tx.Query(ctx, "SELECT "+userColumns+" FROM users WHERE "+
+		strings.Join(where, " AND ")+" ORDER BY id LIMIT "+a.add(q.Limit)+t.forUpdate(), a...)
+	if err != nil {
+		return nil, mapError("list users", err)
+	}
+	users, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (acct.UserRecord, error) {
+		rec, err := scanUser(r)
+		if err != nil {
+			return acct.UserRecord{}, err
+		}
+		return *rec, nil
+	})
+	if err != nil {
+		return nil, mapError("list users", err)
+	}
+	if users == nil {
+		users = []acct.UserRecord{}
+	}
+	return users, nil
+}
+
+// statusCondition is ListUsers' condition for accounts in any of statuses.
+// When now is not zero, a lock whose locked_until is at or before now has
+// lapsed: the account counts as active, not as locked.
+func statusCondition(a *args, statuses []acct.Status, now time.Time) string {
+	var plain []string
+	var or []string
+	for _, s := range statuses {
+		switch {
+		case now.IsZero():
+			plain = append(plain, string(s))
+		case s == acct.StatusActive:
+			plain = append(plain, string(s))
+			or = append(or, "(status = 'locked' AND locked_until <= "+a.add(millis(now))+")")
+		case s == acct.StatusLocked:
+			or = append(or, "(status = 'locked' AND (locked_until IS NULL OR locked_until > "+a.add(millis(now))+"))")
+		default:
+			plain = append(plain, string(s))
+		}
+	}
+	if len(plain) > 0 {
+		or = append([]string{"status = ANY(" + a.add(plain) + ")"}, or...)
+	}
+	return "(" + strings.Join(or, " OR ") + ")"
+}
+
+// AddLoginFailure adds one to the account's failed-login count in one
+// statement, so that concurrent failures all count, and returns the new
+// count.
+func (t *txn) AddLoginFailure(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := t.tx.QueryRow(ctx,
+		"UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
+		userID).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, acct.Errorf(acct.CodeNotFound, "no such user")
+	}
+	if err != nil {
+		return 0, mapError("add login failure", err)
+	}
+	return n, nil
+}
+
+// InsertEvent appends an audit event and sets ev.ID.
+func (t *txn) InsertEvent(ctx context.Context, ev *acct.Event) error {
+	err := t.tx.QueryRow(ctx, `INSERT INTO audit_events
+		(at, actor, action, user_id, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		millis(ev.At), ev.Actor, ev.Action, ev.UserID, string(ev.Outcome), ev.Detail).Scan(&ev.ID)
+	if err != nil {
+		return mapError("insert event", err)
+	}
+	return nil
+}
+
+// ListEvents returns the audit events that match q, newest first. A
+// q.Limit of 0 or less means no limit.
+func (t *txn) ListEvents(ctx context.Context, q acct.EventFilter) ([]acct.Event, error) {
+	var a args
+	var where []string
+	if q.UserID != nil {
+		where = append(where, "user_id = "+a.add(*q.UserID))
+	}
+	if q.Action != "" {
+		if q.ActionPrefix {
+			where = append(where, "action LIKE "+a.add(escapeLike(q.Action)+"%")+` ESCAPE '\'`)
+		} else {
+			where = append(where, "action = "+a.add(q.Action))
+		}
+	}
+	if !q.Since.IsZero() {
+		where = append(where, "at >= "+a.add(millis(q.Since)))
+	}
+	query := "SELECT id, at, actor, action, user_id, outcome, detail FROM audit_events"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY id DESC"
+	if q.Limit > 0 {
+		query += " LIMIT " + a.add(q.Limit)
+	}
+	rows, err := t.tx.Query(ctx, query, a...)
+	if err != nil {
+		return nil, mapError("list events", err)
+	}
+	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (acct.Event, error) {
+		var ev acct.Event
+		var outcome string
+		err := r.Scan(&ev.ID, &ev.At, &ev.Actor, &ev.Action, &ev.UserID, &outcome, &ev.Detail)
+		ev.At = ev.At.UTC()
+		ev.Outcome = acct.Outcome(outcome)
+		return ev, err
+	})
+	if err != nil {
+		return nil, mapError("list events", err)
+	}
+	if events == nil {
+		events = []acct.Event{}
+	}
+	return events, nil
+}
+
+// scanUser reads one row of userColumns.
+func scanUser(row pgx.Row) (*acct.UserRecord, error) {
+	var rec acct.UserRecord
+	var username, email, phone, hash, foreign *string
+	var status string
+	err := row.Scan(&rec.ID, &username, &email, &rec.EmailVerified, &phone, &rec.PhoneVerified,
+		&rec.FirstName, &rec.LastName, &rec.Language, &rec.Admin, &status, &rec.HoldUntil, &hash,
+		&rec.CreatedAt, &rec.UpdatedAt, &rec.DeletedAt, &foreign, &rec.FailedLogins, &rec.LockedUntil, &rec.LockReason)
+	if err != nil {
+		return nil, err
+	}
+	rec.Username, rec.Email, rec.Phone = deref(username), deref(email), deref(phone)
+	rec.PasswordHash = deref(hash)
+	rec.HasPassword = rec.PasswordHash != ""
+	rec.Foreign = deref(foreign)
+	rec.Status = acct.Status(status)
+	rec.HoldUntil, rec.DeletedAt, rec.LockedUntil = utc(rec.HoldUntil), utc(rec.DeletedAt), utc(rec.LockedUntil)
+	rec.CreatedAt, rec.UpdatedAt = rec.CreatedAt.UTC(), rec.UpdatedAt.UTC()
+	return &rec, nil
+}
+
+// deref reads an optional text: NULL is "".
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// escapeLike makes s literal in a LIKE pattern with ESCAPE '\'.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
