@@ -320,6 +320,9 @@ func deliveryFromViper(v *viper.Viper, c *Config) error {
 	n.Email.SMTP.TLS = strings.ToLower(strings.TrimSpace(v.GetString(KeySMTPTLS)))
 	n.Email.SMTP.Username = strings.TrimSpace(v.GetString(KeySMTPUsername))
 	n.Email.SMTP.PasswordFile = path(KeySMTPPasswordFile)
+	if n.Email.SMTP.Host == "" && n.Email.SMTP.TLS == notify.TLSStartTLS {
+		n.Email.SMTP.TLS = "" // the default mode, without a server to use it on
+	}
 	if s := strings.TrimSpace(v.GetString(KeySMTPPort)); s != "" && s != "0" {
 		port, err := strconv.ParseUint(s, 10, 16)
 		if err != nil || port == 0 {
@@ -338,14 +341,13 @@ func deliveryFromViper(v *viper.Viper, c *Config) error {
 	return nil
 }
 
-// DeliveryConfigured reports whether any delivery key is set (the TLS
-// mode aside, which has a default): then a command that may send a
-// message builds a notifier, and notify.New reports what is missing.
+// DeliveryConfigured reports whether any delivery key is set: then a
+// command that may send a message builds a notifier, and notify.New
+// reports what is missing.
 func (c *Config) DeliveryConfigured() bool {
 	n := c.Notify
 	s := n.Email.SMTP
-	return n.Email.From != "" || s.Host != "" || s.Port != 0 || s.Username != "" || s.PasswordFile != "" ||
-		(s.TLS != "" && s.TLS != notify.TLSStartTLS) ||
+	return n.Email.From != "" || s.Host != "" || s.Port != 0 || s.Username != "" || s.PasswordFile != "" || s.TLS != "" ||
 		n.SMS.Webhook.URL != "" || n.SMS.Webhook.TokenFile != "" || len(n.SMS.Command) > 0 ||
 		n.Outbox != "" || n.Templates != ""
 }

@@ -114,7 +114,6 @@ func TestConfigDefaults(t *testing.T) {
 		PasswordMinLength: 15,
 		Argon2:            acct.Argon2Params{Memory: 19456, Time: 2, Threads: 1},
 		SecretFile:        "/conf/acctl/secret",
-		Notify:            notify.Config{Email: notify.EmailConfig{SMTP: notify.SMTPConfig{TLS: "starttls"}}},
 	}
 	// The defaults are acct's own.
 	if cfg.SessionIdle != acct.DefaultSessionIdle || cfg.SessionAbsolute != acct.DefaultSessionAbsolute ||

@@ -1,9 +1,16 @@
 package root
 
 import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/cmdutil"
+	"github.com/acctl/acctl/internal/notify"
 )
 
 func TestParseStore(t *testing.T) {
@@ -32,5 +39,52 @@ func TestParseStore(t *testing.T) {
 		if _, _, err := ParseStore(in); cmdutil.ExitCode(err) != 2 {
 			t.Errorf("ParseStore(%q): err %v, want an invalid error", in, err)
 		}
+	}
+}
+
+func TestLocalOptions(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "conf", "secret")
+	cfg := &cmdutil.Config{SecretFile: secret, PublicURL: "https://example.com/reset"}
+	now := func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+
+	// Nothing needed: no secret read or made, no notifier.
+	opts, err := localOptions(cmdutil.OpenParams{Config: cfg, Now: now, Needs: cmdutil.Needs{Delivery: true}})
+	if err != nil || opts.Secret != nil || opts.Notifier != nil || opts.PublicURL != cfg.PublicURL {
+		t.Fatalf("nothing configured: %+v, %v", opts, err)
+	}
+	if _, err := os.Stat(secret); !os.IsNotExist(err) {
+		t.Fatalf("secret made: %v", err)
+	}
+
+	// The secret, made on first use.
+	opts, err = localOptions(cmdutil.OpenParams{Config: cfg, Needs: cmdutil.Needs{Secret: true}})
+	if err != nil || len(opts.Secret) < acct.MinSecretLength {
+		t.Fatalf("secret: %d bytes, %v", len(opts.Secret), err)
+	}
+
+	// A notifier when delivery is configured and needed, on the same clock.
+	cfg.Notify = notify.Config{Outbox: filepath.Join(dir, "outbox")}
+	if opts, err = localOptions(cmdutil.OpenParams{Config: cfg}); err != nil || opts.Notifier != nil {
+		t.Errorf("not needed: %+v, %v", opts.Notifier, err)
+	}
+	opts, err = localOptions(cmdutil.OpenParams{Config: cfg, Now: now, Needs: cmdutil.Needs{Delivery: true}})
+	if err != nil || opts.Notifier == nil {
+		t.Fatalf("outbox: %+v, %v", opts.Notifier, err)
+	}
+	err = opts.Notifier.Notify(context.Background(), acct.Notice{Channel: acct.ChannelEmail, To: "a@example.com",
+		Template: acct.TemplateResetCode, Data: acct.NoticeData{Name: "A", Code: "C", ExpiresAt: now().Add(time.Hour)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(cfg.Notify.Outbox); !strings.Contains(string(b), `"sent_at":"2026-01-02T03:04:05Z"`) {
+		t.Errorf("outbox: %s", b)
+	}
+
+	// A bad setting is an invalid configuration.
+	cfg.Notify = notify.Config{Email: notify.EmailConfig{SMTP: notify.SMTPConfig{Port: 25}}}
+	if _, err := localOptions(cmdutil.OpenParams{Config: cfg, Needs: cmdutil.Needs{Delivery: true}}); cmdutil.ExitCode(err) != 2 ||
+		!strings.HasPrefix(err.Error(), "config: email.smtp.port") {
+		t.Errorf("bad config: %v", err)
 	}
 }
