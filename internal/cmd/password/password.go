@@ -1,5 +1,5 @@
-// Package password holds the "acctl password" commands: set, change and
-// verify.
+// Package password holds the "acctl password" commands: set, change,
+// verify, and the reset codes: reset-code, reset, codes and forgot.
 package password
 
 import (
@@ -12,17 +12,21 @@ import (
 func NewCmdPassword(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "password <command>",
-		Short: "Set, change and check passwords",
-		Long: cmdutil.LongHelp(`Set, change and check the passwords of user accounts.
+		Short: "Set, change, check and reset passwords",
+		Long: cmdutil.LongHelp(`Set, change and check the passwords of user accounts, and reset lost ones
+with one-time codes: support staff issue a code ("reset-code") that the
+user sets a new password with ("reset"); "forgot" emails a reset link.
 
-A password is never a flag value: the command line is visible to every
-user of the machine. It is asked on the terminal without echo (twice when
-it is being set), or read from stdin (--password-stdin) or from a file
-(--password-file). Setting or changing a password ends the user's sessions
-and voids the codes sent to the user.`),
+A password or a code is never a flag value: the command line is visible to
+every user of the machine. It is asked on the terminal without echo (a new
+password twice), or read from stdin (--password-stdin, --code-stdin) or
+from a file (--password-file). Setting, changing or resetting a password
+ends the user's sessions and voids the codes sent to the user.`),
 		Example: `  acctl password set alice
   acctl password change alice
-  acctl password verify alice@example.com --password-stdin < pw.txt`,
+  acctl password verify alice@example.com --password-stdin < pw.txt
+  acctl password reset-code alice --reason "ticket 4411"
+  acctl password reset`,
 		Args: cobra.ArbitraryArgs,
 		RunE: cmdutil.GroupRunE,
 	}
@@ -30,6 +34,10 @@ and voids the codes sent to the user.`),
 		NewCmdSet(f, nil),
 		NewCmdChange(f, nil),
 		NewCmdVerify(f, nil),
+		NewCmdResetCode(f, nil),
+		NewCmdReset(f, nil),
+		NewCmdCodes(f, nil),
+		NewCmdForgot(f, nil),
 	)
 	return cmd
 }

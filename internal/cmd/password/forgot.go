@@ -1,0 +1,89 @@
+package password
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/cmdutil"
+)
+
+// ForgotAnswer is what "password forgot" prints, whether or not the
+// address belongs to an account.
+const ForgotAnswer = "if an account has this address, a reset link was sent to it"
+
+// ForgotOptions are the parsed command line of "password forgot".
+type ForgotOptions struct {
+	Factory *cmdutil.Factory
+	Email   string
+}
+
+// NewCmdForgot returns "password forgot". runF, if not nil, replaces the
+// command's work.
+func NewCmdForgot(f *cmdutil.Factory, runF func(context.Context, *ForgotOptions) error) *cobra.Command {
+	opts := &ForgotOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "forgot EMAIL",
+		Short: "Email a password reset link, without telling whether the account exists",
+		Long: cmdutil.LongHelp(`The forgot-password flow, for apps and scripts behind a web form: if EMAIL
+belongs to an account whose password may be reset, email it a link to the
+reset page, which works once, for 1 hour.
+
+The answer is the same line, and exit 0, whether or not an account has the
+address, so that the command cannot be used to find out who has an
+account:
+
+  ` + ForgotAnswer + `
+
+(with -o json: {"message": "…"}). A failed delivery is not in the answer
+either; it is in the audit trail ("acctl audit list").
+
+The link is public_url with the code in place of "{code}", or with
+"?token=CODE" added when public_url has no "{code}"; the reset page hands
+the code to "acctl password reset --code-stdin". It needs public_url and
+email delivery (email.smtp.* or outbox) in the configuration: without them
+the command is exit 2, for every address alike.`),
+		Example: `  acctl password forgot alice@example.com
+
+  # config.yaml
+  public_url: https://accounts.example.com/reset?token={code}
+  email:
+    from: Accounts <accounts@example.com>
+    smtp:
+      host: smtp.example.com`,
+		Args: cmdutil.ExactArgs(1, "EMAIL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Email = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runForgot(cmd.Context(), opts)
+		},
+	}
+	return cmd
+}
+
+func runForgot(ctx context.Context, opts *ForgotOptions) error {
+	f := opts.Factory
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	if err := cfg.CheckDelivery(acct.ChannelEmail); err != nil {
+		return err
+	}
+	p, svc, err := f.PrinterAndServiceFor(ctx, cmdutil.Needs{Secret: true, Delivery: true})
+	if err != nil {
+		return err
+	}
+	if err := svc.ForgotPassword(ctx, opts.Email); err != nil {
+		return err
+	}
+	if p.JSON() {
+		return p.PrintJSON(struct {
+			Message string `json:"message"`
+		}{ForgotAnswer})
+	}
+	return p.Textf("%s", ForgotAnswer)
+}

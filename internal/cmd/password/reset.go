@@ -1,0 +1,141 @@
+package password
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/cmd/user"
+	"github.com/acctl/acctl/internal/cmdutil"
+)
+
+// ResetOptions are the parsed command line of "password reset".
+type ResetOptions struct {
+	Factory   *cmdutil.Factory
+	CodeStdin bool
+	Password  cmdutil.PasswordFlags
+}
+
+// NewCmdReset returns "password reset". runF, if not nil, replaces the
+// command's work.
+func NewCmdReset(f *cmdutil.Factory, runF func(context.Context, *ResetOptions) error) *cobra.Command {
+	opts := &ResetOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "reset",
+		Short: "Set a new password with a reset code",
+		Long: cmdutil.LongHelp(`Use a reset code (from "password reset-code", or the token of a
+forgot-password link) to set a new password, and print the account. The
+code names the user; it works once. Every session of the user ends, every
+other outstanding code is voided and a lockout after failed logins is
+lifted.
+
+A code that is wrong, expired, already used or voided is exit 5, and the
+message says which. A new password that the password policy refuses is
+exit 6 with the reason, and the code stays usable: try again with a
+better password.
+
+Neither the code nor the password is ever an argument (the command line is
+visible to every user of the machine):
+
+  on a terminal     "Reset code:" is asked once, then "New password:"
+                    twice, without echo
+  --code-stdin      the code is the first line of stdin
+  --password-stdin  the new password is the next line of stdin: with
+                    --code-stdin too, the first line is the code and the
+                    second the password
+  --password-file   the new password is read from FILE (one trailing
+                    newline is dropped)
+
+Letter case, spaces and hyphens in the code do not matter.`),
+		Example: `  # asks for the code and the new password on the terminal
+  acctl password reset
+
+  # in a script: the code, then the new password, on stdin
+  printf '%s\n%s\n' "$CODE" "$NEW_PASSWORD" | acctl password reset --code-stdin --password-stdin
+
+  printf '%s\n' "$CODE" | acctl password reset --code-stdin --password-file new.txt -o json`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.Password.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runReset(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&opts.CodeStdin, "code-stdin", false, "read the reset code from the first line of stdin")
+	fl.BoolVar(&opts.Password.Stdin, "password-stdin", false, "read the new password from the next line of stdin (after the code with --code-stdin)")
+	fl.StringVar(&opts.Password.File, "password-file", "", "read the new password from `FILE` (one trailing newline is dropped)")
+	return cmd
+}
+
+func runReset(ctx context.Context, opts *ResetOptions) error {
+	f := opts.Factory
+	// Fail before asking anything when the code or the password would
+	// have no source.
+	if !f.IO.IsStdinTTY() {
+		if !opts.CodeStdin {
+			return acct.FieldError("code", "no terminal to prompt on; use --code-stdin")
+		}
+		if !opts.Password.Given() {
+			return acct.FieldError("password", "no terminal to prompt on; use --password-stdin (the line after the code) or --password-file")
+		}
+	}
+	p, svc, err := f.PrinterAndServiceFor(ctx, cmdutil.Needs{Secret: true})
+	if err != nil {
+		return err
+	}
+	code, err := readCode(ctx, f.IO)
+	if err != nil {
+		return err
+	}
+	var pw string
+	switch {
+	case opts.Password.Stdin:
+		pw, err = cmdutil.ReadPasswordLine(ctx, f.IO)
+		if err != nil && opts.CodeStdin && !f.IO.IsStdinTTY() {
+			err = acct.FieldError("password", "--code-stdin with --password-stdin reads two lines: the code, then the new password")
+		}
+	case opts.Password.File != "":
+		pw, err = cmdutil.ReadPasswordFile(opts.Password.File)
+	default:
+		pw, err = cmdutil.PromptPassword(ctx, f.IO, "New password", true)
+	}
+	if err != nil {
+		return err
+	}
+	u, err := svc.ResetPassword(ctx, acct.PasswordReset{Code: code, Password: pw})
+	if err != nil {
+		return err
+	}
+	return user.PrintUser(p, u)
+}
+
+// readCode reads a reset code: asked without echo on a terminal, else the
+// next line of stdin.
+func readCode(ctx context.Context, ios *cmdutil.IOStreams) (string, error) {
+	read := ios.ReadLine
+	if ios.IsStdinTTY() {
+		fmt.Fprint(ios.ErrOut, "Reset code: ")
+		read = ios.ReadSecret
+	}
+	line, err := read(ctx)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read reset code: %w", err)
+	}
+	if code := strings.TrimSpace(line); code != "" {
+		return code, nil
+	}
+	if ios.IsStdinTTY() {
+		return "", acct.FieldError("code", "no code given")
+	}
+	return "", acct.FieldError("code", "nothing on the first line of stdin")
+}
