@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -148,6 +149,18 @@ func reason(err error) string {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		return pe.Message + " (SQLSTATE " + pe.Code + ")"
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		// One cause a line, often twice the same (with TLS, then without).
+		var causes []string
+		for line := range strings.Lines(errors.Unwrap(ce).Error()) {
+			if line = strings.TrimSpace(line); line != "" && !slices.Contains(causes, line) {
+				causes = append(causes, line)
+			}
+		}
+		return fmt.Sprintf("cannot connect as %s to database %s: %s",
+			ce.Config.User, ce.Config.Database, strings.Join(causes, "; "))
 	}
 	return err.Error()
 }

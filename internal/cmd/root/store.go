@@ -8,6 +8,7 @@ import (
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/cmdutil"
 	"github.com/acctl/acctl/internal/notify"
+	"github.com/acctl/acctl/internal/postgres"
 	"github.com/acctl/acctl/internal/sqlite"
 )
 
@@ -15,7 +16,7 @@ import (
 // by the configured URL and builds the Service over it.
 //
 //   - a plain path, sqlite:PATH or file:PATH → acct.Local over SQLite
-//   - postgres:// or postgresql:// → not supported yet
+//   - postgres:// or postgresql:// → acct.Local over PostgreSQL
 //   - http:// or https:// → not supported yet
 func OpenService(ctx context.Context, p cmdutil.OpenParams) (acct.Service, error) {
 	kind, path, err := ParseStore(p.Config.Store)
@@ -23,12 +24,17 @@ func OpenService(ctx context.Context, p cmdutil.OpenParams) (acct.Service, error
 		return nil, err
 	}
 	switch kind {
-	case "sqlite":
+	case "sqlite", "postgres":
 		opts, err := localOptions(p)
 		if err != nil {
 			return nil, err
 		}
-		store, err := sqlite.Open(ctx, path)
+		var store acct.Store
+		if kind == "sqlite" {
+			store, err = sqlite.Open(ctx, path)
+		} else {
+			store, err = postgres.Open(ctx, strings.TrimSpace(p.Config.Store))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
@@ -38,8 +44,6 @@ func OpenService(ctx context.Context, p cmdutil.OpenParams) (acct.Service, error
 			return nil, &acct.Error{Code: acct.CodeInvalid, Message: "config: " + err.Error(), Err: err}
 		}
 		return svc, nil
-	case "postgres":
-		return nil, storeError("store: postgres stores are not supported yet")
 	case "remote":
 		return nil, storeError("store: remote (http) stores are not supported yet")
 	}
