@@ -85,6 +85,7 @@ func TestScripts(t *testing.T) {
 			"filemode":  cmdFileMode,
 			"exitcode":  cmdExitCode,
 			"grab":      cmdGrab,
+			"write":     cmdWrite,
 		},
 	})
 }
@@ -225,23 +226,39 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // cmdGrab sets an environment variable of the script to the first
-// submatch of a regular expression in the stdout of the last command, so
-// that a session id or a token printed by one command can be given to the
-// next one.
+// submatch of a regular expression in the stdout of the last command (or
+// in FILE), so that a session id or a token printed by one command, or a
+// code in the outbox, can be given to the next one.
 //
-//	grab NAME REGEXP
+//	grab NAME REGEXP [FILE]
 func cmdGrab(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: grab NAME REGEXP")
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: grab NAME REGEXP [FILE]")
 	}
 	re, err := regexp.Compile(`(?m)` + args[1])
 	ts.Check(err)
 	if re.NumSubexp() < 1 {
 		ts.Fatalf("grab: %q has no (submatch)", args[1])
 	}
-	m := re.FindStringSubmatch(ts.ReadFile("stdout"))
+	from := "stdout"
+	if len(args) == 3 {
+		from = args[2]
+	}
+	m := re.FindStringSubmatch(ts.ReadFile(from))
 	if m == nil {
-		ts.Fatalf("grab: no match for %q in stdout", args[1])
+		ts.Fatalf("grab: no match for %q in %s", args[1], from)
 	}
 	ts.Setenv(args[0], m[1])
+}
+
+// cmdWrite writes each LINE, followed by a newline, to FILE (replacing
+// it), so that a value grabbed from one command can be piped into the
+// next with "stdin FILE".
+//
+//	write FILE LINE...
+func cmdWrite(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: write FILE LINE...")
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(strings.Join(args[1:], "\n")+"\n"), 0o600))
 }
