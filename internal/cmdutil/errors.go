@@ -32,9 +32,10 @@ const ExitCodesHelp = `Exit codes:
   2    usage error or invalid input
   3    not found
   4    conflict (already exists, wrong state)
-  5    authentication failed (wrong password; invalid, expired or ended session)
+  5    authentication failed (wrong password; invalid, expired or ended
+       session; wrong, expired, used or voided code)
   6    refused by policy (locked, on deletion hold, weak password, not confirmed)
-  7    unavailable, safe to retry
+  7    unavailable, safe to retry (store busy, message not delivered)
   130  interrupted`
 
 // LongHelp returns text followed by the exit codes section.

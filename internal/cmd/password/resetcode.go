@@ -56,8 +56,9 @@ line, so that CODE=$(acctl password reset-code …) works; with -o json the
 object {id, code, user_id, expires_at, issued_by, sent_by, warnings}.
 
 --send email or --send sms sends the code to the user's address or phone
-instead (see "Delivery" in docs/architecture.md: email.smtp.*, sms.*,
-outbox) and prints where it went, never the code. A delivery that fails is
+instead (configured by email.smtp.*, email.from, sms.* or outbox: see
+"acctl config show" and docs/architecture.md) and prints where it went,
+never the code. A delivery that fails is
 exit 7 with the reason, and the code is voided: no valid code is left that
 nobody received.
 
@@ -93,9 +94,9 @@ nobody received.
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&ttl, "ttl", acct.DefaultResetCodeTTL.String(), "how long the code works: a `DURATION` from 5m to 24h")
+	fl.StringVar(&ttl, "ttl", "1h", "how long the code works: a `DURATION` from 5m to 24h")
 	fl.StringVar(&send, "send", string(acct.ChannelNone), "send the code by `CHANNEL` instead of printing it: none, email or sms")
-	fl.StringVar(&opts.Reason, "reason", "", "why the code is issued, for the audit trail (`TEXT`, e.g. a ticket number)")
+	fl.StringVar(&opts.Reason, "reason", "", "`TEXT` for the audit trail: why the code is issued, e.g. a ticket number")
 	_ = cmd.RegisterFlagCompletionFunc("send", cobra.FixedCompletions(sendChoices, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
