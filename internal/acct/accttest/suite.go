@@ -29,26 +29,32 @@ var FastArgon2 = acct.Argon2Params{Memory: 64, Time: 1, Threads: 1}
 // GoodPassword passes the default policy.
 const GoodPassword = "correct horse battery staple"
 
-// env is one test's service and clock.
+// env is one test's service, clock and outbox.
 type env struct {
 	t     *testing.T
 	svc   acct.Service
 	clock *Clock
 	ctx   context.Context
+	// notes records the notices the service sends (unless tune replaced
+	// the notifier).
+	notes *Recorder
 }
 
-// newEnv opens a service on a clock stopped at Start; tune, when not nil,
-// changes the options first (session lifetimes, lockout).
+// newEnv opens a service on a clock stopped at Start, with the suite's
+// Secret and a Recorder as its notifier; tune, when not nil, changes the
+// options first (session lifetimes, lockout, public URL).
 func newEnv(t *testing.T, open Open, tune func(*acct.Options)) *env {
 	t.Helper()
 	clock := NewClock(Start)
-	opt := acct.Options{Now: clock.Now, Argon2: FastArgon2, Actor: "tester", PhoneRegion: "GB"}
+	notes := &Recorder{}
+	opt := acct.Options{Now: clock.Now, Argon2: FastArgon2, Actor: "tester", PhoneRegion: "GB",
+		Secret: append([]byte(nil), Secret...), Notifier: notes}
 	if tune != nil {
 		tune(&opt)
 	}
 	svc := open(t, opt)
 	t.Cleanup(func() { svc.Close() })
-	return &env{t: t, svc: svc, clock: clock, ctx: context.Background()}
+	return &env{t: t, svc: svc, clock: clock, ctx: context.Background(), notes: notes}
 }
 
 // suiteCase is one group of the suite; tune, when not nil, sets the
@@ -75,6 +81,7 @@ func Run(t *testing.T, open Open) {
 		{"Audit", testAudit, nil},
 	}
 	tests = append(tests, sessionCases...)
+	tests = append(tests, codeCases...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(newEnv(t, open, tc.tune)) })
 	}
