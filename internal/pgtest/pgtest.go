@@ -119,6 +119,22 @@ func URL(t testing.TB) string {
 	return u
 }
 
+// Admin returns the URL of the test server itself (its postgres database,
+// as a superuser on a throw-away server), for tests that need more than a
+// schema: roles, databases. They clean up after themselves. Admin skips
+// or fails t as URL does.
+func Admin(t testing.TB) string {
+	t.Helper()
+	return get(t).url
+}
+
+// Owned reports whether the test server is a throw-away one that pgtest
+// started (false for ACCTL_TEST_POSTGRES), starting it if need be.
+func Owned() bool {
+	once.Do(start)
+	return srv != nil && srv.owned
+}
+
 // Describe says which server the tests use, or why there is none, for a
 // test's log; it starts the server if need be.
 func Describe() string {
@@ -330,6 +346,8 @@ func startServer(bin binaries) (*server, error) {
 		"-c", "listen_addresses=",
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
 		"-c", "max_connections=300", "-c", "shared_buffers=32MB",
+		// Tests that make deadlocks need not wait the default second.
+		"-c", "deadlock_timeout=50ms",
 		"-c", "log_min_messages=warning", "-c", "log_min_error_statement=panic")
 	// Pdeathsig: if the test binary dies, so does the server.
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"net/url"
 	"testing"
 
 	"github.com/acctl/acctl/internal/pgtest"
@@ -14,7 +15,13 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // the test. It skips the test when no PostgreSQL is at hand.
 func openTest(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), pgtest.URL(t))
+	return openURL(t, pgtest.URL(t))
+}
+
+// openURL opens a store on url and closes it at the end of the test.
+func openURL(t *testing.T, url string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), url)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -24,4 +31,26 @@ func openTest(t *testing.T) *Store {
 		}
 	})
 	return s
+}
+
+func countUsers(t *testing.T, s *Store) int {
+	t.Helper()
+	var n int
+	if err := s.pool.QueryRow(context.Background(), "SELECT count(*) FROM users").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// withParam sets the query parameter key of the connection URL u.
+func withParam(t *testing.T, u, key, value string) string {
+	t.Helper()
+	p, err := url.Parse(u)
+	if err != nil {
+		t.Skipf("not a URL (%v): %s", err, key)
+	}
+	q := p.Query()
+	q.Set(key, value)
+	p.RawQuery = q.Encode()
+	return p.String()
 }
