@@ -55,6 +55,7 @@ type ResetCode struct {
 	ExpiresAt time.Time `json:"expires_at"`
 	IssuedBy  string    `json:"issued_by"`
 	SentBy    Channel   `json:"sent_by"`
+	SentTo    string    `json:"sent_to,omitempty"` // the address it was sent to
 	// Warnings are notes for the caller, such as a clamped lifetime.
 	Warnings []string `json:"warnings,omitempty"`
 }

@@ -310,6 +310,10 @@ func (l *Local) UpdateUser(ctx context.Context, ref string, in UserUpdate) (*Use
 		}
 		if in.Email != nil && n.Email != rec.Email {
 			rec.Email, rec.EmailVerified = n.Email, false
+			// A reset link sent to the old address must not outlive it.
+			if _, err := tx.VoidCodes(ctx, CodeVoid{UserID: rec.ID, Kinds: []CodeKind{CodeKindForgot}, At: l.now()}); err != nil {
+				return err
+			}
 		}
 		if in.Phone != nil && n.Phone != rec.Phone {
 			rec.Phone, rec.PhoneVerified = n.Phone, false

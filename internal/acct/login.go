@@ -234,7 +234,7 @@ func (l *Local) Login(ctx context.Context, in Login) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	label, err := normalizeLabel(in.Label)
+	label, err := normalizeNote("label", in.Label)
 	if err != nil {
 		return nil, err
 	}

@@ -100,6 +100,9 @@ func (o Options) withDefaults() Options {
 
 // validate checks that the options make sense together.
 func (o Options) validate() error {
+	if len(o.Secret) > 0 && len(o.Secret) < MinSecretLength {
+		return fmt.Errorf("the installation secret is %d bytes, want at least %d", len(o.Secret), MinSecretLength)
+	}
 	if o.SessionIdle > o.SessionAbsolute {
 		return fmt.Errorf("session.idle (%s) is longer than session.absolute (%s)", o.SessionIdle, o.SessionAbsolute)
 	}

@@ -110,9 +110,9 @@ func (l *Local) replacePassword(ctx context.Context, rec *UserRecord, password, 
 // LockUser disables an account, until opt.Until or until an operator
 // unlocks it, and ends its sessions.
 func (l *Local) LockUser(ctx context.Context, ref string, opt LockOptions) (*User, error) {
-	reason, err := normalizeLabel(opt.Reason)
+	reason, err := normalizeNote("reason", opt.Reason)
 	if err != nil {
-		return nil, &Error{Code: CodeInvalid, Field: "reason", Message: "reason: " + err.(*Error).Message}
+		return nil, err
 	}
 	now := l.now()
 	if opt.Until != nil && !opt.Until.After(now) {
@@ -141,7 +141,12 @@ func (l *Local) LockUser(ctx context.Context, ref string, opt LockOptions) (*Use
 		if err != nil {
 			return err
 		}
-		return tx.InsertEvent(ctx, l.event(ctx, ActionUserLock, rec.ID, detail+reasonNote(reason)+endedNote(ended)))
+		// A code issued before the lock must not work after the unlock.
+		voided, err := tx.VoidCodes(ctx, CodeVoid{UserID: rec.ID, At: now})
+		if err != nil {
+			return err
+		}
+		return tx.InsertEvent(ctx, l.event(ctx, ActionUserLock, rec.ID, detail+reasonNote(reason)+endedNote(ended)+voidedNote(voided)))
 	})
 	if err != nil {
 		return nil, l.fail(ctx, ActionUserLock, idOf(rec), wrap(err, "lock user"))

@@ -146,9 +146,9 @@ func (l *Local) IssueResetCode(ctx context.Context, in ResetCodeRequest) (*Reset
 	if err != nil {
 		return nil, err
 	}
-	reason, err := normalizeLabel(in.Reason)
+	reason, err := normalizeNote("reason", in.Reason)
 	if err != nil {
-		return nil, &Error{Code: CodeInvalid, Field: "reason", Message: "reason: " + err.(*Error).Message}
+		return nil, err
 	}
 	code, err := l.newCode(resetCodeBytes)
 	if err != nil {
@@ -193,7 +193,8 @@ func (l *Local) IssueResetCode(ctx context.Context, in ResetCodeRequest) (*Reset
 	if err != nil {
 		return nil, l.fail(ctx, ActionResetCodeIssue, idOf(rec), wrap(err, "issue reset code"))
 	}
-	out := &ResetCode{ID: id, UserID: rec.ID, ExpiresAt: c.ExpiresAt, IssuedBy: c.IssuedBy, SentBy: in.Send, Warnings: warnings}
+	out := &ResetCode{ID: id, UserID: rec.ID, ExpiresAt: c.ExpiresAt, IssuedBy: c.IssuedBy, SentBy: in.Send,
+		SentTo: c.Destination, Warnings: warnings}
 	if in.Send == ChannelNone {
 		out.Code = groupCode(code)
 		return out, nil
@@ -238,7 +239,11 @@ func (l *Local) deliver(ctx context.Context, userID int64, c *CodeRecord, n Noti
 		return tx.InsertEvent(ctx, ev)
 	})
 	if sendErr != nil {
-		return &Error{Code: CodeUnavailable, Field: "send", Message: "delivery failed, the code was voided: " + sendErr.Error(), Err: sendErr}
+		code := CodeUnavailable // a transport failure: safe to retry
+		if ErrorCode(sendErr) == CodeInvalid {
+			code = CodeInvalid // the message or the configuration is wrong
+		}
+		return &Error{Code: code, Field: "send", Message: "delivery failed, the code was voided: " + sendErr.Error(), Err: sendErr}
 	}
 	return wrap(err, "record delivery")
 }

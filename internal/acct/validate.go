@@ -53,18 +53,19 @@ func NormalizeForeign(s string) (string, error) {
 	return origin + ":" + subject, nil
 }
 
-// MaxLabelLength bounds a session label, in code points.
-const MaxLabelLength = 100
+// MaxNoteLength bounds a short note (a session label, a reason for the
+// audit trail), in code points.
+const MaxNoteLength = 100
 
-// normalizeLabel checks a session label: trimmed, short, printable.
-func normalizeLabel(s string) (string, error) {
+// normalizeNote checks a short note for field: trimmed, short, printable.
+func normalizeNote(field, s string) (string, error) {
 	s = strings.TrimSpace(s)
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxLabelLength {
-		return "", FieldError("label", "must be valid UTF-8 of at most %d characters", MaxLabelLength)
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxNoteLength {
+		return "", FieldError(field, "must be valid UTF-8 of at most %d characters", MaxNoteLength)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) {
-			return "", FieldError("label", "contains a control character")
+			return "", FieldError(field, "contains a control character")
 		}
 	}
 	return s, nil

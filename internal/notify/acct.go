@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,13 +21,23 @@ var _ acct.Notifier = (*Notifier)(nil)
 func (n *Notifier) Notify(ctx context.Context, in acct.Notice) error {
 	ch, err := noticeChannel(in.Channel)
 	if err != nil {
-		return err
+		return asAcctError(err)
 	}
 	data, err := noticeData(in, n.clock())
 	if err != nil {
-		return err
+		return asAcctError(err)
 	}
-	return n.SendTemplate(ctx, ch, in.To, in.Template, in.Language, data)
+	return asAcctError(n.SendTemplate(ctx, ch, in.To, in.Template, in.Language, data))
+}
+
+// asAcctError marks the errors that retrying cannot fix (a message that
+// cannot be sent, a channel without a transport) as invalid input, so
+// that acct does not report them as a transient failure.
+func asAcctError(err error) error {
+	if errors.Is(err, ErrInvalidMessage) || errors.Is(err, ErrNotConfigured) {
+		return &acct.Error{Code: acct.CodeInvalid, Field: "send", Message: err.Error(), Err: err}
+	}
+	return err
 }
 
 func (n *Notifier) clock() time.Time {

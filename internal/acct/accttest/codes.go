@@ -50,6 +50,7 @@ var codeCases = []suiteCase{
 	{"ForgotPasswordNoURL", testForgotPasswordNoURL, nil},
 	{"ForgotPasswordSendFails", testForgotPasswordSendFails, forgotOptions},
 	{"PasswordChangesVoidCodes", testPasswordChangesVoidCodes, forgotOptions},
+	{"LockAndEmailChangeVoidCodes", testLockAndEmailChangeVoidCodes, forgotOptions},
 	{"CodeAudit", testCodeAudit, forgotOptions},
 }
 
@@ -1263,4 +1264,31 @@ func testCodeAudit(e *env) {
 	}
 	e.noSecretEvents([]string{c1.Code, wrong, ns[0].Data.Code, ns[1].Data.Code, link},
 		GoodPassword, OtherPassword, "tiny pw")
+}
+
+func testLockAndEmailChangeVoidCodes(e *env) {
+	// A code issued before an operator's lock does not work after the unlock.
+	e.register(acct.NewUser{Email: "lockvoid@example.com"})
+	c := e.issueCode("lockvoid@example.com")
+	if _, err := e.svc.LockUser(e.ctx, "lockvoid@example.com", acct.LockOptions{Reason: "stolen laptop"}); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.svc.UnlockUser(e.ctx, "lockvoid@example.com"); err != nil {
+		e.t.Fatal(err)
+	}
+	e.wantCodeIDs("lockvoid@example.com")
+	e.codeRefused(c.Code, "voided")
+
+	// A reset link sent to an old address dies with the address; a support
+	// code (handed over, not sent there) survives.
+	e.register(acct.NewUser{Email: "oldaddr@example.com"})
+	link := e.forgotLink("oldaddr@example.com")
+	c = e.issueCode("oldaddr@example.com")
+	newAddr := "newaddr@example.com"
+	if _, err := e.svc.UpdateUser(e.ctx, "oldaddr@example.com", acct.UserUpdate{Email: &newAddr}); err != nil {
+		e.t.Fatal(err)
+	}
+	e.wantCodeIDs(newAddr, c.ID)
+	e.codeRefused(link, "voided")
+	e.reset(c.Code, NewPassword)
 }
