@@ -239,14 +239,20 @@ type binaries struct {
 // findBinaries finds initdb and postgres: on PATH first, then in the
 // newest /usr/lib/postgresql/*/bin (Debian keeps them off PATH).
 func findBinaries() (binaries, error) {
+	return findIn(exec.LookPath, "/usr/lib/postgresql/*/bin")
+}
+
+// findIn is findBinaries with the PATH look-up and the pattern of version
+// folders given.
+func findIn(lookPath func(string) (string, error), versions string) (binaries, error) {
 	var dirs []string
-	if p, err := exec.LookPath("initdb"); err == nil {
+	if p, err := lookPath("initdb"); err == nil {
 		if real, err := filepath.EvalSymlinks(p); err == nil {
 			p = real
 		}
 		dirs = append(dirs, filepath.Dir(p))
 	}
-	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	found, _ := filepath.Glob(versions)
 	slices.SortFunc(found, func(a, b string) int { return version(b) - version(a) }) // newest first
 	dirs = append(dirs, found...)
 	for _, d := range dirs {
@@ -255,7 +261,7 @@ func findBinaries() (binaries, error) {
 			return b, nil
 		}
 	}
-	return binaries{}, errors.New("no initdb and postgres on PATH or in /usr/lib/postgresql/*/bin, and " + EnvURL + " is not set")
+	return binaries{}, errors.New("no initdb and postgres on PATH or in " + versions + ", and " + EnvURL + " is not set")
 }
 
 // version reads the major version in /usr/lib/postgresql/VERSION/bin.
