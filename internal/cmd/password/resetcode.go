@@ -135,7 +135,7 @@ func runResetCode(ctx context.Context, opts *ResetCodeOptions) error {
 		return p.PrintJSON(rc)
 	case format == "" && sent:
 		return p.Textf("sent reset code %s by %s to %s; it works once, until %s",
-			rc.ID, rc.SentBy, destination(ctx, svc, rc), cmdutil.FormatTime(rc.ExpiresAt))
+			rc.ID, rc.SentBy, rc.SentTo, cmdutil.FormatTime(rc.ExpiresAt))
 	case format == "" && !p.Human():
 		// Piped without -o: the bare code, for CODE=$(acctl password reset-code …).
 		_, err := fmt.Fprintln(f.IO.Out, rc.Code)
@@ -161,19 +161,3 @@ func runResetCode(ctx context.Context, opts *ResetCodeOptions) error {
 	return err
 }
 
-// destination names where a sent code went: the user's email address or
-// phone, or the kind of address if the user cannot be read back.
-func destination(ctx context.Context, svc acct.Service, rc *acct.ResetCode) string {
-	u, err := svc.User(ctx, strconv.FormatInt(rc.UserID, 10))
-	switch {
-	case err != nil:
-	case rc.SentBy == acct.ChannelEmail && u.Email != "":
-		return u.Email
-	case rc.SentBy == acct.ChannelSMS && u.Phone != "":
-		return u.Phone
-	}
-	if rc.SentBy == acct.ChannelSMS {
-		return "the phone of user " + strconv.FormatInt(rc.UserID, 10)
-	}
-	return "the email address of user " + strconv.FormatInt(rc.UserID, 10)
-}
