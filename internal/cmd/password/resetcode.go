@@ -160,4 +160,3 @@ func runResetCode(ctx context.Context, opts *ResetCodeOptions) error {
 	}
 	return err
 }
-
