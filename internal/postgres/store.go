@@ -11,6 +11,17 @@
 // created and upgraded by the embedded migrations when the store is
 // opened, under an advisory lock, so several acctl processes and servers
 // may open one database at the same moment.
+//
+// Times are timestamptz, written in whole milliseconds (UTC) so that they
+// round-trip exactly as in the SQLite store. The tables live in the first
+// existing schema of the connection's search_path, which the URL may set
+// (postgres://host/db?search_path=acctl), as it may set the pool's size
+// (pool_max_conns) and anything else pgx understands; behind a pooler in
+// transaction mode, default_query_exec_mode=exec avoids prepared
+// statements that outlive a transaction. Search in ListUsers lowers both
+// sides with lower(); in a database whose LC_CTYPE folds ASCII only (C),
+// the store lowers under ICU's root collation or C.UTF-8 instead, when the
+// server has one, so that "élodie" finds "Élodie" as in SQLite.
 package postgres
 
 import (
