@@ -41,6 +41,9 @@ const (
 	ActionResetCodeIssue = "code.issue"
 	ActionCodeDeliver    = "code.deliver"
 	ActionCodeRevoke     = "code.revoke"
+	ActionOTPSend        = "otp.send"
+	ActionOTPVerify      = "otp.verify"
+	ActionUserActivate   = "user.activate"
 )
 
 // EventQuery selects audit events for Service.ListEvents, newest first.

@@ -16,6 +16,12 @@ const (
 	// CodeKindForgot is the key of a forgot-password link sent by email:
 	// 130 bits.
 	CodeKindForgot CodeKind = "forgot"
+	// CodeKindOTP is a 6-digit one-time passcode for a purpose, bound to
+	// the account and the address it was sent to.
+	CodeKindOTP CodeKind = "otp"
+	// CodeKindActivation is the key of an activation link, bound to the
+	// email address it was sent to: 130 bits.
+	CodeKindActivation CodeKind = "activation"
 )
 
 // Channel is how a message reaches a user.
@@ -64,6 +70,8 @@ type ResetCode struct {
 type PasswordReset struct {
 	Code     string `json:"code"`
 	Password string `json:"password"`
+	// Phone makes Code a recovery OTP sent to this phone (see SendOTP).
+	Phone string `json:"phone,omitempty"`
 }
 
 // CodeInfo describes an outstanding code, never the code itself.
@@ -103,6 +111,8 @@ type Notice struct {
 const (
 	TemplateResetCode = "reset-code"
 	TemplateForgot    = "forgot-password"
+	TemplateOTP       = "otp"
+	TemplateActivate  = "activation"
 )
 
 // NoticeData fills a message template.

@@ -109,8 +109,15 @@ func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
 		}
 		rec.HasPassword = true
 	}
+	verify, err := l.signupVerification(in, rec)
+	if err != nil {
+		return nil, err
+	}
 	now := l.now()
 	rec.Status, rec.CreatedAt, rec.UpdatedAt = StatusActive, now, now
+	if verify != "" {
+		rec.Status = StatusPending
+	}
 	err = l.store.Update(ctx, func(tx Tx) error {
 		if err := tx.InsertUser(ctx, rec); err != nil {
 			return err
@@ -120,6 +127,9 @@ func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
 	})
 	if err != nil {
 		return nil, l.fail(ctx, ActionUserRegister, 0, wrap(err, "register user"))
+	}
+	if err := l.sendSignup(ctx, rec, verify); err != nil {
+		return nil, err
 	}
 	return &rec.User, nil
 }
@@ -310,13 +320,16 @@ func (l *Local) UpdateUser(ctx context.Context, ref string, in UserUpdate) (*Use
 		}
 		if in.Email != nil && n.Email != rec.Email {
 			rec.Email, rec.EmailVerified = n.Email, false
-			// A reset link sent to the old address must not outlive it.
-			if _, err := tx.VoidCodes(ctx, CodeVoid{UserID: rec.ID, Kinds: []CodeKind{CodeKindForgot}, At: l.now()}); err != nil {
+			// Links sent to the old address must not outlive it.
+			if _, err := tx.VoidCodes(ctx, CodeVoid{UserID: rec.ID, Kinds: []CodeKind{CodeKindForgot, CodeKindActivation}, At: l.now()}); err != nil {
 				return err
 			}
 		}
 		if in.Phone != nil && n.Phone != rec.Phone {
 			rec.Phone, rec.PhoneVerified = n.Phone, false
+			if _, err := tx.VoidCodes(ctx, CodeVoid{UserID: rec.ID, Kinds: []CodeKind{CodeKindOTP}, At: l.now()}); err != nil {
+				return err
+			}
 		}
 		if rec.Email == "" && rec.Phone == "" && rec.Foreign == "" {
 			return FieldError("email", "an account needs an email or a phone: cannot clear both")
@@ -453,7 +466,7 @@ func (l *Local) PurgeHeld(ctx context.Context, opt PurgeOptions) (*PurgeResult, 
 	res := &PurgeResult{DryRun: opt.DryRun, Purged: []int64{}}
 	f := UserFilter{Statuses: []Status{StatusHeld}, HoldBefore: &now, Limit: purgeBatch}
 	for {
-		var n int
+		var batch []int64 // set only by the run that commits: fn may run again
 		run := l.store.Update
 		if opt.DryRun {
 			run = l.store.View
@@ -463,11 +476,10 @@ func (l *Local) PurgeHeld(ctx context.Context, opt PurgeOptions) (*PurgeResult, 
 			if err != nil {
 				return err
 			}
-			n = len(recs)
+			batch = batch[:0]
 			for i := range recs {
 				rec := &recs[i]
-				f.AfterID = rec.ID
-				res.Purged = append(res.Purged, rec.ID)
+				batch = append(batch, rec.ID)
 				if opt.DryRun {
 					continue
 				}
@@ -490,9 +502,11 @@ func (l *Local) PurgeHeld(ctx context.Context, opt PurgeOptions) (*PurgeResult, 
 		if err != nil {
 			return res, wrap(err, "purge users")
 		}
-		if n < purgeBatch {
+		res.Purged = append(res.Purged, batch...)
+		if len(batch) < purgeBatch {
 			return res, nil
 		}
+		f.AfterID = batch[len(batch)-1]
 	}
 }
 

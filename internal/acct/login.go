@@ -35,7 +35,7 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 	}
 	now := l.now()
 	l.settle(rec, now)
-	if err := loginAllowed(rec, now); err != nil {
+	if err := l.loginAllowed(rec, now); err != nil {
 		return &authAttempt{rec: rec}, err
 	}
 	a := &authAttempt{rec: rec, ok: foreign}
@@ -58,8 +58,20 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 	return a, nil
 }
 
-// loginAllowed refuses accounts that may not log in whatever the password.
-func loginAllowed(rec *UserRecord, now time.Time) error {
+// loginAllowed refuses accounts that may not log in whatever the
+// password: purged, locked, or pending when verification is required.
+func (l *Local) loginAllowed(rec *UserRecord, now time.Time) error {
+	if err := lockAllowed(rec, now); err != nil {
+		return err
+	}
+	if rec.Status == StatusPending && l.opt.RequireVerified {
+		return Errorf(CodeRefused, "user %d is not verified yet: it must be activated before it can log in", rec.ID)
+	}
+	return nil
+}
+
+// lockAllowed refuses purged and locked accounts.
+func lockAllowed(rec *UserRecord, now time.Time) error {
 	switch {
 	case rec.Status == StatusDeleted:
 		return &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("user %d was purged", rec.ID)}
@@ -111,14 +123,14 @@ func (l *Local) record(ctx context.Context, a *authAttempt, action string, onOK 
 		now := l.now()
 		hadLock := cur.LockedUntil != nil
 		l.settle(cur, now)
-		if err := loginAllowed(cur, now); err != nil {
+		if err := l.loginAllowed(cur, now); err != nil {
 			return err // locked meanwhile, by a concurrent failure or an operator
 		}
 		if cur.PasswordHash != a.rec.PasswordHash {
 			return errHashChanged
 		}
 		if !a.ok {
-			msg, err := l.countFailure(ctx, tx, cur, action, now)
+			msg, err := l.countFailure(ctx, tx, cur, action, now, "wrong password")
 			failure = Errorf(CodeUnauthenticated, "%s", msg)
 			return err
 		}
@@ -147,18 +159,18 @@ func (l *Local) record(ctx context.Context, a *authAttempt, action string, onOK 
 
 // countFailure adds a failed login to cur and locks the account when the
 // count reaches the threshold. It returns the message for the caller.
-func (l *Local) countFailure(ctx context.Context, tx Tx, cur *UserRecord, action string, now time.Time) (string, error) {
+func (l *Local) countFailure(ctx context.Context, tx Tx, cur *UserRecord, action string, now time.Time, what string) (string, error) {
 	n, err := tx.AddLoginFailure(ctx, cur.ID)
 	if err != nil {
 		return "", err
 	}
 	cur.FailedLogins = n
-	ev := l.event(ctx, action, cur.ID, fmt.Sprintf("wrong password (%d consecutive)", n))
+	ev := l.event(ctx, action, cur.ID, fmt.Sprintf("%s (%d consecutive failures)", what, n))
 	ev.Outcome = OutcomeFailure
 	if err := tx.InsertEvent(ctx, ev); err != nil {
 		return "", err
 	}
-	msg := fmt.Sprintf("wrong password for user %d", cur.ID)
+	msg := fmt.Sprintf("%s for user %d", what, cur.ID)
 	if n < l.opt.LockoutThreshold {
 		return msg, nil
 	}
@@ -170,7 +182,7 @@ func (l *Local) countFailure(ctx context.Context, tx Tx, cur *UserRecord, action
 	if err := tx.UpdateUser(ctx, cur); err != nil {
 		return "", err
 	}
-	detail := fmt.Sprintf("locked until %s after %d consecutive failed logins", until.Format(time.RFC3339), n)
+	detail := fmt.Sprintf("locked until %s after %d consecutive failures", until.Format(time.RFC3339), n)
 	if err := tx.InsertEvent(ctx, l.event(ctx, ActionUserLock, cur.ID, detail)); err != nil {
 		return "", err
 	}

@@ -47,6 +47,22 @@ type Options struct {
 	// links: "{code}" in it is replaced by the code, else the code is
 	// added as the query parameter "token".
 	PublicURL string
+	// OTPTTL is the life of a one-time passcode; default 10m.
+	OTPTTL time.Duration
+	// OTPAttempts is how many checks an OTP allows before it is void;
+	// default 5.
+	OTPAttempts int
+	// OTPCooldown is how long before another OTP of the same purpose may be
+	// sent to an account; default 60s.
+	OTPCooldown time.Duration
+	// SignupVerify is how a new account proves its address: "none" (the
+	// default: accounts are active at once), "email" (pending, with an
+	// activation link) or "phone" (pending, with a signup OTP by SMS).
+	SignupVerify string
+	// RequireVerified refuses the login of a pending account.
+	RequireVerified bool
+	// ActivationTTL is the life of an activation link; default 24h.
+	ActivationTTL time.Duration
 }
 
 // Password policy bounds.
@@ -95,6 +111,21 @@ func (o Options) withDefaults() Options {
 	if o.LockoutDuration <= 0 {
 		o.LockoutDuration = DefaultLockoutDuration
 	}
+	if o.OTPTTL <= 0 {
+		o.OTPTTL = DefaultOTPTTL
+	}
+	if o.OTPAttempts <= 0 {
+		o.OTPAttempts = DefaultOTPAttempts
+	}
+	if o.OTPCooldown <= 0 {
+		o.OTPCooldown = DefaultOTPCooldown
+	}
+	if o.SignupVerify == "" {
+		o.SignupVerify = SignupVerifyNone
+	}
+	if o.ActivationTTL <= 0 {
+		o.ActivationTTL = DefaultActivationTTL
+	}
 	return o
 }
 
@@ -102,6 +133,11 @@ func (o Options) withDefaults() Options {
 func (o Options) validate() error {
 	if len(o.Secret) > 0 && len(o.Secret) < MinSecretLength {
 		return fmt.Errorf("the installation secret is %d bytes, want at least %d", len(o.Secret), MinSecretLength)
+	}
+	switch o.SignupVerify {
+	case SignupVerifyNone, SignupVerifyEmail, SignupVerifyPhone:
+	default:
+		return fmt.Errorf("signup.verify %q is not one of none, email, phone", o.SignupVerify)
 	}
 	if o.SessionIdle > o.SessionAbsolute {
 		return fmt.Errorf("session.idle (%s) is longer than session.absolute (%s)", o.SessionIdle, o.SessionAbsolute)

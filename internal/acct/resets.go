@@ -7,8 +7,7 @@ import (
 	"encoding/base32"
 	"fmt"
 	"io"
-	"net/url"
-	"strings"
+		"strings"
 	"time"
 )
 
@@ -307,6 +306,9 @@ func (l *Local) ResetPassword(ctx context.Context, in PasswordReset) (*User, err
 	if in.Password == "" {
 		return nil, FieldError("password", "required")
 	}
+	if in.Phone != "" {
+		return l.resetByPhone(ctx, in)
+	}
 	var c *CodeRecord
 	var rec *UserRecord
 	err := l.store.View(ctx, func(tx Tx) (err error) {
@@ -534,20 +536,64 @@ func (l *Local) ForgotPassword(ctx context.Context, email string) error {
 		return nil
 	}
 	n := Notice{Channel: ChannelEmail, To: addr, Template: TemplateForgot, Language: rec.Language,
-		Data: NoticeData{Name: displayName(rec), URL: resetLink(l.opt.PublicURL, code), ExpiresAt: c.ExpiresAt}}
+		Data: NoticeData{Name: displayName(rec), URL: codeLink(l.opt.PublicURL, code, "token"), ExpiresAt: c.ExpiresAt}}
 	_ = l.deliver(ctx, rec.ID, c, n) // recorded in the audit trail; the answer must not differ
 	return nil
 }
 
-// resetLink puts code into the reset page's address: in place of
-// "{code}" when the address has it, else as the query parameter "token".
-func resetLink(publicURL, code string) string {
-	if strings.Contains(publicURL, "{code}") {
-		return strings.ReplaceAll(publicURL, "{code}", code)
+// resetByPhone sets a new password with a recovery passcode sent to a
+// phone (see SendOTP). A refused password leaves the passcode as it was.
+func (l *Local) resetByPhone(ctx context.Context, in PasswordReset) (*User, error) {
+	phone, err := NormalizePhone(in.Phone, l.opt.PhoneRegion)
+	if err != nil {
+		return nil, err
 	}
-	sep := "?"
-	if strings.Contains(publicURL, "?") {
-		sep = "&"
+	code, err := canonicalOTP(in.Code)
+	if err != nil {
+		return nil, err
 	}
-	return publicURL + sep + "token=" + url.QueryEscape(code)
+	var rec *UserRecord
+	err = l.store.View(ctx, func(tx Tx) (err error) {
+		rec, err = l.get(ctx, tx, phone)
+		return err
+	})
+	if err != nil {
+		return nil, wrap(err, "reset password")
+	}
+	if err := resettable(rec); err != nil {
+		return nil, l.fail(ctx, ActionPasswordReset, rec.ID, err)
+	}
+	if err := CheckPassword(in.Password, l.opt.PasswordMinLength, rec.Username, rec.Email); err != nil {
+		return nil, l.fail(ctx, ActionPasswordReset, rec.ID, err)
+	}
+	hash, err := HashPassword(in.Password, l.opt.Argon2, l.opt.Rand)
+	if err != nil {
+		return nil, Internal(err, "hash password")
+	}
+	cur, err := l.checkOTP(ctx, phone, PurposeRecovery, code, func(tx Tx, cur *UserRecord, c *CodeRecord, now time.Time) (string, error) {
+		if err := resettable(cur); err != nil {
+			return "", err
+		}
+		cur.PasswordHash, cur.HasPassword = hash, true
+		if c.Destination == cur.Phone {
+			cur.PhoneVerified = true // the code reached it
+		}
+		ended, err := l.endAll(ctx, tx, cur.ID, "")
+		if err != nil {
+			return "", err
+		}
+		voided, err := tx.VoidCodes(ctx, CodeVoid{UserID: cur.ID, At: now})
+		if err != nil {
+			return "", err
+		}
+		ev := l.event(ctx, ActionPasswordReset, cur.ID, "recovery passcode "+c.ID+endedNote(ended)+voidedNote(voided))
+		if err := tx.InsertEvent(ctx, ev); err != nil {
+			return "", err
+		}
+		return "recovery: new password", nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &cur.User, nil
 }

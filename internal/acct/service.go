@@ -67,6 +67,16 @@ type Service interface {
 	// account; the answer is the same either way.
 	ForgotPassword(ctx context.Context, email string) error
 
+	// SendOTP sends a one-time passcode for a purpose.
+	SendOTP(ctx context.Context, in OTPRequest) (*OTPSent, error)
+	// VerifyOTP checks a passcode and does what its purpose proves.
+	VerifyOTP(ctx context.Context, in OTPCheck) (*User, error)
+	// SendActivation sends a pending account its activation link again.
+	SendActivation(ctx context.Context, ref string) (*ActivationSent, error)
+	// Activate uses an activation key: the account is active and its
+	// address verified.
+	Activate(ctx context.Context, key string) (*User, error)
+
 	// ListEvents returns audit events, newest first.
 	ListEvents(ctx context.Context, q EventQuery) ([]Event, error)
 	// Close releases the resources behind the service.

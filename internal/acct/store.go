@@ -9,7 +9,10 @@ import (
 // Store persists. Each call of Update or View is one transaction.
 type Store interface {
 	// Update runs fn in one write transaction: committed when fn returns
-	// nil, rolled back otherwise. Unique-constraint violations surface as
+	// nil, rolled back otherwise. A store may run fn again after a
+	// transient conflict (a serialization failure), so fn must start from
+	// scratch each time: no state carried over from an earlier run.
+	// Unique-constraint violations surface as
 	// CodeConflict errors naming the field; transient failures (busy,
 	// connection lost) as CodeUnavailable.
 	Update(ctx context.Context, fn func(Tx) error) error
@@ -66,6 +69,11 @@ type Tx interface {
 	// if it is unused, not voided and not expired at now. It reports
 	// whether it did, so that of many concurrent uses exactly one wins.
 	UseCode(ctx context.Context, seq int64, now time.Time) (bool, error)
+	// FailCodeAttempt counts a wrong guess of an outstanding code in one
+	// guarded statement, voiding the code at now when the count reaches
+	// max. It returns the new count, or 0 when the code was no longer
+	// outstanding at now (used, voided or expired).
+	FailCodeAttempt(ctx context.Context, seq int64, max int, now time.Time) (int, error)
 	// VoidCodes voids the user's outstanding codes (unused, not voided, not
 	// expired at q.At) that match q in one guarded statement and returns
 	// the public ids it voided.
@@ -106,6 +114,7 @@ type CodeRecord struct {
 	ID          string
 	UserID      int64
 	Kind        CodeKind
+	Purpose     string // for OTPs
 	MAC         []byte
 	Channel     Channel
 	Destination string // the address it was sent to, "" when handed over
@@ -126,9 +135,12 @@ type CodeKey struct {
 
 // CodeFilter selects codes for Tx.ListCodes.
 type CodeFilter struct {
-	UserID      int64
+	UserID      int64      // 0 for any user
 	Kinds       []CodeKind // any of these; empty for all
-	Outstanding bool       // only unused, not voided and not expired at Now
+	Purpose     string     // "" for any
+	Destination string     // "" for any
+	Since       time.Time  // only codes created at or after this; zero for any
+	Outstanding bool       // only unused, not voided and not expired at Now (Now is required then)
 	Now         time.Time
 	Limit       int // 0 for no limit
 }
@@ -136,10 +148,11 @@ type CodeFilter struct {
 // CodeVoid selects the codes that Tx.VoidCodes voids: the outstanding
 // codes of UserID, only of Kinds and only IDs when those are not empty.
 type CodeVoid struct {
-	UserID int64
-	Kinds  []CodeKind
-	IDs    []string
-	At     time.Time
+	UserID  int64
+	Kinds   []CodeKind
+	Purpose string // "" for any
+	IDs     []string
+	At      time.Time
 }
 
 // SessionKey finds one session: by public id, or by token hash.

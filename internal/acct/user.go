@@ -71,6 +71,9 @@ type NewUser struct {
 	// Foreign links an outside identity, "ORIGIN:SUBJECT" (say
 	// "github:12345"). Such an account needs no password, email or phone.
 	Foreign string `json:"foreign,omitempty"`
+	// Pending creates the account pending: it is activated by the link or
+	// the code that Options.SignupVerify sends (email by default).
+	Pending bool `json:"pending,omitempty"`
 }
 
 // UserUpdate is the input of Service.UpdateUser: nil fields are left as

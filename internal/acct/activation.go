@@ -1,0 +1,205 @@
+package acct
+
+import (
+	"context"
+	"crypto/hmac"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// SendActivation sends a pending account an activation link to its email
+// address, voiding the older link.
+func (l *Local) SendActivation(ctx context.Context, ref string) (*ActivationSent, error) {
+	if err := l.activationReady(); err != nil {
+		return nil, err
+	}
+	code, err := l.newCode(forgotCodeBytes)
+	if err != nil {
+		return nil, err
+	}
+	mac, err := l.codeMAC(code)
+	if err != nil {
+		return nil, err
+	}
+	id, err := l.newCodeID()
+	if err != nil {
+		return nil, err
+	}
+	var rec *UserRecord
+	var c *CodeRecord
+	err = l.store.Update(ctx, func(tx Tx) (err error) {
+		if rec, err = l.get(ctx, tx, ref); err != nil {
+			return err
+		}
+		if err := writable(rec); err != nil {
+			return err
+		}
+		if rec.Status != StatusPending {
+			return Errorf(CodeConflict, "user %d is already activated", rec.ID)
+		}
+		if rec.Email == "" {
+			return FieldError("email", "user %d has no email address to send an activation link to", rec.ID)
+		}
+		now := l.now()
+		if _, err := tx.VoidCodes(ctx, CodeVoid{UserID: rec.ID, Kinds: []CodeKind{CodeKindActivation}, At: now}); err != nil {
+			return err
+		}
+		c = &CodeRecord{ID: id, UserID: rec.ID, Kind: CodeKindActivation, MAC: mac, Channel: ChannelEmail,
+			Destination: rec.Email, CreatedAt: now, ExpiresAt: now.Add(l.opt.ActivationTTL), IssuedBy: l.actor(ctx)}
+		if err := tx.InsertCode(ctx, c); err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("activation link %s, expires %s", id, c.ExpiresAt.Format(time.RFC3339))
+		return tx.InsertEvent(ctx, l.event(ctx, ActionResetCodeIssue, rec.ID, detail))
+	})
+	if err != nil {
+		return nil, l.fail(ctx, ActionResetCodeIssue, idOf(rec), wrap(err, "send activation link"))
+	}
+	n := Notice{Channel: ChannelEmail, To: c.Destination, Template: TemplateActivate, Language: rec.Language,
+		Data: NoticeData{Name: displayName(rec), URL: codeLink(l.opt.PublicURL, code, "confirm"), ExpiresAt: c.ExpiresAt}}
+	if err := l.deliver(ctx, rec.ID, c, n); err != nil {
+		return nil, err
+	}
+	return &ActivationSent{ID: id, UserID: rec.ID, To: c.Destination, ExpiresAt: c.ExpiresAt}, nil
+}
+
+// activationReady refuses to send links that nobody could follow.
+func (l *Local) activationReady() error {
+	if l.opt.PublicURL == "" {
+		return FieldError("public_url", "not configured: an activation link needs the address of the activation page")
+	}
+	if l.opt.Notifier == nil {
+		return FieldError("send", "no message delivery is configured (see email.smtp.*, outbox)")
+	}
+	return nil
+}
+
+// Activate uses an activation key: the pending account becomes active and
+// the address the link was sent to is verified. A used key of an active
+// account is a conflict ("already activated"); a wrong, expired or voided
+// key, or one sent to an address the account no longer has, is refused.
+func (l *Local) Activate(ctx context.Context, key string) (*User, error) {
+	const invalid = "invalid or outdated activation key"
+	canon, ok := canonicalCode(key)
+	if !ok {
+		return nil, Errorf(CodeUnauthenticated, "%s: not the shape of one", invalid)
+	}
+	mac, err := l.codeMAC(canon)
+	if err != nil {
+		return nil, err
+	}
+	var cur *UserRecord
+	var c *CodeRecord
+	err = l.store.Update(ctx, func(tx Tx) (err error) {
+		c, err = tx.GetCode(ctx, CodeKey{MAC: mac})
+		if IsCode(err, CodeNotFound) || (err == nil && (c.Kind != CodeKindActivation || !hmac.Equal(c.MAC, mac))) {
+			return Errorf(CodeUnauthenticated, "%s: no such key", invalid)
+		}
+		if err != nil {
+			return err
+		}
+		if cur, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: c.UserID}); err != nil {
+			return err
+		}
+		if cur.Status == StatusDeleted {
+			return &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("user %d no longer exists", cur.ID)}
+		}
+		now := l.now()
+		l.settle(cur, now)
+		if c.UsedAt != nil || cur.Status != StatusPending {
+			return Errorf(CodeConflict, "user %d is already activated", cur.ID)
+		}
+		if err := codeError(c, now); err != nil {
+			return Errorf(CodeUnauthenticated, "%s: %s", invalid, err.Error())
+		}
+		if c.Destination != cur.Email {
+			return Errorf(CodeUnauthenticated, "%s: it was sent to an address the account no longer has", invalid)
+		}
+		used, err := tx.UseCode(ctx, c.Seq, now)
+		if err != nil {
+			return err
+		}
+		if !used {
+			return Errorf(CodeConflict, "user %d is already activated", cur.ID)
+		}
+		cur.Status, cur.EmailVerified, cur.UpdatedAt = StatusActive, true, now
+		if err := tx.UpdateUser(ctx, cur); err != nil {
+			return err
+		}
+		return tx.InsertEvent(ctx, l.event(ctx, ActionUserActivate, cur.ID, "activation link "+c.ID))
+	})
+	if err != nil {
+		var uid int64
+		if cur != nil {
+			uid = cur.ID
+		}
+		return nil, l.fail(ctx, ActionUserActivate, uid, wrap(err, "activate user"))
+	}
+	return &cur.User, nil
+}
+
+// codeLink puts code into a page's address: in place of "{code}" when the
+// address has it, else as the query parameter param.
+func codeLink(publicURL, code, param string) string {
+	if strings.Contains(publicURL, "{code}") {
+		return strings.ReplaceAll(publicURL, "{code}", code)
+	}
+	sep := "?"
+	if strings.Contains(publicURL, "?") {
+		sep = "&"
+	}
+	return publicURL + sep + param + "=" + url.QueryEscape(code)
+}
+
+// signupVerification says how a new account proves its address: "" (it
+// is active at once), SignupVerifyEmail or SignupVerifyPhone. It refuses,
+// before anything is written, a pending account that could not be sent
+// its link or code.
+func (l *Local) signupVerification(in NewUser, rec *UserRecord) (string, error) {
+	mode := l.opt.SignupVerify
+	if mode == SignupVerifyNone {
+		if !in.Pending {
+			return "", nil
+		}
+		mode = SignupVerifyEmail
+		if rec.Email == "" {
+			mode = SignupVerifyPhone
+		}
+	}
+	switch {
+	case mode == SignupVerifyEmail && rec.Email == "":
+		return "", FieldError("email", "required: a new account is activated by a link sent to its email address")
+	case mode == SignupVerifyPhone && rec.Phone == "":
+		return "", FieldError("phone", "required: a new account is activated by a code sent to its phone")
+	case mode == SignupVerifyEmail:
+		return mode, l.activationReady()
+	case l.opt.Notifier == nil:
+		return "", FieldError("send", "no message delivery is configured (see sms.*, outbox)")
+	}
+	return mode, nil
+}
+
+// sendSignup sends a new pending account its activation link or signup
+// passcode. The account stays (pending) when the delivery fails; the error
+// says how to send again.
+func (l *Local) sendSignup(ctx context.Context, rec *UserRecord, mode string) error {
+	var err error
+	again := fmt.Sprintf("acctl user activate --send %d", rec.ID)
+	switch mode {
+	case "":
+		return nil
+	case SignupVerifyEmail:
+		_, err = l.SendActivation(ctx, fmt.Sprint(rec.ID))
+	case SignupVerifyPhone:
+		_, err = l.SendOTP(ctx, OTPRequest{Ref: rec.Phone, Purpose: PurposeSignup, Channel: ChannelSMS})
+		again = fmt.Sprintf("acctl otp send %s --purpose signup", rec.Phone)
+	}
+	if err != nil {
+		e := &Error{Code: ErrorCode(err), Field: ErrorField(err), Err: err}
+		e.Message = fmt.Sprintf("user %d was registered, pending, but its activation could not be sent (%v): send it again with `%s`", rec.ID, err, again)
+		return e
+	}
+	return nil
+}

@@ -1,0 +1,371 @@
+package acct
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// otpLimit is the largest multiple of 10^6 that fits in 32 bits: drawing
+// below it keeps every 6-digit code equally likely.
+const otpLimit = 4294000000
+
+// newOTP returns 6 random digits.
+func (l *Local) newOTP() (string, error) {
+	var b [4]byte
+	for {
+		if _, err := io.ReadFull(l.opt.Rand, b[:]); err != nil {
+			return "", Internal(err, "make passcode")
+		}
+		if n := binary.BigEndian.Uint32(b[:]); n < otpLimit {
+			return fmt.Sprintf("%0*d", otpDigits, n%1000000), nil
+		}
+	}
+}
+
+// otpMAC is the keyed hash of a passcode for c: it binds the code to its
+// purpose, account, destination and id, so that it is good for nothing
+// else (and two codes never share a MAC).
+func (l *Local) otpMAC(c *CodeRecord, code string) ([]byte, error) {
+	if len(l.opt.Secret) < MinSecretLength {
+		return nil, Errorf(CodeInternal, "no installation secret: codes cannot be issued or checked (set secret_file)")
+	}
+	m := hmac.New(sha256.New, l.opt.Secret)
+	for _, part := range []string{"acctl otp v1", c.Purpose, strconv.FormatInt(c.UserID, 10), c.Destination, c.ID, code} {
+		m.Write([]byte(part))
+		m.Write([]byte{0})
+	}
+	return m.Sum(nil), nil
+}
+
+func validPurpose(p string) error {
+	switch p {
+	case PurposeVerifyPhone, PurposeRecovery, PurposeSignup:
+		return nil
+	}
+	return FieldError("purpose", "%q is not one of verify-phone, recovery, signup", p)
+}
+
+// canonicalOTP takes spaces and hyphens out of a typed passcode.
+func canonicalOTP(s string) (string, error) {
+	s = strings.NewReplacer(" ", "", "-", "", "\t", "").Replace(s)
+	if len(s) != otpDigits || !isDigits(s) {
+		return "", FieldError("code", "a passcode is %d digits", otpDigits)
+	}
+	return s, nil
+}
+
+// SendOTP sends a one-time passcode for a purpose: by SMS to the phone
+// named by the REF (or the account's phone), or by email. The older code
+// of the same purpose is voided. Sends are spaced by Options.OTPCooldown
+// per account and purpose, and limited to OTPSendLimit per OTPSendWindow
+// per destination.
+func (l *Local) SendOTP(ctx context.Context, in OTPRequest) (*OTPSent, error) {
+	if err := validPurpose(in.Purpose); err != nil {
+		return nil, err
+	}
+	ch := in.Channel
+	if ch == "" {
+		ch = ChannelSMS
+	}
+	switch {
+	case ch != ChannelSMS && ch != ChannelEmail:
+		return nil, FieldError("channel", "%q is not one of sms, email", ch)
+	case in.Purpose == PurposeVerifyPhone && ch != ChannelSMS:
+		return nil, FieldError("channel", "a phone is verified by a code sent to it: use sms")
+	case l.opt.Notifier == nil:
+		return nil, FieldError("channel", "no message delivery is configured (see sms.*, email.smtp.*, outbox)")
+	}
+	key, err := refKey(in.Ref, l.opt.PhoneRegion)
+	if err != nil {
+		return nil, err
+	}
+	code, err := l.newOTP()
+	if err != nil {
+		return nil, err
+	}
+	id, err := l.newCodeID()
+	if err != nil {
+		return nil, err
+	}
+	var rec *UserRecord
+	var c *CodeRecord
+	err = l.store.Update(ctx, func(tx Tx) (err error) {
+		if rec, err = l.get(ctx, tx, in.Ref); err != nil {
+			return err
+		}
+		if err := l.otpAllowed(rec, in.Purpose); err != nil {
+			return err
+		}
+		to, err := otpDestination(rec, key, ch)
+		if err != nil {
+			return err
+		}
+		if in.Purpose == PurposeVerifyPhone && to == rec.Phone && rec.PhoneVerified {
+			return &Error{Code: CodeConflict, Field: "phone", Message: fmt.Sprintf("the phone of user %d is already verified", rec.ID)}
+		}
+		now := l.now()
+		if err := l.otpRateLimit(ctx, tx, rec.ID, in.Purpose, to, now); err != nil {
+			return err
+		}
+		if _, err := tx.VoidCodes(ctx, CodeVoid{UserID: rec.ID, Kinds: []CodeKind{CodeKindOTP}, Purpose: in.Purpose, At: now}); err != nil {
+			return err
+		}
+		c = &CodeRecord{ID: id, UserID: rec.ID, Kind: CodeKindOTP, Purpose: in.Purpose, Channel: ch, Destination: to,
+			CreatedAt: now, ExpiresAt: now.Add(l.opt.OTPTTL), IssuedBy: l.actor(ctx)}
+		if c.MAC, err = l.otpMAC(c, code); err != nil {
+			return err
+		}
+		if err := tx.InsertCode(ctx, c); err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("passcode %s for %s by %s, expires %s", id, in.Purpose, ch, c.ExpiresAt.Format(time.RFC3339))
+		return tx.InsertEvent(ctx, l.event(ctx, ActionOTPSend, rec.ID, detail))
+	})
+	if err != nil {
+		return nil, l.fail(ctx, ActionOTPSend, idOf(rec), wrap(err, "send passcode"))
+	}
+	n := Notice{Channel: ch, To: c.Destination, Template: TemplateOTP, Language: rec.Language,
+		Data: NoticeData{Name: displayName(rec), Code: code, ExpiresAt: c.ExpiresAt, Purpose: in.Purpose}}
+	if err := l.deliver(ctx, rec.ID, c, n); err != nil {
+		return nil, err
+	}
+	return &OTPSent{ID: id, UserID: rec.ID, To: c.Destination, Channel: ch, Purpose: in.Purpose, ExpiresAt: c.ExpiresAt}, nil
+}
+
+// otpAllowed refuses a passcode that the account's state makes pointless.
+func (l *Local) otpAllowed(rec *UserRecord, purpose string) error {
+	if err := writable(rec); err != nil {
+		return err
+	}
+	switch {
+	case purpose == PurposeSignup && rec.Status != StatusPending:
+		return Errorf(CodeConflict, "user %d is already activated", rec.ID)
+	case purpose == PurposeRecovery:
+		return resettable(rec)
+	}
+	return nil
+}
+
+// otpDestination is where a passcode for rec goes: the phone the REF
+// named, or the account's phone or email.
+func otpDestination(rec *UserRecord, key UserKey, ch Channel) (string, error) {
+	if ch == ChannelSMS && key.Field == KeyPhone {
+		return key.Value, nil
+	}
+	if ch == ChannelEmail && key.Field == KeyEmail {
+		return key.Value, nil
+	}
+	if ch == ChannelSMS && rec.Phone == "" {
+		return "", FieldError("channel", "user %d has no phone", rec.ID)
+	}
+	if ch == ChannelEmail && rec.Email == "" {
+		return "", FieldError("channel", "user %d has no email address", rec.ID)
+	}
+	return destination(rec, ch)
+}
+
+// otpRateLimit refuses a send within the cooldown of the last code of the
+// same purpose, or beyond OTPSendLimit codes per OTPSendWindow to one
+// destination, saying how long to wait.
+func (l *Local) otpRateLimit(ctx context.Context, tx Tx, userID int64, purpose, to string, now time.Time) error {
+	last, err := tx.ListCodes(ctx, CodeFilter{UserID: userID, Kinds: []CodeKind{CodeKindOTP}, Purpose: purpose, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(last) > 0 {
+		if next := last[0].CreatedAt.Add(l.opt.OTPCooldown); now.Before(next) {
+			return Errorf(CodeRefused, "a passcode was sent %s ago: wait %s before asking for another",
+				now.Sub(last[0].CreatedAt).Round(time.Second), next.Sub(now).Round(time.Second))
+		}
+	}
+	recent, err := tx.ListCodes(ctx, CodeFilter{Kinds: []CodeKind{CodeKindOTP}, Destination: to, Since: now.Add(-OTPSendWindow + time.Millisecond)})
+	if err != nil {
+		return err
+	}
+	if len(recent) >= OTPSendLimit {
+		oldest := recent[len(recent)-1].CreatedAt
+		for _, r := range recent[len(recent)-OTPSendLimit:] {
+			if r.CreatedAt.After(oldest) {
+				oldest = r.CreatedAt
+			}
+		}
+		next := recent[OTPSendLimit-1].CreatedAt.Add(OTPSendWindow)
+		return Errorf(CodeRefused, "%d passcodes were sent to this address in the last %s: wait %s",
+			len(recent), OTPSendWindow, next.Sub(now).Round(time.Second))
+	}
+	return nil
+}
+
+// VerifyOTP checks a passcode and does what its purpose proves: a
+// verify-phone code marks the phone verified, a signup code activates a
+// pending account. A recovery code goes with a new password to
+// ResetPassword instead.
+func (l *Local) VerifyOTP(ctx context.Context, in OTPCheck) (*User, error) {
+	if err := validPurpose(in.Purpose); err != nil {
+		return nil, err
+	}
+	if in.Purpose == PurposeRecovery {
+		return nil, FieldError("purpose", "a recovery code is used with the new password: acctl password reset --phone PHONE")
+	}
+	code, err := canonicalOTP(in.Code)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := l.checkOTP(ctx, in.Ref, in.Purpose, code, func(tx Tx, cur *UserRecord, c *CodeRecord, now time.Time) (string, error) {
+		if in.Purpose == PurposeSignup {
+			if cur.Status != StatusPending {
+				return "", Errorf(CodeConflict, "user %d is already activated", cur.ID)
+			}
+			cur.Status = StatusActive
+		}
+		if err := l.markVerified(ctx, tx, cur, c.Channel, c.Destination, now); err != nil {
+			return "", err
+		}
+		return in.Purpose, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &rec.User, nil
+}
+
+// markVerified records that the user controls address (reached by ch).
+func (l *Local) markVerified(_ context.Context, _ Tx, cur *UserRecord, ch Channel, address string, _ time.Time) error {
+	switch {
+	case ch == ChannelSMS && address == cur.Phone:
+		cur.PhoneVerified = true
+	case ch == ChannelEmail && address == cur.Email:
+		cur.EmailVerified = true
+	default:
+		return Errorf(CodeUnauthenticated, "the code was sent to an address that is no longer the user's")
+	}
+	return nil
+}
+
+// checkOTP checks code against the outstanding passcode of purpose for
+// the account named by ref (and, when ref is a phone, sent to that
+// phone). A wrong code counts against the code (void after
+// Options.OTPAttempts) and against the account (the lockout). A right one
+// is used, once, and onOK applies its effect to the account in the same
+// transaction, returning a note for the audit trail.
+func (l *Local) checkOTP(ctx context.Context, ref, purpose, code string,
+	onOK func(tx Tx, cur *UserRecord, c *CodeRecord, now time.Time) (string, error)) (*UserRecord, error) {
+	key, err := refKey(ref, l.opt.PhoneRegion)
+	if err != nil {
+		return nil, err
+	}
+	var rec *UserRecord
+	var c *CodeRecord
+	err = l.store.View(ctx, func(tx Tx) (err error) {
+		if rec, err = l.get(ctx, tx, ref); err != nil {
+			return err
+		}
+		c, err = l.currentOTP(ctx, tx, rec.ID, purpose, key)
+		return err
+	})
+	if err != nil {
+		return nil, l.fail(ctx, ActionOTPVerify, idOf(rec), wrap(err, "verify passcode"))
+	}
+	if err := lockAllowed(rec, l.now()); err != nil {
+		return nil, l.fail(ctx, ActionOTPVerify, rec.ID, err)
+	}
+	mac, err := l.otpMAC(c, code)
+	if err != nil {
+		return nil, err
+	}
+	right := hmac.Equal(mac, c.MAC)
+	var cur *UserRecord
+	var failure error
+	err = l.store.Update(ctx, func(tx Tx) (err error) {
+		failure = nil
+		now := l.now()
+		if cur, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: rec.ID}); err != nil {
+			return err
+		}
+		l.settle(cur, now)
+		if err := lockAllowed(cur, now); err != nil {
+			return err
+		}
+		if !right {
+			n, err := tx.FailCodeAttempt(ctx, c.Seq, l.opt.OTPAttempts, now)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return l.otpGone(ctx, tx, c, now)
+			}
+			msg, err := l.countFailure(ctx, tx, cur, ActionOTPVerify, now, "wrong passcode")
+			if err != nil {
+				return err
+			}
+			if left := l.opt.OTPAttempts - n; left > 0 {
+				msg += fmt.Sprintf(" (%d attempts left)", left)
+			} else {
+				msg += "; no attempts left: the passcode is void, send a new one"
+			}
+			failure = Errorf(CodeUnauthenticated, "%s", msg)
+			return nil
+		}
+		used, err := tx.UseCode(ctx, c.Seq, now)
+		if err != nil {
+			return err
+		}
+		if !used {
+			return l.otpGone(ctx, tx, c, now)
+		}
+		note, err := onOK(tx, cur, c, now)
+		if err != nil {
+			return err
+		}
+		cur.FailedLogins, cur.UpdatedAt = 0, now
+		if err := tx.UpdateUser(ctx, cur); err != nil {
+			return err
+		}
+		return tx.InsertEvent(ctx, l.event(ctx, ActionOTPVerify, cur.ID, "passcode "+c.ID+": "+note))
+	})
+	if err != nil {
+		return nil, l.fail(ctx, ActionOTPVerify, rec.ID, wrap(err, "verify passcode"))
+	}
+	return cur, failure
+}
+
+// currentOTP finds the outstanding passcode of purpose for a user, sent
+// to the phone or address the REF named if it named one; when there is
+// none it says why.
+func (l *Local) currentOTP(ctx context.Context, tx Tx, userID int64, purpose string, key UserKey) (*CodeRecord, error) {
+	f := CodeFilter{UserID: userID, Kinds: []CodeKind{CodeKindOTP}, Purpose: purpose, Limit: 1}
+	if key.Field == KeyPhone || key.Field == KeyEmail {
+		f.Destination = key.Value
+	}
+	latest, err := tx.ListCodes(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if len(latest) == 0 {
+		return nil, Errorf(CodeUnauthenticated, "no %s passcode was sent to user %d: send one first", purpose, userID)
+	}
+	c := &latest[0]
+	if err := codeError(c, l.now()); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// otpGone says why a passcode that was outstanding a moment ago is not.
+func (l *Local) otpGone(ctx context.Context, tx Tx, c *CodeRecord, now time.Time) error {
+	fresh, err := tx.GetCode(ctx, CodeKey{ID: c.ID})
+	if err != nil {
+		return err
+	}
+	if err := codeError(fresh, now); err != nil {
+		return err
+	}
+	return Errorf(CodeUnauthenticated, "passcode %s cannot be used", c.ID)
+}
