@@ -7,7 +7,7 @@ import (
 	"encoding/base32"
 	"fmt"
 	"io"
-		"strings"
+	"strings"
 	"time"
 )
 
