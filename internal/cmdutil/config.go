@@ -53,6 +53,17 @@ const (
 	KeyTemplates           = "templates"
 )
 
+// The keys of one-time passcodes, activation links and sign-up
+// verification.
+const (
+	KeyOTPTTL          = "otp.ttl"
+	KeyOTPAttempts     = "otp.attempts"
+	KeyOTPCooldown     = "otp.cooldown"
+	KeySignupVerify    = "signup.verify"
+	KeyRequireVerified = "login.require_verified"
+	KeyActivationTTL   = "activation.ttl"
+)
+
 // ConfigKeys lists every configuration key, in the order `config show`
 // prints them.
 var ConfigKeys = []string{
@@ -64,6 +75,7 @@ var ConfigKeys = []string{
 	KeySMTPHost, KeySMTPPort, KeySMTPTLS, KeySMTPUsername, KeySMTPPasswordFile, KeyEmailFrom,
 	KeySMSWebhookURL, KeySMSWebhookTokenFile, KeySMSCommand,
 	KeyOutbox, KeyTemplates,
+	KeyOTPTTL, KeyOTPAttempts, KeyOTPCooldown, KeySignupVerify, KeyRequireVerified, KeyActivationTTL,
 }
 
 // listKeys are the keys whose value is a list of strings: in the config
@@ -107,6 +119,21 @@ type Config struct {
 	// Notify configures the delivery of messages: email.*, sms.*, outbox
 	// and templates. Its Now and Timeout are left for the caller.
 	Notify notify.Config
+	// OTPTTL is the life of a one-time passcode.
+	OTPTTL time.Duration
+	// OTPAttempts is how many checks a passcode allows before it is void.
+	OTPAttempts int
+	// OTPCooldown is how long before another passcode of the same purpose
+	// may be sent to an account.
+	OTPCooldown time.Duration
+	// SignupVerify is how a new account proves its address: none, email
+	// or phone (acct.SignupVerify*).
+	SignupVerify string
+	// RequireVerified refuses the login of a pending account; unless set,
+	// it is true when SignupVerify is email or phone.
+	RequireVerified bool
+	// ActivationTTL is the life of an activation link.
+	ActivationTTL time.Duration
 	// File is the config file that was read, "" when none.
 	File string
 }
@@ -142,6 +169,13 @@ func ConfigDefaults() map[string]any {
 		KeySMSCommand:          []string{},
 		KeyOutbox:              "",
 		KeyTemplates:           "",
+
+		KeyOTPTTL:          "10m", // acct.DefaultOTPTTL
+		KeyOTPAttempts:     acct.DefaultOTPAttempts,
+		KeyOTPCooldown:     "60s", // acct.DefaultOTPCooldown
+		KeySignupVerify:    acct.SignupVerifyNone,
+		KeyRequireVerified: "",    // true when signup.verify is email or phone
+		KeyActivationTTL:   "24h", // acct.DefaultActivationTTL
 	}
 }
 
@@ -295,7 +329,53 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 	if err := deliveryFromViper(v, c); err != nil {
 		return nil, err
 	}
+	if err := verifyFromViper(v, c); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// verifyFromViper reads the keys of passcodes, activation links and
+// sign-up verification.
+func verifyFromViper(v *viper.Viper, c *Config) error {
+	for _, it := range []struct {
+		key string
+		set *time.Duration
+	}{
+		{KeyOTPTTL, &c.OTPTTL},
+		{KeyOTPCooldown, &c.OTPCooldown},
+		{KeyActivationTTL, &c.ActivationTTL},
+	} {
+		s := v.GetString(it.key)
+		d, err := ParseDuration(s)
+		if err != nil || d <= 0 {
+			return acct.FieldError(it.key, "want a positive duration such as 60s, 10m or 24h, got %q", s)
+		}
+		*it.set = d
+	}
+	s := strings.TrimSpace(v.GetString(KeyOTPAttempts))
+	n, err := strconv.ParseUint(s, 10, 31)
+	if err != nil || n == 0 {
+		return acct.FieldError(KeyOTPAttempts, "want a positive whole number, got %q", s)
+	}
+	c.OTPAttempts = int(n)
+	c.SignupVerify = strings.ToLower(strings.TrimSpace(v.GetString(KeySignupVerify)))
+	switch c.SignupVerify {
+	case "":
+		c.SignupVerify = acct.SignupVerifyNone
+	case acct.SignupVerifyNone, acct.SignupVerifyEmail, acct.SignupVerifyPhone:
+	default:
+		return acct.FieldError(KeySignupVerify, "want none, email or phone, got %q", v.GetString(KeySignupVerify))
+	}
+	c.RequireVerified = c.SignupVerify != acct.SignupVerifyNone
+	if s := strings.TrimSpace(v.GetString(KeyRequireVerified)); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return acct.FieldError(KeyRequireVerified, "want true or false, got %q", s)
+		}
+		c.RequireVerified = b
+	}
+	return nil
 }
 
 // deliveryFromViper reads the secret file, the public URL and the

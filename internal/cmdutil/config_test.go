@@ -114,6 +114,15 @@ func TestConfigDefaults(t *testing.T) {
 		PasswordMinLength: 15,
 		Argon2:            acct.Argon2Params{Memory: 19456, Time: 2, Threads: 1},
 		SecretFile:        "/conf/acctl/secret",
+		OTPTTL:            10 * time.Minute,
+		OTPAttempts:       5,
+		OTPCooldown:       time.Minute,
+		SignupVerify:      "none",
+		ActivationTTL:     24 * time.Hour,
+	}
+	if cfg.OTPTTL != acct.DefaultOTPTTL || cfg.OTPAttempts != acct.DefaultOTPAttempts ||
+		cfg.OTPCooldown != acct.DefaultOTPCooldown || cfg.ActivationTTL != acct.DefaultActivationTTL {
+		t.Errorf("otp and activation defaults differ from acct's: %+v", *cfg)
 	}
 	// The defaults are acct's own.
 	if cfg.SessionIdle != acct.DefaultSessionIdle || cfg.SessionAbsolute != acct.DefaultSessionAbsolute ||
@@ -237,6 +246,14 @@ func TestConfigBadValues(t *testing.T) {
 		{"ACCTL_PUBLIC_URL", "ftp://example.com/reset", KeyPublicURL},
 		{"ACCTL_EMAIL_SMTP_PORT", "smtp", KeySMTPPort},
 		{"ACCTL_EMAIL_SMTP_PORT", "70000", KeySMTPPort},
+		{"ACCTL_OTP_TTL", "0", KeyOTPTTL},
+		{"ACCTL_OTP_TTL", "ten minutes", KeyOTPTTL},
+		{"ACCTL_OTP_ATTEMPTS", "0", KeyOTPAttempts},
+		{"ACCTL_OTP_ATTEMPTS", "-1", KeyOTPAttempts},
+		{"ACCTL_OTP_COOLDOWN", "-60s", KeyOTPCooldown},
+		{"ACCTL_SIGNUP_VERIFY", "sms", KeySignupVerify},
+		{"ACCTL_LOGIN_REQUIRE_VERIFIED", "sometimes", KeyRequireVerified},
+		{"ACCTL_ACTIVATION_TTL", "1 day", KeyActivationTTL},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
@@ -416,5 +433,56 @@ func TestCheckDelivery(t *testing.T) {
 		if err := c.CheckDelivery(acct.ChannelNone); err != nil {
 			t.Errorf("%s: none: %v", tc.name, err)
 		}
+	}
+}
+
+func TestConfigVerification(t *testing.T) {
+	tests := []struct {
+		name, file string
+		env        map[string]string
+		check      func(c *Config) bool
+	}{
+		{"from the file", "otp:\n  ttl: 5m\n  attempts: 3\n  cooldown: 2m\nactivation:\n  ttl: 2d\n", nil,
+			func(c *Config) bool {
+				return c.OTPTTL == 5*time.Minute && c.OTPAttempts == 3 && c.OTPCooldown == 2*time.Minute &&
+					c.ActivationTTL == 48*time.Hour
+			}},
+		{"from the environment", "otp:\n  attempts: 3\n", map[string]string{"ACCTL_OTP_ATTEMPTS": "8", "ACCTL_OTP_COOLDOWN": "30s"},
+			func(c *Config) bool { return c.OTPAttempts == 8 && c.OTPCooldown == 30*time.Second }},
+		{"no verification: logins of pending accounts allowed", "", nil,
+			func(c *Config) bool { return c.SignupVerify == acct.SignupVerifyNone && !c.RequireVerified }},
+		{"email verification requires it", "signup:\n  verify: email\n", nil,
+			func(c *Config) bool { return c.SignupVerify == acct.SignupVerifyEmail && c.RequireVerified }},
+		{"phone verification requires it", "", map[string]string{"ACCTL_SIGNUP_VERIFY": "Phone"},
+			func(c *Config) bool { return c.SignupVerify == acct.SignupVerifyPhone && c.RequireVerified }},
+		{"an explicit false wins", "signup:\n  verify: email\nlogin:\n  require_verified: false\n", nil,
+			func(c *Config) bool { return c.SignupVerify == acct.SignupVerifyEmail && !c.RequireVerified }},
+		{"an explicit true wins", "login:\n  require_verified: true\n", nil,
+			func(c *Config) bool { return c.SignupVerify == acct.SignupVerifyNone && c.RequireVerified }},
+		{"from the environment too", "signup:\n  verify: email\n", map[string]string{"ACCTL_LOGIN_REQUIRE_VERIFIED": "0"},
+			func(c *Config) bool { return !c.RequireVerified }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			file := ""
+			if tt.file != "" {
+				file = writeFile(t, "config.yaml", tt.file)
+			}
+			f := testFactory(t, file)
+			cfg, err := f.Config()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(cfg) {
+				t.Errorf("config: %+v", *cfg)
+			}
+			if unknown := UnknownConfigKeys(f.v); len(unknown) != 0 {
+				t.Errorf("unknown keys: %v", unknown)
+			}
+		})
 	}
 }

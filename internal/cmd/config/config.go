@@ -33,6 +33,14 @@ Keys:
   password.argon2.memory   argon2id memory in KiB (19456)
   password.argon2.time     argon2id passes (2)
   password.argon2.threads  argon2id lanes (1)
+  otp.ttl                  life of a one-time passcode (10m)
+  otp.attempts             checks a passcode allows before it is void (5)
+  otp.cooldown             wait before another passcode of the same purpose (60s)
+  signup.verify            how a new account proves its address: none, email
+                           (an activation link) or phone (a passcode) (none)
+  login.require_verified   refuse the login of a pending account (default: true
+                           when signup.verify is email or phone)
+  activation.ttl           life of an activation link (24h)
 
 Durations take the units s, m, h and d (days of 24h): 90m, 36h, 14d.`),
 		Example: `  acctl config show

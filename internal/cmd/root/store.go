@@ -69,6 +69,12 @@ func localOptions(p cmdutil.OpenParams) (acct.Options, error) {
 		LockoutThreshold:  c.LockoutThreshold,
 		LockoutDuration:   c.LockoutDuration,
 		PublicURL:         c.PublicURL,
+		OTPTTL:            c.OTPTTL,
+		OTPAttempts:       c.OTPAttempts,
+		OTPCooldown:       c.OTPCooldown,
+		SignupVerify:      c.SignupVerify,
+		RequireVerified:   c.RequireVerified,
+		ActivationTTL:     c.ActivationTTL,
 	}
 	if p.Needs.Secret {
 		secret, err := cmdutil.LoadSecret(c.SecretFile)

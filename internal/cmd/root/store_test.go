@@ -88,3 +88,16 @@ func TestLocalOptions(t *testing.T) {
 		t.Errorf("bad config: %v", err)
 	}
 }
+
+func TestLocalOptionsVerification(t *testing.T) {
+	cfg := &cmdutil.Config{OTPTTL: 5 * time.Minute, OTPAttempts: 3, OTPCooldown: 2 * time.Minute,
+		SignupVerify: acct.SignupVerifyEmail, RequireVerified: true, ActivationTTL: 48 * time.Hour}
+	opts, err := localOptions(cmdutil.OpenParams{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.OTPTTL != cfg.OTPTTL || opts.OTPAttempts != cfg.OTPAttempts || opts.OTPCooldown != cfg.OTPCooldown ||
+		opts.SignupVerify != cfg.SignupVerify || !opts.RequireVerified || opts.ActivationTTL != cfg.ActivationTTL {
+		t.Errorf("options: %+v", opts)
+	}
+}
