@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/pgtest"
 )
@@ -100,7 +102,8 @@ func TestCodeInsertGet(t *testing.T) {
 	insert(t, s, alice)
 
 	rec := newCode(alice.ID, "cod_one")
-	rec.Channel, rec.Destination, rec.Reason = acct.ChannelEmail, "alice@example.com", "lost phone"
+	rec.Kind, rec.Purpose = acct.CodeKindOTP, acct.PurposeVerifyPhone
+	rec.Channel, rec.Destination, rec.Reason = acct.ChannelSMS, "+15550100", "new phone"
 	insertCodes(t, s, rec)
 	if rec.Seq != 1 {
 		t.Fatalf("Seq = %d, want 1", rec.Seq)
@@ -153,7 +156,7 @@ func TestCodeInsertGet(t *testing.T) {
 	// Empty text as '', never NULL.
 	var empty bool
 	if err := s.pool.QueryRow(context.Background(), `SELECT destination = '' AND issued_by = '' AND reason = ''
-		FROM codes WHERE public_id = 'cod_used'`).Scan(&empty); err != nil || !empty {
+		AND purpose = '' FROM codes WHERE public_id = 'cod_used'`).Scan(&empty); err != nil || !empty {
 		t.Errorf("empty text stored as NULL: %v, %v", empty, err)
 	}
 }
@@ -526,5 +529,389 @@ func checkUseRace(t *testing.T, outcomes []string, racers int) {
 	}
 	if used != 1 || refused != racers-1 {
 		t.Errorf("%d used and %d refused, want 1 and %d", used, refused, racers-1)
+	}
+}
+
+// newOTP returns an outstanding passcode of userID for purpose sent by SMS
+// to dest, created at created for ten minutes.
+func newOTP(userID int64, id, purpose, dest string, created time.Time) *acct.CodeRecord {
+	r := newCode(userID, id)
+	r.Kind, r.Purpose, r.Channel, r.Destination = acct.CodeKindOTP, purpose, acct.ChannelSMS, dest
+	r.CreatedAt, r.ExpiresAt = created, created.Add(10*time.Minute)
+	return r
+}
+
+// TestListCodesOTP checks the filters that passcodes need: any user, by
+// purpose, by destination and since a moment (inclusive).
+func TestListCodesOTP(t *testing.T) {
+	s := openTest(t)
+	alice, bob := newRec("alice"), newRec("bob")
+	insert(t, s, alice, bob)
+	const phone, other = "+15550100", "+15550199"
+	verify, recovery := acct.PurposeVerifyPhone, acct.PurposeRecovery
+	since := t0.Add(time.Minute)
+	reset := newCode(alice.ID, "a_reset")
+	reset.Channel, reset.Destination, reset.CreatedAt = acct.ChannelEmail, phone, since // no purpose
+	usedOTP := newOTP(alice.ID, "a_used", verify, phone, since.Add(time.Second))
+	usedOTP.UsedAt = ptr(since.Add(2 * time.Second))
+	insertCodes(t, s,
+		newOTP(alice.ID, "a_before", verify, phone, since.Add(-time.Millisecond)), // 1 a ms too early
+		newOTP(alice.ID, "a_at", verify, phone, since),                            // 2 at the very moment
+		newOTP(bob.ID, "b_phone", recovery, phone, since.Add(time.Second)),        // 3 another user, same phone
+		reset,   // 4 not a passcode
+		usedOTP, // 5 used
+		newOTP(alice.ID, "a_recovery", recovery, other, since.Add(time.Second)), // 6 other purpose and phone
+		newOTP(bob.ID, "b_other", verify, other, since.Add(time.Minute)),        // 7
+	)
+	otp := []acct.CodeKind{acct.CodeKindOTP}
+	for _, tc := range []struct {
+		name string
+		q    acct.CodeFilter
+		want []string
+	}{
+		{"any user", acct.CodeFilter{}, []string{"b_other", "a_recovery", "a_used", "a_reset", "b_phone", "a_at", "a_before"}},
+		{"any user's passcodes", acct.CodeFilter{Kinds: otp}, []string{"b_other", "a_recovery", "a_used", "b_phone", "a_at", "a_before"}},
+		{"purpose", acct.CodeFilter{UserID: alice.ID, Purpose: verify}, []string{"a_used", "a_at", "a_before"}},
+		{"purpose of any user", acct.CodeFilter{Purpose: recovery}, []string{"a_recovery", "b_phone"}},
+		{"unknown purpose", acct.CodeFilter{Purpose: "nope"}, []string{}},
+		{"current passcode", acct.CodeFilter{UserID: alice.ID, Kinds: otp, Purpose: verify, Limit: 1}, []string{"a_used"}},
+		{"current outstanding", acct.CodeFilter{UserID: alice.ID, Kinds: otp, Purpose: verify, Outstanding: true, Limit: 1},
+			[]string{"a_at"}},
+		{"destination", acct.CodeFilter{Destination: phone}, []string{"a_used", "a_reset", "b_phone", "a_at", "a_before"}},
+		{"destination of a user", acct.CodeFilter{UserID: bob.ID, Destination: phone}, []string{"b_phone"}},
+		{"user, purpose and destination", acct.CodeFilter{UserID: alice.ID, Kinds: otp, Purpose: recovery, Destination: phone},
+			[]string{}},
+		{"since", acct.CodeFilter{Since: since}, []string{"b_other", "a_recovery", "a_used", "a_reset", "b_phone", "a_at"}},
+		{"send limit", acct.CodeFilter{Kinds: otp, Destination: phone, Since: since}, []string{"a_used", "b_phone", "a_at"}},
+		{"since later", acct.CodeFilter{Destination: phone, Since: since.Add(time.Second + time.Millisecond)}, []string{}},
+		{"since, a user", acct.CodeFilter{UserID: bob.ID, Since: since.Add(time.Second)}, []string{"b_other", "b_phone"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.q.Outstanding {
+				tc.q.Now = since.Add(time.Minute)
+			}
+			got := listCodes(t, s, tc.q)
+			if ids := codeIDs(got); !reflect.DeepEqual(ids, tc.want) {
+				t.Errorf("got %v, want %v", ids, tc.want)
+			}
+		})
+	}
+	// Records read back whole, purpose and all.
+	if got := listCodes(t, s, acct.CodeFilter{Destination: phone, Limit: 1}); len(got) != 1 || !reflect.DeepEqual(&got[0], usedOTP) {
+		t.Errorf("record: %+v\nwant %+v", got, usedOTP)
+	}
+
+	ctx := context.Background()
+	err := s.View(ctx, func(tx acct.Tx) error {
+		_, err := tx.ListCodes(ctx, acct.CodeFilter{UserID: alice.ID, Outstanding: true})
+		return err
+	})
+	if err == nil {
+		t.Error("outstanding without a time accepted")
+	}
+}
+
+func TestVoidCodesPurpose(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	alice, bob := newRec("alice"), newRec("bob")
+	insert(t, s, alice, bob)
+	at := t0.Add(time.Minute)
+	const phone = "+15550100"
+	verify, recovery := acct.PurposeVerifyPhone, acct.PurposeRecovery
+	used := newOTP(alice.ID, "a_used", verify, phone, t0)
+	used.UsedAt = ptr(t0.Add(time.Second))
+	expired := newOTP(alice.ID, "a_expired", verify, phone, t0)
+	expired.ExpiresAt = at // expired at the very moment
+	insertCodes(t, s,
+		newOTP(alice.ID, "a_verify", verify, phone, t0),
+		newOTP(alice.ID, "a_recovery", recovery, phone, t0),
+		newOTP(bob.ID, "b_verify", verify, phone, t0),
+		newCode(alice.ID, "a_reset"),
+		used, expired,
+		newOTP(alice.ID, "a_verify2", verify, "+15550199", t0),
+	)
+	void := func(q acct.CodeVoid) []string {
+		t.Helper()
+		var got []string
+		err := s.Update(ctx, func(tx acct.Tx) (err error) {
+			got, err = tx.VoidCodes(ctx, q)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	otp := []acct.CodeKind{acct.CodeKindOTP}
+	if got := void(acct.CodeVoid{UserID: alice.ID, Kinds: otp, Purpose: "nope", At: at}); len(got) != 0 {
+		t.Errorf("unknown purpose voided %v", got)
+	}
+	if got := void(acct.CodeVoid{UserID: alice.ID, Kinds: otp, Purpose: verify, At: at}); !reflect.DeepEqual(got, []string{"a_verify", "a_verify2"}) {
+		t.Errorf("voided %v, want [a_verify a_verify2]", got)
+	}
+	left := codeIDs(listCodes(t, s, acct.CodeFilter{Outstanding: true, Now: at}))
+	if !reflect.DeepEqual(left, []string{"a_reset", "b_verify", "a_recovery"}) {
+		t.Errorf("outstanding after voiding: %v", left)
+	}
+	// A purpose without kinds: only codes of that purpose, of any kind.
+	if got := void(acct.CodeVoid{UserID: alice.ID, Purpose: recovery, At: at}); !reflect.DeepEqual(got, []string{"a_recovery"}) {
+		t.Errorf("voided %v, want [a_recovery]", got)
+	}
+}
+
+// failAttempt runs FailCodeAttempt in a transaction of its own.
+func failAttempt(ctx context.Context, s *Store, seq int64, max int, now time.Time) (int, error) {
+	var n int
+	err := s.Update(ctx, func(tx acct.Tx) (err error) {
+		n, err = tx.FailCodeAttempt(ctx, seq, max, now)
+		return err
+	})
+	return n, err
+}
+
+func TestFailCodeAttempt(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	alice := newRec("alice")
+	insert(t, s, alice)
+	const phone = "+15550100"
+	capped := newOTP(alice.ID, "capped", acct.PurposeVerifyPhone, phone, t0)
+	edge := newOTP(alice.ID, "edge", acct.PurposeSignup, phone, t0)
+	used := newOTP(alice.ID, "used", acct.PurposeRecovery, phone, t0)
+	used.UsedAt = ptr(t0.Add(time.Second))
+	voided := newOTP(alice.ID, "voided", acct.PurposeRecovery, phone, t0)
+	voided.VoidedAt, voided.Attempts = ptr(t0.Add(time.Second)), 2
+	one := newOTP(alice.ID, "one", acct.PurposeRecovery, phone, t0)
+	insertCodes(t, s, capped, edge, used, voided, one)
+	end := capped.ExpiresAt
+
+	fail := func(seq int64, max int, now time.Time) int {
+		t.Helper()
+		n, err := failAttempt(ctx, s, seq, max, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	get := func(id string) *acct.CodeRecord {
+		t.Helper()
+		c, err := getCode(s, acct.CodeKey{ID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	// Each wrong guess counts; the code stays outstanding below max.
+	for want := 1; want < 5; want++ {
+		now := t0.Add(time.Duration(want) * time.Second)
+		if n := fail(capped.Seq, 5, now); n != want {
+			t.Fatalf("guess %d: count %d", want, n)
+		}
+		if c := get("capped"); c.Attempts != want || c.VoidedAt != nil || c.UsedAt != nil {
+			t.Fatalf("after guess %d: %+v", want, c)
+		}
+	}
+	// The fifth is counted and voids the code at that moment.
+	at := t0.Add(5 * time.Second)
+	if n := fail(capped.Seq, 5, at); n != 5 {
+		t.Fatalf("fifth guess: count %d", n)
+	}
+	if c := get("capped"); c.Attempts != 5 || c.VoidedAt == nil || !c.VoidedAt.Equal(at) || c.UsedAt != nil {
+		t.Fatalf("after the fifth guess: %+v", c)
+	}
+	// Then nothing counts, the void time stays, and the code cannot be used.
+	if n := fail(capped.Seq, 5, at.Add(time.Second)); n != 0 {
+		t.Errorf("guess on a void code: count %d", n)
+	}
+	if ok, err := useCode(ctx, s, capped.Seq, at); ok || err != nil {
+		t.Errorf("void code used: %v, %v", ok, err)
+	}
+	if c := get("capped"); c.Attempts != 5 || !c.VoidedAt.Equal(at) {
+		t.Errorf("void code changed: %+v", c)
+	}
+
+	// Not outstanding: 0, and nothing changes.
+	if n := fail(edge.Seq, 5, end); n != 0 {
+		t.Errorf("at its very end: count %d", n)
+	}
+	if n := fail(edge.Seq, 5, end.Add(time.Hour)); n != 0 {
+		t.Errorf("after its end: count %d", n)
+	}
+	if n := fail(used.Seq, 5, t0.Add(2*time.Second)); n != 0 {
+		t.Errorf("used: count %d", n)
+	}
+	if n := fail(voided.Seq, 5, t0.Add(2*time.Second)); n != 0 {
+		t.Errorf("voided: count %d", n)
+	}
+	if n := fail(99, 5, t0); n != 0 {
+		t.Errorf("missing code: count %d", n)
+	}
+	for id, want := range map[string]*acct.CodeRecord{"edge": edge, "used": used, "voided": voided} {
+		if c := get(id); !reflect.DeepEqual(c, want) {
+			t.Errorf("%s changed:\n%+v\nwant\n%+v", id, c, want)
+		}
+	}
+	// A millisecond before its end it still counts.
+	if n := fail(edge.Seq, 5, end.Add(-time.Millisecond)); n != 1 {
+		t.Errorf("a millisecond before its end: count %d", n)
+	}
+	// With max 1 the first wrong guess voids.
+	if n := fail(one.Seq, 1, t0); n != 1 {
+		t.Errorf("max 1: count %d", n)
+	}
+	if c := get("one"); c.VoidedAt == nil || !c.VoidedAt.Equal(t0) {
+		t.Errorf("max 1: not voided: %+v", c)
+	}
+}
+
+// TestFailCodeAttemptRace has 16 goroutines make wrong guesses at one
+// code with max 5 at once, each three times: exactly five are counted,
+// as 1 to 5, and the code is then void (the others wait for the row's
+// lock and find the code void). First each with its own store on one
+// database, as processes would have, then sharing one store.
+func TestFailCodeAttemptRace(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	s := openURL(t, url)
+	alice := newRec("alice")
+	insert(t, s, alice)
+	separate := newOTP(alice.ID, "cod_separate", acct.PurposeVerifyPhone, "+15550100", t0)
+	shared := newOTP(alice.ID, "cod_shared", acct.PurposeRecovery, "+15550100", t0)
+	insertCodes(t, s, separate, shared)
+	now := t0.Add(time.Minute)
+	const racers, guesses, max = 16, 3, 5
+
+	race := func(t *testing.T, c *acct.CodeRecord, own bool) {
+		start := make(chan struct{})
+		counts := make(chan int, racers*guesses)
+		var wg sync.WaitGroup
+		for range racers {
+			wg.Go(func() {
+				racer := s
+				if own {
+					var err error
+					if racer, err = Open(ctx, url); err != nil {
+						t.Error(err)
+						return
+					}
+					defer racer.Close()
+				}
+				<-start
+				for range guesses {
+					n, err := failAttempt(ctx, racer, c.Seq, max, now)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					counts <- n
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		close(counts)
+		seen := map[int]int{}
+		for n := range counts {
+			seen[n]++
+		}
+		want := map[int]int{0: racers*guesses - max, 1: 1, 2: 1, 3: 1, 4: 1, 5: 1}
+		if !reflect.DeepEqual(seen, want) {
+			t.Errorf("counts returned (count: times) %v, want %v", seen, want)
+		}
+		got, err := getCode(s, acct.CodeKey{ID: c.ID})
+		if err != nil || got.Attempts != max || got.VoidedAt == nil || !got.VoidedAt.Equal(now) || got.UsedAt != nil {
+			t.Errorf("after the race: %+v, %v", got, err)
+		}
+	}
+	t.Run("separate stores", func(t *testing.T) { race(t, separate, true) })
+	t.Run("one store", func(t *testing.T) { race(t, shared, false) })
+}
+
+// TestCodeQueriesUseIndexes checks that the passcode queries can use their
+// indexes: with sequential scans off, as on a big table, the plan names
+// the index and needs no sort (but for the send limit's handful of rows).
+func TestCodeQueriesUseIndexes(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		query, want string
+		args        []any
+		sorts       bool
+	}{
+		{"SELECT " + codeColumns + " FROM codes WHERE user_id = $1 AND kind = $2 AND purpose = $3 ORDER BY seq DESC LIMIT 1",
+			"codes_user_purpose", []any{1, "otp", "recovery"}, false},
+		{"SELECT " + codeColumns + " FROM codes WHERE user_id = $1 AND kind = $2 AND purpose = $3 AND destination = $4 ORDER BY seq DESC LIMIT 1",
+			"codes_user_purpose", []any{1, "otp", "recovery", "+15550100"}, false},
+		{"UPDATE codes SET voided_at = $1 WHERE user_id = $2 AND " + outstandingCode("$1") + " AND kind = $3 AND purpose = $4",
+			"codes_user_purpose", []any{t0, 1, "otp", "recovery"}, false},
+		{"SELECT " + codeColumns + " FROM codes WHERE kind = $1 AND destination = $2 AND created_at >= $3 ORDER BY seq DESC",
+			"codes_destination", []any{"otp", "+15550100", t0}, true},
+	} {
+		var plan []string
+		tx, err := s.pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := tx.Query(ctx, "EXPLAIN "+tc.query, tc.args...)
+		if err == nil {
+			plan, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		}
+		tx.Rollback(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.query, err)
+		}
+		text := strings.Join(plan, "\n")
+		if !strings.Contains(text, tc.want) || (!tc.sorts && strings.Contains(text, "Sort")) {
+			t.Errorf("%s:\n%s", tc.query, text)
+		}
+	}
+}
+
+// TestMigrateFrom0003 builds a schema with the first three migrations and
+// a reset code, and checks that the code reads back with no purpose and
+// that passcodes work after the upgrade.
+func TestMigrateFrom0003(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.URL(t)
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)",
+		ms[0].sql, ms[1].sql, ms[2].sql,
+		"INSERT INTO schema_migrations VALUES (1, now()), (2, now()), (3, now())",
+		`INSERT INTO users (username, status, created_at, updated_at) VALUES ('alice', 'active', now(), now())`,
+		`INSERT INTO codes (public_id, user_id, kind, mac, channel, created_at, expires_at)
+			VALUES ('cod_old', 1, 'reset', sha256('x'), 'none', now(), now())`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := conn.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	s := openURL(t, u)
+	if v, err := s.SchemaVersion(ctx); err != nil || v != len(ms) {
+		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(ms))
+	}
+	if c, err := getCode(s, acct.CodeKey{ID: "cod_old"}); err != nil || c.Purpose != "" || c.Kind != acct.CodeKindReset {
+		t.Errorf("old code after the upgrade: %+v, %v", c, err)
+	}
+	otp := newOTP(1, "cod_otp", acct.PurposeSignup, "+15550100", t0)
+	insertCodes(t, s, otp)
+	got := listCodes(t, s, acct.CodeFilter{UserID: 1, Purpose: acct.PurposeSignup})
+	if len(got) != 1 || !reflect.DeepEqual(&got[0], otp) {
+		t.Errorf("passcode on upgraded schema: %+v", got)
 	}
 }

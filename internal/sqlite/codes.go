@@ -14,7 +14,7 @@ import (
 )
 
 // codeColumns is the column list that scanCode reads.
-const codeColumns = `seq, public_id, user_id, kind, mac, channel, destination,
+const codeColumns = `seq, public_id, user_id, kind, purpose, mac, channel, destination,
 	created_at, expires_at, used_at, voided_at, attempts, issued_by, reason`
 
 // outstandingCode is the condition of a code that can still be used at a
@@ -26,10 +26,10 @@ const outstandingCode = "used_at IS NULL AND voided_at IS NULL AND expires_at > 
 // given is ignored. A code may be stored already used or voided.
 func (t *txn) InsertCode(ctx context.Context, rec *acct.CodeRecord) error {
 	res, err := t.tx.ExecContext(ctx, `INSERT INTO codes (
-		public_id, user_id, kind, mac, channel, destination, created_at, expires_at,
+		public_id, user_id, kind, purpose, mac, channel, destination, created_at, expires_at,
 		used_at, voided_at, attempts, issued_by, reason
-	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		rec.ID, rec.UserID, string(rec.Kind), rec.MAC, string(rec.Channel), rec.Destination,
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		rec.ID, rec.UserID, string(rec.Kind), rec.Purpose, rec.MAC, string(rec.Channel), rec.Destination,
 		rec.CreatedAt.UnixMilli(), rec.ExpiresAt.UnixMilli(), nullTime(rec.UsedAt), nullTime(rec.VoidedAt),
 		rec.Attempts, rec.IssuedBy, rec.Reason)
 	if err != nil {
@@ -69,24 +69,47 @@ func (t *txn) GetCode(ctx context.Context, key acct.CodeKey) (*acct.CodeRecord, 
 	return rec, nil
 }
 
-// ListCodes returns the codes of q.UserID that match q, newest first. A
-// q.Limit of 0 means no limit; a negative one is refused.
+// ListCodes returns the codes that match q, newest first (in seq order):
+// of q.UserID (of any user when it is 0), of q.Kinds, q.Purpose and
+// q.Destination when those are not empty, created at or after q.Since when
+// it is not zero, and outstanding at q.Now when q.Outstanding. A q.Limit
+// of 0 means no limit; a negative one is refused, and so is q.Outstanding
+// without q.Now.
 func (t *txn) ListCodes(ctx context.Context, q acct.CodeFilter) ([]acct.CodeRecord, error) {
 	if q.Limit < 0 {
 		return nil, fmt.Errorf("sqlite: list codes: limit %d, want >= 0", q.Limit)
 	}
-	where := []string{"user_id = ?"}
-	args := []any{q.UserID}
+	if q.Outstanding && q.Now.IsZero() {
+		return nil, fmt.Errorf("sqlite: list codes: outstanding codes need a time (Now)")
+	}
+	var where []string
+	var args []any
+	if q.UserID != 0 {
+		where, args = append(where, "user_id = ?"), append(args, q.UserID)
+	}
 	if len(q.Kinds) > 0 {
 		where = append(where, "kind IN ("+inList(len(q.Kinds))+")")
 		for _, k := range q.Kinds {
 			args = append(args, string(k))
 		}
 	}
+	if q.Purpose != "" {
+		where, args = append(where, "purpose = ?"), append(args, q.Purpose)
+	}
+	if q.Destination != "" {
+		where, args = append(where, "destination = ?"), append(args, q.Destination)
+	}
+	if !q.Since.IsZero() {
+		where, args = append(where, "created_at >= ?"), append(args, q.Since.UnixMilli())
+	}
 	if q.Outstanding {
 		where, args = append(where, outstandingCode), append(args, q.Now.UnixMilli())
 	}
-	query := "SELECT " + codeColumns + " FROM codes WHERE " + strings.Join(where, " AND ") + " ORDER BY seq DESC"
+	query := "SELECT " + codeColumns + " FROM codes"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY seq DESC"
 	if q.Limit > 0 {
 		query, args = query+" LIMIT ?", append(args, q.Limit)
 	}
@@ -126,10 +149,31 @@ func (t *txn) UseCode(ctx context.Context, seq int64, now time.Time) (bool, erro
 	return n == 1, nil
 }
 
+// FailCodeAttempt counts a wrong guess of code seq if it is outstanding at
+// now, in one guarded statement that also sets voided_at to now when the
+// new count reaches max. It returns the new count, or 0 when the code was
+// not outstanding (or does not exist). Writers take turns (IMMEDIATE
+// transactions), so of many concurrent guesses each sees the row as the
+// one before left it: at most max count, and the rest find it void.
+func (t *txn) FailCodeAttempt(ctx context.Context, seq int64, max int, now time.Time) (int, error) {
+	at := now.UnixMilli()
+	var n int
+	err := t.tx.QueryRowContext(ctx, `UPDATE codes SET attempts = attempts + 1,
+		voided_at = CASE WHEN attempts + 1 >= ? THEN ? ELSE voided_at END
+		WHERE seq = ? AND `+outstandingCode+" RETURNING attempts", max, at, seq, at).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, mapError("count code attempt", err)
+	}
+	return n, nil
+}
+
 // VoidCodes sets voided_at to q.At on the codes of q.UserID that are
-// outstanding at q.At, only those of q.Kinds and in q.IDs when those are
-// not empty, in one statement. It returns the public ids of the codes it
-// voided, oldest first.
+// outstanding at q.At, only those of q.Kinds, of q.Purpose and in q.IDs
+// when those are not empty, in one statement. It returns the public ids of
+// the codes it voided, oldest first.
 func (t *txn) VoidCodes(ctx context.Context, q acct.CodeVoid) ([]string, error) {
 	at := q.At.UnixMilli()
 	query := "UPDATE codes SET voided_at = ? WHERE user_id = ? AND " + outstandingCode
@@ -139,6 +183,9 @@ func (t *txn) VoidCodes(ctx context.Context, q acct.CodeVoid) ([]string, error) 
 		for _, k := range q.Kinds {
 			args = append(args, string(k))
 		}
+	}
+	if q.Purpose != "" {
+		query, args = query+" AND purpose = ?", append(args, q.Purpose)
 	}
 	if len(q.IDs) > 0 {
 		query += " AND public_id IN (" + inList(len(q.IDs)) + ")"
@@ -186,7 +233,7 @@ func scanCode(row interface{ Scan(...any) error }) (*acct.CodeRecord, error) {
 	var kind, channel string
 	var created, expires int64
 	var used, voided sql.NullInt64
-	err := row.Scan(&rec.Seq, &rec.ID, &rec.UserID, &kind, &rec.MAC, &channel, &rec.Destination,
+	err := row.Scan(&rec.Seq, &rec.ID, &rec.UserID, &kind, &rec.Purpose, &rec.MAC, &channel, &rec.Destination,
 		&created, &expires, &used, &voided, &rec.Attempts, &rec.IssuedBy, &rec.Reason)
 	if err != nil {
 		return nil, err
