@@ -182,7 +182,7 @@ func (l *Local) otpRateLimit(ctx context.Context, tx Tx, userID int64, purpose, 
 	if len(last) > 0 {
 		if next := last[0].CreatedAt.Add(l.opt.OTPCooldown); now.Before(next) {
 			return Errorf(CodeRefused, "a passcode was sent %s ago: wait %s before asking for another",
-				now.Sub(last[0].CreatedAt).Round(time.Second), next.Sub(now).Round(time.Second))
+				now.Sub(last[0].CreatedAt).Round(time.Second), waitFor(next.Sub(now)))
 		}
 	}
 	recent, err := tx.ListCodes(ctx, CodeFilter{Kinds: []CodeKind{CodeKindOTP}, Destination: to, Since: now.Add(-OTPSendWindow + time.Millisecond)})
@@ -190,17 +190,19 @@ func (l *Local) otpRateLimit(ctx context.Context, tx Tx, userID int64, purpose, 
 		return err
 	}
 	if len(recent) >= OTPSendLimit {
-		oldest := recent[len(recent)-1].CreatedAt
-		for _, r := range recent[len(recent)-OTPSendLimit:] {
-			if r.CreatedAt.After(oldest) {
-				oldest = r.CreatedAt
-			}
-		}
+		// recent is newest first: a send is allowed again when the
+		// OTPSendLimit-th newest leaves the window.
 		next := recent[OTPSendLimit-1].CreatedAt.Add(OTPSendWindow)
 		return Errorf(CodeRefused, "%d passcodes were sent to this address in the last %s: wait %s",
-			len(recent), OTPSendWindow, next.Sub(now).Round(time.Second))
+			len(recent), OTPSendWindow, waitFor(next.Sub(now)))
 	}
 	return nil
+}
+
+// waitFor says how long to wait, in whole seconds rounded up, so that
+// waiting as told is always enough.
+func waitFor(d time.Duration) time.Duration {
+	return ((d + time.Second - 1) / time.Second) * time.Second
 }
 
 // VerifyOTP checks a passcode and does what its purpose proves: a
@@ -341,7 +343,7 @@ func (l *Local) checkOTP(ctx context.Context, ref, purpose, code string,
 // none it says why.
 func (l *Local) currentOTP(ctx context.Context, tx Tx, userID int64, purpose string, key UserKey) (*CodeRecord, error) {
 	f := CodeFilter{UserID: userID, Kinds: []CodeKind{CodeKindOTP}, Purpose: purpose, Limit: 1}
-	if key.Field == KeyPhone || key.Field == KeyEmail {
+	if key.Field == KeyPhone { // only good for the number it was sent to
 		f.Destination = key.Value
 	}
 	latest, err := tx.ListCodes(ctx, f)
