@@ -1,0 +1,530 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/acctl/acctl/internal/acct"
+)
+
+// The store as a source and a target of "acctl store copy": the tables
+// are read from SQLite's own catalogue (sqlite_schema and the table_xinfo,
+// foreign_key_list pragmas), so a table that a migration adds is copied
+// with no change here. Times are INTEGER Unix milliseconds in columns
+// named by the convention of acct.IsTimeColumn; booleans are INTEGER 0
+// and 1.
+
+var _ acct.Copier = (*Store)(nil)
+
+// CopyInfo describes the file's tables for a copy; the store's own
+// bookkeeping (schema_migrations, SQLite's sqlite_* tables) is left out.
+func (s *Store) CopyInfo(ctx context.Context) (*acct.CopyInfo, error) {
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id := s.path
+	if real, err := filepath.EvalSymlinks(s.path); err == nil {
+		id = real
+	}
+	info := &acct.CopyInfo{Kind: "sqlite", Identity: "sqlite:" + id, SchemaVersion: v}
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, mapError("copy: begin", err)
+	}
+	defer tx.Rollback()
+	if info.Tables, err = copyTables(ctx, tx); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
+
+// copyTables reads the description of every table to copy.
+func copyTables(ctx context.Context, tx *sql.Tx) ([]acct.CopyTable, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema
+		WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name <> 'schema_migrations'
+		ORDER BY name`)
+	if err != nil {
+		return nil, mapError("copy: list tables", err)
+	}
+	type table struct{ name, sql string }
+	var names []table
+	for rows.Next() {
+		var t table
+		var def sql.NullString
+		if err := rows.Scan(&t.name, &def); err != nil {
+			rows.Close()
+			return nil, mapError("copy: list tables", err)
+		}
+		t.sql = def.String
+		names = append(names, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapError("copy: list tables", err)
+	}
+
+	var tables []acct.CopyTable
+	for _, n := range names {
+		t := acct.CopyTable{Name: n.name}
+		type keyCol struct {
+			name string
+			pos  int
+		}
+		var keys []keyCol
+		var keyType string
+		rows, err := tx.QueryContext(ctx, "SELECT name, type, pk, hidden FROM pragma_table_xinfo(?) ORDER BY cid", n.name)
+		if err != nil {
+			return nil, mapError("copy: columns of "+n.name, err)
+		}
+		for rows.Next() {
+			var name, typ string
+			var pk, hidden int
+			if err := rows.Scan(&name, &typ, &pk, &hidden); err != nil {
+				rows.Close()
+				return nil, mapError("copy: columns of "+n.name, err)
+			}
+			if pk > 0 {
+				keys = append(keys, keyCol{name, pk})
+				keyType = strings.ToUpper(typ)
+			}
+			if hidden != 0 { // a generated column: computed, never written
+				continue
+			}
+			t.Columns = append(t.Columns, acct.CopyColumn{Name: name, Type: valueType(name, typ), Native: typ})
+		}
+		if err := rows.Err(); err != nil {
+			return nil, mapError("copy: columns of "+n.name, err)
+		}
+		slices.SortFunc(keys, func(a, b keyCol) int { return a.pos - b.pos })
+		for _, k := range keys {
+			t.Key = append(t.Key, k.name)
+		}
+		// AUTOINCREMENT is allowed only on an INTEGER PRIMARY KEY, whose
+		// counter sqlite_sequence keeps.
+		if len(keys) == 1 && keyType == "INTEGER" && strings.Contains(strings.ToUpper(n.sql), "AUTOINCREMENT") {
+			t.Serial = keys[0].name
+		}
+
+		rows, err = tx.QueryContext(ctx, `SELECT DISTINCT "table" FROM pragma_foreign_key_list(?) ORDER BY 1`, n.name)
+		if err != nil {
+			return nil, mapError("copy: foreign keys of "+n.name, err)
+		}
+		for rows.Next() {
+			var ref string
+			if err := rows.Scan(&ref); err != nil {
+				rows.Close()
+				return nil, mapError("copy: foreign keys of "+n.name, err)
+			}
+			if ref != n.name {
+				t.References = append(t.References, ref)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return nil, mapError("copy: foreign keys of "+n.name, err)
+		}
+		tables = append(tables, t)
+	}
+	return tables, nil
+}
+
+// valueType is the acct.ValueType of a column by its declared type, with
+// SQLite's rules of type affinity for tables that are not STRICT: an
+// integer column named as a time (acct.IsTimeColumn) holds Unix
+// milliseconds.
+func valueType(name, declared string) acct.ValueType {
+	d := strings.ToUpper(declared)
+	switch {
+	case strings.Contains(d, "INT"):
+		if acct.IsTimeColumn(name) {
+			return acct.TypeTime
+		}
+		return acct.TypeInt
+	case strings.Contains(d, "CHAR"), strings.Contains(d, "CLOB"), strings.Contains(d, "TEXT"):
+		return acct.TypeText
+	case d == "BLOB":
+		return acct.TypeBytes
+	case strings.Contains(d, "REAL"), strings.Contains(d, "FLOA"), strings.Contains(d, "DOUB"):
+		return acct.TypeFloat
+	}
+	return acct.TypeAny // ANY, no type, NUMERIC: whatever was stored
+}
+
+// ReadRows runs fn in one read transaction on the read pool: in WAL mode,
+// one snapshot of the file that writers do not disturb.
+func (s *Store) ReadRows(ctx context.Context, fn func(acct.RowSource) error) error {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return mapError("copy: begin", err)
+	}
+	defer tx.Rollback()
+	tables, err := copyTables(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if err := fn(&rowSource{tx: tx, tables: tables}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return mapError("copy: end read", err)
+	}
+	return nil
+}
+
+// WriteRows runs fn in one IMMEDIATE write transaction (other writers
+// wait for it) in which foreign keys are checked only at the commit
+// (defer_foreign_keys), so that rows may come in any order.
+func (s *Store) WriteRows(ctx context.Context, fn func(acct.RowSink) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return mapError("copy: begin", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {
+		return mapError("copy: defer foreign keys", err)
+	}
+	tables, err := copyTables(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if err := fn(&rowSink{tx: tx, tables: tables}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return mapError("copy: commit", err)
+	}
+	return nil
+}
+
+// rowSource is the acct.RowSource of one ReadRows.
+type rowSource struct {
+	tx     *sql.Tx
+	tables []acct.CopyTable
+}
+
+// rowSink is the acct.RowSink of one WriteRows.
+type rowSink struct {
+	tx     *sql.Tx
+	tables []acct.CopyTable
+}
+
+// table returns the description of the table named name.
+func table(tables []acct.CopyTable, name string) (*acct.CopyTable, error) {
+	for i := range tables {
+		if tables[i].Name == name {
+			return &tables[i], nil
+		}
+	}
+	return nil, fmt.Errorf("sqlite: copy: no table %q", name)
+}
+
+// columnsOf returns the descriptions of columns of t, in that order.
+func columnsOf(t *acct.CopyTable, columns []string) ([]acct.CopyColumn, error) {
+	cols := make([]acct.CopyColumn, len(columns))
+	for i, name := range columns {
+		c := t.Column(name)
+		if c == nil {
+			return nil, fmt.Errorf("sqlite: copy: table %s has no column %q", t.Name, name)
+		}
+		cols[i] = *c
+	}
+	return cols, nil
+}
+
+func count(ctx context.Context, tx *sql.Tx, tables []acct.CopyTable, name string) (int64, error) {
+	if _, err := table(tables, name); err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+quoteIdent(name)).Scan(&n); err != nil {
+		return 0, mapError("copy: count "+name, err)
+	}
+	return n, nil
+}
+
+func (r *rowSource) Count(ctx context.Context, name string) (int64, error) {
+	return count(ctx, r.tx, r.tables, name)
+}
+
+// Rows reads the table in batches in key order, each batch one query that
+// starts after the last key of the one before (rowid for a table without
+// a primary key), so no statement stays open while fn runs.
+func (r *rowSource) Rows(ctx context.Context, name string, columns []string, batch int, fn func([][]any) error) error {
+	t, err := table(r.tables, name)
+	if err != nil {
+		return err
+	}
+	cols, err := columnsOf(t, columns)
+	if err != nil {
+		return err
+	}
+	if batch < 1 {
+		batch = 1
+	}
+	key := t.Key
+	if len(key) == 0 {
+		key = []string{"rowid"}
+	}
+	var sel []string
+	for _, k := range key {
+		sel = append(sel, quoteIdent(k))
+	}
+	keyList := strings.Join(sel, ", ")
+	for _, c := range columns {
+		sel = append(sel, quoteIdent(c))
+	}
+	first := "SELECT " + strings.Join(sel, ", ") + " FROM " + quoteIdent(name) +
+		" ORDER BY " + keyList + " LIMIT ?"
+	next := "SELECT " + strings.Join(sel, ", ") + " FROM " + quoteIdent(name) +
+		" WHERE (" + keyList + ") > (" + strings.TrimSuffix(strings.Repeat("?, ", len(key)), ", ") + ")" +
+		" ORDER BY " + keyList + " LIMIT ?"
+
+	var last []any
+	for {
+		var q *sql.Rows
+		if last == nil {
+			q, err = r.tx.QueryContext(ctx, first, batch)
+		} else {
+			q, err = r.tx.QueryContext(ctx, next, append(slices.Clone(last), batch)...)
+		}
+		if err != nil {
+			return mapError("copy: read "+name, err)
+		}
+		out := make([][]any, 0, batch)
+		raw := make([]any, len(sel))
+		ptrs := make([]any, len(sel))
+		for i := range raw {
+			ptrs[i] = &raw[i]
+		}
+		for q.Next() {
+			if err := q.Scan(ptrs...); err != nil {
+				q.Close()
+				return mapError("copy: read "+name, err)
+			}
+			row := make([]any, len(columns))
+			for i, c := range cols {
+				v, err := fromSQLite(raw[len(key)+i], c.Type)
+				if err != nil {
+					q.Close()
+					return fmt.Errorf("sqlite: copy: read %s.%s: %w", name, c.Name, err)
+				}
+				row[i] = v
+			}
+			out = append(out, row)
+			last = slices.Clone(raw[:len(key)])
+		}
+		if err := q.Err(); err != nil {
+			return mapError("copy: read "+name, err)
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		if err := fn(out); err != nil {
+			return err
+		}
+		if len(out) < batch {
+			return nil
+		}
+	}
+}
+
+// fromSQLite turns a value as the driver reads it into the Go type of typ.
+func fromSQLite(v any, typ acct.ValueType) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch typ {
+	case acct.TypeInt:
+		if n, ok := v.(int64); ok {
+			return n, nil
+		}
+	case acct.TypeTime:
+		if n, ok := v.(int64); ok {
+			return time.UnixMilli(n).UTC(), nil
+		}
+	case acct.TypeFloat:
+		switch x := v.(type) {
+		case float64:
+			return x, nil
+		case int64:
+			return float64(x), nil
+		}
+	case acct.TypeText:
+		switch x := v.(type) {
+		case string:
+			return x, nil
+		case []byte:
+			return string(x), nil
+		}
+	case acct.TypeBytes:
+		switch x := v.(type) {
+		case []byte:
+			return x, nil
+		case string:
+			return []byte(x), nil
+		}
+	case acct.TypeAny:
+		return v, nil
+	}
+	return nil, fmt.Errorf("a %T where %s was expected", v, typ)
+}
+
+// toSQLite turns a value of a row into what the column of type typ keeps.
+func toSQLite(v any, typ acct.ValueType) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch typ {
+	case acct.TypeInt:
+		switch x := v.(type) {
+		case int64:
+			return x, nil
+		case bool:
+			return boolInt(x), nil
+		}
+	case acct.TypeTime:
+		if t, ok := v.(time.Time); ok {
+			return t.UnixMilli(), nil
+		}
+	case acct.TypeFloat:
+		switch x := v.(type) {
+		case float64:
+			return x, nil
+		case int64:
+			return float64(x), nil
+		}
+	case acct.TypeText:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case acct.TypeBytes:
+		if b, ok := v.([]byte); ok {
+			return b, nil
+		}
+	case acct.TypeAny:
+		switch x := v.(type) {
+		case bool:
+			return boolInt(x), nil
+		case time.Time:
+			return x.UnixMilli(), nil
+		}
+		return v, nil
+	}
+	return nil, fmt.Errorf("cannot store a %T in a %s column", v, typ)
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// SerialValue reads the table's counter in sqlite_sequence.
+func (r *rowSource) SerialValue(ctx context.Context, name string) (int64, error) {
+	t, err := table(r.tables, name)
+	if err != nil || t.Serial == "" {
+		return 0, err
+	}
+	var seq sql.NullInt64
+	err = r.tx.QueryRowContext(ctx, "SELECT max(seq) FROM sqlite_sequence WHERE name = ?", name).Scan(&seq)
+	if err != nil {
+		return 0, mapError("copy: read sqlite_sequence", err)
+	}
+	return seq.Int64, nil
+}
+
+func (w *rowSink) Count(ctx context.Context, name string) (int64, error) {
+	return count(ctx, w.tx, w.tables, name)
+}
+
+// Clear deletes the rows of each table. Foreign keys are checked at the
+// commit, so the order does not matter.
+func (w *rowSink) Clear(ctx context.Context, names []string) error {
+	for _, name := range names {
+		if _, err := table(w.tables, name); err != nil {
+			return err
+		}
+		if _, err := w.tx.ExecContext(ctx, "DELETE FROM "+quoteIdent(name)); err != nil {
+			return mapError("copy: clear "+name, err)
+		}
+	}
+	return nil
+}
+
+// Insert inserts the rows one statement each (a prepared statement: in
+// SQLite that is about as fast as statements of many rows).
+func (w *rowSink) Insert(ctx context.Context, name string, columns []string, rows [][]any) error {
+	t, err := table(w.tables, name)
+	if err != nil {
+		return err
+	}
+	cols, err := columnsOf(t, columns)
+	if err != nil {
+		return err
+	}
+	quoted := make([]string, len(columns))
+	for i, c := range columns {
+		quoted[i] = quoteIdent(c)
+	}
+	stmt, err := w.tx.PrepareContext(ctx, "INSERT INTO "+quoteIdent(name)+" ("+strings.Join(quoted, ", ")+
+		") VALUES ("+strings.TrimSuffix(strings.Repeat("?, ", len(columns)), ", ")+")")
+	if err != nil {
+		return mapError("copy: insert into "+name, err)
+	}
+	defer stmt.Close()
+	args := make([]any, len(columns))
+	for _, row := range rows {
+		if len(row) != len(columns) {
+			return fmt.Errorf("sqlite: copy: insert into %s: a row of %d values for %d columns", name, len(row), len(columns))
+		}
+		for i, c := range cols {
+			if args[i], err = toSQLite(row[i], c.Type); err != nil {
+				return fmt.Errorf("sqlite: copy: insert into %s.%s: %w", name, c.Name, err)
+			}
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return mapError("copy: insert into "+name, err)
+		}
+	}
+	return nil
+}
+
+// SetSerial sets the table's row of sqlite_sequence to the larger of last
+// and the largest key, even when that is below its value before (the rows
+// of a cleared table are gone: the table now continues the source's
+// counter).
+func (w *rowSink) SetSerial(ctx context.Context, name string, last int64) error {
+	t, err := table(w.tables, name)
+	if err != nil || t.Serial == "" {
+		return err
+	}
+	var top int64
+	err = w.tx.QueryRowContext(ctx, "SELECT COALESCE(max("+quoteIdent(t.Serial)+"), 0) FROM "+quoteIdent(name)).Scan(&top)
+	if err != nil {
+		return mapError("copy: read the largest key of "+name, err)
+	}
+	seq := max(top, last)
+	res, err := w.tx.ExecContext(ctx, "UPDATE sqlite_sequence SET seq = ? WHERE name = ?", seq, name)
+	if err != nil {
+		return mapError("copy: set sqlite_sequence", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return mapError("copy: set sqlite_sequence", err)
+	} else if n > 0 || seq == 0 {
+		return nil
+	}
+	if _, err := w.tx.ExecContext(ctx, "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", name, seq); err != nil {
+		return mapError("copy: set sqlite_sequence", err)
+	}
+	return nil
+}
+
+// quoteIdent quotes an SQL identifier.
+func quoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
