@@ -122,6 +122,10 @@ func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
 		if err := tx.InsertUser(ctx, rec); err != nil {
 			return err
 		}
+		// addresses.go: the primary addresses join the table of every address.
+		if err := l.insertPrimaries(ctx, tx, rec); err != nil {
+			return err
+		}
 		detail := "fields: " + strings.Join(setFields(rec.User), ", ")
 		return tx.InsertEvent(ctx, l.event(ctx, ActionUserRegister, rec.ID, detail))
 	})
@@ -192,6 +196,9 @@ func (l *Local) get(ctx context.Context, tx Tx, ref string) (*UserRecord, error)
 		return nil, err
 	}
 	rec, err := tx.GetUser(ctx, key)
+	if IsCode(err, CodeNotFound) {
+		rec, err = l.byAddress(ctx, tx, key) // addresses.go: an extra address names its account too
+	}
 	if IsCode(err, CodeNotFound) {
 		return nil, &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("no user %q", strings.TrimSpace(ref))}
 	}
@@ -315,6 +322,7 @@ func (l *Local) UpdateUser(ctx context.Context, ref string, in UserUpdate) (*Use
 		if err := writable(rec); err != nil {
 			return err
 		}
+		oldEmail, oldPhone := rec.Email, rec.Phone // for replacePrimaries (addresses.go)
 		if in.Username != nil {
 			rec.Username = n.Username
 		}
@@ -345,6 +353,9 @@ func (l *Local) UpdateUser(ctx context.Context, ref string, in UserUpdate) (*Use
 		}
 		if in.Admin != nil {
 			rec.Admin = *in.Admin
+		}
+		if err := l.replacePrimaries(ctx, tx, rec, oldEmail, oldPhone); err != nil {
+			return err
 		}
 		rec.UpdatedAt = l.now()
 		if err := tx.UpdateUser(ctx, rec); err != nil {
@@ -408,6 +419,11 @@ func (l *Local) Unregister(ctx context.Context, ref string, opt UnregisterOption
 		}
 		if err := tx.UpdateUser(ctx, rec); err != nil {
 			return err
+		}
+		if opt.Purge {
+			if err := l.eraseAddresses(ctx, tx, rec.ID); err != nil {
+				return err
+			}
 		}
 		ended, err := l.endAll(ctx, tx, rec.ID, "")
 		if err != nil {
@@ -485,6 +501,9 @@ func (l *Local) PurgeHeld(ctx context.Context, opt PurgeOptions) (*PurgeResult, 
 				}
 				erase(rec, now)
 				if err := tx.UpdateUser(ctx, rec); err != nil {
+					return err
+				}
+				if err := l.eraseAddresses(ctx, tx, rec.ID); err != nil {
 					return err
 				}
 				if _, err := l.endAll(ctx, tx, rec.ID, ""); err != nil {

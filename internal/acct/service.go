@@ -25,6 +25,19 @@ type Service interface {
 	Restore(ctx context.Context, ref string) (*User, error)
 	// PurgeHeld erases every account whose deletion hold has run out.
 	PurgeHeld(ctx context.Context, opt PurgeOptions) (*PurgeResult, error)
+
+	// AddAddress gives an account another email address or phone number,
+	// unverified unless the operator vouches for it; an account without
+	// an address of its kind gets it as its primary.
+	AddAddress(ctx context.Context, in NewAddress) (*Address, error)
+	// ListAddresses returns an account's addresses of a kind ("" for
+	// both), the primary ones included.
+	ListAddresses(ctx context.Context, ref string, kind AddressKind) ([]Address, error)
+	// RemoveAddress removes an address that is not the primary.
+	RemoveAddress(ctx context.Context, in AddressRef) (*Address, error)
+	// SetPrimaryAddress makes a verified address the account's primary of
+	// its kind; the former primary stays as an extra address.
+	SetPrimaryAddress(ctx context.Context, in AddressRef) (*User, error)
 	// Login checks a password (or vouches for a foreign identity) and opens
 	// a session; the answer carries the secret token, shown this once.
 	Login(ctx context.Context, in Login) (*Session, error)

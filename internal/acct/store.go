@@ -40,6 +40,37 @@ type Tx interface {
 	// and returns the new count.
 	AddLoginFailure(ctx context.Context, userID int64) (int, error)
 
+	// InsertAddress stores an address of rec.UserID and sets rec.Seq. An
+	// address of that kind that any account has already, as its primary or
+	// as an extra one, is a CodeConflict whose Field is the kind ("email"
+	// or "phone"): the store's unique constraint decides races.
+	InsertAddress(ctx context.Context, rec *AddressRecord) error
+	// GetAddress finds the address of kind with value, whichever account
+	// has it.
+	GetAddress(ctx context.Context, kind AddressKind, value string) (*AddressRecord, error)
+	// ListAddresses returns the user's addresses of kind ("" for all):
+	// emails before phones, the primary first within a kind, then in Seq
+	// order. An empty list is not an error.
+	ListAddresses(ctx context.Context, userID int64, kind AddressKind) ([]AddressRecord, error)
+	// DeleteAddress deletes one address of the user; CodeNotFound when the
+	// user has no such address.
+	DeleteAddress(ctx context.Context, userID int64, kind AddressKind, value string) error
+	// DeleteAddresses deletes every address of the user (an erased account
+	// keeps none).
+	DeleteAddresses(ctx context.Context, userID int64) error
+	// SetPrimaryAddress marks the user's address value the primary of its
+	// kind and the former primary of that kind, if any, an extra address.
+	// It changes the address table only: Local stores the account's Email
+	// or Phone with UpdateUser in the same transaction. CodeNotFound when
+	// the user has no such address.
+	SetPrimaryAddress(ctx context.Context, userID int64, kind AddressKind, value string) error
+	// SetAddressVerified marks the user's address verified at at (a zero
+	// at: at an unknown time), keeping the time of an earlier
+	// verification. It changes the address table only: for a primary
+	// address Local sets the account's EmailVerified or PhoneVerified (see
+	// Local.verifyAddress). CodeNotFound when the user has no such address.
+	SetAddressVerified(ctx context.Context, userID int64, kind AddressKind, value string, at time.Time) error
+
 	// InsertSession stores a new session and sets rec.Seq.
 	InsertSession(ctx context.Context, rec *SessionRecord) error
 	// GetSession finds one session by public id or by token hash; the
