@@ -2,10 +2,10 @@ package user
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
-	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/cmdutil"
 )
 
@@ -26,6 +26,11 @@ func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *GetOptions) error
 tab-separated line (ID USERNAME EMAIL PHONE NAME STATUS CREATED) when piped;
 the account object with -o json.
 
+The email and phone fields are the primary addresses; other_emails and
+other_phones list the extra ones ("acctl user email", "acctl user phone"),
+each marked "(unverified)" until the user proves to control it. The JSON
+has every address, the primary ones included, in "addresses".
+
 ` + RefHelp),
 		Example: `  acctl user get alice
   acctl user get alice@example.com -o json
@@ -44,7 +49,18 @@ the account object with -o json.
 }
 
 func runGet(ctx context.Context, opts *GetOptions) error {
-	return RunAndPrintUser(ctx, opts.Factory, func(svc acct.Service) (*acct.User, error) {
-		return svc.User(ctx, opts.Ref)
-	})
+	p, svc, err := opts.Factory.PrinterAndService(ctx)
+	if err != nil {
+		return err
+	}
+	u, err := svc.User(ctx, opts.Ref)
+	if err != nil {
+		return err
+	}
+	// address.go: the extra addresses too.
+	addrs, err := svc.ListAddresses(ctx, strconv.FormatInt(u.ID, 10), "")
+	if err != nil {
+		return err
+	}
+	return printUserAddresses(p, u, addrs)
 }

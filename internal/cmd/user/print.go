@@ -42,8 +42,13 @@ func printUsers(p *cmdutil.Printer, users []acct.User) error {
 // list's columns in tsv and csv; the JSON object. The commands of other
 // nouns that return a user (password set, for one) print it with this.
 func PrintUser(p *cmdutil.Printer, u *acct.User) error {
+	return p.PrintRecord(userRecord(u))
+}
+
+// userRecord is PrintUser's record of u ("user get" adds the addresses).
+func userRecord(u *acct.User) cmdutil.Record {
 	b := cmdutil.FormatBool
-	return p.PrintRecord(cmdutil.Record{
+	return cmdutil.Record{
 		Fields: []cmdutil.Field{
 			{Key: "id", Value: strconv.FormatInt(u.ID, 10)},
 			{Key: "username", Value: u.Username},
@@ -68,7 +73,7 @@ func PrintUser(p *cmdutil.Printer, u *acct.User) error {
 		Columns: columns,
 		Row:     row(*u),
 		JSON:    u,
-	})
+	}
 }
 
 // lockedUntil says when a lock ends: its time, "until unlocked" for an

@@ -11,7 +11,8 @@ import (
 // RefHelp explains a user REF in the help of the commands that take one
 // (the session and password commands use it too).
 const RefHelp = `A REF names a user: an id (all digits), an email address (with an @),
-a phone number (+ and digits) or a username.`
+a phone number (+ and digits) or a username. Any email address or phone
+number of the user will do, its extra ones included.`
 
 // NewCmdUser returns the "user" command and its verbs.
 func NewCmdUser(f *cmdutil.Factory) *cobra.Command {
@@ -39,6 +40,8 @@ func NewCmdUser(f *cmdutil.Factory) *cobra.Command {
 		NewCmdUnregister(f, nil),
 		NewCmdRestore(f, nil),
 		NewCmdPurge(f, nil),
+		NewCmdEmail(f),
+		NewCmdPhone(f),
 	)
 	return cmd
 }
