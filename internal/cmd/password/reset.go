@@ -2,10 +2,6 @@ package password
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +15,9 @@ type ResetOptions struct {
 	Factory   *cmdutil.Factory
 	CodeStdin bool
 	Password  cmdutil.PasswordFlags
+	// Phone makes the code a recovery passcode sent to this phone
+	// ("otp send PHONE --purpose recovery").
+	Phone string
 }
 
 // NewCmdReset returns "password reset". runF, if not nil, replaces the
@@ -27,12 +26,20 @@ func NewCmdReset(f *cmdutil.Factory, runF func(context.Context, *ResetOptions) e
 	opts := &ResetOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "reset",
-		Short: "Set a new password with a reset code",
+		Short: "Set a new password with a reset code or a recovery passcode",
 		Long: cmdutil.LongHelp(`Use a reset code (from "password reset-code", or the token of a
 forgot-password link) to set a new password, and print the account. The
 code names the user; it works once. Every session of the user ends, every
 other outstanding code is voided and a lockout after failed logins is
 lifted.
+
+With --phone PHONE the code is instead the 6-digit recovery passcode sent
+to that phone by "acctl otp send PHONE --purpose recovery". It works once,
+for otp.ttl (default 10m), and allows otp.attempts (default 5) tries: a
+wrong passcode is exit 5 and says how many tries are left; after the last
+one the passcode is void and a new one must be sent. The phone counts as
+verified afterwards, since the passcode reached it. A phone that belongs to
+no account is exit 3.
 
 A code that is wrong, expired, already used or voided is exit 5, and the
 message says which. A new password that the password policy refuses is
@@ -42,8 +49,8 @@ better password.
 Neither the code nor the password is ever an argument (the command line is
 visible to every user of the machine):
 
-  on a terminal     "Reset code:" is asked once, then "New password:"
-                    twice, without echo
+  on a terminal     "Reset code:" (with --phone "Passcode:") is asked
+                    once, then "New password:" twice, without echo
   --code-stdin      the code is the first line of stdin
   --password-stdin  the new password is the next line of stdin: with
                     --code-stdin too, the first line is the code and the
@@ -58,7 +65,11 @@ Letter case, spaces and hyphens in the code do not matter.`),
   # in a script: the code, then the new password, on stdin
   printf '%s\n%s\n' "$CODE" "$NEW_PASSWORD" | acctl password reset --code-stdin --password-stdin
 
-  printf '%s\n' "$CODE" | acctl password reset --code-stdin --password-file new.txt -o json`,
+  printf '%s\n' "$CODE" | acctl password reset --code-stdin --password-file new.txt -o json
+
+  # with the passcode from "acctl otp send +14155550123 --purpose recovery"
+  printf '%s\n%s\n' "$PASSCODE" "$NEW_PASSWORD" |
+    acctl password reset --phone +14155550123 --code-stdin --password-stdin`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.Password.Validate(); err != nil {
@@ -71,7 +82,8 @@ Letter case, spaces and hyphens in the code do not matter.`),
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&opts.CodeStdin, "code-stdin", false, "read the reset code from the first line of stdin")
+	fl.BoolVar(&opts.CodeStdin, "code-stdin", false, "read the reset code (or passcode) from the first line of stdin")
+	fl.StringVar(&opts.Phone, "phone", "", "the code is the recovery passcode sent to `PHONE` (see \"acctl otp send\")")
 	fl.BoolVar(&opts.Password.Stdin, "password-stdin", false, "read the new password from the next line of stdin (after the code with --code-stdin)")
 	fl.StringVar(&opts.Password.File, "password-file", "", "read the new password from `FILE` (one trailing newline is dropped)")
 	return cmd
@@ -93,7 +105,11 @@ func runReset(ctx context.Context, opts *ResetOptions) error {
 	if err != nil {
 		return err
 	}
-	code, err := readCode(ctx, f.IO)
+	label := "Reset code"
+	if opts.Phone != "" {
+		label = "Passcode"
+	}
+	code, err := cmdutil.ReadCode(ctx, f.IO, label, "code")
 	if err != nil {
 		return err
 	}
@@ -112,30 +128,9 @@ func runReset(ctx context.Context, opts *ResetOptions) error {
 	if err != nil {
 		return err
 	}
-	u, err := svc.ResetPassword(ctx, acct.PasswordReset{Code: code, Password: pw})
+	u, err := svc.ResetPassword(ctx, acct.PasswordReset{Code: code, Password: pw, Phone: opts.Phone})
 	if err != nil {
 		return err
 	}
 	return user.PrintUser(p, u)
-}
-
-// readCode reads a reset code: asked without echo on a terminal, else the
-// next line of stdin.
-func readCode(ctx context.Context, ios *cmdutil.IOStreams) (string, error) {
-	read := ios.ReadLine
-	if ios.IsStdinTTY() {
-		fmt.Fprint(ios.ErrOut, "Reset code: ")
-		read = ios.ReadSecret
-	}
-	line, err := read(ctx)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("read reset code: %w", err)
-	}
-	if code := strings.TrimSpace(line); code != "" {
-		return code, nil
-	}
-	if ios.IsStdinTTY() {
-		return "", acct.FieldError("code", "no code given")
-	}
-	return "", acct.FieldError("code", "nothing on the first line of stdin")
 }
