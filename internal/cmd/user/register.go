@@ -2,6 +2,7 @@ package user
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +17,7 @@ type RegisterOptions struct {
 	Password   cmdutil.PasswordFlags
 	NoPassword bool
 	Foreign    string
+	Pending    bool
 }
 
 // NewCmdRegister returns "user register". runF, if not nil, replaces the
@@ -38,7 +40,21 @@ one through a reset later.
 to the account: "acctl session create --foreign github:12345" then logs it
 in without a password (the caller vouches for the identity). Such an
 account needs no email or phone, and no password: with --foreign nothing is
-asked unless --password-stdin or --password-file gives a password too.`),
+asked unless --password-stdin or --password-file gives a password too.
+
+--pending creates the account pending (status "pending") and sends it an
+activation link by email, or a signup passcode by SMS when it has no email:
+"acctl user activate KEY" or "acctl otp verify PHONE --purpose signup"
+activates it. With signup.verify set to email or phone in the
+configuration every new account is pending, activated that way. While
+login.require_verified is on (the default when signup.verify is set) a
+pending account cannot log in (exit 6). The link is public_url with
+"?confirm=KEY" added (or KEY in place of "{code}"), and works for
+activation.ttl (default 24h); it needs public_url and email delivery
+(email.smtp.* or outbox), the passcode SMS delivery, else the command is
+exit 2 and creates nothing. If the message cannot be delivered the account
+stays pending (exit 7): send it again with "acctl user activate --send
+REF".`),
 		Example: `  # asks for the password on the terminal
   acctl user register --email alice@example.com --username alice --first-name Alice
 
@@ -46,6 +62,9 @@ asked unless --password-stdin or --password-file gives a password too.`),
   printf '%s\n' "$PASSWORD" | acctl user register --email bob@example.com --password-stdin
 
   acctl user register --phone +447400123456 --no-password -o json
+
+  # the account is activated by the link emailed to it
+  acctl user register --email carol@example.com --pending
 
   # an account that logs in through its GitHub identity only
   acctl user register --foreign github:12345 --username octocat`,
@@ -61,6 +80,7 @@ asked unless --password-stdin or --password-file gives a password too.`),
 	cmdutil.AddPasswordFlags(cmd, &opts.Password)
 	cmd.Flags().BoolVar(&opts.NoPassword, "no-password", false, "create the account without a password")
 	cmd.Flags().StringVar(&opts.Foreign, "foreign", "", "link the outside identity `ORIGIN:SUBJECT` (e.g. github:12345); no password is asked")
+	cmd.Flags().BoolVar(&opts.Pending, "pending", false, "create the account pending, and send it an activation link (or a signup passcode by SMS)")
 	return cmd
 }
 
@@ -77,7 +97,11 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 			"give --email ADDRESS, --phone NUMBER or both (or --foreign ORIGIN:SUBJECT)")
 	}
 	f := opts.Factory
-	p, svc, err := f.PrinterAndService(ctx)
+	needs, ch, err := signupNeeds(f, opts)
+	if err != nil {
+		return err
+	}
+	p, svc, err := f.PrinterAndServiceFor(ctx, needs)
 	if err != nil {
 		return err
 	}
@@ -91,6 +115,7 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 		Admin:      ff.Admin,
 		NoPassword: opts.NoPassword,
 		Foreign:    opts.Foreign,
+		Pending:    opts.Pending,
 	}
 	// A foreign identity logs in without a password: ask for one only
 	// when a flag says where it comes from.
@@ -103,5 +128,52 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 	if err != nil {
 		return err
 	}
-	return PrintUser(p, u)
+	if err := PrintUser(p, u); err != nil {
+		return err
+	}
+	if u.Status == acct.StatusPending && f.IO.IsStderrTTY() {
+		pendingNote(f.IO, u, ch)
+	}
+	return nil
+}
+
+// pendingNote tells the person at the terminal how a new pending account
+// is activated.
+func pendingNote(ios *cmdutil.IOStreams, u *acct.User, ch acct.Channel) {
+	if ch == acct.ChannelSMS {
+		fmt.Fprintf(ios.ErrOut, "User %d is pending: a signup passcode was sent to %s; activate it with \"acctl otp verify %s --purpose signup\".\n",
+			u.ID, u.Phone, u.Phone)
+		return
+	}
+	fmt.Fprintf(ios.ErrOut, "User %d is pending: an activation link was sent to %s; the key in it activates it (\"acctl user activate KEY\").\n",
+		u.ID, u.Email)
+}
+
+// signupNeeds says what a registration needs besides the store: a pending
+// account (--pending or signup.verify) is sent an activation link or a
+// signup passcode, so the secret and the delivery of the channel that
+// will carry it (returned), checked before anything is created.
+func signupNeeds(f *cmdutil.Factory, opts *RegisterOptions) (cmdutil.Needs, acct.Channel, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return cmdutil.Needs{}, "", err
+	}
+	mode := cfg.SignupVerify
+	if mode == "" || mode == acct.SignupVerifyNone {
+		if !opts.Pending {
+			return cmdutil.Needs{}, "", nil
+		}
+		mode = acct.SignupVerifyEmail
+		if opts.Fields.Email == "" {
+			mode = acct.SignupVerifyPhone
+		}
+	}
+	ch := acct.ChannelEmail
+	if mode == acct.SignupVerifyPhone {
+		ch = acct.ChannelSMS
+	}
+	if err := cfg.CheckDelivery(ch); err != nil {
+		return cmdutil.Needs{}, "", err
+	}
+	return cmdutil.Needs{Secret: true, Delivery: true}, ch, nil
 }

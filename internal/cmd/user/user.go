@@ -32,6 +32,7 @@ func NewCmdUser(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.AddCommand(
 		NewCmdRegister(f, nil),
+		NewCmdActivate(f, nil),
 		NewCmdGet(f, nil),
 		NewCmdList(f, nil),
 		NewCmdUpdate(f, nil),
