@@ -31,10 +31,11 @@ const ExitCodesHelp = `Exit codes:
   1    internal error
   2    usage error or invalid input
   3    not found
-  4    conflict (already exists, wrong state)
+  4    conflict (already exists, already activated or verified, wrong state)
   5    authentication failed (wrong password; invalid, expired or ended
        session; wrong, expired, used or voided code)
-  6    refused by policy (locked, on deletion hold, weak password, not confirmed)
+  6    refused by policy (locked, pending, on deletion hold, weak password,
+       passcode asked again too soon, not confirmed)
   7    unavailable, safe to retry (store busy, message not delivered)
   130  interrupted`
 
