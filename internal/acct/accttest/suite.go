@@ -83,6 +83,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, sessionCases...)
 	tests = append(tests, codeCases...)
 	tests = append(tests, addressCases...)
+	tests = append(tests, otpCases...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(newEnv(t, open, tc.tune)) })
 	}
