@@ -11,7 +11,6 @@ import (
 	"github.com/acctl/acctl/internal/cmd/completion"
 	configcmd "github.com/acctl/acctl/internal/cmd/config"
 	"github.com/acctl/acctl/internal/cmd/otp"
-	"github.com/acctl/acctl/internal/cmd/otp"
 	"github.com/acctl/acctl/internal/cmd/password"
 	"github.com/acctl/acctl/internal/cmd/session"
 	"github.com/acctl/acctl/internal/cmd/user"
@@ -77,7 +76,6 @@ defaults; see "acctl config show".`),
 		user.NewCmdUser(f),
 		session.NewCmdSession(f),
 		password.NewCmdPassword(f),
-		otp.NewCmdOTP(f),
 		otp.NewCmdOTP(f),
 		audit.NewCmdAudit(f),
 		configcmd.NewCmdConfig(f),
