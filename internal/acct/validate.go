@@ -175,7 +175,7 @@ func refKey(ref, region string) (UserKey, error) {
 	switch {
 	case ref == "":
 		return UserKey{}, FieldError("user", "empty reference: give an id, a username, an email or a phone")
-	case isDigits(ref):
+	case isDigits(ref) && ref[0] != '0': // ids never start with 0; 07400123456 is a phone
 		id, err := strconv.ParseInt(ref, 10, 64)
 		if err != nil || id <= 0 {
 			return UserKey{}, FieldError("user", "%q is not a valid id", ref)

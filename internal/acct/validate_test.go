@@ -76,6 +76,8 @@ func TestRefKey(t *testing.T) {
 		{"Alice@Example.com", UserKey{Field: KeyEmail, Value: "alice@example.com"}},
 		{"+44 7400 123123", UserKey{Field: KeyPhone, Value: "+447400123123"}},
 		{"07400-123123", UserKey{Field: KeyPhone, Value: "+447400123123"}},
+		{"07400123123", UserKey{Field: KeyPhone, Value: "+447400123123"}},
+		{"GitHub:12345", UserKey{Field: KeyForeign, Value: "github:12345"}},
 	} {
 		got, err := refKey(c.ref, "GB")
 		if err != nil || got != c.want {
