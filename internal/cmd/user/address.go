@@ -99,13 +99,15 @@ func newCmdAddressAdd(f *cmdutil.Factory, n addressNoun, runF func(context.Conte
 	cmd := &cobra.Command{
 		Use:   "add REF " + n.arg,
 		Short: "Add " + n.an + " to a user account",
-		Long: cmdutil.LongHelp(fmt.Sprintf(`Add %[6]s to a user account and print it: its fields on a terminal;
-one tab-separated line (%[2]s PRIMARY VERIFIED ADDED) when piped; the
-address object with -o json.
+		Long: cmdutil.LongHelp(fmt.Sprintf(`Add %[6]s to a user account and print it: its fields on a
+terminal; one tab-separated line (%[2]s PRIMARY VERIFIED ADDED) when piped;
+the address object with -o json.
 
-%[3]s With --verified it is recorded as verified at once: use it only when
-you have checked yourself that the user controls the address (the audit
-trail says that an operator vouched for it).
+%[3]s
+
+With --verified it is recorded as verified at once: use it only when you
+have checked yourself that the user controls it (the audit trail says that
+an operator vouched for it).
 
 An account without %[6]s gets the new one as its primary address;
 otherwise it is an extra address, which "acctl user %[4]s primary" can make

@@ -15,8 +15,8 @@ var emailNoun = addressNoun{
 	an:     "an email address",
 	plural: "email addresses",
 	column: "EMAIL",
-	verify: `The address is unverified until the user proves to control it by the
-link sent to it.`,
+	verify: `The address is unverified until the user proves to control it by
+the link sent to it.`,
 	examples: [2]string{"alice@work.example", "alice@old.example"},
 }
 

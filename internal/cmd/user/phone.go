@@ -15,9 +15,9 @@ var phoneNoun = addressNoun{
 	an:     "a phone number",
 	plural: "phone numbers",
 	column: "PHONE",
-	verify: `The number is unverified until the user enters the passcode sent to it:
-"acctl otp send PHONE --purpose verify-phone", then "acctl otp verify PHONE
---purpose verify-phone".`,
+	verify: `The number is unverified until the user enters the passcode sent to
+it: "acctl otp send PHONE --purpose verify-phone", then "acctl otp verify
+PHONE --purpose verify-phone".`,
 	examples: [2]string{"+447400123456", "+14155552671"},
 }
 
