@@ -152,17 +152,33 @@ func TestSendOutput(t *testing.T) {
 	if res.Code != 0 || !regexp.MustCompile(`^sent a recovery passcode \(cod_[0-9a-z]+\) by sms to \+14155550123; it works once, until 2026-03-01T12:10:00Z\n$`).MatchString(res.Out) {
 		t.Fatalf("terminal: exit %d, %q, %s", res.Code, res.Out, res.Err)
 	}
-	// JSON, by email.
+	// JSON.
 	e.Clock.Advance(time.Minute)
-	out := e.MustRun("otp", "send", "alice", "--purpose", "recovery", "--channel", "email", "-o", "json")
+	out := e.MustRun("otp", "send", "alice", "--purpose", "recovery", "-o", "json")
 	sent := cmdtest.DecodeJSON[acct.OTPSent](t, out)
-	if sent.To != "alice@example.com" || sent.Channel != acct.ChannelEmail || sent.Purpose != "recovery" || sent.UserID != 1 ||
+	if sent.To != phone || sent.Channel != acct.ChannelSMS || sent.Purpose != "recovery" || sent.UserID != 1 ||
 		!sent.ExpiresAt.Equal(cmdtest.Start.Add(11*time.Minute)) || strings.Contains(out, `"code"`) {
 		t.Errorf("json: %s", out)
 	}
-	code := lastCode(t, outbox, "email", "alice@example.com")
-	if strings.Contains(out, code) {
+	if code := lastCode(t, outbox, "sms", phone); strings.Contains(out, code) {
 		t.Errorf("json has the code: %s", out)
+	}
+	// By email: a signup passcode, to a pending account's address.
+	e.Defaults[cmdutil.KeyPublicURL] = "https://accounts.example.com/activate"
+	bob := e.Register("--email", "bob@example.com", "--phone", "+14155550124", "--pending")
+	out = e.MustRun("otp", "send", "bob@example.com", "--purpose", "signup", "--channel", "email", "-o", "json")
+	sent = cmdtest.DecodeJSON[acct.OTPSent](t, out)
+	if sent.To != "bob@example.com" || sent.Channel != acct.ChannelEmail || sent.UserID != bob.ID {
+		t.Errorf("json, by email: %s", out)
+	}
+	code := lastCode(t, outbox, "email", "bob@example.com")
+	res = verify(e, "bob@example.com", "signup", code, "-o", "json")
+	if u := cmdtest.DecodeJSON[acct.User](t, res.Out); res.Code != 0 || u.Status != acct.StatusActive || !u.EmailVerified {
+		t.Errorf("signup by email: exit %d, %s %s", res.Code, res.Out, res.Err)
+	}
+	// A recovery passcode goes by SMS only.
+	if res := e.Run("otp", "send", "alice", "--purpose", "recovery", "--channel", "email"); res.Code != 2 {
+		t.Errorf("recovery by email: exit %d, %s", res.Code, res.Err)
 	}
 	// With -o table, the fields one per line.
 	e.Clock.Advance(time.Minute)

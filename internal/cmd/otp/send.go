@@ -39,10 +39,11 @@ signup; see "acctl otp --help") and print where it went: the passcode's
 id, the user's id, the number or address, the channel, the purpose and the
 expiry. The passcode itself is never printed: it is in the message alone.
 
-By default the passcode goes by SMS: to PHONE when the argument is a phone
-number (the number must be the account's), else to the account's phone.
---channel email sends it to the account's email address instead (not for
-verify-phone, which proves the phone).
+The passcode goes by SMS: to PHONE when the argument is a phone number
+(one of the account's), else to the account's phone. --channel email sends
+a signup passcode to the account's email address instead; a verify-phone
+or recovery passcode goes to the phone only (a lost password is reset by
+email with "acctl password forgot").
 
 A phone that belongs to no account is exit 3, and no message is sent. A
 second passcode of the same purpose within otp.cooldown (default 60s) of
@@ -90,7 +91,7 @@ json the object {id, user_id, to, channel, purpose, expires_at}.
 		},
 	}
 	addPurposeFlag(cmd, &purpose, purposes)
-	cmd.Flags().StringVar(&channel, "channel", string(acct.ChannelSMS), "send the passcode by `CHANNEL`: sms or email")
+	cmd.Flags().StringVar(&channel, "channel", string(acct.ChannelSMS), "send the passcode by `CHANNEL`: sms, or email (signup only)")
 	_ = cmd.RegisterFlagCompletionFunc("channel", cobra.FixedCompletions(channels, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
