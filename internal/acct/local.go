@@ -92,6 +92,10 @@ func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
+	invite, err := normalizeInvite(in.Invite)
+	if err != nil {
+		return nil, err
+	}
 	if in.NoPassword && in.Password != "" {
 		return nil, FieldError("password", "give a password or ask for no password, not both")
 	}
@@ -119,6 +123,11 @@ func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
 		rec.Status = StatusPending
 	}
 	err = l.store.Update(ctx, func(tx Tx) error {
+		// referrals.go: the account's own referral code, and its referrer.
+		referral, err := l.prepareReferral(ctx, tx, rec, invite)
+		if err != nil {
+			return err
+		}
 		if err := tx.InsertUser(ctx, rec); err != nil {
 			return err
 		}
@@ -127,7 +136,11 @@ func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
 			return err
 		}
 		detail := "fields: " + strings.Join(setFields(rec.User), ", ")
-		return tx.InsertEvent(ctx, l.event(ctx, ActionUserRegister, rec.ID, detail))
+		if err := tx.InsertEvent(ctx, l.event(ctx, ActionUserRegister, rec.ID, detail)); err != nil {
+			return err
+		}
+		// referrals.go, prereg.go: off the waiting list; referral points.
+		return l.completeReferral(ctx, tx, rec, referral)
 	})
 	if err != nil {
 		return nil, l.fail(ctx, ActionUserRegister, 0, wrap(err, "register user"))
@@ -444,7 +457,11 @@ func (l *Local) Unregister(ctx context.Context, ref string, opt UnregisterOption
 // erase turns rec into a tombstone: personal data and password hash gone,
 // email, phone and username free for reuse, the id kept for the audit trail.
 func erase(rec *UserRecord, now time.Time) {
+	points := rec.Points
 	rec.User = User{ID: rec.ID, Status: StatusDeleted, CreatedAt: rec.CreatedAt, UpdatedAt: now}
+	// The balance stays, as the store keeps it: it changes only with a
+	// row in the points ledger, which keeps the tombstone's history.
+	rec.Points = points
 	rec.PasswordHash = ""
 	rec.DeletedAt = &now
 }

@@ -63,6 +63,13 @@ type Options struct {
 	RequireVerified bool
 	// ActivationTTL is the life of an activation link; default 24h.
 	ActivationTTL time.Duration
+	// ReferrerPoints and NewUserPoints are the points awarded when an
+	// account registers with an invite code: to the account whose code it
+	// is, and to the new account. nil means the default
+	// (DefaultReferrerPoints, DefaultNewUserPoints); new(int64(0)) awards
+	// none.
+	ReferrerPoints *int64
+	NewUserPoints  *int64
 }
 
 // Password policy bounds.
@@ -126,6 +133,12 @@ func (o Options) withDefaults() Options {
 	if o.ActivationTTL <= 0 {
 		o.ActivationTTL = DefaultActivationTTL
 	}
+	if o.ReferrerPoints == nil {
+		o.ReferrerPoints = new(int64(DefaultReferrerPoints))
+	}
+	if o.NewUserPoints == nil {
+		o.NewUserPoints = new(int64(DefaultNewUserPoints))
+	}
 	return o
 }
 
@@ -138,6 +151,14 @@ func (o Options) validate() error {
 	case SignupVerifyNone, SignupVerifyEmail, SignupVerifyPhone:
 	default:
 		return fmt.Errorf("signup.verify %q is not one of none, email, phone", o.SignupVerify)
+	}
+	for _, p := range []struct {
+		key string
+		n   int64
+	}{{"referral.referrer_points", *o.ReferrerPoints}, {"referral.new_user_points", *o.NewUserPoints}} {
+		if p.n < 0 || p.n > MaxPointsDelta {
+			return fmt.Errorf("%s is %d, want 0 to %d", p.key, p.n, MaxPointsDelta)
+		}
 	}
 	if o.SessionIdle > o.SessionAbsolute {
 		return fmt.Errorf("session.idle (%s) is longer than session.absolute (%s)", o.SessionIdle, o.SessionAbsolute)

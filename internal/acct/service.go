@@ -90,6 +90,19 @@ type Service interface {
 	// address verified.
 	Activate(ctx context.Context, key string) (*User, error)
 
+	// Preregister puts an email address on the waiting list.
+	Preregister(ctx context.Context, email string) (*Preregistration, error)
+	// ListPreregistrations returns a page of the waiting list.
+	ListPreregistrations(ctx context.Context, q PreregQuery) (*PreregPage, error)
+	// Points returns an account's points balance and referral details.
+	Points(ctx context.Context, ref string) (*PointsBalance, error)
+	// AddPoints changes an account's points balance (never below 0) and
+	// returns the ledger row.
+	AddPoints(ctx context.Context, in PointsChange) (*PointsEntry, error)
+	// PointsHistory returns a page of an account's points ledger, newest
+	// first.
+	PointsHistory(ctx context.Context, q PointsQuery) (*PointsPage, error)
+
 	// ListEvents returns audit events, newest first.
 	ListEvents(ctx context.Context, q EventQuery) ([]Event, error)
 	// Close releases the resources behind the service.

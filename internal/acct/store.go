@@ -110,6 +110,27 @@ type Tx interface {
 	// the public ids it voided.
 	VoidCodes(ctx context.Context, q CodeVoid) ([]string, error)
 
+	// AddPoints adds delta (negative to take points away) to the account's
+	// points in one guarded statement that never takes the balance below
+	// 0, so that concurrent changes all count, and returns the new
+	// balance. When the change would go below 0 it changes nothing and
+	// returns the current balance with ok false.
+	AddPoints(ctx context.Context, userID, delta int64) (balance int64, ok bool, err error)
+	// InsertPointsEntry appends a row to the points ledger and sets e.ID.
+	InsertPointsEntry(ctx context.Context, e *PointsEntry) error
+	// ListPointsEntries returns the ledger rows that match q, newest first.
+	ListPointsEntries(ctx context.Context, q PointsFilter) ([]PointsEntry, error)
+	// InsertPreregistration puts p.Email on the waiting list and sets p.ID;
+	// an address already on it is a CodeConflict naming "email".
+	InsertPreregistration(ctx context.Context, p *Preregistration) error
+	// ListPreregistrations returns waiting-list entries in id order.
+	ListPreregistrations(ctx context.Context, q PreregFilter) ([]Preregistration, error)
+	// DeletePreregistration takes email off the waiting list and returns
+	// the id of its entry, 0 when it was not on it. A server database
+	// waits for a concurrent InsertPreregistration of the same address to
+	// end first, so that the two cannot miss each other.
+	DeletePreregistration(ctx context.Context, email string) (int64, error)
+
 	// InsertEvent appends an audit event and sets ev.ID.
 	InsertEvent(ctx context.Context, ev *Event) error
 	// ListEvents returns audit events, newest first.
@@ -222,6 +243,8 @@ const (
 	KeyEmail    KeyField = "email"
 	KeyPhone    KeyField = "phone"
 	KeyForeign  KeyField = "foreign"
+	// KeyReferralCode finds the account whose referral code is Value.
+	KeyReferralCode KeyField = "referral_code"
 )
 
 // UserKey finds one account: by id (ID) or by a normalised unique value.

@@ -51,6 +51,15 @@ type User struct {
 	LockReason  string     `json:"lock_reason,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
+	// ReferralCode is the account's own invite code, to share (see
+	// NewUser.Invite); "" only on a tombstone.
+	ReferralCode string `json:"referral_code,omitempty"`
+	// ReferredBy is the id of the account whose code this one registered
+	// with.
+	ReferredBy *int64 `json:"referred_by,omitempty"`
+	// Points is the account's points balance, never below 0; it changes
+	// only with a row in the points ledger.
+	Points int64 `json:"points"`
 }
 
 // NewUser is the input of Service.Register.
@@ -74,6 +83,10 @@ type NewUser struct {
 	// Pending creates the account pending: it is activated by the link or
 	// the code that Options.SignupVerify sends (email by default).
 	Pending bool `json:"pending,omitempty"`
+	// Invite is the referral code of the account that invited the new
+	// one: it is recorded in ReferredBy, and both accounts get points
+	// (Options.ReferrerPoints, Options.NewUserPoints).
+	Invite string `json:"invite,omitempty"`
 }
 
 // UserUpdate is the input of Service.UpdateUser: nil fields are left as

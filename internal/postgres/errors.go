@@ -43,6 +43,11 @@ var constraintFields = map[string]string{
 	"codes_mac_key":           "mac",
 	"codes_pkey":              "seq",
 	"audit_events_pkey":       "id",
+	// 0006: referrals, points and the waiting list.
+	"users_referral_code_key":    "referral_code",
+	"points_ledger_pkey":         "id",
+	"preregistrations_email_key": "email",
+	"preregistrations_pkey":      "id",
 }
 
 // mapError turns a driver error into the error the acct layer expects. It

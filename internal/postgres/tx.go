@@ -40,12 +40,15 @@ func (t *txn) forUpdate() string {
 	return ""
 }
 
-// userColumns is the column list that scanUser reads.
+// userColumns is the column list that scanUser reads. points comes last:
+// it is read with the account but written only by AddPoints.
 const userColumns = `id, username, email, email_verified, phone, phone_verified,
 	first_name, last_name, language, admin, status, hold_until, password_hash,
-	created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason`
+	created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
+	referral_code, referred_by, points`
 
-// userArgs are rec's values for the columns of userColumns after id.
+// userArgs are rec's values for the columns of userColumns after id, but
+// for points.
 func userArgs(rec *acct.UserRecord) []any {
 	return []any{
 		nullString(rec.Username), nullString(rec.Email), rec.EmailVerified,
@@ -54,6 +57,7 @@ func userArgs(rec *acct.UserRecord) []any {
 		nullMillis(rec.HoldUntil), nullString(rec.PasswordHash),
 		millis(rec.CreatedAt), millis(rec.UpdatedAt), nullMillis(rec.DeletedAt),
 		nullString(rec.Foreign), rec.FailedLogins, nullMillis(rec.LockedUntil), rec.LockReason,
+		nullString(rec.ReferralCode), rec.ReferredBy,
 	}
 }
 
@@ -63,8 +67,9 @@ func (t *txn) InsertUser(ctx context.Context, rec *acct.UserRecord) error {
 	err := t.tx.QueryRow(ctx, `INSERT INTO users (
 		username, email, email_verified, phone, phone_verified,
 		first_name, last_name, language, admin, status, hold_until, password_hash,
-		created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason
-	) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+		created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
+		referral_code, referred_by
+	) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 	RETURNING id`, userArgs(rec)...).Scan(&rec.ID)
 	if err != nil {
 		return mapError("insert user", err)
@@ -78,8 +83,9 @@ func (t *txn) UpdateUser(ctx context.Context, rec *acct.UserRecord) error {
 		username = $1, email = $2, email_verified = $3, phone = $4, phone_verified = $5,
 		first_name = $6, last_name = $7, language = $8, admin = $9, status = $10,
 		hold_until = $11, password_hash = $12, created_at = $13, updated_at = $14, deleted_at = $15,
-		foreign_id = $16, failed_logins = $17, locked_until = $18, lock_reason = $19
-		WHERE id = $20`, append(userArgs(rec), rec.ID)...)
+		foreign_id = $16, failed_logins = $17, locked_until = $18, lock_reason = $19,
+		referral_code = $20, referred_by = $21
+		WHERE id = $22`, append(userArgs(rec), rec.ID)...)
 	if err != nil {
 		return mapError("update user", err)
 	}
@@ -105,6 +111,8 @@ func (t *txn) GetUser(ctx context.Context, key acct.UserKey) (*acct.UserRecord, 
 		where = "phone = $1"
 	case acct.KeyForeign:
 		where = "foreign_id = $1"
+	case acct.KeyReferralCode:
+		where = "referral_code = $1"
 	default:
 		return nil, fmt.Errorf("postgres: get user: unknown key field %q", key.Field)
 	}
@@ -271,14 +279,16 @@ func (t *txn) ListEvents(ctx context.Context, q acct.EventFilter) ([]acct.Event,
 // scanUser reads one row of userColumns.
 func scanUser(row pgx.Row) (*acct.UserRecord, error) {
 	var rec acct.UserRecord
-	var username, email, phone, hash, foreign *string
+	var username, email, phone, hash, foreign, referralCode *string
 	var status string
 	err := row.Scan(&rec.ID, &username, &email, &rec.EmailVerified, &phone, &rec.PhoneVerified,
 		&rec.FirstName, &rec.LastName, &rec.Language, &rec.Admin, &status, &rec.HoldUntil, &hash,
-		&rec.CreatedAt, &rec.UpdatedAt, &rec.DeletedAt, &foreign, &rec.FailedLogins, &rec.LockedUntil, &rec.LockReason)
+		&rec.CreatedAt, &rec.UpdatedAt, &rec.DeletedAt, &foreign, &rec.FailedLogins, &rec.LockedUntil, &rec.LockReason,
+		&referralCode, &rec.ReferredBy, &rec.Points)
 	if err != nil {
 		return nil, err
 	}
+	rec.ReferralCode = deref(referralCode)
 	rec.Username, rec.Email, rec.Phone = deref(username), deref(email), deref(phone)
 	rec.PasswordHash = deref(hash)
 	rec.HasPassword = rec.PasswordHash != ""

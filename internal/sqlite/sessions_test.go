@@ -780,8 +780,9 @@ func TestMigrateFrom0001(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := acct.User{ID: 1, Username: "alice", Email: "alice@example.com", Status: acct.StatusLocked,
-		HasPassword: true, CreatedAt: fromMillis(1), UpdatedAt: fromMillis(2)}
-	if !reflect.DeepEqual(alice.User, want) || alice.PasswordHash != "hash" {
+		HasPassword: true, CreatedAt: fromMillis(1), UpdatedAt: fromMillis(2),
+		ReferralCode: alice.ReferralCode} // drawn by 0006, see TestMigrateFrom0005
+	if !reflect.DeepEqual(alice.User, want) || alice.PasswordHash != "hash" || len(alice.ReferralCode) != 8 {
 		t.Errorf("migrated:\n%+v\nwant\n%+v", alice.User, want)
 	}
 	if bob, err := get(t, s, acct.UserKey{Field: acct.KeyUsername, Value: "bob"}); err != nil || bob.HasPassword {

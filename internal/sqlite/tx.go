@@ -18,12 +18,15 @@ type txn struct {
 
 var _ acct.Tx = (*txn)(nil)
 
-// userColumns is the column list that scanUser reads.
+// userColumns is the column list that scanUser reads. points comes last:
+// it is read with the account but written only by AddPoints.
 const userColumns = `id, username, email, email_verified, phone, phone_verified,
 	first_name, last_name, language, admin, status, hold_until, password_hash,
-	created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason`
+	created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
+	referral_code, referred_by, points`
 
-// userArgs are rec's values for the columns of userColumns after id.
+// userArgs are rec's values for the columns of userColumns after id, but
+// for points.
 func userArgs(rec *acct.UserRecord) []any {
 	return []any{
 		nullString(rec.Username), nullString(rec.Email), rec.EmailVerified,
@@ -32,6 +35,7 @@ func userArgs(rec *acct.UserRecord) []any {
 		nullTime(rec.HoldUntil), nullString(rec.PasswordHash),
 		rec.CreatedAt.UnixMilli(), rec.UpdatedAt.UnixMilli(), nullTime(rec.DeletedAt),
 		nullString(rec.Foreign), rec.FailedLogins, nullTime(rec.LockedUntil), rec.LockReason,
+		nullString(rec.ReferralCode), nullID(rec.ReferredBy),
 	}
 }
 
@@ -41,8 +45,9 @@ func (t *txn) InsertUser(ctx context.Context, rec *acct.UserRecord) error {
 	res, err := t.tx.ExecContext(ctx, `INSERT INTO users (
 		username, email, email_verified, phone, phone_verified,
 		first_name, last_name, language, admin, status, hold_until, password_hash,
-		created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason
-	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(rec)...)
+		created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
+		referral_code, referred_by
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(rec)...)
 	if err != nil {
 		return mapError("insert user", err)
 	}
@@ -60,7 +65,8 @@ func (t *txn) UpdateUser(ctx context.Context, rec *acct.UserRecord) error {
 		username = ?, email = ?, email_verified = ?, phone = ?, phone_verified = ?,
 		first_name = ?, last_name = ?, language = ?, admin = ?, status = ?,
 		hold_until = ?, password_hash = ?, created_at = ?, updated_at = ?, deleted_at = ?,
-		foreign_id = ?, failed_logins = ?, locked_until = ?, lock_reason = ?
+		foreign_id = ?, failed_logins = ?, locked_until = ?, lock_reason = ?,
+		referral_code = ?, referred_by = ?
 		WHERE id = ?`, append(userArgs(rec), rec.ID)...)
 	if err != nil {
 		return mapError("update user", err)
@@ -91,6 +97,8 @@ func (t *txn) GetUser(ctx context.Context, key acct.UserKey) (*acct.UserRecord, 
 		where = "phone = ?"
 	case acct.KeyForeign:
 		where = "foreign_id = ?"
+	case acct.KeyReferralCode:
+		where = "referral_code = ?"
 	default:
 		return nil, fmt.Errorf("sqlite: get user: unknown key field %q", key.Field)
 	}
@@ -287,11 +295,18 @@ func scanUser(row interface{ Scan(...any) error }) (*acct.UserRecord, error) {
 	var holdUntil, deletedAt, lockedUntil sql.NullInt64
 	var createdAt, updatedAt int64
 	var status string
+	var referralCode sql.NullString
+	var referredBy sql.NullInt64
 	err := row.Scan(&rec.ID, &username, &email, &rec.EmailVerified, &phone, &rec.PhoneVerified,
 		&rec.FirstName, &rec.LastName, &rec.Language, &rec.Admin, &status, &holdUntil, &hash,
-		&createdAt, &updatedAt, &deletedAt, &foreign, &rec.FailedLogins, &lockedUntil, &rec.LockReason)
+		&createdAt, &updatedAt, &deletedAt, &foreign, &rec.FailedLogins, &lockedUntil, &rec.LockReason,
+		&referralCode, &referredBy, &rec.Points)
 	if err != nil {
 		return nil, err
+	}
+	rec.ReferralCode = referralCode.String
+	if referredBy.Valid {
+		rec.ReferredBy = &referredBy.Int64
 	}
 	rec.Username, rec.Email, rec.Phone = username.String, email.String, phone.String
 	rec.PasswordHash = hash.String
@@ -303,6 +318,14 @@ func scanUser(row interface{ Scan(...any) error }) (*acct.UserRecord, error) {
 	rec.DeletedAt = nullTimeValue(deletedAt)
 	rec.CreatedAt, rec.UpdatedAt = fromMillis(createdAt), fromMillis(updatedAt)
 	return &rec, nil
+}
+
+// nullID stores a nil id as NULL.
+func nullID(id *int64) sql.NullInt64 {
+	if id == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: *id, Valid: true}
 }
 
 // nullString stores "" as NULL.

@@ -1,0 +1,148 @@
+package acct
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Pre-registration: a waiting list of email addresses, for people who
+// asked to be told when they may sign up. An address on it has no account;
+// registering an account with it takes it off, in the same transaction.
+
+// Preregistration is an email address on the waiting list.
+type Preregistration struct {
+	ID        int64     `json:"id"`
+	Email     string    `json:"email"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"` // the actor who put it there
+}
+
+// PreregQuery selects a page of the waiting list for
+// Service.ListPreregistrations, in id (arrival) order.
+type PreregQuery struct {
+	Limit  int    `json:"limit,omitempty"`  // 0 means DefaultPageSize
+	Cursor string `json:"cursor,omitempty"` // from the previous page's PreregPage.Next
+}
+
+// PreregPage is a page of the waiting list; Next is the cursor of the
+// following page, "" on the last page.
+type PreregPage struct {
+	Preregistrations []Preregistration `json:"preregistrations"`
+	Next             string            `json:"next,omitempty"`
+}
+
+// PreregFilter selects entries for Tx.ListPreregistrations: at most Limit
+// with ID > AfterID, in id order.
+type PreregFilter struct {
+	AfterID int64
+	Limit   int // must be > 0
+}
+
+// Preregister puts an email address on the waiting list. An address that
+// belongs to an account, or that is on the list already, is a conflict.
+func (l *Local) Preregister(ctx context.Context, email string) (*Preregistration, error) {
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	if e == "" {
+		return nil, FieldError("email", "required")
+	}
+	var p *Preregistration
+	err = l.store.Update(ctx, func(tx Tx) error {
+		if err := hasNoAccount(ctx, tx, e); err != nil {
+			return err
+		}
+		p = &Preregistration{Email: e, CreatedAt: l.now(), CreatedBy: l.actor(ctx)}
+		if err := tx.InsertPreregistration(ctx, p); err != nil {
+			if IsCode(err, CodeConflict) {
+				return &Error{Code: CodeConflict, Field: "email", Message: fmt.Sprintf("%s is already on the waiting list", e), Err: err}
+			}
+			return err
+		}
+		// Once more after the insert: on a server database a registration
+		// of the address may have committed since the first look (its
+		// Tx.DeletePreregistration waits for this insert, so one of the
+		// two always sees the other).
+		if err := hasNoAccount(ctx, tx, e); err != nil {
+			return err
+		}
+		// The trail names the entry, not the address: it belongs to no
+		// account, and the trail keeps no personal data of non-users.
+		return tx.InsertEvent(ctx, l.event(ctx, ActionPreregAdd, 0, fmt.Sprintf("preregistration %d", p.ID)))
+	})
+	if err != nil {
+		return nil, wrap(err, "preregister")
+	}
+	return p, nil
+}
+
+// hasNoAccount refuses an address that belongs to an account, as its
+// primary address or an extra one (addresses.go).
+func hasNoAccount(ctx context.Context, tx Tx, email string) error {
+	var owner int64
+	rec, err := tx.GetUser(ctx, UserKey{Field: KeyEmail, Value: email})
+	switch {
+	case err == nil:
+		owner = rec.ID
+	case !IsCode(err, CodeNotFound):
+		return err
+	default:
+		a, err := tx.GetAddress(ctx, AddressEmail, email)
+		switch {
+		case IsCode(err, CodeNotFound):
+			return nil
+		case err != nil:
+			return err
+		}
+		owner = a.UserID
+	}
+	return &Error{Code: CodeConflict, Field: "email", Message: fmt.Sprintf("%s already has an account (user %d)", email, owner)}
+}
+
+// ListPreregistrations returns a page of the waiting list, in the order
+// the addresses were put on it.
+func (l *Local) ListPreregistrations(ctx context.Context, q PreregQuery) (*PreregPage, error) {
+	limit, err := pageLimit(q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	f := PreregFilter{Limit: limit + 1}
+	if q.Cursor != "" {
+		if f.AfterID, err = strconv.ParseInt(q.Cursor, 10, 64); err != nil || f.AfterID < 0 {
+			return nil, FieldError("cursor", "%q is not a cursor from a previous page", q.Cursor)
+		}
+	}
+	var ps []Preregistration
+	err = l.store.View(ctx, func(tx Tx) (err error) {
+		ps, err = tx.ListPreregistrations(ctx, f)
+		return err
+	})
+	if err != nil {
+		return nil, wrap(err, "list preregistrations")
+	}
+	page := &PreregPage{Preregistrations: ps}
+	if len(ps) > limit {
+		page.Preregistrations = ps[:limit]
+		page.Next = strconv.FormatInt(ps[limit-1].ID, 10)
+	}
+	if page.Preregistrations == nil {
+		page.Preregistrations = []Preregistration{}
+	}
+	return page, nil
+}
+
+// takeOffWaitingList runs in Register's transaction: the new account's
+// email address leaves the waiting list.
+func (l *Local) takeOffWaitingList(ctx context.Context, tx Tx, rec *UserRecord) error {
+	if rec.Email == "" {
+		return nil
+	}
+	id, err := tx.DeletePreregistration(ctx, rec.Email)
+	if err != nil || id == 0 {
+		return err
+	}
+	return tx.InsertEvent(ctx, l.event(ctx, ActionPreregRemoved, rec.ID, fmt.Sprintf("preregistration %d: registered", id)))
+}
