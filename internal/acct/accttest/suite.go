@@ -84,6 +84,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, codeCases...)
 	tests = append(tests, addressCases...)
 	tests = append(tests, otpCases...)
+	tests = append(tests, referralCases...) // referrals.go
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(newEnv(t, open, tc.tune)) })
 	}
@@ -125,7 +126,8 @@ func testRegisterNormalises(e *env) {
 		FirstName: " Alice ", LastName: "Liddell", Language: "en-gb", Admin: true})
 	want := acct.User{ID: u.ID, Username: "alice", Email: "alice@example.com", Phone: "+447400123123",
 		FirstName: "Alice", LastName: "Liddell", Language: "en-GB", Admin: true, Status: acct.StatusActive,
-		HasPassword: true, CreatedAt: Start, UpdatedAt: Start}
+		HasPassword: true, CreatedAt: Start, UpdatedAt: Start,
+		ReferralCode: u.ReferralCode} // random; see testReferralCodes
 	if u.ID <= 0 || !equalUser(*u, want) {
 		e.t.Fatalf("registered %+v\nwant %+v", *u, want)
 	}
@@ -157,6 +159,10 @@ func equalUser(a, b acct.User) bool {
 		return false
 	}
 	a.HoldUntil, b.HoldUntil, a.LockedUntil, b.LockedUntil = nil, nil, nil, nil
+	if (a.ReferredBy == nil) != (b.ReferredBy == nil) || (a.ReferredBy != nil && *a.ReferredBy != *b.ReferredBy) {
+		return false
+	}
+	a.ReferredBy, b.ReferredBy = nil, nil
 	ac, bc, au, bu := a.CreatedAt, b.CreatedAt, a.UpdatedAt, b.UpdatedAt
 	a.CreatedAt, b.CreatedAt, a.UpdatedAt, b.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	return a == b && ac.Equal(bc) && au.Equal(bu)
