@@ -64,6 +64,12 @@ const (
 	KeyActivationTTL   = "activation.ttl"
 )
 
+// The keys of referral points.
+const (
+	KeyReferrerPoints = "referral.referrer_points"
+	KeyNewUserPoints  = "referral.new_user_points"
+)
+
 // ConfigKeys lists every configuration key, in the order `config show`
 // prints them.
 var ConfigKeys = []string{
@@ -76,6 +82,7 @@ var ConfigKeys = []string{
 	KeySMSWebhookURL, KeySMSWebhookTokenFile, KeySMSCommand,
 	KeyOutbox, KeyTemplates,
 	KeyOTPTTL, KeyOTPAttempts, KeyOTPCooldown, KeySignupVerify, KeyRequireVerified, KeyActivationTTL,
+	KeyReferrerPoints, KeyNewUserPoints,
 }
 
 // listKeys are the keys whose value is a list of strings: in the config
@@ -134,6 +141,11 @@ type Config struct {
 	RequireVerified bool
 	// ActivationTTL is the life of an activation link.
 	ActivationTTL time.Duration
+	// ReferrerPoints and NewUserPoints are the points awarded when an
+	// account registers with an invite code: to the account whose code it
+	// is, and to the new account (0 for none).
+	ReferrerPoints int64
+	NewUserPoints  int64
 	// File is the config file that was read, "" when none.
 	File string
 }
@@ -176,6 +188,9 @@ func ConfigDefaults() map[string]any {
 		KeySignupVerify:    acct.SignupVerifyNone,
 		KeyRequireVerified: "",    // true when signup.verify is email or phone
 		KeyActivationTTL:   "24h", // acct.DefaultActivationTTL
+
+		KeyReferrerPoints: acct.DefaultReferrerPoints,
+		KeyNewUserPoints:  acct.DefaultNewUserPoints,
 	}
 }
 
@@ -332,7 +347,30 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 	if err := verifyFromViper(v, c); err != nil {
 		return nil, err
 	}
+	if err := referralFromViper(v, c); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// referralFromViper reads the points of a referral: whole numbers from 0
+// (none) to acct.MaxPointsDelta.
+func referralFromViper(v *viper.Viper, c *Config) error {
+	for _, it := range []struct {
+		key string
+		set *int64
+	}{
+		{KeyReferrerPoints, &c.ReferrerPoints},
+		{KeyNewUserPoints, &c.NewUserPoints},
+	} {
+		s := strings.TrimSpace(v.GetString(it.key))
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 || n > acct.MaxPointsDelta {
+			return acct.FieldError(it.key, "want a whole number of points from 0 to %d, got %q", int64(acct.MaxPointsDelta), s)
+		}
+		*it.set = n
+	}
+	return nil
 }
 
 // verifyFromViper reads the keys of passcodes, activation links and

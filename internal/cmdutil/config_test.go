@@ -119,6 +119,8 @@ func TestConfigDefaults(t *testing.T) {
 		OTPCooldown:       time.Minute,
 		SignupVerify:      "none",
 		ActivationTTL:     24 * time.Hour,
+		ReferrerPoints:    acct.DefaultReferrerPoints,
+		NewUserPoints:     acct.DefaultNewUserPoints,
 	}
 	if cfg.OTPTTL != acct.DefaultOTPTTL || cfg.OTPAttempts != acct.DefaultOTPAttempts ||
 		cfg.OTPCooldown != acct.DefaultOTPCooldown || cfg.ActivationTTL != acct.DefaultActivationTTL {

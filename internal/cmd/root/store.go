@@ -75,6 +75,8 @@ func localOptions(p cmdutil.OpenParams) (acct.Options, error) {
 		SignupVerify:      c.SignupVerify,
 		RequireVerified:   c.RequireVerified,
 		ActivationTTL:     c.ActivationTTL,
+		ReferrerPoints:    new(c.ReferrerPoints),
+		NewUserPoints:     new(c.NewUserPoints),
 	}
 	if p.Needs.Secret {
 		secret, err := cmdutil.LoadSecret(c.SecretFile)
