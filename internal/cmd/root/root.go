@@ -12,6 +12,7 @@ import (
 	configcmd "github.com/acctl/acctl/internal/cmd/config"
 	"github.com/acctl/acctl/internal/cmd/otp"
 	"github.com/acctl/acctl/internal/cmd/password"
+	"github.com/acctl/acctl/internal/cmd/points"
 	"github.com/acctl/acctl/internal/cmd/session"
 	"github.com/acctl/acctl/internal/cmd/user"
 	"github.com/acctl/acctl/internal/cmd/version"
@@ -76,6 +77,7 @@ defaults; see "acctl config show".`),
 		user.NewCmdUser(f),
 		session.NewCmdSession(f),
 		password.NewCmdPassword(f),
+		points.NewCmdPoints(f),
 		otp.NewCmdOTP(f),
 		audit.NewCmdAudit(f),
 		configcmd.NewCmdConfig(f),

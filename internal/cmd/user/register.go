@@ -18,6 +18,7 @@ type RegisterOptions struct {
 	NoPassword bool
 	Foreign    string
 	Pending    bool
+	Invite     string
 }
 
 // NewCmdRegister returns "user register". runF, if not nil, replaces the
@@ -54,7 +55,19 @@ activation.ttl (default 24h); it needs public_url and email delivery
 (email.smtp.* or outbox), the passcode SMS delivery, else the command is
 exit 2 and creates nothing. If the message cannot be delivered the account
 stays pending (exit 7): send it again with "acctl user activate --send
-REF".`),
+REF".
+
+--invite CODE registers the account with another account's referral code
+(every account has one: see "acctl user get"). The new account records
+that account as referred_by, and both get points: referral.referrer_points
+(default 10) to the owner of the code, referral.new_user_points (default
+5) to the new account, each with a row in their points ledger ("acctl
+points history"). Letter case, spaces and hyphens in the code do not
+matter. An unknown code is exit 3, the code of an account on deletion hold
+exit 6, and either way no account is created.
+
+Registering an email address takes it off the pre-registration waiting
+list ("acctl user preregistered").`),
 		Example: `  # asks for the password on the terminal
   acctl user register --email alice@example.com --username alice --first-name Alice
 
@@ -65,6 +78,9 @@ REF".`),
 
   # the account is activated by the link emailed to it
   acctl user register --email carol@example.com --pending
+
+  # invited with the referral code of an existing account
+  acctl user register --email dan@example.com --invite K7M2QX9R
 
   # an account that logs in through its GitHub identity only
   acctl user register --foreign github:12345 --username octocat`,
@@ -80,6 +96,7 @@ REF".`),
 	cmdutil.AddPasswordFlags(cmd, &opts.Password)
 	cmd.Flags().BoolVar(&opts.NoPassword, "no-password", false, "create the account without a password")
 	cmd.Flags().StringVar(&opts.Foreign, "foreign", "", "link the outside identity `ORIGIN:SUBJECT` (e.g. github:12345); no password is asked")
+	cmd.Flags().StringVar(&opts.Invite, "invite", "", "register with the referral `CODE` of the account that invited this one")
 	cmd.Flags().BoolVar(&opts.Pending, "pending", false, "create the account pending, and send it an activation link (or a signup passcode by SMS)")
 	return cmd
 }
@@ -116,6 +133,7 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 		NoPassword: opts.NoPassword,
 		Foreign:    opts.Foreign,
 		Pending:    opts.Pending,
+		Invite:     opts.Invite,
 	}
 	// A foreign identity logs in without a password: ask for one only
 	// when a flag says where it comes from.

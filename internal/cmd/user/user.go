@@ -43,6 +43,8 @@ func NewCmdUser(f *cmdutil.Factory) *cobra.Command {
 		NewCmdPurge(f, nil),
 		NewCmdEmail(f),
 		NewCmdPhone(f),
+		NewCmdPreregister(f, nil),
+		NewCmdPreregistered(f, nil),
 	)
 	return cmd
 }

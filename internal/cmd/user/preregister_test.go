@@ -1,0 +1,141 @@
+package user_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/cmd/cmdtest"
+)
+
+func TestPreregister(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	if got := e.MustRun("user", "preregister", "Carol@Example.com"); got != "1\tcarol@example.com\t2026-03-01T12:00:00Z\ttester\n" {
+		t.Errorf("piped preregister: %q", got)
+	}
+	p := cmdtest.DecodeJSON[acct.Preregistration](t, e.MustRun("user", "preregister", "dave@example.com", "-o", "json"))
+	if p.ID != 2 || p.Email != "dave@example.com" || p.CreatedBy != "tester" || !p.CreatedAt.Equal(cmdtest.Start) {
+		t.Errorf("json preregister: %+v", p)
+	}
+	got := e.MustRunWith(cmdtest.TTY(""), "user", "preregister", "erin@example.com")
+	for _, line := range []string{"id:          3", "email:       erin@example.com", "created_by:  tester"} {
+		if !strings.Contains(got, line+"\n") {
+			t.Errorf("TTY preregister lacks %q:\n%s", line, got)
+		}
+	}
+
+	// On the list already, or an account's address: exit 4.
+	res := e.Run("user", "preregister", "CAROL@example.com")
+	if res.Code != 4 || res.Err != "acctl: carol@example.com is already on the waiting list\n" {
+		t.Errorf("twice: %+v", res)
+	}
+	e.Register("--email", "frank@example.com")
+	res = e.Run("user", "preregister", "frank@example.com", "-o", "json")
+	if res.Code != 4 || !strings.Contains(res.Err, `"code":"conflict"`) || !strings.Contains(res.Err, `"field":"email"`) {
+		t.Errorf("an account's address: %+v", res)
+	}
+	for _, args := range [][]string{
+		{"user", "preregister"},
+		{"user", "preregister", "a@example.com", "b@example.com"},
+		{"user", "preregister", "not an address"},
+	} {
+		if res := e.Run(args...); res.Code != 2 {
+			t.Errorf("%v: %+v", args, res)
+		}
+	}
+
+	// The list; registering an address takes it off.
+	list := func(args ...string) []acct.Preregistration {
+		t.Helper()
+		return cmdtest.DecodeJSON[[]acct.Preregistration](t, e.MustRun(append([]string{"user", "preregistered", "-o", "json"}, args...)...))
+	}
+	if ps := list(); len(ps) != 3 || ps[0].Email != "carol@example.com" || ps[2].Email != "erin@example.com" {
+		t.Fatalf("list: %+v", ps)
+	}
+	e.Register("--email", "dave@example.com")
+	if ps := list(); len(ps) != 2 || ps[0].Email != "carol@example.com" || ps[1].Email != "erin@example.com" {
+		t.Fatalf("after dave registered: %+v", ps)
+	}
+
+	// Pages: the next page's command on stderr, stdout only the entries.
+	res = e.Run("user", "preregistered", "--limit", "1")
+	if res.Code != 0 || res.Out != "1\tcarol@example.com\t2026-03-01T12:00:00Z\ttester\n" ||
+		res.Err != "next page: acctl user preregistered --limit 1 --cursor 1\n" {
+		t.Errorf("first page: %+v", res)
+	}
+	if ps := list("--limit", "1", "--cursor", "1"); len(ps) != 1 || ps[0].Email != "erin@example.com" {
+		t.Errorf("second page: %+v", ps)
+	}
+	for _, args := range [][]string{
+		{"user", "preregistered", "--limit", "0"},
+		{"user", "preregistered", "--cursor", "x"},
+		{"user", "preregistered", "extra"},
+	} {
+		if res := e.Run(args...); res.Code != 2 {
+			t.Errorf("%v: %+v", args, res)
+		}
+	}
+}
+
+func TestPreregisteredEmpty(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	if got := e.MustRun("user", "preregistered", "-o", "json"); got != "[]\n" {
+		t.Errorf("empty json list: %q", got)
+	}
+	res := e.RunWith(cmdtest.TTY(""), "user", "preregistered")
+	if res.Code != 0 || res.Out != "" || res.Err != "no addresses on the waiting list\n" {
+		t.Errorf("empty list on a terminal: %+v", res)
+	}
+}
+
+func TestRegisterInvite(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	alice := e.Register("--email", "alice@example.com", "--username", "alice")
+	if len(alice.ReferralCode) != acct.ReferralCodeLength || alice.Points != 0 || alice.ReferredBy != nil {
+		t.Fatalf("alice: %+v", alice)
+	}
+	code := strings.ToLower(alice.ReferralCode)
+	bob := e.Register("--email", "bob@example.com", "--username", "bob", "--invite", code)
+	if bob.ReferredBy == nil || *bob.ReferredBy != alice.ID || bob.Points != acct.DefaultNewUserPoints {
+		t.Fatalf("bob: %+v", bob)
+	}
+	got := e.MustRunWith(cmdtest.TTY(""), "user", "get", "bob")
+	for _, line := range []string{"referral_code:   " + bob.ReferralCode, "referred_by:     1", "points:          5"} {
+		if !strings.Contains(got, line+"\n") {
+			t.Errorf("TTY get lacks %q:\n%s", line, got)
+		}
+	}
+	if a := cmdtest.DecodeJSON[acct.User](t, e.MustRun("user", "get", "alice", "-o", "json")); a.Points != acct.DefaultReferrerPoints {
+		t.Errorf("alice after the invite: %+v", a)
+	}
+
+	// Unknown (exit 3), malformed (exit 2): no account either way.
+	if alice.ReferralCode == "ZZZZZZZZ" || bob.ReferralCode == "ZZZZZZZZ" {
+		t.Skip("drew the unknown code")
+	}
+	res := e.RunWith(cmdtest.Run{Stdin: cmdtest.Password + "\n"}, "user", "register", "--email", "carol@example.com", "--password-stdin", "--invite", "ZZZZ-ZZZZ")
+	if res.Code != 3 || res.Err != "acctl: no referral code \"ZZZZZZZZ\"\n" {
+		t.Errorf("unknown code: %+v", res)
+	}
+	res = e.RunWith(cmdtest.Run{Stdin: cmdtest.Password + "\n"}, "user", "register", "--email", "carol@example.com", "--password-stdin", "--invite", "abc")
+	if res.Code != 2 || !strings.Contains(res.Err, "invite") {
+		t.Errorf("malformed code: %+v", res)
+	}
+	if res := e.Run("user", "get", "carol@example.com"); res.Code != 3 {
+		t.Errorf("a refused invite created the account: %+v", res)
+	}
+
+	// Configured points: none for the new account.
+	e.Defaults["referral.referrer_points"] = 3
+	e.Defaults["referral.new_user_points"] = 0
+	erin := e.Register("--email", "erin@example.com", "--invite", bob.ReferralCode)
+	if erin.Points != 0 || erin.ReferredBy == nil || *erin.ReferredBy != bob.ID {
+		t.Errorf("erin: %+v", erin)
+	}
+	if b := cmdtest.DecodeJSON[acct.User](t, e.MustRun("user", "get", "bob", "-o", "json")); b.Points != acct.DefaultNewUserPoints+3 {
+		t.Errorf("bob after inviting erin: %+v", b)
+	}
+}

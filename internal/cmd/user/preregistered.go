@@ -1,0 +1,87 @@
+package user
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/cmdutil"
+)
+
+// PreregisteredOptions are the parsed command line of "user
+// preregistered".
+type PreregisteredOptions struct {
+	Factory *cmdutil.Factory
+	Limit   int
+	Cursor  string
+}
+
+// NewCmdPreregistered returns "user preregistered". runF, if not nil,
+// replaces the command's work.
+func NewCmdPreregistered(f *cmdutil.Factory, runF func(context.Context, *PreregisteredOptions) error) *cobra.Command {
+	opts := &PreregisteredOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "preregistered",
+		Short: "List the pre-registration waiting list",
+		Long: cmdutil.LongHelp(`List the email addresses on the pre-registration waiting list ("acctl
+user preregister"), in the order they were added, one page at a time:
+ID EMAIL CREATED CREATED_BY. An address leaves the list when an account is
+registered with it.
+
+When there are more entries than --limit, the command for the next page is
+printed on stderr; stdout holds only the entries. With -o json the page is
+a JSON array of objects {"id", "email", "created_at", "created_by"} ([]
+when the list is empty, which is not an error).`),
+		Example: `  acctl user preregistered
+  acctl user preregistered -o csv > waiting-list.csv
+  acctl user preregistered --limit 500 --cursor 1200`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Limit < 1 || opts.Limit > acct.MaxPageSize {
+				return cmdutil.UsageErrorf("--limit: must be between 1 and %d", acct.MaxPageSize)
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runPreregistered(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&opts.Limit, "limit", acct.DefaultPageSize, "at most `N` entries")
+	fl.StringVar(&opts.Cursor, "cursor", "", "start after this `CURSOR`, printed with the previous page")
+	return cmd
+}
+
+func runPreregistered(ctx context.Context, opts *PreregisteredOptions) error {
+	f := opts.Factory
+	p, svc, err := f.PrinterAndService(ctx)
+	if err != nil {
+		return err
+	}
+	page, err := svc.ListPreregistrations(ctx, acct.PreregQuery{Limit: opts.Limit, Cursor: opts.Cursor})
+	if err != nil {
+		return err
+	}
+	rows := make([][]string, len(page.Preregistrations))
+	for i, pr := range page.Preregistrations {
+		rows[i] = preregRow(pr)
+	}
+	err = p.PrintTable(cmdutil.Table{Columns: preregColumns, Rows: rows, JSON: page.Preregistrations,
+		Empty: "no addresses on the waiting list"})
+	if err != nil {
+		return err
+	}
+	if page.Next != "" {
+		args := []string{"acctl", "user", "preregistered"}
+		if opts.Limit != acct.DefaultPageSize {
+			args = append(args, "--limit", strconv.Itoa(opts.Limit))
+		}
+		args = append(args, "--cursor", shellQuote(page.Next))
+		fmt.Fprintf(f.IO.ErrOut, "next page: %s\n", strings.Join(args, " "))
+	}
+	return nil
+}
