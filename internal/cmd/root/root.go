@@ -14,6 +14,7 @@ import (
 	"github.com/acctl/acctl/internal/cmd/password"
 	"github.com/acctl/acctl/internal/cmd/points"
 	"github.com/acctl/acctl/internal/cmd/session"
+	storecmd "github.com/acctl/acctl/internal/cmd/store"
 	"github.com/acctl/acctl/internal/cmd/user"
 	"github.com/acctl/acctl/internal/cmd/version"
 	"github.com/acctl/acctl/internal/cmdutil"
@@ -80,6 +81,7 @@ defaults; see "acctl config show".`),
 		points.NewCmdPoints(f),
 		otp.NewCmdOTP(f),
 		audit.NewCmdAudit(f),
+		storecmd.NewCmdStore(f, OpenStore),
 		configcmd.NewCmdConfig(f),
 		version.NewCmdVersion(f),
 		completion.NewCmdCompletion(f),

@@ -1,0 +1,43 @@
+// Package store holds the "acctl store" commands: copy (move every row
+// from one store to another) and check (the health of a store). They work
+// on the stores themselves, below the business rules, so they open a
+// store through an Opener rather than the Factory's Service.
+package store
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/cmdutil"
+)
+
+// Opener opens the store at url (a path, sqlite:PATH or postgres://…),
+// creating a SQLite file only when create is set. The composition root
+// gives the real one (root.OpenStore).
+type Opener func(ctx context.Context, url string, create bool) (acct.Store, error)
+
+// NewCmdStore returns the "store" command and its verbs.
+func NewCmdStore(f *cmdutil.Factory, open Opener) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "store <command>",
+		Short: "Copy a store to another, check a store's health",
+		Long: cmdutil.LongHelp(`Work on the store itself: copy every row of a store into another (from a
+SQLite file to PostgreSQL when one machine is outgrown, and back), and check
+a store's health.
+
+A store is named as with --store: a path, sqlite:PATH, or a postgres:// URL.
+A password in a URL is never printed.`),
+		Example: `  acctl store check
+  acctl store copy --to 'postgres://acctl@db.example.com/acctl'
+  acctl store copy --from postgres://acctl@db/acctl --to /backup/acctl.db`,
+		Args: cobra.ArbitraryArgs,
+		RunE: cmdutil.GroupRunE,
+	}
+	cmd.AddCommand(
+		NewCmdCopy(f, open, nil),
+		NewCmdCheck(f, open, nil),
+	)
+	return cmd
+}
