@@ -9,10 +9,17 @@ import (
 	"time"
 )
 
-// SendActivation sends a pending account an activation link to its email
-// address, voiding the older link.
+// SendActivation sends the link that proves an email address: to a
+// pending account's email (using it activates the account), or to an
+// unverified address of an active account (using it verifies the
+// address). A REF that is an email address says which address; any other
+// REF means the primary one. The older link is voided.
 func (l *Local) SendActivation(ctx context.Context, ref string) (*ActivationSent, error) {
 	if err := l.activationReady(); err != nil {
+		return nil, err
+	}
+	key, err := refKey(ref, l.opt.PhoneRegion)
+	if err != nil {
 		return nil, err
 	}
 	code, err := l.newCode(forgotCodeBytes)
@@ -29,6 +36,7 @@ func (l *Local) SendActivation(ctx context.Context, ref string) (*ActivationSent
 	}
 	var rec *UserRecord
 	var c *CodeRecord
+	template := TemplateActivate
 	err = l.store.Update(ctx, func(tx Tx) (err error) {
 		if rec, err = l.get(ctx, tx, ref); err != nil {
 			return err
@@ -36,18 +44,30 @@ func (l *Local) SendActivation(ctx context.Context, ref string) (*ActivationSent
 		if err := writable(rec); err != nil {
 			return err
 		}
-		if rec.Status != StatusPending {
-			return Errorf(CodeConflict, "user %d is already activated", rec.ID)
+		to := rec.Email
+		if key.Field == KeyEmail {
+			to = key.Value
 		}
-		if rec.Email == "" {
-			return FieldError("email", "user %d has no email address to send an activation link to", rec.ID)
+		if to == "" {
+			return FieldError("email", "user %d has no email address to send a link to", rec.ID)
+		}
+		verified, err := l.addressVerified(ctx, tx, rec, AddressEmail, to)
+		if err != nil {
+			return err
+		}
+		template = TemplateActivate
+		if rec.Status != StatusPending {
+			if verified {
+				return Errorf(CodeConflict, "user %d is already activated and this address is verified", rec.ID)
+			}
+			template = TemplateVerifyEmail
 		}
 		now := l.now()
 		if _, err := tx.VoidCodes(ctx, CodeVoid{UserID: rec.ID, Kinds: []CodeKind{CodeKindActivation}, At: now}); err != nil {
 			return err
 		}
 		c = &CodeRecord{ID: id, UserID: rec.ID, Kind: CodeKindActivation, MAC: mac, Channel: ChannelEmail,
-			Destination: rec.Email, CreatedAt: now, ExpiresAt: now.Add(l.opt.ActivationTTL), IssuedBy: l.actor(ctx)}
+			Destination: to, CreatedAt: now, ExpiresAt: now.Add(l.opt.ActivationTTL), IssuedBy: l.actor(ctx)}
 		if err := tx.InsertCode(ctx, c); err != nil {
 			return err
 		}
@@ -57,7 +77,7 @@ func (l *Local) SendActivation(ctx context.Context, ref string) (*ActivationSent
 	if err != nil {
 		return nil, l.fail(ctx, ActionResetCodeIssue, idOf(rec), wrap(err, "send activation link"))
 	}
-	n := Notice{Channel: ChannelEmail, To: c.Destination, Template: TemplateActivate, Language: rec.Language,
+	n := Notice{Channel: ChannelEmail, To: c.Destination, Template: template, Language: rec.Language,
 		Data: NoticeData{Name: displayName(rec), URL: codeLink(l.opt.PublicURL, code, "confirm"), ExpiresAt: c.ExpiresAt}}
 	if err := l.deliver(ctx, rec.ID, c, n); err != nil {
 		return nil, err
@@ -76,10 +96,11 @@ func (l *Local) activationReady() error {
 	return nil
 }
 
-// Activate uses an activation key: the pending account becomes active and
-// the address the link was sent to is verified. A used key of an active
-// account is a conflict ("already activated"); a wrong, expired or voided
-// key, or one sent to an address the account no longer has, is refused.
+// Activate uses an activation key: the address the link was sent to is
+// verified and a pending account becomes active. A used key, or one for an
+// address already verified of an active account, is a conflict ("already
+// activated"); a wrong, expired or voided key, or one sent to an address
+// the account no longer has, is refused.
 func (l *Local) Activate(ctx context.Context, key string) (*User, error) {
 	const invalid = "invalid or outdated activation key"
 	canon, ok := canonicalCode(key)
@@ -108,14 +129,18 @@ func (l *Local) Activate(ctx context.Context, key string) (*User, error) {
 		}
 		now := l.now()
 		l.settle(cur, now)
-		if c.UsedAt != nil || cur.Status != StatusPending {
-			return Errorf(CodeConflict, "user %d is already activated", cur.ID)
+		if c.UsedAt != nil {
+			return Errorf(CodeConflict, "user %d is already activated: this link was used at %s", cur.ID, c.UsedAt.Format(time.RFC3339))
+		}
+		verified, err := l.addressVerified(ctx, tx, cur, AddressEmail, c.Destination)
+		if err != nil {
+			return err
+		}
+		if cur.Status != StatusPending && verified {
+			return Errorf(CodeConflict, "user %d is already activated and the address is verified", cur.ID)
 		}
 		if err := codeError(c, now); err != nil {
 			return Errorf(CodeUnauthenticated, "%s: %s", invalid, err.Error())
-		}
-		if c.Destination != cur.Email {
-			return Errorf(CodeUnauthenticated, "%s: it was sent to an address the account no longer has", invalid)
 		}
 		used, err := tx.UseCode(ctx, c.Seq, now)
 		if err != nil {
@@ -124,11 +149,23 @@ func (l *Local) Activate(ctx context.Context, key string) (*User, error) {
 		if !used {
 			return Errorf(CodeConflict, "user %d is already activated", cur.ID)
 		}
-		cur.Status, cur.EmailVerified, cur.UpdatedAt = StatusActive, true, now
+		if err := l.verifyAddress(ctx, tx, cur, AddressEmail, c.Destination, now); err != nil {
+			if IsCode(err, CodeNotFound) {
+				return Errorf(CodeUnauthenticated, "%s: it was sent to an address the account no longer has", invalid)
+			}
+			return err
+		}
+		detail := "activation link " + c.ID
+		if cur.Status == StatusPending {
+			cur.Status = StatusActive
+		} else {
+			detail += ": an email address verified"
+		}
+		cur.UpdatedAt = now
 		if err := tx.UpdateUser(ctx, cur); err != nil {
 			return err
 		}
-		return tx.InsertEvent(ctx, l.event(ctx, ActionUserActivate, cur.ID, "activation link "+c.ID))
+		return tx.InsertEvent(ctx, l.event(ctx, ActionUserActivate, cur.ID, detail))
 	})
 	if err != nil {
 		var uid int64

@@ -113,6 +113,8 @@ const (
 	TemplateForgot    = "forgot-password"
 	TemplateOTP       = "otp"
 	TemplateActivate  = "activation"
+	// TemplateVerifyEmail proves an address added to an active account.
+	TemplateVerifyEmail = "verify-email"
 )
 
 // NoticeData fills a message template.

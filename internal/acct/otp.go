@@ -109,8 +109,16 @@ func (l *Local) SendOTP(ctx context.Context, in OTPRequest) (*OTPSent, error) {
 		if err != nil {
 			return err
 		}
-		if in.Purpose == PurposeVerifyPhone && to == rec.Phone && rec.PhoneVerified {
-			return &Error{Code: CodeConflict, Field: "phone", Message: fmt.Sprintf("the phone of user %d is already verified", rec.ID)}
+		verified, err := l.addressVerified(ctx, tx, rec, AddressPhone, to)
+		if err != nil {
+			return err
+		}
+		switch {
+		case in.Purpose == PurposeVerifyPhone && verified:
+			return &Error{Code: CodeConflict, Field: "phone", Message: fmt.Sprintf("this phone of user %d is already verified", rec.ID)}
+		case ch == ChannelSMS && in.Purpose != PurposeVerifyPhone && to != rec.Phone && !verified:
+			// Anyone can add a phone; only a proven one may open the account.
+			return Errorf(CodeRefused, "a %s passcode goes only to the primary phone or a verified one: verify this phone first", in.Purpose)
 		}
 		now := l.now()
 		if err := l.otpRateLimit(ctx, tx, rec.ID, in.Purpose, to, now); err != nil {
@@ -240,17 +248,34 @@ func (l *Local) VerifyOTP(ctx context.Context, in OTPCheck) (*User, error) {
 	return &rec.User, nil
 }
 
-// markVerified records that the user controls address (reached by ch).
-func (l *Local) markVerified(_ context.Context, _ Tx, cur *UserRecord, ch Channel, address string, _ time.Time) error {
-	switch {
-	case ch == ChannelSMS && address == cur.Phone:
-		cur.PhoneVerified = true
-	case ch == ChannelEmail && address == cur.Email:
-		cur.EmailVerified = true
-	default:
+// markVerified records that the user controls address (reached by ch),
+// a primary or an extra one; the caller saves cur.
+func (l *Local) markVerified(ctx context.Context, tx Tx, cur *UserRecord, ch Channel, address string, at time.Time) error {
+	kind := AddressPhone
+	if ch == ChannelEmail {
+		kind = AddressEmail
+	}
+	err := l.verifyAddress(ctx, tx, cur, kind, address, at)
+	if IsCode(err, CodeNotFound) {
 		return Errorf(CodeUnauthenticated, "the code was sent to an address that is no longer the user's")
 	}
-	return nil
+	return err
+}
+
+// addressVerified reports whether value is a verified address of rec's;
+// an address rec does not have is not verified.
+func (l *Local) addressVerified(ctx context.Context, tx Tx, rec *UserRecord, kind AddressKind, value string) (bool, error) {
+	if p, verified := primaryOf(rec, kind); p == value {
+		return verified, nil
+	}
+	a, err := tx.GetAddress(ctx, kind, value)
+	if IsCode(err, CodeNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return a.UserID == rec.ID && a.Verified, nil
 }
 
 // checkOTP checks code against the outstanding passcode of purpose for

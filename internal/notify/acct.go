@@ -77,7 +77,7 @@ func noticeData(in acct.Notice, now time.Time) (any, error) {
 			name = in.To
 		}
 		return ResetCodeData{UserName: name, Code: d.Code, ExpiresAt: d.ExpiresAt, ValidFor: valid}, nil
-	case TemplateForgotPassword, TemplateActivation:
+	case TemplateForgotPassword, TemplateActivation, TemplateVerifyEmail:
 		return LinkData{URL: d.URL, ExpiresAt: d.ExpiresAt, ValidFor: valid}, nil
 	case TemplateOTP:
 		return OTPData{Code: d.Code, Purpose: d.Purpose, ExpiresAt: d.ExpiresAt, ValidFor: valid}, nil

@@ -35,11 +35,12 @@ const (
 	TemplateResetCode      = "reset-code"      // ResetCodeData: a code issued by support staff
 	TemplateForgotPassword = "forgot-password" // LinkData: a link to reset a forgotten password
 	TemplateOTP            = "otp"             // OTPData: a one-time passcode
-	TemplateActivation     = "activation"      // LinkData: a link that confirms an email address
+	TemplateActivation     = "activation"      // LinkData: a link that confirms an email address and activates the account
+	TemplateVerifyEmail    = "verify-email"    // LinkData: a link that confirms an address added to an account
 )
 
 // TemplateNames lists the templates in a fixed order.
-var TemplateNames = []string{TemplateResetCode, TemplateForgotPassword, TemplateOTP, TemplateActivation}
+var TemplateNames = []string{TemplateResetCode, TemplateForgotPassword, TemplateOTP, TemplateActivation, TemplateVerifyEmail}
 
 // ResetCodeData is the data of TemplateResetCode. All fields are required.
 type ResetCodeData struct {

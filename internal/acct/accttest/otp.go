@@ -53,6 +53,8 @@ func activationOptions(o *acct.Options) {
 }
 
 var otpCases = []suiteCase{
+	{"OTPExtraPhone", testOTPExtraPhone, otpOptions},
+	{"ActivationExtraEmail", testActivationExtraEmail, func(o *acct.Options) { o.PublicURL = activationURL }},
 	{"OTPSend", testOTPSend, otpOptions},
 	{"OTPSendRefused", testOTPSendRefused, otpOptions},
 	{"OTPSendNoNotifier", testOTPSendNoNotifier, func(o *acct.Options) { otpOptions(o); o.Notifier = nil }},
@@ -427,13 +429,13 @@ func testOTPSend(e *env) {
 	if rec.To != phone || rec.Channel != acct.ChannelSMS || rec.UserID != u.ID {
 		e.t.Fatalf("sent by email REF: %+v, want an SMS to %s", *rec, phone)
 	}
-	// By email.
+	// A recovery passcode by email could never be used (password reset
+	// --phone takes it): refused before anything is sent.
 	e.to(2 * testOTPCooldown)
-	mail, mailed := e.sendOTP(acct.OTPRequest{Ref: "otper", Purpose: acct.PurposeRecovery, Channel: acct.ChannelEmail})
-	if mail.To != "otp@example.com" || e.notices(4)[3].To != "otp@example.com" {
-		e.t.Fatalf("sent by email: %+v, want to otp@example.com", *mail)
-	}
-	e.noOTPIn("codes", e.codes("otper"), first, second, mailed)
+	_, err := e.svc.SendOTP(e.ctx, acct.OTPRequest{Ref: "otper", Purpose: acct.PurposeRecovery, Channel: acct.ChannelEmail})
+	e.wantCode(err, acct.CodeInvalid, "channel")
+	e.notices(3)
+	e.noOTPIn("codes", e.codes("otper"), first, second)
 	if got := e.verifyOTP("otper", acct.PurposeVerifyPhone, second); !got.PhoneVerified {
 		e.t.Fatalf("verified: %+v, want the phone verified", got)
 	}
@@ -449,7 +451,7 @@ func testOTPSendRefused(e *env) {
 		{Ref: "+447400123999", Purpose: acct.PurposeVerifyPhone},
 		{Ref: "07400 123998", Purpose: acct.PurposeRecovery},
 		{Ref: "+447400123997", Purpose: acct.PurposeSignup, Channel: acct.ChannelSMS},
-		{Ref: "ghost@example.com", Purpose: acct.PurposeRecovery, Channel: acct.ChannelEmail},
+		{Ref: "ghost@example.com", Purpose: acct.PurposeSignup, Channel: acct.ChannelEmail},
 	} {
 		_, err := e.svc.SendOTP(e.ctx, in)
 		e.wantCode(err, acct.CodeNotFound, "")
@@ -1136,5 +1138,77 @@ func testOTPActivationAudit(e *env) {
 	}
 	if activateFailures < 2 {
 		e.t.Errorf("%d user.activate failure events, want 2 (a forged key, a used one)", activateFailures)
+	}
+}
+
+// testOTPExtraPhone checks passcodes and extra phones: verify-phone
+// verifies the extra phone it was sent to; recovery goes only to the
+// primary phone or a verified one (anyone may add a phone to an account).
+func testOTPExtraPhone(e *env) {
+	const extra = "+447400123188"
+	e.register(acct.NewUser{Username: "twophones", Email: "two@example.com", Phone: "+447400123187"})
+	if _, err := e.svc.AddAddress(e.ctx, acct.NewAddress{User: "twophones", Kind: acct.AddressPhone, Value: extra}); err != nil {
+		e.t.Fatal(err)
+	}
+	_, err := e.svc.SendOTP(e.ctx, acct.OTPRequest{Ref: extra, Purpose: acct.PurposeRecovery})
+	e.wantCode(err, acct.CodeRefused, "")
+	e.notices(0)
+
+	sent, code := e.sendOTP(acct.OTPRequest{Ref: extra, Purpose: acct.PurposeVerifyPhone})
+	if sent.To != extra {
+		e.t.Fatalf("sent to %s, want the extra phone %s", sent.To, extra)
+	}
+	if got := e.verifyOTP(extra, acct.PurposeVerifyPhone, code); got.PhoneVerified {
+		e.t.Fatalf("verifying the extra phone verified the primary: %+v", got)
+	}
+	as, err := e.svc.ListAddresses(e.ctx, "twophones", acct.AddressPhone)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, a := range as {
+		if a.Value == extra && !a.Verified {
+			e.t.Fatalf("addresses %+v: want %s verified", as, extra)
+		}
+	}
+	e.to(testOTPCooldown)
+	_, err = e.svc.SendOTP(e.ctx, acct.OTPRequest{Ref: extra, Purpose: acct.PurposeVerifyPhone})
+	e.wantCode(err, acct.CodeConflict, "phone")
+	if sent, _ := e.sendOTP(acct.OTPRequest{Ref: extra, Purpose: acct.PurposeRecovery}); sent.To != extra {
+		e.t.Fatalf("recovery sent to %s, want the now verified %s", sent.To, extra)
+	}
+}
+
+// testActivationExtraEmail checks that an address added to an active
+// account is verified by its link, which goes to that address.
+func testActivationExtraEmail(e *env) {
+	const extra = "second@example.com"
+	u := e.register(acct.NewUser{Username: "twomails", Email: "first@example.com"})
+	if _, err := e.svc.AddAddress(e.ctx, acct.NewAddress{User: "twomails", Kind: acct.AddressEmail, Value: extra}); err != nil {
+		e.t.Fatal(err)
+	}
+	before := len(e.notes.Notices())
+	sent, err := e.svc.SendActivation(e.ctx, extra)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n := e.notices(before + 1)[before]
+	if n.Template != acct.TemplateVerifyEmail || n.To != extra || sent.To != extra {
+		e.t.Fatalf("notice %+v, sent %+v: want template %s to %s", n, *sent, acct.TemplateVerifyEmail, extra)
+	}
+	key, err := url.QueryUnescape(strings.TrimPrefix(n.Data.URL, activationPrefix))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	got, err := e.svc.Activate(e.ctx, key)
+	if err != nil || got.ID != u.ID || got.Status != acct.StatusActive || got.EmailVerified {
+		e.t.Fatalf("activate: %+v, %v; want user %d active, the primary still unverified", got, err, u.ID)
+	}
+	_, err = e.svc.Activate(e.ctx, key)
+	e.wantCode(err, acct.CodeConflict, "")
+	_, err = e.svc.SendActivation(e.ctx, extra)
+	e.wantCode(err, acct.CodeConflict, "")
+	// The primary, still unverified, can be proven the same way.
+	if _, err := e.svc.SendActivation(e.ctx, "twomails"); err != nil {
+		e.t.Fatal(err)
 	}
 }
