@@ -22,6 +22,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/acctl/acctl/internal/cmd/root"
+	"github.com/acctl/acctl/internal/pgtest"
 )
 
 // testNowEnv names the variable through which a script sets the clock of
@@ -30,7 +31,7 @@ import (
 const testNowEnv = "ACCTL_TEST_NOW"
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(stopPostgres{m}, map[string]func(){
 		"acctl": func() {
 			code := root.MainWith(root.MainOptions{Now: testClock()})
 			if f := os.Getenv(exitFileEnv); f != "" {
@@ -39,6 +40,48 @@ func TestMain(m *testing.M) {
 			os.Exit(code)
 		},
 	})
+}
+
+// stopPostgres runs the tests, then stops the throw-away PostgreSQL server
+// if a script started one.
+type stopPostgres struct{ m *testing.M }
+
+func (s stopPostgres) Run() int {
+	code := s.m.Run()
+	if err := pgtest.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "pgtest:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+// postgresEnv names the variable that holds the URL of an empty
+// PostgreSQL schema of the script's own, set for the scripts that mention
+// it (the throw-away server starts only for them). The condition
+// [postgres] says whether there is a server; scripts skip without one.
+const postgresEnv = "POSTGRES_URL"
+
+// setupPostgres gives the script a schema of its own when its text
+// mentions postgresEnv and a server is at hand.
+func setupPostgres(env *testscript.Env, dir string) error {
+	name := strings.TrimPrefix(filepath.Base(env.WorkDir), "script-")
+	text, err := os.ReadFile(filepath.Join(dir, name+".txtar"))
+	if err != nil || !bytes.Contains(text, []byte(postgresEnv)) {
+		return nil
+	}
+	url, drop, skip, err := pgtest.Schema()
+	if err != nil || skip != "" {
+		return err
+	}
+	env.Setenv(postgresEnv, url)
+	env.Defer(func() {
+		if err := drop(); err != nil {
+			env.T().Log(err)
+		}
+	})
+	return nil
 }
 
 // exitFileEnv names the file where the test binary's acctl leaves its exit
@@ -63,8 +106,15 @@ func testClock() func() time.Time {
 // TestScripts runs the user stories in testdata/script against the real
 // command tree on a SQLite store in the script's temp folder.
 func TestScripts(t *testing.T) {
+	const dir = "testdata/script"
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+		Dir: dir,
+		Condition: func(cond string) (bool, error) {
+			if cond == "postgres" {
+				return pgtest.Available()
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, ".local", "share"))
@@ -77,7 +127,7 @@ func TestScripts(t *testing.T) {
 			// is tested in internal/acct.
 			env.Setenv("ACCTL_PASSWORD_ARGON2_MEMORY", "64")
 			env.Setenv("ACCTL_PASSWORD_ARGON2_TIME", "1")
-			return nil
+			return setupPostgres(env, dir)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"race":      cmdRace,
@@ -86,6 +136,7 @@ func TestScripts(t *testing.T) {
 			"exitcode":  cmdExitCode,
 			"grab":      cmdGrab,
 			"write":     cmdWrite,
+			"sqlite":    cmdSQLite,
 		},
 	})
 }
@@ -192,6 +243,23 @@ func cmdIntegrity(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(db.QueryRowContext(context.Background(), "PRAGMA integrity_check").Scan(&res))
 	if (res == "ok") == neg {
 		ts.Fatalf("integrity_check: %s", res)
+	}
+}
+
+// cmdSQLite runs SQL statements on a SQLite file with foreign keys off,
+// to make a state that acctl itself would never make (a damaged store).
+//
+//	sqlite FILE STATEMENT...
+func cmdSQLite(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: sqlite FILE STATEMENT...")
+	}
+	db, err := sql.Open("sqlite", "file:"+ts.MkAbs(args[0])+"?_pragma=busy_timeout(5000)")
+	ts.Check(err)
+	defer db.Close()
+	for _, q := range args[1:] {
+		_, err := db.ExecContext(context.Background(), q)
+		ts.Check(err)
 	}
 }
 

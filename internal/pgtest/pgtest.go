@@ -95,28 +95,79 @@ func Main(m *testing.M) {
 // should be and cannot be started.
 func URL(t testing.TB) string {
 	t.Helper()
-	s := get(t)
+	u, drop, err := newSchema(get(t))
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Errorf("pgtest: %v", err)
+		}
+	})
+	return u
+}
+
+// Available reports whether a server is at hand, starting it if need be:
+// false with a nil error when there is none (URL would skip), an error
+// when there should be one and it could not be started (URL would fail).
+func Available() (bool, error) {
+	once.Do(start)
+	if skipMsg != "" {
+		return false, nil
+	}
+	if srvErr != nil {
+		return false, fmt.Errorf("pgtest: %w", srvErr)
+	}
+	return true, nil
+}
+
+// Schema is URL for code without a testing.TB, such as the Setup of a
+// testscript: it returns the URL of a new, empty schema and a function
+// that drops it (nothing to do on a throw-away server). When no server is
+// at hand, it returns "" and skip says why; err says why a server that
+// should be there could not be started or used.
+func Schema() (url string, drop func() error, skip string, err error) {
+	once.Do(start)
+	if skipMsg != "" {
+		return "", nil, skipMsg, nil
+	}
+	if srvErr != nil {
+		return "", nil, "", fmt.Errorf("pgtest: %w", srvErr)
+	}
+	url, drop, err = newSchema(srv)
+	if err != nil {
+		return "", nil, "", fmt.Errorf("pgtest: %w", err)
+	}
+	return url, drop, "", nil
+}
+
+// newSchema creates a schema on s and returns its URL and the function
+// that drops it.
+func newSchema(s *server) (string, func() error, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	name := fmt.Sprintf("acctl_test_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6, schemas.Add(1))
 	ident := pgx.Identifier{name}.Sanitize()
 	if _, err := s.admin.Exec(ctx, "CREATE SCHEMA "+ident); err != nil {
-		t.Fatalf("pgtest: create schema: %v", err)
+		return "", nil, fmt.Errorf("create schema: %w", err)
 	}
-	if !s.owned {
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if _, err := s.admin.Exec(ctx, "DROP SCHEMA "+ident+" CASCADE"); err != nil {
-				t.Errorf("pgtest: drop schema %s: %v", name, err)
-			}
-		})
+	drop := func() error {
+		if s.owned {
+			return nil // the server goes as a whole
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := s.admin.Exec(ctx, "DROP SCHEMA "+ident+" CASCADE"); err != nil {
+			return fmt.Errorf("drop schema %s: %w", name, err)
+		}
+		return nil
 	}
 	u, err := withSearchPath(s.url, name)
 	if err != nil {
-		t.Fatalf("pgtest: %v", err)
+		drop()
+		return "", nil, err
 	}
-	return u
+	return u, drop, nil
 }
 
 // Admin returns the URL of the test server itself (its postgres database,
