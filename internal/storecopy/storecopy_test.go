@@ -72,6 +72,13 @@ func populate(t *testing.T, s acct.Store) *accttest.Clock {
 	must(svc.Register(ctx, acct.NewUser{Username: "bob", Email: "bob@example.com", Password: accttest.GoodPassword, Admin: true}))
 	must(svc.Register(ctx, acct.NewUser{Email: "élodie@example.com", NoPassword: true}))
 	must(svc.Register(ctx, acct.NewUser{Username: "carol", Email: "carol@example.com", Password: accttest.GoodPassword}))
+	// Referrals: users.referred_by refers to users itself; points, their
+	// ledger and the waiting list.
+	alice, err := svc.User(ctx, "alice")
+	must(alice, err)
+	must(svc.Register(ctx, acct.NewUser{Email: "dan@example.com", NoPassword: true, Invite: alice.ReferralCode}))
+	must(svc.AddPoints(ctx, acct.PointsChange{User: "dan@example.com", Delta: -2, Reason: "spent"}))
+	must(svc.Preregister(ctx, "erin@example.com"))
 	for i := 0; i < 3; i++ {
 		must(svc.Login(ctx, acct.Login{Ref: "alice", Password: accttest.GoodPassword, Label: fmt.Sprint("device ", i)}))
 	}
@@ -190,7 +197,7 @@ func TestSQLiteToSQLite(t *testing.T) {
 	want := dump(t, src)
 	sameRows(t, want, dump(t, dst))
 	n := counts(t, res)
-	if n["users"] != 4 || n["sessions"] != 2 || n["codes"] != 1 || n["audit_events"] == 0 {
+	if n["users"] != 5 || n["sessions"] != 2 || n["codes"] != 1 || n["audit_events"] == 0 {
 		t.Errorf("counts = %v", n)
 	}
 	if res.Rows != p.total || p.added != p.total || !p.finished || res.Replaced {
