@@ -55,17 +55,22 @@ gets all of the copy or, when the copy fails or is interrupted, nothing.
 Rows travel in batches of --batch, in key order, so memory stays small
 whatever the size of the store; a progress bar is shown on a terminal.
 
-A target that has rows is refused (exit 4) unless --force: its rows are
-then deleted in the copy's transaction, after a confirmation on a terminal
+A target that has rows is refused unless --force: its rows are then
+deleted in the copy's transaction, after you type "replace" on a terminal
 (elsewhere --yes is needed). Codes are kept as keyed hashes under the
 installation secret (secret_file): use the target with the same secret
 file, or the codes copied will not match.
 
 Afterwards the rows of every table are counted on both sides and shown
-side by side; the command succeeds only when all the counts match (exit 1
-otherwise). With -o json: {"from", "to", "from_kind", "to_kind",
-"schema_version", "tables": [{"table", "source", "target", "match"}],
-"rows", "replaced", "match"}.`),
+side by side; the command succeeds only when all the counts match. With -o
+json: {"from", "to", "from_kind", "to_kind", "schema_version", "tables":
+[{"table", "source", "target", "match"}], "rows", "replaced", "match"}.
+
+The exits of this command: 1 when the counts differ after the copy; 2 for
+the same store on both sides, or --force off a terminal without --yes; 3
+when the --from SQLite file does not exist; 4 when the target has rows
+(without --force) or the stores' schemas differ; 6 when the replacement
+was not confirmed; 7 when a store cannot be reached or is busy.`),
 		Example: `  # Move the default SQLite store to PostgreSQL (the password from ~/.pgpass).
   acctl store copy --to 'postgres://acctl@db.example.com/acctl'
 
