@@ -72,10 +72,10 @@ func (l *Local) SendActivation(ctx context.Context, ref string) (*ActivationSent
 			return err
 		}
 		detail := fmt.Sprintf("activation link %s, expires %s", id, c.ExpiresAt.Format(time.RFC3339))
-		return tx.InsertEvent(ctx, l.event(ctx, ActionResetCodeIssue, rec.ID, detail))
+		return tx.InsertEvent(ctx, l.event(ctx, ActionActivationSend, rec.ID, detail))
 	})
 	if err != nil {
-		return nil, l.fail(ctx, ActionResetCodeIssue, idOf(rec), wrap(err, "send activation link"))
+		return nil, l.fail(ctx, ActionActivationSend, idOf(rec), wrap(err, "send activation link"))
 	}
 	n := Notice{Channel: ChannelEmail, To: c.Destination, Template: template, Language: rec.Language,
 		Data: NoticeData{Name: displayName(rec), URL: codeLink(l.opt.PublicURL, code, "confirm"), ExpiresAt: c.ExpiresAt}}

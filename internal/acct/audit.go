@@ -44,6 +44,7 @@ const (
 	ActionOTPSend        = "otp.send"
 	ActionOTPVerify      = "otp.verify"
 	ActionUserActivate   = "user.activate"
+	ActionActivationSend = "activation.send"
 )
 
 // EventQuery selects audit events for Service.ListEvents, newest first.

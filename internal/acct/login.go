@@ -165,7 +165,7 @@ func (l *Local) countFailure(ctx context.Context, tx Tx, cur *UserRecord, action
 		return "", err
 	}
 	cur.FailedLogins = n
-	ev := l.event(ctx, action, cur.ID, fmt.Sprintf("%s (%d consecutive failures)", what, n))
+	ev := l.event(ctx, action, cur.ID, fmt.Sprintf("%s (%s in a row)", what, plural(n, "failure")))
 	ev.Outcome = OutcomeFailure
 	if err := tx.InsertEvent(ctx, ev); err != nil {
 		return "", err

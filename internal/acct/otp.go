@@ -192,7 +192,7 @@ func (l *Local) otpRateLimit(ctx context.Context, tx Tx, userID int64, purpose, 
 	if len(last) > 0 {
 		if next := last[0].CreatedAt.Add(l.opt.OTPCooldown); now.Before(next) {
 			return Errorf(CodeRefused, "a passcode was sent %s ago: wait %s before asking for another",
-				now.Sub(last[0].CreatedAt).Round(time.Second), waitFor(next.Sub(now)))
+				humanDuration(now.Sub(last[0].CreatedAt).Round(time.Second)), humanDuration(waitFor(next.Sub(now))))
 		}
 	}
 	recent, err := tx.ListCodes(ctx, CodeFilter{Kinds: []CodeKind{CodeKindOTP}, Destination: to, Since: now.Add(-OTPSendWindow + time.Millisecond)})
@@ -204,9 +204,29 @@ func (l *Local) otpRateLimit(ctx context.Context, tx Tx, userID int64, purpose, 
 		// OTPSendLimit-th newest leaves the window.
 		next := recent[OTPSendLimit-1].CreatedAt.Add(OTPSendWindow)
 		return Errorf(CodeRefused, "%d passcodes were sent to this address in the last %s: wait %s",
-			len(recent), OTPSendWindow, waitFor(next.Sub(now)))
+			len(recent), humanDuration(OTPSendWindow), humanDuration(waitFor(next.Sub(now))))
 	}
 	return nil
+}
+
+// humanDuration writes d without zero units: 1m rather than 1m0s.
+func humanDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// plural writes n thing or n things.
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // waitFor says how long to wait, in whole seconds rounded up, so that
@@ -335,7 +355,7 @@ func (l *Local) checkOTP(ctx context.Context, ref, purpose, code string,
 				return err
 			}
 			if left := l.opt.OTPAttempts - n; left > 0 {
-				msg += fmt.Sprintf(" (%d attempts left)", left)
+				msg += " (" + plural(left, "attempt") + " left)"
 			} else {
 				msg += "; no attempts left: the passcode is void, send a new one"
 			}
@@ -353,7 +373,9 @@ func (l *Local) checkOTP(ctx context.Context, ref, purpose, code string,
 		if err != nil {
 			return err
 		}
-		cur.FailedLogins, cur.UpdatedAt = 0, now
+		// A passcode proves the phone, not the password: the failed-login
+		// count stays (a recovery that sets a password resets it).
+		cur.UpdatedAt = now
 		if err := tx.UpdateUser(ctx, cur); err != nil {
 			return err
 		}

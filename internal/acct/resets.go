@@ -574,7 +574,7 @@ func (l *Local) resetByPhone(ctx context.Context, in PasswordReset) (*User, erro
 		if err := resettable(cur); err != nil {
 			return "", err
 		}
-		cur.PasswordHash, cur.HasPassword = hash, true
+		cur.PasswordHash, cur.HasPassword, cur.FailedLogins = hash, true, 0
 		if c.Destination == cur.Phone {
 			cur.PhoneVerified = true // the code reached it
 		}
