@@ -134,15 +134,42 @@ func (l *Local) ListPreregistrations(ctx context.Context, q PreregQuery) (*Prere
 	return page, nil
 }
 
+// RemovePreregistration takes an email address off the waiting list (the
+// person changed their mind, or asked to be forgotten). An address that is
+// not on it is CodeNotFound. The answer is the entry that was removed.
+func (l *Local) RemovePreregistration(ctx context.Context, email string) (*Preregistration, error) {
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	if e == "" {
+		return nil, FieldError("email", "required")
+	}
+	var p *Preregistration
+	err = l.store.Update(ctx, func(tx Tx) (err error) {
+		if p, err = tx.DeletePreregistration(ctx, e); err != nil {
+			return err
+		}
+		if p == nil {
+			return &Error{Code: CodeNotFound, Field: "email", Message: fmt.Sprintf("%s is not on the waiting list", e)}
+		}
+		return tx.InsertEvent(ctx, l.event(ctx, ActionPreregRemoved, 0, fmt.Sprintf("preregistration %d: removed", p.ID)))
+	})
+	if err != nil {
+		return nil, wrap(err, "remove preregistration")
+	}
+	return p, nil
+}
+
 // takeOffWaitingList runs in Register's transaction: the new account's
 // email address leaves the waiting list.
 func (l *Local) takeOffWaitingList(ctx context.Context, tx Tx, rec *UserRecord) error {
 	if rec.Email == "" {
 		return nil
 	}
-	id, err := tx.DeletePreregistration(ctx, rec.Email)
-	if err != nil || id == 0 {
+	p, err := tx.DeletePreregistration(ctx, rec.Email)
+	if err != nil || p == nil {
 		return err
 	}
-	return tx.InsertEvent(ctx, l.event(ctx, ActionPreregRemoved, rec.ID, fmt.Sprintf("preregistration %d: registered", id)))
+	return tx.InsertEvent(ctx, l.event(ctx, ActionPreregRemoved, rec.ID, fmt.Sprintf("preregistration %d: registered", p.ID)))
 }

@@ -34,7 +34,7 @@ const (
 	ActionPointsAdd     = "points.add"    // an operator's change of a balance
 	ActionPointsAward   = "points.award"  // points for a referral, at registration
 	ActionPreregAdd     = "prereg.add"    // an email put on the waiting list
-	ActionPreregRemoved = "prereg.remove" // taken off it by the registration of that email
+	ActionPreregRemoved = "prereg.remove" // taken off it: by the registration of that email, or by an operator
 )
 
 // PointsBalance is an account's points and referral details

@@ -94,6 +94,8 @@ type Service interface {
 	Preregister(ctx context.Context, email string) (*Preregistration, error)
 	// ListPreregistrations returns a page of the waiting list.
 	ListPreregistrations(ctx context.Context, q PreregQuery) (*PreregPage, error)
+	// RemovePreregistration takes an email address off the waiting list.
+	RemovePreregistration(ctx context.Context, email string) (*Preregistration, error)
 	// Points returns an account's points balance and referral details.
 	Points(ctx context.Context, ref string) (*PointsBalance, error)
 	// AddPoints changes an account's points balance (never below 0) and

@@ -126,10 +126,10 @@ type Tx interface {
 	// ListPreregistrations returns waiting-list entries in id order.
 	ListPreregistrations(ctx context.Context, q PreregFilter) ([]Preregistration, error)
 	// DeletePreregistration takes email off the waiting list and returns
-	// the id of its entry, 0 when it was not on it. A server database
-	// waits for a concurrent InsertPreregistration of the same address to
-	// end first, so that the two cannot miss each other.
-	DeletePreregistration(ctx context.Context, email string) (int64, error)
+	// its entry, nil when it was not on it. A server database waits for a
+	// concurrent InsertPreregistration of the same address to end first,
+	// so that the two cannot miss each other.
+	DeletePreregistration(ctx context.Context, email string) (*Preregistration, error)
 
 	// InsertEvent appends an audit event and sets ev.ID.
 	InsertEvent(ctx context.Context, ev *Event) error

@@ -128,7 +128,7 @@ func (t *txn) ListPreregistrations(ctx context.Context, q acct.PreregFilter) ([]
 // transaction to end (and makes a pre-registration that comes later wait
 // for this one, then see the account: see Local.Preregister); the DELETE,
 // a new statement with a new snapshot, then sees the row either way.
-func (t *txn) DeletePreregistration(ctx context.Context, email string) (int64, error) {
+func (t *txn) DeletePreregistration(ctx context.Context, email string) (*acct.Preregistration, error) {
 	var claim int64
 	err := t.tx.QueryRow(ctx,
 		"INSERT INTO preregistrations (email, created_at) VALUES ($1, now()) ON CONFLICT (email) DO NOTHING RETURNING id",
@@ -136,20 +136,23 @@ func (t *txn) DeletePreregistration(ctx context.Context, email string) (int64, e
 	switch {
 	case errors.Is(err, pgx.ErrNoRows): // on the list: the claim yielded to its row
 	case err != nil:
-		return 0, mapError("delete preregistration", err)
+		return nil, mapError("delete preregistration", err)
 	default: // not on the list: take the claim back
 		if _, err := t.tx.Exec(ctx, "DELETE FROM preregistrations WHERE id = $1", claim); err != nil {
-			return 0, mapError("delete preregistration", err)
+			return nil, mapError("delete preregistration", err)
 		}
-		return 0, nil
+		return nil, nil
 	}
-	var id int64
-	err = t.tx.QueryRow(ctx, "DELETE FROM preregistrations WHERE email = $1 RETURNING id", email).Scan(&id)
+	var p acct.Preregistration
+	err = t.tx.QueryRow(ctx,
+		"DELETE FROM preregistrations WHERE email = $1 RETURNING id, email, created_at, created_by",
+		email).Scan(&p.ID, &p.Email, &p.CreatedAt, &p.CreatedBy)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
+		return nil, nil
 	}
 	if err != nil {
-		return 0, mapError("delete preregistration", err)
+		return nil, mapError("delete preregistration", err)
 	}
-	return id, nil
+	p.CreatedAt = p.CreatedAt.UTC()
+	return &p, nil
 }

@@ -242,22 +242,22 @@ func TestPreregistrations(t *testing.T) {
 	if got := list(acct.PreregFilter{AfterID: want[1].ID, Limit: 2}); !reflect.DeepEqual(got, want[2:4]) {
 		t.Errorf("page:\n%+v\nwant\n%+v", got, want[2:4])
 	}
-	del := func(email string) int64 {
+	del := func(email string) *acct.Preregistration {
 		t.Helper()
-		var id int64
+		var p *acct.Preregistration
 		if err := s.Update(ctx, func(tx acct.Tx) (err error) {
-			id, err = tx.DeletePreregistration(ctx, email)
+			p, err = tx.DeletePreregistration(ctx, email)
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
-		return id
+		return p
 	}
-	if id := del("p2@example.com"); id != want[2].ID {
-		t.Errorf("delete: id %d, want %d", id, want[2].ID)
+	if p := del("p2@example.com"); p == nil || !reflect.DeepEqual(*p, want[2]) {
+		t.Errorf("delete: %+v, want %+v", p, want[2])
 	}
-	if id := del("p2@example.com"); id != 0 {
-		t.Errorf("delete again: id %d, want 0", id)
+	if p := del("p2@example.com"); p != nil {
+		t.Errorf("delete again: %+v, want nil", p)
 	}
 	if got := list(acct.PreregFilter{Limit: 10}); len(got) != 4 {
 		t.Errorf("after the delete: %+v", got)

@@ -126,17 +126,21 @@ func (t *txn) ListPreregistrations(ctx context.Context, q acct.PreregFilter) ([]
 	return ps, nil
 }
 
-// DeletePreregistration takes email off the waiting list and returns the
-// id of its entry, 0 when it was not on it. Write transactions are
-// IMMEDIATE, so no insert of the same address can run meanwhile.
-func (t *txn) DeletePreregistration(ctx context.Context, email string) (int64, error) {
-	var id int64
-	err := t.tx.QueryRowContext(ctx, "DELETE FROM preregistrations WHERE email = ? RETURNING id", email).Scan(&id)
+// DeletePreregistration takes email off the waiting list and returns its
+// entry, nil when it was not on it. Write transactions are IMMEDIATE, so
+// no insert of the same address can run meanwhile.
+func (t *txn) DeletePreregistration(ctx context.Context, email string) (*acct.Preregistration, error) {
+	var p acct.Preregistration
+	var at int64
+	err := t.tx.QueryRowContext(ctx,
+		"DELETE FROM preregistrations WHERE email = ? RETURNING id, email, created_at, created_by",
+		email).Scan(&p.ID, &p.Email, &at, &p.CreatedBy)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
+		return nil, nil
 	}
 	if err != nil {
-		return 0, mapError("delete preregistration", err)
+		return nil, mapError("delete preregistration", err)
 	}
-	return id, nil
+	p.CreatedAt = fromMillis(at)
+	return &p, nil
 }

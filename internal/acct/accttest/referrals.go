@@ -480,9 +480,20 @@ func testPreregister(e *env) {
 	e.wantCode(err, acct.CodeConflict, "username")
 	e.preregistered("held@example.com")
 
+	// An operator takes an address off the list.
+	rm, err := e.svc.RemovePreregistration(e.ctx, " HELD@example.com")
+	if err != nil || rm.Email != "held@example.com" || rm.ID <= 0 || rm.CreatedBy != "tester" || !rm.CreatedAt.Equal(Start) {
+		e.t.Fatalf("remove: %+v, %v", rm, err)
+	}
+	e.preregistered()
+	_, err = e.svc.RemovePreregistration(e.ctx, "held@example.com")
+	e.wantCode(err, acct.CodeNotFound, "email")
+	_, err = e.svc.RemovePreregistration(e.ctx, "not an address")
+	e.wantCode(err, acct.CodeInvalid, "email")
+
 	evs, count := e.events("")
-	if count["prereg.add/ok/tester"] != 2 {
-		e.t.Errorf("events %v, want 2 prereg.add", count)
+	if count["prereg.add/ok/tester"] != 2 || count["prereg.remove/ok/tester"] != 2 {
+		e.t.Errorf("events %v, want 2 prereg.add and 2 prereg.remove", count)
 	}
 	for _, ev := range evs {
 		if strings.Contains(ev.Detail, "carol@") || strings.Contains(ev.Detail, "held@") {

@@ -37,7 +37,8 @@ the address (in lower case), when and by whom it was added.
 
 "acctl user preregistered" lists the waiting list. Registering an account
 with the address ("acctl user register --email EMAIL") takes it off the
-list, in the same transaction. Nothing is sent to the address.
+list, in the same transaction; "acctl user preregistered remove EMAIL"
+takes it off by hand. Nothing is sent to the address.
 
 An address that belongs to an account (as its primary or an extra address,
 also while the account is on deletion hold) or that is on the list already

@@ -67,7 +67,20 @@ func TestPreregister(t *testing.T) {
 	if ps := list("--limit", "1", "--cursor", "1"); len(ps) != 1 || ps[0].Email != "erin@example.com" {
 		t.Errorf("second page: %+v", ps)
 	}
+	// remove: the entry that went; not on the list is exit 3.
+	if got := e.MustRun("user", "preregistered", "remove", "ERIN@example.com"); got != "3\terin@example.com\t2026-03-01T12:00:00Z\ttester\n" {
+		t.Errorf("remove: %q", got)
+	}
+	res = e.Run("user", "preregistered", "rm", "erin@example.com", "-o", "json")
+	if res.Code != 3 || !strings.Contains(res.Err, `"code":"not_found"`) {
+		t.Errorf("remove again: %+v", res)
+	}
+	if ps := list(); len(ps) != 1 || ps[0].Email != "carol@example.com" {
+		t.Errorf("after the removal: %+v", ps)
+	}
 	for _, args := range [][]string{
+		{"user", "preregistered", "remove"},
+		{"user", "preregistered", "remove", "not an address"},
 		{"user", "preregistered", "--limit", "0"},
 		{"user", "preregistered", "--cursor", "x"},
 		{"user", "preregistered", "extra"},

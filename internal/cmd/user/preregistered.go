@@ -30,7 +30,7 @@ func NewCmdPreregistered(f *cmdutil.Factory, runF func(context.Context, *Preregi
 		Long: cmdutil.LongHelp(`List the email addresses on the pre-registration waiting list ("acctl
 user preregister"), in the order they were added, one page at a time:
 ID EMAIL CREATED CREATED_BY. An address leaves the list when an account is
-registered with it.
+registered with it, or with "acctl user preregistered remove EMAIL".
 
 When there are more entries than --limit, the command for the next page is
 printed on stderr; stdout holds only the entries. With -o json the page is
@@ -38,7 +38,8 @@ a JSON array of objects {"id", "email", "created_at", "created_by"} ([]
 when the list is empty, which is not an error).`),
 		Example: `  acctl user preregistered
   acctl user preregistered -o csv > waiting-list.csv
-  acctl user preregistered --limit 500 --cursor 1200`,
+  acctl user preregistered --limit 500 --cursor 1200
+  acctl user preregistered remove carol@example.com`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Limit < 1 || opts.Limit > acct.MaxPageSize {
@@ -50,6 +51,7 @@ when the list is empty, which is not an error).`),
 			return runPreregistered(cmd.Context(), opts)
 		},
 	}
+	cmd.AddCommand(NewCmdPreregRemove(f, nil))
 	fl := cmd.Flags()
 	fl.IntVar(&opts.Limit, "limit", acct.DefaultPageSize, "at most `N` entries")
 	fl.StringVar(&opts.Cursor, "cursor", "", "start after this `CURSOR`, printed with the previous page")
