@@ -35,6 +35,7 @@ type AddressAddOptions struct {
 	Ref      string
 	Value    string
 	Verified bool
+	Send     bool // email only: send the verification link
 }
 
 // AddressListOptions are the parsed command line of "user email list" and
@@ -131,11 +132,27 @@ on deletion hold.
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Verified, "verified", false, "record the address as verified: you vouch that the user controls it")
+	if n.kind == acct.AddressEmail {
+		cmd.Flags().BoolVar(&opts.Send, "send", false, "send the link that verifies the address")
+		cmd.MarkFlagsMutuallyExclusive("send", "verified")
+	}
 	return cmd
 }
 
 func runAddressAdd(ctx context.Context, opts *AddressAddOptions, n addressNoun) error {
-	p, svc, err := opts.Factory.PrinterAndService(ctx)
+	f := opts.Factory
+	needs := cmdutil.Needs{}
+	if opts.Send {
+		cfg, err := f.Config()
+		if err != nil {
+			return err
+		}
+		if err := cfg.CheckDelivery(acct.ChannelEmail); err != nil {
+			return err // before the address is added: nothing half done
+		}
+		needs = cmdutil.Needs{Secret: true, Delivery: true}
+	}
+	p, svc, err := f.PrinterAndServiceFor(ctx, needs)
 	if err != nil {
 		return err
 	}
@@ -143,7 +160,19 @@ func runAddressAdd(ctx context.Context, opts *AddressAddOptions, n addressNoun) 
 	if err != nil {
 		return err
 	}
-	return printAddress(p, n, a)
+	if err := printAddress(p, n, a); err != nil {
+		return err
+	}
+	if !opts.Send {
+		return nil
+	}
+	sent, err := svc.SendActivation(ctx, a.Value)
+	if err != nil {
+		return fmt.Errorf("the address was added, but its link was not sent: %w (send it with: acctl user activate --send %s)", err, a.Value)
+	}
+	fmt.Fprintf(f.IO.ErrOut, "sent the verification link %s to %s; it works once, until %s\n",
+		sent.ID, sent.To, cmdutil.FormatTime(sent.ExpiresAt))
+	return nil
 }
 
 // newCmdAddressList returns "user email list" or "user phone list". runF,

@@ -16,7 +16,9 @@ var emailNoun = addressNoun{
 	plural: "email addresses",
 	column: "EMAIL",
 	verify: `The address is unverified until the user proves to control it by
-the link sent to it.`,
+the link sent to it: --send sends the link at once (it needs public_url
+and email delivery, see "acctl config"); "acctl user activate --send
+EMAIL" sends it, or a new one, later.`,
 	examples: [2]string{"alice@work.example", "alice@old.example"},
 }
 
