@@ -1,0 +1,193 @@
+// Package api is the wire contract of acctl's admin HTTP API, shared by the
+// server (internal/httpapi) and the client (internal/remote): the list of
+// operations, the request bodies of the operations whose arguments are not
+// one struct, the error body, and the one-to-one mapping between acct's
+// error codes and HTTP statuses.
+//
+// The API is RPC over acct.Service: every operation is `POST
+// /v1/<Operation>`, named exactly like the Service method, with a JSON body
+// (the method's argument struct, or one of the request types below) and a
+// JSON answer (the method's result; {} for a method that returns only an
+// error). A failure answers the status of its code and an ErrorBody.
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/acctl/acctl/internal/acct"
+)
+
+// Prefix is the path prefix of the admin operations: POST Prefix+Operation.
+const Prefix = "/v1/"
+
+// MaxBodyBytes is the largest request body the server reads (1 MiB);
+// a larger one is answered 413 with code invalid.
+const MaxBodyBytes = 1 << 20
+
+// Operations are the admin operations, one per acct.Service method (Close
+// aside), named exactly like the method, in the interface's order.
+var Operations = []string{
+	"Register", "User", "ListUsers", "UpdateUser", "Unregister", "Restore", "PurgeHeld",
+	"AddAddress", "ListAddresses", "RemoveAddress", "SetPrimaryAddress",
+	"Login", "ValidateSession", "ListSessions", "FreshenSession", "EndSessions", "PurgeSessions",
+	"SetPassword", "ChangePassword", "VerifyPassword", "LockUser", "UnlockUser",
+	"IssueResetCode", "ResetPassword", "ListCodes", "RevokeCodes", "ForgotPassword",
+	"SendOTP", "VerifyOTP", "SendActivation", "Activate",
+	"Preregister", "ListPreregistrations", "RemovePreregistration", "Points", "AddPoints", "PointsHistory",
+	"ListEvents",
+}
+
+// The request bodies of the operations whose arguments are not one struct.
+// An operation whose argument is a struct (Register: acct.NewUser,
+// ListUsers: acct.UserQuery, …) takes that struct as its body.
+
+// RefRequest names a user by REF: User, Restore, UnlockUser, ListCodes,
+// SendActivation, Points.
+type RefRequest struct {
+	Ref string `json:"ref"`
+}
+
+// UpdateUserRequest is the body of UpdateUser.
+type UpdateUserRequest struct {
+	Ref    string          `json:"ref"`
+	Update acct.UserUpdate `json:"update"`
+}
+
+// UnregisterRequest is the body of Unregister.
+type UnregisterRequest struct {
+	Ref     string                 `json:"ref"`
+	Options acct.UnregisterOptions `json:"options"`
+}
+
+// ListAddressesRequest is the body of ListAddresses; Kind "" means both.
+type ListAddressesRequest struct {
+	Ref  string           `json:"ref"`
+	Kind acct.AddressKind `json:"kind,omitempty"`
+}
+
+// TokenRequest is the body of ValidateSession.
+type TokenRequest struct {
+	Token string `json:"token"`
+}
+
+// PasswordRequest is the body of SetPassword and VerifyPassword.
+type PasswordRequest struct {
+	Ref      string `json:"ref"`
+	Password string `json:"password"`
+}
+
+// LockUserRequest is the body of LockUser.
+type LockUserRequest struct {
+	Ref     string           `json:"ref"`
+	Options acct.LockOptions `json:"options"`
+}
+
+// EmailRequest is the body of ForgotPassword, Preregister and
+// RemovePreregistration.
+type EmailRequest struct {
+	Email string `json:"email"`
+}
+
+// KeyRequest is the body of Activate.
+type KeyRequest struct {
+	Key string `json:"key"`
+}
+
+// Empty is the answer of an operation whose method returns only an error
+// (VerifyPassword, ForgotPassword): {}.
+type Empty struct{}
+
+// ErrorBody is the body of every failed call:
+// {"error":{"code":"not_found","message":"…","field":"…"}}.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is the inside of an ErrorBody.
+type ErrorDetail struct {
+	Code    acct.Code `json:"code"`
+	Message string    `json:"message"`
+	Field   string    `json:"field,omitempty"`
+}
+
+// Err returns the acct error that d describes.
+func (d ErrorDetail) Err() *acct.Error {
+	return &acct.Error{Code: d.Code, Field: d.Field, Message: d.Message}
+}
+
+var statuses = map[acct.Code]int{
+	acct.CodeInvalid:         http.StatusBadRequest,
+	acct.CodeUnauthenticated: http.StatusUnauthorized,
+	acct.CodeRefused:         http.StatusForbidden,
+	acct.CodeNotFound:        http.StatusNotFound,
+	acct.CodeConflict:        http.StatusConflict,
+	acct.CodeInternal:        http.StatusInternalServerError,
+	acct.CodeUnavailable:     http.StatusServiceUnavailable,
+}
+
+// StatusOf returns the HTTP status of an acct error code; an unknown code
+// is 500, like internal.
+func StatusOf(code acct.Code) int {
+	if s, ok := statuses[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// CodeOf returns the acct error code of an HTTP status, the inverse of
+// StatusOf. A status StatusOf never answers is classed by its family:
+// another 4xx (413, 405, …) is invalid, 429 is refused, another 5xx
+// (502, 504, …) is unavailable; 2xx and 3xx are "".
+func CodeOf(status int) acct.Code {
+	for c, s := range statuses {
+		if s == status {
+			return c
+		}
+	}
+	switch {
+	case status == http.StatusTooManyRequests:
+		return acct.CodeRefused
+	case status >= 400 && status < 500:
+		return acct.CodeInvalid
+	case status >= 500:
+		return acct.CodeUnavailable
+	}
+	return ""
+}
+
+// InternalMessage is the message of an internal error over the API: its
+// details are for the server's log, not for the caller.
+const InternalMessage = "internal server error"
+
+// Detail returns the error detail of err: its code, field and message. The
+// message of an internal error is InternalMessage.
+func Detail(err error) ErrorDetail {
+	d := ErrorDetail{Code: acct.ErrorCode(err), Field: acct.ErrorField(err)}
+	if d.Code == "" || d.Code == acct.CodeInternal {
+		return ErrorDetail{Code: acct.CodeInternal, Message: InternalMessage}
+	}
+	d.Message = err.Error()
+	return d
+}
+
+// WriteError answers err: the status of its code and its ErrorBody.
+func WriteError(w http.ResponseWriter, err error) {
+	d := Detail(err)
+	WriteJSON(w, StatusOf(d.Code), ErrorBody{Error: d})
+}
+
+// WriteJSON answers v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b, _ = json.Marshal(ErrorBody{Error: ErrorDetail{Code: acct.CodeInternal, Message: InternalMessage}})
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}

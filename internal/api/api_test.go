@@ -1,0 +1,94 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/acctl/acctl/internal/acct"
+)
+
+var allCodes = []acct.Code{
+	acct.CodeInvalid, acct.CodeUnauthenticated, acct.CodeRefused, acct.CodeNotFound,
+	acct.CodeConflict, acct.CodeInternal, acct.CodeUnavailable,
+}
+
+func TestStatusMappingBothWays(t *testing.T) {
+	want := map[acct.Code]int{
+		acct.CodeInvalid: 400, acct.CodeUnauthenticated: 401, acct.CodeRefused: 403,
+		acct.CodeNotFound: 404, acct.CodeConflict: 409, acct.CodeInternal: 500, acct.CodeUnavailable: 503,
+	}
+	seen := map[int]bool{}
+	for _, c := range allCodes {
+		s := StatusOf(c)
+		if s != want[c] {
+			t.Errorf("StatusOf(%s) = %d, want %d", c, s, want[c])
+		}
+		if seen[s] {
+			t.Errorf("status %d used twice", s)
+		}
+		seen[s] = true
+		if got := CodeOf(s); got != c {
+			t.Errorf("CodeOf(StatusOf(%s)) = %s", c, got)
+		}
+	}
+	for status, code := range map[int]acct.Code{200: "", 413: acct.CodeInvalid, 405: acct.CodeInvalid,
+		429: acct.CodeRefused, 502: acct.CodeUnavailable, 504: acct.CodeUnavailable} {
+		if got := CodeOf(status); got != code {
+			t.Errorf("CodeOf(%d) = %q, want %q", status, got, code)
+		}
+	}
+	if StatusOf("bogus") != 500 {
+		t.Errorf("an unknown code is not 500")
+	}
+}
+
+func TestOperationsAreTheServiceMethods(t *testing.T) {
+	typ := reflect.TypeFor[acct.Service]()
+	var methods []string
+	for m := range typ.Methods() {
+		if m.Name != "Close" {
+			methods = append(methods, m.Name)
+		}
+	}
+	ops := slices.Clone(Operations)
+	slices.Sort(ops)
+	slices.Sort(methods)
+	if !slices.Equal(ops, methods) {
+		t.Errorf("Operations = %v\nService methods = %v", ops, methods)
+	}
+}
+
+func TestWriteError(t *testing.T) {
+	cases := []struct {
+		err    error
+		status int
+		want   ErrorDetail
+	}{
+		{acct.FieldError("email", "not an address"), 400, ErrorDetail{acct.CodeInvalid, "email: not an address", "email"}},
+		{fmt.Errorf("find: %w", acct.Errorf(acct.CodeNotFound, "no user %q", "bob")), 404, ErrorDetail{acct.CodeNotFound, `find: no user "bob"`, ""}},
+		{acct.Internal(errors.New("disk on fire"), "write"), 500, ErrorDetail{acct.CodeInternal, InternalMessage, ""}},
+		{errors.New("plain"), 500, ErrorDetail{acct.CodeInternal, InternalMessage, ""}},
+	}
+	for _, c := range cases {
+		rec := httptest.NewRecorder()
+		WriteError(rec, c.err)
+		if rec.Code != c.status {
+			t.Errorf("%v: status %d, want %d", c.err, rec.Code, c.status)
+		}
+		if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+			t.Errorf("content type %q", ct)
+		}
+		var body ErrorBody
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			t.Fatal(err)
+		}
+		if body.Error != c.want {
+			t.Errorf("%v: body %+v, want %+v", c.err, body.Error, c.want)
+		}
+	}
+}
