@@ -1,0 +1,279 @@
+// Package httpapi serves an acct.Service over the admin HTTP API described
+// by package api: `POST /v1/<Operation>` with a JSON body and a JSON
+// answer, authenticated by an API key (`Authorization: Bearer <key>`).
+// Every call is checked against the key's role (acct.Permitted) and runs
+// with the key's name as the actor, so the audit trail records it.
+//
+// The handler holds no rules: it decodes, checks the key, calls the
+// Service and encodes. internal/remote is the client of this API.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/api"
+)
+
+// Authenticator finds the API key of a bearer token. acct.KeyManager
+// (Local) satisfies it. It answers an error of code unauthenticated for a
+// token that is unknown or revoked.
+type Authenticator interface {
+	AuthenticateAPIKey(ctx context.Context, token string) (*acct.APIKey, error)
+}
+
+// call runs one operation: it decodes the body with dec and calls the
+// Service.
+type call func(ctx context.Context, svc acct.Service, dec *json.Decoder) (any, error)
+
+// rpc makes the call of a method whose argument is one value (a struct or
+// an api request type) and whose answer is one value.
+func rpc[In, Out any](f func(acct.Service, context.Context, In) (Out, error)) call {
+	return func(ctx context.Context, svc acct.Service, dec *json.Decoder) (any, error) {
+		var in In
+		if err := decode(dec, &in); err != nil {
+			return nil, err
+		}
+		return f(svc, ctx, in)
+	}
+}
+
+// svc and cx keep the table's lines short.
+type (
+	svc = acct.Service
+	cx  = context.Context
+)
+
+// operations maps every operation of api.Operations to its call: a Service
+// method gets one line here.
+var operations = map[string]call{
+	"Register":  rpc(svc.Register),
+	"User":      rpc(func(s svc, c cx, r api.RefRequest) (*acct.User, error) { return s.User(c, r.Ref) }),
+	"ListUsers": rpc(svc.ListUsers),
+	"UpdateUser": rpc(func(s svc, c cx, r api.UpdateUserRequest) (*acct.User, error) {
+		return s.UpdateUser(c, r.Ref, r.Update)
+	}),
+	"Unregister": rpc(func(s svc, c cx, r api.UnregisterRequest) (*acct.User, error) {
+		return s.Unregister(c, r.Ref, r.Options)
+	}),
+	"Restore":    rpc(func(s svc, c cx, r api.RefRequest) (*acct.User, error) { return s.Restore(c, r.Ref) }),
+	"PurgeHeld":  rpc(svc.PurgeHeld),
+	"AddAddress": rpc(svc.AddAddress),
+	"ListAddresses": rpc(func(s svc, c cx, r api.ListAddressesRequest) ([]acct.Address, error) {
+		return s.ListAddresses(c, r.Ref, r.Kind)
+	}),
+	"RemoveAddress":     rpc(svc.RemoveAddress),
+	"SetPrimaryAddress": rpc(svc.SetPrimaryAddress),
+	"Login":             rpc(svc.Login),
+	"ValidateSession": rpc(func(s svc, c cx, r api.TokenRequest) (*acct.SessionInfo, error) {
+		return s.ValidateSession(c, r.Token)
+	}),
+	"ListSessions":   rpc(svc.ListSessions),
+	"FreshenSession": rpc(svc.FreshenSession),
+	"EndSessions":    rpc(svc.EndSessions),
+	"PurgeSessions":  rpc(svc.PurgeSessions),
+	"SetPassword": rpc(func(s svc, c cx, r api.PasswordRequest) (*acct.User, error) {
+		return s.SetPassword(c, r.Ref, r.Password)
+	}),
+	"ChangePassword": rpc(svc.ChangePassword),
+	"VerifyPassword": rpc(func(s svc, c cx, r api.PasswordRequest) (api.Empty, error) {
+		return api.Empty{}, s.VerifyPassword(c, r.Ref, r.Password)
+	}),
+	"LockUser": rpc(func(s svc, c cx, r api.LockUserRequest) (*acct.User, error) {
+		return s.LockUser(c, r.Ref, r.Options)
+	}),
+	"UnlockUser":     rpc(func(s svc, c cx, r api.RefRequest) (*acct.User, error) { return s.UnlockUser(c, r.Ref) }),
+	"IssueResetCode": rpc(svc.IssueResetCode),
+	"ResetPassword":  rpc(svc.ResetPassword),
+	"ListCodes":      rpc(func(s svc, c cx, r api.RefRequest) ([]acct.CodeInfo, error) { return s.ListCodes(c, r.Ref) }),
+	"RevokeCodes":    rpc(svc.RevokeCodes),
+	"ForgotPassword": rpc(func(s svc, c cx, r api.EmailRequest) (api.Empty, error) {
+		return api.Empty{}, s.ForgotPassword(c, r.Email)
+	}),
+	"SendOTP":   rpc(svc.SendOTP),
+	"VerifyOTP": rpc(svc.VerifyOTP),
+	"SendActivation": rpc(func(s svc, c cx, r api.RefRequest) (*acct.ActivationSent, error) {
+		return s.SendActivation(c, r.Ref)
+	}),
+	"Activate":             rpc(func(s svc, c cx, r api.KeyRequest) (*acct.User, error) { return s.Activate(c, r.Key) }),
+	"Preregister":          rpc(func(s svc, c cx, r api.EmailRequest) (*acct.Preregistration, error) { return s.Preregister(c, r.Email) }),
+	"ListPreregistrations": rpc(svc.ListPreregistrations),
+	"RemovePreregistration": rpc(func(s svc, c cx, r api.EmailRequest) (*acct.Preregistration, error) {
+		return s.RemovePreregistration(c, r.Email)
+	}),
+	"Points":        rpc(func(s svc, c cx, r api.RefRequest) (*acct.PointsBalance, error) { return s.Points(c, r.Ref) }),
+	"AddPoints":     rpc(svc.AddPoints),
+	"PointsHistory": rpc(svc.PointsHistory),
+	"ListEvents":    rpc(svc.ListEvents),
+}
+
+// decode reads one JSON value into v: unknown fields are refused, an empty
+// body is the zero value, and nothing may follow the value.
+func decode(dec *json.Decoder, v any) error {
+	err := dec.Decode(v)
+	if err == io.EOF {
+		return nil
+	}
+	if err == nil {
+		if _, err = dec.Token(); err == io.EOF {
+			return nil
+		} else if err == nil {
+			return &acct.Error{Code: acct.CodeInvalid, Message: "request body: more than one JSON value"}
+		}
+	}
+	return bodyError(err)
+}
+
+// bodyError turns a failure to read or decode the body into an acct error.
+func bodyError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &tooLarge{err: &acct.Error{Code: acct.CodeInvalid,
+			Message: fmt.Sprintf("request body larger than %d bytes", tooBig.Limit), Err: err}}
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return &acct.Error{Code: acct.CodeInvalid, Field: typeErr.Field,
+			Message: fmt.Sprintf("request body: %s: want a JSON %s, not %s", typeErr.Field, typeErr.Type, typeErr.Value), Err: err}
+	}
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	field := ""
+	if name, ok := strings.CutPrefix(msg, "unknown field "); ok {
+		field = strings.Trim(name, `"`)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		msg = "unexpected end of JSON"
+	}
+	return &acct.Error{Code: acct.CodeInvalid, Field: field, Message: "request body: " + msg, Err: err}
+}
+
+// tooLarge marks an oversized body: it is answered 413, with code invalid.
+type tooLarge struct{ err *acct.Error }
+
+func (e *tooLarge) Error() string { return e.err.Error() }
+func (e *tooLarge) Unwrap() error { return e.err }
+
+// handler serves the admin API.
+type handler struct {
+	svc  acct.Service
+	auth Authenticator
+	log  *slog.Logger
+}
+
+// New returns the handler of the admin API: it serves POST /v1/<Operation>
+// for every operation of api.Operations, over svc, for the callers that
+// auth accepts. It logs one line per call on log (nil: none), never a
+// secret: the operation, the key's name, the status and the error code.
+func New(svc acct.Service, auth Authenticator, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &handler{svc: svc, auth: auth, log: log}
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	op, _ := strings.CutPrefix(r.URL.Path, api.Prefix)
+	var key *acct.APIKey
+	status, err := h.serve(w, r, op, &key)
+	attrs := []slog.Attr{slog.String("op", op), slog.Int("status", status),
+		slog.Duration("duration", time.Since(start)), slog.String("remote", r.RemoteAddr)}
+	if key != nil {
+		attrs = append(attrs, slog.String("key", key.Name), slog.String("role", string(key.Role)))
+	}
+	level := slog.LevelInfo
+	if err != nil {
+		attrs = append(attrs, slog.String("code", string(acct.ErrorCode(err))))
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+			attrs = append(attrs, slog.String("error", err.Error()))
+		case status == http.StatusUnauthorized || status == http.StatusForbidden:
+			level = slog.LevelWarn
+			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+	}
+	h.log.LogAttrs(r.Context(), level, "api call", attrs...)
+}
+
+// serve answers one request and returns its status and error, for the log.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request, op string, key **acct.APIKey) (int, error) {
+	fail := func(status int, err error) (int, error) {
+		d := api.Detail(err)
+		if status == 0 {
+			status = api.StatusOf(d.Code)
+		}
+		if status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="acctl"`)
+		}
+		api.WriteJSON(w, status, api.ErrorBody{Error: d})
+		return status, err
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return fail(http.StatusMethodNotAllowed, acct.Errorf(acct.CodeInvalid, "method %s not allowed: the API takes POST", r.Method))
+	}
+	token, ok := bearer(r)
+	if !ok {
+		return fail(0, acct.Errorf(acct.CodeUnauthenticated, "missing API key: send the header Authorization: Bearer <key>"))
+	}
+	k, err := h.auth.AuthenticateAPIKey(r.Context(), token)
+	if err != nil {
+		if acct.IsCode(err, acct.CodeUnauthenticated) {
+			return fail(0, &acct.Error{Code: acct.CodeUnauthenticated, Message: "invalid API key", Err: err})
+		}
+		return fail(0, err)
+	}
+	if k == nil {
+		return fail(0, acct.Errorf(acct.CodeUnauthenticated, "invalid API key"))
+	}
+	*key = k
+	run, ok := operations[op]
+	if !ok {
+		return fail(0, acct.Errorf(acct.CodeNotFound, "unknown operation %q", op))
+	}
+	if !acct.Permitted(k.Role, op) {
+		return fail(0, acct.Errorf(acct.CodeRefused, "API key %q (role %s) may not call %s", k.Name, k.Role, op))
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, api.MaxBodyBytes))
+	dec.DisallowUnknownFields()
+	out, err := run(acct.WithActor(r.Context(), k.Name), h.svc, dec)
+	if err != nil {
+		var big *tooLarge
+		if errors.As(err, &big) {
+			return fail(http.StatusRequestEntityTooLarge, err)
+		}
+		return fail(0, err)
+	}
+	api.WriteJSON(w, http.StatusOK, emptySlice(out))
+	return http.StatusOK, nil
+}
+
+// bearer returns the token of an `Authorization: Bearer` header.
+func bearer(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+// emptySlice answers a nil slice as [] rather than null: a list is an
+// array, empty or not.
+func emptySlice(v any) any {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Slice && rv.IsNil() {
+		return reflect.MakeSlice(rv.Type(), 0, 0).Interface()
+	}
+	return v
+}
