@@ -1,0 +1,178 @@
+package remote
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/api"
+)
+
+const secret = "s3cret-api-key-do-not-show"
+
+func TestNewChecksTheURL(t *testing.T) {
+	for _, ok := range []string{"http://127.0.0.1:8080", "http://localhost", "http://[::1]:9/", "https://acctl.example.com",
+		"https://acctl.example.com/prefix/", "HTTPS://Example.com"} {
+		if _, err := New(ok, secret, Options{}); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"http://acctl.example.com", "http://10.0.0.1:8080", "ftp://x", "https://",
+		"https://user:" + secret + "@example.com", "https://example.com/?token=" + secret, "https://example.com/#x",
+		"http://127.0.0.1.example.com"} {
+		_, err := New(bad, secret, Options{})
+		if acct.ErrorCode(err) != acct.CodeInvalid {
+			t.Errorf("%s: %v, want invalid", bad, err)
+		} else if strings.Contains(err.Error(), secret) {
+			t.Errorf("%s: the error shows the token: %v", bad, err)
+		}
+	}
+	for _, tok := range []string{"", "  \n", "two words", "nl\ninside"} {
+		if _, err := New("https://example.com", tok, Options{}); acct.ErrorField(err) != "token" {
+			t.Errorf("token %q: %v", tok, err)
+		}
+	}
+	c, err := New("https://example.com", secret+"\n", Options{})
+	if err != nil || c.token != secret {
+		t.Errorf("a final newline (a token file) is not trimmed: %v", err)
+	}
+}
+
+// TestSendsTheKey checks the request: POST to the operation, the key in
+// the Authorization header only, a JSON body.
+func TestSendsTheKey(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != "POST" || r.URL.Path != "/base/v1/UpdateUser" || r.URL.RawQuery != "" ||
+			r.Header.Get("Authorization") != "Bearer "+secret || r.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("request %s %s %v", r.Method, r.URL, r.Header)
+		}
+		var in api.UpdateUserRequest
+		if err := jsonDecode(r, &in); err != nil || in.Ref != "alice" || in.Update.FirstName == nil || *in.Update.FirstName != "Al" {
+			t.Errorf("body %+v, %v", in, err)
+		}
+		api.WriteJSON(w, 200, acct.User{ID: 3, FirstName: "Al"})
+	}))
+	defer srv.Close()
+	c, err := New(srv.URL+"/base/", secret, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	u, err := c.UpdateUser(context.Background(), "alice", acct.UserUpdate{FirstName: new("Al")})
+	if err != nil || u.ID != 3 || u.FirstName != "Al" {
+		t.Fatalf("%+v, %v", u, err)
+	}
+}
+
+// TestErrorsFromStatuses checks that the client gives back the server's
+// error for every code, field kept, and that every 5xx is unavailable.
+func TestErrorsFromStatuses(t *testing.T) {
+	var answer func(w http.ResponseWriter)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { answer(w) }))
+	defer srv.Close()
+	c, err := New(srv.URL, secret, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, code := range []acct.Code{acct.CodeInvalid, acct.CodeUnauthenticated, acct.CodeRefused,
+		acct.CodeNotFound, acct.CodeConflict, acct.CodeInternal, acct.CodeUnavailable} {
+		answer = func(w http.ResponseWriter) {
+			api.WriteError(w, &acct.Error{Code: code, Field: "email", Message: "bad " + string(code)})
+		}
+		u, err := c.User(ctx, "x")
+		want := code
+		if code == acct.CodeInternal {
+			want = acct.CodeUnavailable // a 5xx, safe to retry
+		}
+		if u != nil || acct.ErrorCode(err) != want {
+			t.Errorf("%s: %v, %v (code %s), want code %s", code, u, err, acct.ErrorCode(err), want)
+			continue
+		}
+		if code != acct.CodeInternal && code != acct.CodeUnavailable && (acct.ErrorField(err) != "email" || err.Error() != "bad "+string(code)) {
+			t.Errorf("%s: %q field %q, want the server's message and field", code, err, acct.ErrorField(err))
+		}
+	}
+	for status, want := range map[int]acct.Code{502: acct.CodeUnavailable, 504: acct.CodeUnavailable,
+		500: acct.CodeUnavailable, 404: acct.CodeNotFound, 413: acct.CodeInvalid, 418: acct.CodeInvalid} {
+		answer = func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(status)
+			fmt.Fprint(w, "<html>proxy error</html>")
+		}
+		err := c.VerifyPassword(ctx, "x", "pw")
+		if acct.ErrorCode(err) != want || !strings.Contains(err.Error(), fmt.Sprint(status)) {
+			t.Errorf("plain %d: %v (%s), want %s", status, err, acct.ErrorCode(err), want)
+		}
+	}
+	answer = func(w http.ResponseWriter) {
+		w.Header().Set("Location", "https://elsewhere.example/")
+		w.WriteHeader(http.StatusFound)
+	}
+	if err := c.ForgotPassword(ctx, "a@example.com"); acct.ErrorCode(err) != acct.CodeInvalid || !strings.Contains(err.Error(), "elsewhere") {
+		t.Errorf("redirect: %v", err)
+	}
+	answer = func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"id":"x"`)
+	}
+	if _, err := c.User(ctx, "x"); err == nil {
+		t.Errorf("a cut answer is not an error")
+	}
+	answer = func(w http.ResponseWriter) { fmt.Fprint(w, `<html>`) }
+	if _, err := c.User(ctx, "x"); acct.ErrorCode(err) != acct.CodeInternal {
+		t.Errorf("an answer that is not JSON: %v", err)
+	}
+}
+
+func TestUnreachableAndTimeout(t *testing.T) {
+	// A port that nothing listens on.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	c, err := New("http://"+addr, secret, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.User(context.Background(), "x")
+	if acct.ErrorCode(err) != acct.CodeUnavailable || strings.Contains(err.Error(), secret) {
+		t.Errorf("unreachable: %v (%s)", err, acct.ErrorCode(err))
+	}
+
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	c, err = New(srv.URL, secret, Options{Timeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.User(context.Background(), "x")
+	if acct.ErrorCode(err) != acct.CodeUnavailable || !strings.Contains(err.Error(), "in time") || strings.Contains(err.Error(), secret) {
+		t.Errorf("timeout: %v (%s)", err, acct.ErrorCode(err))
+	}
+
+	// An interrupt stays an interrupt (exit 130), not unavailable.
+	c, _ = New(srv.URL, secret, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	_, err = c.User(ctx, "x")
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("interrupted: %v", err)
+	}
+}
+
+func jsonDecode(r *http.Request, v any) error {
+	return json.NewDecoder(r.Body).Decode(v)
+}

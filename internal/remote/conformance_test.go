@@ -1,0 +1,73 @@
+package remote_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/acct/accttest"
+	"github.com/acctl/acctl/internal/httpapi"
+	"github.com/acctl/acctl/internal/remote"
+	"github.com/acctl/acctl/internal/sqlite"
+)
+
+// keyPrefix makes the test token of an actor: the test authenticator
+// accepts "test-key-NAME" as an admin key named NAME.
+const keyPrefix = "test-key-"
+
+// testKeys is an httpapi.Authenticator that accepts every token
+// "test-key-NAME" as an admin key named NAME.
+type testKeys struct{}
+
+func (testKeys) AuthenticateAPIKey(_ context.Context, token string) (*acct.APIKey, error) {
+	name, ok := strings.CutPrefix(token, keyPrefix)
+	if !ok || name == "" {
+		return nil, acct.Errorf(acct.CodeUnauthenticated, "unknown API key")
+	}
+	return &acct.APIKey{Name: name, Role: acct.RoleAdmin}, nil
+}
+
+// actorKeys plays the part of several operators, each with their own API
+// key: a call whose context names an actor (acct.WithActor) is sent with
+// that actor's key, since over the API the actor is the key's name. The
+// client itself sends its one key and never the context's actor.
+type actorKeys struct{ next http.RoundTripper }
+
+func (t actorKeys) RoundTrip(r *http.Request) (*http.Response, error) {
+	if a := acct.ActorFrom(r.Context()); a != "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+keyPrefix+a)
+	}
+	return t.next.RoundTrip(r)
+}
+
+// TestConformance runs the acct conformance suite through the client:
+// remote.Client → HTTP (loopback) → httpapi → Local over SQLite. The
+// suite's options (clock, notifier, secret) go to the server's Local; the
+// client's key is named after the suite's actor.
+func TestConformance(t *testing.T) {
+	accttest.Run(t, func(t *testing.T, opt acct.Options) acct.Service {
+		store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "acctl.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		local, err := acct.NewLocal(store, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(httpapi.New(local, testKeys{}, nil))
+		t.Cleanup(func() {
+			srv.Close()
+			local.Close()
+		})
+		c, err := remote.New(srv.URL, keyPrefix+opt.Actor, remote.Options{Transport: actorKeys{http.DefaultTransport}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	})
+}
