@@ -131,6 +131,25 @@ type Tx interface {
 	// so that the two cannot miss each other.
 	DeletePreregistration(ctx context.Context, email string) (*Preregistration, error)
 
+	// InsertAPIKey stores a new API key and sets rec.ID. A name that any
+	// key has already, a revoked one too, is a CodeConflict naming "name":
+	// the store's unique constraint decides races.
+	InsertAPIKey(ctx context.Context, rec *APIKeyRecord) error
+	// GetAPIKey finds one API key, revoked or not, by name or by token
+	// hash.
+	GetAPIKey(ctx context.Context, key APIKeyKey) (*APIKeyRecord, error)
+	// ListAPIKeys returns every API key, revoked ones included, in name
+	// order. An empty list is not an error.
+	ListAPIKeys(ctx context.Context) ([]APIKeyRecord, error)
+	// RevokeAPIKey marks key id revoked at at in one guarded statement
+	// (only while it is not revoked) and reports whether it did.
+	RevokeAPIKey(ctx context.Context, id int64, at time.Time) (bool, error)
+	// TouchAPIKey sets the last-used time of key id to at in one guarded
+	// statement: only while the key is not revoked and was never used or
+	// last used before before. It reports whether it did, so that of
+	// concurrent uses at most one writes.
+	TouchAPIKey(ctx context.Context, id int64, at, before time.Time) (bool, error)
+
 	// InsertEvent appends an audit event and sets ev.ID.
 	InsertEvent(ctx context.Context, ev *Event) error
 	// ListEvents returns audit events, newest first.

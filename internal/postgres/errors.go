@@ -48,6 +48,10 @@ var constraintFields = map[string]string{
 	"points_ledger_pkey":         "id",
 	"preregistrations_email_key": "email",
 	"preregistrations_pkey":      "id",
+	// 0007: API keys.
+	"api_keys_name_key":       "name",
+	"api_keys_token_hash_key": "token_hash",
+	"api_keys_pkey":           "id",
 }
 
 // mapError turns a driver error into the error the acct layer expects. It
