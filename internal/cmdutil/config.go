@@ -39,6 +39,7 @@ const (
 	KeyArgon2Threads     = "password.argon2.threads"
 
 	KeySecretFile          = "secret_file"
+	KeyTokenFile           = "token_file" // the API key of a remote store
 	KeyPublicURL           = "public_url"
 	KeySMTPHost            = "email.smtp.host"
 	KeySMTPPort            = "email.smtp.port"
@@ -77,7 +78,7 @@ var ConfigKeys = []string{
 	KeySessionIdle, KeySessionAbsolute, KeySessionPersistent,
 	KeyLockoutThreshold, KeyLockoutDuration,
 	KeyPhoneRegion, KeyPasswordMinLength, KeyArgon2Memory, KeyArgon2Time, KeyArgon2Threads,
-	KeySecretFile, KeyPublicURL,
+	KeySecretFile, KeyTokenFile, KeyPublicURL,
 	KeySMTPHost, KeySMTPPort, KeySMTPTLS, KeySMTPUsername, KeySMTPPasswordFile, KeyEmailFrom,
 	KeySMSWebhookURL, KeySMSWebhookTokenFile, KeySMSCommand,
 	KeyOutbox, KeyTemplates,
@@ -120,6 +121,9 @@ type Config struct {
 	// SecretFile holds the installation secret under which codes are
 	// stored; created on first use (see LoadSecret).
 	SecretFile string
+	// TokenFile holds the API key of a remote (https://) store; the
+	// environment variable ACCTL_TOKEN, when set, gives the key itself.
+	TokenFile string
 	// PublicURL is the address of the reset page that forgot-password
 	// links point to.
 	PublicURL string
@@ -169,6 +173,7 @@ func ConfigDefaults() map[string]any {
 		KeyArgon2Threads:     acct.DefaultArgon2.Threads,
 
 		KeySecretFile:          DefaultSecretFile(),
+		KeyTokenFile:           "",
 		KeyPublicURL:           "",
 		KeySMTPHost:            "",
 		KeySMTPPort:            "", // by email.smtp.tls: 25, 587 or 465
@@ -425,6 +430,7 @@ func deliveryFromViper(v *viper.Viper, c *Config) error {
 	if c.SecretFile == "" {
 		return acct.FieldError(KeySecretFile, "must not be empty")
 	}
+	c.TokenFile = path(KeyTokenFile)
 	c.PublicURL = strings.TrimSpace(v.GetString(KeyPublicURL))
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)

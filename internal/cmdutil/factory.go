@@ -24,6 +24,9 @@ type OpenParams struct {
 	Now func() time.Time
 	// Needs says what the command needs besides the store.
 	Needs Needs
+	// Getenv reads the environment variables that are not configuration
+	// (ACCTL_TOKEN); nil means os.Getenv.
+	Getenv func(key string) string
 }
 
 // Needs says what a command needs from the Service besides the store, so
@@ -266,7 +269,7 @@ func (f *Factory) ServiceFor(ctx context.Context, needs Needs) (acct.Service, er
 		return nil, acct.Errorf(acct.CodeInternal, "no store opener configured")
 	}
 	f.opened, f.needs = true, needs
-	f.svc, f.svcErr = f.Opener(ctx, OpenParams{Config: cfg, Actor: f.Actor, Now: f.Now, Needs: needs})
+	f.svc, f.svcErr = f.Opener(ctx, OpenParams{Config: cfg, Actor: f.Actor, Now: f.Now, Needs: needs, Getenv: f.Env})
 	return f.svc, f.svcErr
 }
 

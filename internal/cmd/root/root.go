@@ -67,9 +67,11 @@ defaults; see "acctl config show".`),
 
 	pf := cmd.PersistentFlags()
 	pf.String("store", "", "the store `URL`: a path, sqlite:PATH, postgres://… or https://… (default $XDG_DATA_HOME/acctl/acctl.db)")
+	pf.String("token-file", "", "read the API key of a remote (https://) store from `FILE` (or set ACCTL_TOKEN)")
 	pf.StringVar(&f.ConfigFile, "config", "", "read the configuration from `FILE` (default $XDG_CONFIG_HOME/acctl/config.yaml)")
 	pf.StringP("output", "o", "", "output `FORMAT`: table, tsv, json or csv (default table on a terminal, tsv otherwise)")
 	f.BindFlag(cmdutil.KeyStore, pf.Lookup("store"))
+	f.BindFlag(cmdutil.KeyTokenFile, pf.Lookup("token-file"))
 	f.BindFlag(cmdutil.KeyOutput, pf.Lookup("output"))
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(
 		[]string{cmdutil.FormatTable, cmdutil.FormatTSV, cmdutil.FormatJSON, cmdutil.FormatCSV}, cobra.ShellCompDirectiveNoFileComp))

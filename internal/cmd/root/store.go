@@ -3,12 +3,15 @@ package root
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/cmd/version"
 	"github.com/acctl/acctl/internal/cmdutil"
 	"github.com/acctl/acctl/internal/notify"
 	"github.com/acctl/acctl/internal/postgres"
+	"github.com/acctl/acctl/internal/remote"
 	"github.com/acctl/acctl/internal/sqlite"
 )
 
@@ -17,7 +20,8 @@ import (
 //
 //   - a plain path, sqlite:PATH or file:PATH → acct.Local over SQLite
 //   - postgres:// or postgresql:// → acct.Local over PostgreSQL
-//   - http:// or https:// → not supported yet
+//   - https:// (or http:// on a loopback host) → remote.Client, with the
+//     API key from ACCTL_TOKEN or the file token_file (--token-file)
 func OpenService(ctx context.Context, p cmdutil.OpenParams) (acct.Service, error) {
 	kind, path, err := ParseStore(p.Config.Store)
 	if err != nil {
@@ -45,9 +49,49 @@ func OpenService(ctx context.Context, p cmdutil.OpenParams) (acct.Service, error
 		}
 		return svc, nil
 	case "remote":
-		return nil, storeError("store: remote (http) stores are not supported yet")
+		token, err := remoteToken(p)
+		if err != nil {
+			return nil, err
+		}
+		c, err := remote.New(strings.TrimSpace(p.Config.Store), token, remote.Options{UserAgent: "acctl/" + version.Version})
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
 	}
 	return nil, storeError(fmt.Sprintf("store: unknown kind %q", kind))
+}
+
+// TokenEnv is the environment variable that gives the API key of a remote
+// store. The key is never taken from the command line, where ps shows it.
+const TokenEnv = "ACCTL_TOKEN"
+
+// remoteToken returns the API key of a remote store: ACCTL_TOKEN when it
+// is set, else the content of the file token_file (--token-file).
+func remoteToken(p cmdutil.OpenParams) (string, error) {
+	getenv := p.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if t := strings.TrimSpace(getenv(TokenEnv)); t != "" {
+		return t, nil
+	}
+	if file := p.Config.TokenFile; file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", &acct.Error{Code: acct.CodeInvalid, Field: cmdutil.KeyTokenFile,
+				Message: fmt.Sprintf("token file: %v", err), Err: err}
+		}
+		t := strings.TrimSpace(string(b))
+		if t == "" {
+			return "", &acct.Error{Code: acct.CodeInvalid, Field: cmdutil.KeyTokenFile,
+				Message: fmt.Sprintf("token file %s is empty", file)}
+		}
+		return t, nil
+	}
+	return "", cmdutil.WithHint(&acct.Error{Code: acct.CodeInvalid, Field: cmdutil.KeyTokenFile,
+		Message: "a remote store needs an API key"},
+		"set ACCTL_TOKEN, or put the key in a file and give --token-file FILE (or token_file in the config); `acctl apikey create` makes one on the server's machine")
 }
 
 // localOptions are the options of acct.Local for p. The installation
