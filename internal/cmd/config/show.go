@@ -15,7 +15,7 @@ func NewCmdShow(f *cmdutil.Factory) *cobra.Command {
 		Short: "Show each setting, its value and where it comes from",
 		Long: cmdutil.LongHelp(`Show each setting: KEY VALUE SOURCE, where SOURCE is flag, env, file or
 default. Secrets (keys naming a password, secret or token, and the password
-in a URL) are shown as ********; the *_file keys (secret_file,
+in a URL) are shown as ********; the *_file keys (secret_file, token_file,
 email.smtp.password_file, sms.webhook.token_file) name files that hold
 secrets, so their paths are shown and the files are not read. On a terminal the config file read
 is named on stderr, and an unknown key in it is warned about. A value that
