@@ -7,6 +7,7 @@ package root
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/acctl/acctl/internal/cmd/apikey"
 	"github.com/acctl/acctl/internal/cmd/audit"
 	"github.com/acctl/acctl/internal/cmd/completion"
 	configcmd "github.com/acctl/acctl/internal/cmd/config"
@@ -83,6 +84,7 @@ defaults; see "acctl config show".`),
 		points.NewCmdPoints(f),
 		otp.NewCmdOTP(f),
 		audit.NewCmdAudit(f),
+		apikey.NewCmdAPIKey(f),
 		storecmd.NewCmdStore(f, OpenStore),
 		configcmd.NewCmdConfig(f),
 		version.NewCmdVersion(f),
