@@ -1,0 +1,492 @@
+// Package authapi is the public authentication API that apps call on
+// behalf of their users, under /auth/: log in and out, sign up and
+// activate, forgotten and changed passwords, the language, and "who am
+// I". Its request fields and answers follow the authentication views of
+// SoL (a form or a JSON body; a JSON answer with success, message and
+// per-field errors); the session is a cookie whose value is the session
+// token.
+//
+// The rules live in acct: the handler reads fields, guards the edges
+// (limits, body size, cross-site requests, never telling whether an
+// account exists) and calls the Service.
+package authapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/api"
+)
+
+// Prefix is the path under which the auth API is served.
+const Prefix = "/auth/"
+
+// The default cookie names.
+const (
+	DefaultCookieName = "acctl_session"
+	CSRFHeader        = "X-CSRF-Token"
+)
+
+// DefaultActor names the auth API in the audit trail.
+const DefaultActor = "auth-api"
+
+// freshenAfter is how long after a session was last seen GET /auth/session
+// moves its idle deadline (a write at most once a minute per session).
+const freshenAfter = time.Minute
+
+// Options configure the handler. The zero value of each field means its
+// default.
+type Options struct {
+	// PublicURL is the address of the app (the public_url key): an
+	// activation redirects there, a reset answers it as "location", and
+	// its origin may send state-changing requests.
+	PublicURL string
+	// Signin turns on POST and GET /auth/signin, LostPassword POST
+	// /auth/lost_password: they need public_url and mail delivery. Off,
+	// they answer 404.
+	Signin       bool
+	LostPassword bool
+	// PasswordMinLength is the policy's shortest password
+	// (acct.DefaultPasswordMinLength): a sign-up is checked before it is
+	// accepted.
+	PasswordMinLength int
+	// Argon2 are the hashing parameters of the store (acct.DefaultArgon2),
+	// for the dummy check that hides a refused account's quicker answer.
+	Argon2 acct.Argon2Params
+	// AllowedOrigins are origins ("https://app.example.com") besides the
+	// server's own and PublicURL's that may send state-changing requests
+	// with the session cookie.
+	AllowedOrigins []string
+	// ClientIPHeader, when set, is the header (X-Forwarded-For,
+	// X-Real-IP) whose last address is the client's, behind a reverse
+	// proxy that sets it; otherwise the connection's address is.
+	ClientIPHeader string
+	// AddressRate and AccountRate limit attempts per client address and
+	// per account (DefaultAddressRate, DefaultAccountRate; Unlimited).
+	AddressRate Rate
+	AccountRate Rate
+	// LimitClock is the clock of the limits; default time.Now.
+	LimitClock func() time.Time
+	// Now is the clock of the Service, to decide when a session is
+	// freshened; default time.Now.
+	Now func() time.Time
+	// Tasks runs sign-ups and reset links in the background; a server
+	// waits for them before it exits. Default: a Tasks of its own.
+	Tasks *Tasks
+	// Log receives what goes wrong (never a secret); nil: nothing.
+	Log *slog.Logger
+	// CookieName is the session cookie's name (DefaultCookieName); the
+	// CSRF cookie is named after it with "_csrf" in place of "_session"
+	// (or added).
+	CookieName string
+	// Actor names the auth API in the audit trail (DefaultActor).
+	Actor string
+}
+
+// handler serves the auth API.
+type handler struct {
+	svc       acct.Service
+	opt       Options
+	log       *slog.Logger
+	byAddress *limiter
+	byAccount *limiter
+	tasks     *Tasks
+	origins   map[string]bool
+	redirect  string // where an activation goes
+	csrfName  string
+	pad       padder
+
+	dummyOnce sync.Once
+	dummyHash string
+}
+
+// New returns the handler of the auth API over svc. It serves the paths
+// under Prefix: mount it there.
+func New(svc acct.Service, opts Options) http.Handler {
+	h := &handler{svc: svc, opt: opts}
+	if h.opt.Log == nil {
+		h.opt.Log = slog.New(slog.DiscardHandler)
+	}
+	h.log = h.opt.Log
+	if h.opt.Now == nil {
+		h.opt.Now = time.Now
+	}
+	if h.opt.LimitClock == nil {
+		h.opt.LimitClock = time.Now
+	}
+	if h.opt.AddressRate == (Rate{}) {
+		h.opt.AddressRate = DefaultAddressRate
+	}
+	if h.opt.AccountRate == (Rate{}) {
+		h.opt.AccountRate = DefaultAccountRate
+	}
+	if h.opt.PasswordMinLength == 0 {
+		h.opt.PasswordMinLength = acct.DefaultPasswordMinLength
+	}
+	if h.opt.Argon2 == (acct.Argon2Params{}) {
+		h.opt.Argon2 = acct.DefaultArgon2
+	}
+	if h.opt.CookieName == "" {
+		h.opt.CookieName = DefaultCookieName
+	}
+	if h.opt.Actor == "" {
+		h.opt.Actor = DefaultActor
+	}
+	h.csrfName = csrfCookieName(h.opt.CookieName)
+	h.tasks = h.opt.Tasks
+	if h.tasks == nil {
+		h.tasks = NewTasks(0)
+	}
+	h.byAddress = newLimiter(h.opt.AddressRate, h.opt.LimitClock)
+	h.byAccount = newLimiter(h.opt.AccountRate, h.opt.LimitClock)
+	h.origins = map[string]bool{}
+	for _, o := range append([]string{h.opt.PublicURL}, h.opt.AllowedOrigins...) {
+		if o = originOf(o); o != "" {
+			h.origins[o] = true
+		}
+	}
+	h.redirect = redirectTarget(h.opt.PublicURL)
+	return h
+}
+
+func csrfCookieName(session string) string {
+	if base, ok := strings.CutSuffix(session, "_session"); ok {
+		return base + "_csrf"
+	}
+	return session + "_csrf"
+}
+
+// originOf returns "scheme://host[:port]" of a URL in lower case, or "".
+func originOf(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host)
+}
+
+// redirectTarget is the public URL without its query, fragment and
+// "{code}" placeholder: the page an activation leads to. Without a public
+// URL it is "/".
+func redirectTarget(public string) string {
+	u, err := url.Parse(strings.TrimSpace(public))
+	if public == "" || err != nil || u.Host == "" {
+		return "/"
+	}
+	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
+	if i := strings.Index(u.Path, "{code}"); i >= 0 {
+		u.Path = u.Path[:i]
+		u.RawPath = ""
+	}
+	if strings.TrimSuffix(u.Path, "/") == "/auth/signin" {
+		u.Path = "/" // the link led here: never back to the endpoint itself
+	}
+	return u.String()
+}
+
+// Answer is the body of every answer, as SoL's views give it: success, a
+// message for people, and the message of each field at fault. Code is
+// acct's error code of a failure.
+type Answer struct {
+	Success bool              `json:"success"`
+	Message string            `json:"message"`
+	Code    acct.Code         `json:"code,omitempty"`
+	Errors  map[string]string `json:"errors,omitempty"`
+}
+
+// route is one endpoint: the methods it takes and its work.
+type route struct {
+	methods []string
+	serve   func(h *handler, w http.ResponseWriter, r *http.Request)
+}
+
+var routes = map[string]route{
+	"/auth/login":           {[]string{http.MethodPost}, (*handler).login},
+	"/auth/logout":          {[]string{http.MethodGet, http.MethodPost}, (*handler).logout},
+	"/auth/signin":          {[]string{http.MethodGet, http.MethodPost}, (*handler).signin},
+	"/auth/lost_password":   {[]string{http.MethodPost}, (*handler).lostPassword},
+	"/auth/reset_password":  {[]string{http.MethodPost}, (*handler).resetPassword},
+	"/auth/change_password": {[]string{http.MethodPost}, (*handler).changePassword},
+	"/auth/change_language": {[]string{http.MethodPost}, (*handler).changeLanguage},
+	"/auth/session":         {[]string{http.MethodGet}, (*handler).session},
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rt, ok := routes[r.URL.Path]
+	if !ok {
+		h.fail(w, http.StatusNotFound, acct.CodeNotFound, "no such endpoint", nil)
+		return
+	}
+	allowed := false
+	for _, m := range rt.methods {
+		allowed = allowed || r.Method == m || (r.Method == http.MethodHead && m == http.MethodGet)
+	}
+	if !allowed {
+		w.Header().Set("Allow", strings.Join(rt.methods, ", "))
+		h.fail(w, http.StatusMethodNotAllowed, acct.CodeInvalid, fmt.Sprintf("method %s not allowed", r.Method), nil)
+		return
+	}
+	r = r.WithContext(acct.WithActor(r.Context(), h.opt.Actor))
+	rt.serve(h, w, r)
+}
+
+// fail writes a failure answer.
+func (h *handler) fail(w http.ResponseWriter, status int, code acct.Code, msg string, errs map[string]string) {
+	api.WriteJSON(w, status, Answer{Message: msg, Code: code, Errors: errs})
+}
+
+// failErr writes the answer of a Service error: its status from the one
+// mapping of package api, its message (never an internal one), and the
+// field at fault under the name the request used (names maps acct's field
+// names to the request's).
+func (h *handler) failErr(w http.ResponseWriter, r *http.Request, err error, names map[string]string) {
+	d := api.Detail(err)
+	status := api.StatusOf(d.Code)
+	if status >= 500 {
+		h.log.LogAttrs(r.Context(), slog.LevelError, "auth api failure", slog.String("path", r.URL.Path),
+			slog.String("code", string(acct.ErrorCode(err))), slog.String("error", err.Error()))
+	}
+	if d.Code == acct.CodeUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	var errs map[string]string
+	if d.Field != "" {
+		name := d.Field
+		if n, ok := names[name]; ok {
+			name = n
+		}
+		errs = map[string]string{name: fieldMessage(d.Message, d.Field)}
+	}
+	h.fail(w, status, d.Code, d.Message, errs)
+}
+
+// fieldMessage drops the "field: " prefix of acct's field errors.
+func fieldMessage(msg, field string) string {
+	if m, ok := strings.CutPrefix(msg, field+": "); ok {
+		return m
+	}
+	return msg
+}
+
+// required answers 400 naming the empty fields, and reports whether it
+// did.
+func (h *handler) required(w http.ResponseWriter, f fields, names ...string) bool {
+	errs := map[string]string{}
+	for _, n := range names {
+		if f.get(n) == "" {
+			errs[n] = "required"
+		}
+	}
+	if len(errs) == 0 {
+		return false
+	}
+	h.fail(w, http.StatusBadRequest, acct.CodeInvalid, "missing fields", errs)
+	return true
+}
+
+// body reads the request body and answers its failure (413, 415, 400).
+func (h *handler) body(w http.ResponseWriter, r *http.Request) (fields, bool) {
+	f, err := readBody(w, r)
+	switch {
+	case errors.Is(err, errTooLarge):
+		h.fail(w, http.StatusRequestEntityTooLarge, acct.CodeInvalid,
+			fmt.Sprintf("request body larger than %d bytes", api.MaxBodyBytes), nil)
+	case errors.Is(err, errMediaType):
+		h.fail(w, http.StatusUnsupportedMediaType, acct.CodeInvalid,
+			"send a form (application/x-www-form-urlencoded or multipart/form-data) or a JSON object", nil)
+	case err != nil:
+		h.failErr(w, r, err, nil)
+	default:
+		return f, true
+	}
+	return nil, false
+}
+
+// limit takes a token from the client address's bucket and, when account
+// is not "", from the account's; when one is empty it answers 429 with
+// Retry-After and reports false.
+func (h *handler) limit(w http.ResponseWriter, r *http.Request, account string) bool {
+	ok, wait := h.byAddress.allow(limitKey(ClientAddr(r, h.opt.ClientIPHeader)))
+	if ok && account != "" {
+		ok, wait = h.byAccount.allow(account)
+	}
+	if ok {
+		return true
+	}
+	secs := int((wait + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	h.fail(w, http.StatusTooManyRequests, acct.CodeRefused,
+		fmt.Sprintf("too many attempts: try again in %d seconds", secs), nil)
+	return false
+}
+
+// sessionToken returns the token of the session cookie, or "".
+func (h *handler) sessionToken(r *http.Request) string {
+	c, err := r.Cookie(h.opt.CookieName)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+// csrfToken is the CSRF token of a session: derived from its token, so a
+// cookie planted by another site (or subdomain) cannot match it, and the
+// token cannot be found from it.
+func csrfToken(sessionToken string) string {
+	sum := sha256.Sum256([]byte("acctl csrf v1\x00" + sessionToken))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// crossSite reports whether a state-changing request must be refused: it
+// comes from an origin that is neither the server's own nor allowed; or it
+// carries the session cookie with neither a same-origin Origin (or, without
+// Origin, Referer) nor the session's CSRF token in the X-CSRF-Token header.
+func (h *handler) crossSite(r *http.Request) (string, bool) {
+	origin := r.Header.Get("Origin")
+	if origin != "" && origin != "null" {
+		if !h.allowedOrigin(r, origin) {
+			return "cross-origin request refused: origin " + origin + " is not allowed", true
+		}
+		return "", false
+	}
+	token := h.sessionToken(r)
+	if token == "" {
+		return "", false
+	}
+	if ref := r.Header.Get("Referer"); origin == "" && ref != "" && h.allowedOrigin(r, ref) {
+		return "", false
+	}
+	if got := r.Header.Get(CSRFHeader); got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(csrfToken(token))) == 1 {
+		return "", false
+	}
+	return "cross-site request refused: send a same-origin Origin header or the " + CSRFHeader + " header", true
+}
+
+// allowedOrigin reports whether the origin of u (an Origin or a Referer)
+// is the server's own (the Host the request was sent to) or allowed.
+func (h *handler) allowedOrigin(r *http.Request, u string) bool {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" {
+		return false
+	}
+	if strings.EqualFold(p.Host, r.Host) {
+		return true
+	}
+	return h.origins[strings.ToLower(p.Scheme+"://"+p.Host)]
+}
+
+// guard refuses a cross-site state-changing request with 403 and reports
+// false.
+func (h *handler) guard(w http.ResponseWriter, r *http.Request) bool {
+	if msg, bad := h.crossSite(r); bad {
+		h.fail(w, http.StatusForbidden, acct.CodeRefused, msg, nil)
+		return false
+	}
+	return true
+}
+
+// secure reports whether cookies get the Secure attribute: always, unless
+// the request came over plain HTTP to a loopback host (development on
+// one's own machine).
+func secure(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}
+
+// setSession sets the session cookie and the CSRF cookie: a keep session
+// gets Max-Age up to its absolute deadline, any other lasts as long as the
+// browser session.
+func (h *handler) setSession(w http.ResponseWriter, r *http.Request, token string, s acct.Session, now time.Time) {
+	maxAge := 0
+	if s.Persistent {
+		if maxAge = int(s.AbsoluteExpiresAt.Sub(now) / time.Second); maxAge <= 0 {
+			maxAge = -1
+		}
+	}
+	sec := secure(r)
+	http.SetCookie(w, &http.Cookie{Name: h.opt.CookieName, Value: token, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: sec, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: h.csrfName, Value: csrfToken(token), Path: "/", MaxAge: maxAge,
+		Secure: sec, SameSite: http.SameSiteLaxMode})
+}
+
+// clearSession removes both cookies.
+func (h *handler) clearSession(w http.ResponseWriter, r *http.Request) {
+	sec := secure(r)
+	http.SetCookie(w, &http.Cookie{Name: h.opt.CookieName, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: sec, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: h.csrfName, Value: "", Path: "/", MaxAge: -1,
+		Secure: sec, SameSite: http.SameSiteLaxMode})
+}
+
+// current validates the session cookie. Without a valid session it
+// answers 401 (clearing a stale cookie) and reports false.
+func (h *handler) current(w http.ResponseWriter, r *http.Request) (*acct.SessionInfo, string, bool) {
+	token := h.sessionToken(r)
+	if token == "" {
+		h.fail(w, http.StatusUnauthorized, acct.CodeUnauthenticated, "not logged in", nil)
+		return nil, "", false
+	}
+	info, err := h.svc.ValidateSession(r.Context(), token)
+	if err != nil {
+		if acct.IsCode(err, acct.CodeUnauthenticated) || acct.IsCode(err, acct.CodeNotFound) {
+			h.clearSession(w, r)
+			h.fail(w, http.StatusUnauthorized, acct.CodeUnauthenticated, "not logged in: the session has ended or expired", nil)
+			return nil, "", false
+		}
+		h.failErr(w, r, err, nil)
+		return nil, "", false
+	}
+	return info, token, true
+}
+
+// dummyVerify spends the time of a password check.
+func (h *handler) dummyVerify(password string) {
+	h.dummyOnce.Do(func() {
+		h.dummyHash, _ = acct.HashPassword("acctl auth api dummy password", h.opt.Argon2, rand.Reader)
+	})
+	if h.dummyHash != "" {
+		_, _, _ = acct.VerifyPassword(password, h.dummyHash, h.opt.Argon2)
+	}
+}
+
+// work runs fn in the background (see Tasks), logging its failure.
+func (h *handler) work(ctx context.Context, what string, fn func(ctx context.Context) error) {
+	ok := h.tasks.Go(ctx, func(ctx context.Context) {
+		if err := fn(ctx); err != nil {
+			h.log.LogAttrs(ctx, slog.LevelError, "auth api: "+what+" failed",
+				slog.String("code", string(acct.ErrorCode(err))), slog.String("error", err.Error()))
+		}
+	})
+	if !ok {
+		h.log.LogAttrs(ctx, slog.LevelWarn, "auth api: "+what+" dropped: the request ended first")
+	}
+}

@@ -1,0 +1,426 @@
+package authapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/api"
+)
+
+// PublicUser is what the auth API shows of an account to its owner:
+// never a lock, a failure count or anything an operator keeps.
+type PublicUser struct {
+	ID            int64       `json:"id"`
+	Username      string      `json:"username"`
+	Email         string      `json:"email"`
+	EmailVerified bool        `json:"email_verified"`
+	Phone         string      `json:"phone"`
+	PhoneVerified bool        `json:"phone_verified"`
+	FirstName     string      `json:"first_name"`
+	LastName      string      `json:"last_name"`
+	Language      string      `json:"language"`
+	Admin         bool        `json:"admin"`
+	Status        acct.Status `json:"status"`
+	ReferralCode  string      `json:"referral_code,omitempty"`
+	Points        int64       `json:"points"`
+	CreatedAt     time.Time   `json:"created_at"`
+}
+
+// PublicSession is what the auth API shows of a session: never its token
+// (that is the cookie).
+type PublicSession struct {
+	ID                string    `json:"id"`
+	CreatedAt         time.Time `json:"created_at"`
+	ExpiresAt         time.Time `json:"expires_at"`
+	AbsoluteExpiresAt time.Time `json:"absolute_expires_at"`
+	Persistent        bool      `json:"persistent"`
+}
+
+// SessionAnswer is the answer of a login and of GET /auth/session: SoL's
+// fields (user_id, fullname, ui_language, is_admin), the account, the
+// session and its CSRF token.
+type SessionAnswer struct {
+	Answer
+	UserID     int64         `json:"user_id"`
+	Fullname   string        `json:"fullname"`
+	UILanguage string        `json:"ui_language"`
+	IsAdmin    bool          `json:"is_admin"`
+	User       PublicUser    `json:"user"`
+	Session    PublicSession `json:"session"`
+	CSRFToken  string        `json:"csrf_token"`
+}
+
+// LanguageAnswer is the answer of POST /auth/change_language.
+type LanguageAnswer struct {
+	Answer
+	UILanguage string `json:"ui_language"`
+}
+
+// LocationAnswer is the answer of POST /auth/reset_password: where to go
+// next (the app, to log in).
+type LocationAnswer struct {
+	Answer
+	Location string `json:"location"`
+}
+
+func publicUser(u acct.User) PublicUser {
+	return PublicUser{ID: u.ID, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified,
+		Phone: u.Phone, PhoneVerified: u.PhoneVerified, FirstName: u.FirstName, LastName: u.LastName,
+		Language: u.Language, Admin: u.Admin, Status: u.Status, ReferralCode: u.ReferralCode,
+		Points: u.Points, CreatedAt: u.CreatedAt}
+}
+
+func fullname(u acct.User) string {
+	if n := strings.TrimSpace(u.FirstName + " " + u.LastName); n != "" {
+		return n
+	}
+	if u.Username != "" {
+		return u.Username
+	}
+	return u.Email
+}
+
+func sessionAnswer(info *acct.SessionInfo, token, msg string) SessionAnswer {
+	s := info.Session
+	return SessionAnswer{
+		Answer:     Answer{Success: true, Message: msg},
+		UserID:     info.User.ID,
+		Fullname:   fullname(info.User),
+		UILanguage: info.User.Language,
+		IsAdmin:    info.User.Admin,
+		User:       publicUser(info.User),
+		Session: PublicSession{ID: s.ID, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
+			AbsoluteExpiresAt: s.AbsoluteExpiresAt, Persistent: s.Persistent},
+		CSRFToken: csrfToken(token),
+	}
+}
+
+// The answers that must not tell whether an account exists.
+const (
+	msgBadLogin = "wrong username or password"
+	msgSignin   = "check your email: the link in it activates the account"
+	msgLost     = "if the address belongs to an account, a link to set a new password is on its way"
+)
+
+// badLogin is the one answer of every failed login with well-formed
+// fields: unknown account, wrong password, locked, pending.
+func (h *handler) badLogin(w http.ResponseWriter) {
+	h.fail(w, http.StatusUnauthorized, acct.CodeUnauthenticated, msgBadLogin,
+		map[string]string{"username": "invalid credentials", "password": "invalid credentials"})
+}
+
+// login: POST username (or email), password, keep.
+func (h *handler) login(w http.ResponseWriter, r *http.Request) {
+	if !h.guard(w, r) {
+		return
+	}
+	f, ok := h.body(w, r)
+	if !ok {
+		return
+	}
+	ref := f.get("username")
+	if ref == "" {
+		ref = f.get("email")
+	}
+	password := f.raw("password")
+	errs := map[string]string{}
+	if ref == "" {
+		errs["username"] = "required"
+	}
+	if password == "" {
+		errs["password"] = "required"
+	}
+	if len(errs) > 0 {
+		h.fail(w, http.StatusBadRequest, acct.CodeInvalid, "missing fields", errs)
+		return
+	}
+	if !h.limit(w, r, "login:"+strings.ToLower(ref)) {
+		return
+	}
+	start := time.Now()
+	s, err := h.svc.Login(r.Context(), acct.Login{Ref: ref, Password: password, Keep: f.bool("keep")})
+	if err != nil {
+		switch acct.ErrorCode(err) {
+		case acct.CodeUnauthenticated: // a known account, a wrong password (checked and counted)
+			h.pad.observe(time.Since(start))
+		case acct.CodeNotFound: // acct checked a dummy hash
+			h.pad.pad(start)
+		case acct.CodeRefused: // locked or pending: refused before any check
+			h.dummyVerify(password)
+			h.pad.pad(start)
+		case acct.CodeInvalid:
+			h.failErr(w, r, err, map[string]string{"user": "username", "ref": "username", "email": "username", "phone": "username"})
+			return
+		default:
+			h.failErr(w, r, err, nil)
+			return
+		}
+		h.badLogin(w)
+		return
+	}
+	info, err := h.svc.ValidateSession(r.Context(), s.Token)
+	if err != nil {
+		h.failErr(w, r, err, nil)
+		return
+	}
+	h.setSession(w, r, s.Token, info.Session, s.CreatedAt)
+	api.WriteJSON(w, http.StatusOK, sessionAnswer(info, s.Token, "welcome, "+fullname(info.User)))
+}
+
+// logout: GET or POST with the session cookie.
+func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+	if !h.guard(w, r) {
+		return
+	}
+	info, _, ok := h.current(w, r)
+	if !ok {
+		return
+	}
+	if _, err := h.svc.EndSessions(r.Context(), acct.EndSessions{IDs: []string{info.Session.ID}}); err != nil {
+		h.failErr(w, r, err, nil)
+		return
+	}
+	h.clearSession(w, r)
+	api.WriteJSON(w, http.StatusOK, Answer{Success: true, Message: "goodbye"})
+}
+
+// signin: POST email, password, firstname, lastname, language makes a
+// pending account and sends its activation link; GET ?confirm=KEY
+// activates it and redirects to the app.
+func (h *handler) signin(w http.ResponseWriter, r *http.Request) {
+	if !h.opt.Signin {
+		h.fail(w, http.StatusNotFound, acct.CodeNotFound, "sign-up is not enabled on this server", nil)
+		return
+	}
+	if r.Method != http.MethodPost {
+		h.confirm(w, r)
+		return
+	}
+	if !h.guard(w, r) {
+		return
+	}
+	f, ok := h.body(w, r)
+	if !ok {
+		return
+	}
+	if h.required(w, f, "email", "password", "firstname", "lastname") {
+		return
+	}
+	in := acct.NewUser{Password: f.raw("password"), Pending: true}
+	var err error
+	if in.Email, err = acct.NormalizeEmail(f.get("email")); err == nil {
+		if in.FirstName, err = acct.NormalizeName("firstname", f.get("firstname")); err == nil {
+			if in.LastName, err = acct.NormalizeName("lastname", f.get("lastname")); err == nil {
+				if in.Language, err = acct.NormalizeLanguage(f.get("language")); err == nil {
+					err = acct.CheckPassword(in.Password, h.opt.PasswordMinLength, "", in.Email)
+				}
+			}
+		}
+	}
+	if err != nil {
+		h.failErr(w, r, err, nil)
+		return
+	}
+	if !h.limit(w, r, "mail:"+in.Email) {
+		return
+	}
+	// The same answer, at once, whether or not the address is an
+	// account's: the account is made and its link sent in the background.
+	h.work(r.Context(), "sign-up", func(ctx context.Context) error {
+		_, err := h.svc.Register(ctx, in)
+		if !acct.IsCode(err, acct.CodeConflict) || acct.ErrorField(err) != "email" {
+			return err
+		}
+		// The address is taken. Its owner gets nothing, unless the
+		// account is pending at this very address: then the activation
+		// link goes again (the first one may have been lost).
+		u, uerr := h.svc.User(ctx, in.Email)
+		if uerr != nil || u.Status != acct.StatusPending || u.Email != in.Email {
+			return nil
+		}
+		_, err = h.svc.SendActivation(ctx, strconv.FormatInt(u.ID, 10))
+		return err
+	})
+	api.WriteJSON(w, http.StatusOK, Answer{Success: true, Message: msgSignin})
+}
+
+// confirm: GET /auth/signin?confirm=KEY.
+func (h *handler) confirm(w http.ResponseWriter, r *http.Request) {
+	key := strings.TrimSpace(r.URL.Query().Get("confirm"))
+	if key == "" {
+		h.fail(w, http.StatusBadRequest, acct.CodeInvalid, "missing fields", map[string]string{"confirm": "required"})
+		return
+	}
+	if !h.limit(w, r, "") {
+		return
+	}
+	_, err := h.svc.Activate(r.Context(), key)
+	if err != nil && !acct.IsCode(err, acct.CodeConflict) { // a conflict: activated already
+		h.failErr(w, r, onField(err, acct.CodeUnauthenticated, "confirm"), map[string]string{"key": "confirm", "code": "confirm"})
+		return
+	}
+	http.Redirect(w, r, h.redirect, http.StatusSeeOther)
+}
+
+// lostPassword: POST email sends a link to set a new password, when the
+// address is an account's.
+func (h *handler) lostPassword(w http.ResponseWriter, r *http.Request) {
+	if !h.opt.LostPassword {
+		h.fail(w, http.StatusNotFound, acct.CodeNotFound, "password reset by email is not enabled on this server", nil)
+		return
+	}
+	if !h.guard(w, r) {
+		return
+	}
+	f, ok := h.body(w, r)
+	if !ok {
+		return
+	}
+	if h.required(w, f, "email") {
+		return
+	}
+	email, err := acct.NormalizeEmail(f.get("email"))
+	if err != nil {
+		h.failErr(w, r, err, nil)
+		return
+	}
+	if !h.limit(w, r, "mail:"+email) {
+		return
+	}
+	// In the background: a known address costs a write and a delivery,
+	// an unknown one nothing, and the answer must not tell them apart.
+	h.work(r.Context(), "lost password", func(ctx context.Context) error {
+		return h.svc.ForgotPassword(ctx, email)
+	})
+	api.WriteJSON(w, http.StatusOK, Answer{Success: true, Message: msgLost})
+}
+
+// resetPassword: POST token, password sets a new password with a reset
+// link's token (or a reset code).
+func (h *handler) resetPassword(w http.ResponseWriter, r *http.Request) {
+	if !h.guard(w, r) {
+		return
+	}
+	f, ok := h.body(w, r)
+	if !ok {
+		return
+	}
+	if h.required(w, f, "token", "password") {
+		return
+	}
+	if !h.limit(w, r, "") {
+		return
+	}
+	_, err := h.svc.ResetPassword(r.Context(), acct.PasswordReset{Code: f.get("token"), Password: f.raw("password")})
+	if err != nil {
+		h.failErr(w, r, onField(err, acct.CodeUnauthenticated, "token"), map[string]string{"code": "token"})
+		return
+	}
+	api.WriteJSON(w, http.StatusOK, LocationAnswer{
+		Answer:   Answer{Success: true, Message: "the password is set: log in with it"},
+		Location: h.redirect,
+	})
+}
+
+// changePassword: POST oldpassword, newpassword for the session's
+// account; the session stays, the account's others end.
+func (h *handler) changePassword(w http.ResponseWriter, r *http.Request) {
+	if !h.guard(w, r) {
+		return
+	}
+	info, _, ok := h.current(w, r)
+	if !ok {
+		return
+	}
+	f, ok := h.body(w, r)
+	if !ok {
+		return
+	}
+	if h.required(w, f, "oldpassword", "newpassword") {
+		return
+	}
+	id := strconv.FormatInt(info.User.ID, 10)
+	if !h.limit(w, r, "password:"+id) {
+		return
+	}
+	_, err := h.svc.ChangePassword(r.Context(), acct.PasswordChange{Ref: id, Current: f.raw("oldpassword"),
+		New: f.raw("newpassword"), KeepSession: info.Session.ID})
+	if acct.IsCode(err, acct.CodeUnauthenticated) {
+		h.fail(w, http.StatusUnauthorized, acct.CodeUnauthenticated, "invalid old password",
+			map[string]string{"oldpassword": "old password does not match"})
+		return
+	}
+	if err != nil {
+		h.failErr(w, r, err, map[string]string{"current": "oldpassword", "password": "newpassword", "new": "newpassword"})
+		return
+	}
+	api.WriteJSON(w, http.StatusOK, Answer{Success: true, Message: "the password is changed; other sessions have ended"})
+}
+
+// changeLanguage: POST language ("" for none) for the session's account.
+func (h *handler) changeLanguage(w http.ResponseWriter, r *http.Request) {
+	if !h.guard(w, r) {
+		return
+	}
+	info, _, ok := h.current(w, r)
+	if !ok {
+		return
+	}
+	f, ok := h.body(w, r)
+	if !ok {
+		return
+	}
+	if _, given := f["language"]; !given {
+		h.fail(w, http.StatusBadRequest, acct.CodeInvalid, "missing fields", map[string]string{"language": "required"})
+		return
+	}
+	lang, err := acct.NormalizeLanguage(f.get("language"))
+	if err != nil {
+		h.failErr(w, r, err, nil)
+		return
+	}
+	u, err := h.svc.UpdateUser(r.Context(), strconv.FormatInt(info.User.ID, 10), acct.UserUpdate{Language: &lang})
+	if err != nil {
+		h.failErr(w, r, err, nil)
+		return
+	}
+	api.WriteJSON(w, http.StatusOK, LanguageAnswer{Answer: Answer{Success: true, Message: "the language is changed"},
+		UILanguage: u.Language})
+}
+
+// session: GET tells who is logged in. It freshens the session (at most
+// once a minute) and sets the CSRF cookie again if it is missing.
+func (h *handler) session(w http.ResponseWriter, r *http.Request) {
+	info, token, ok := h.current(w, r)
+	if !ok {
+		return
+	}
+	now := h.opt.Now()
+	if now.Sub(info.Session.LastSeenAt) >= freshenAfter {
+		s, err := h.svc.FreshenSession(r.Context(), acct.SessionRef{ID: info.Session.ID})
+		if err == nil {
+			info.Session = *s
+		} else {
+			h.log.LogAttrs(r.Context(), slog.LevelWarn, "auth api: freshen session failed",
+				slog.String("session", info.Session.ID), slog.String("error", err.Error()))
+		}
+	}
+	if c, err := r.Cookie(h.csrfName); err != nil || c.Value != csrfToken(token) {
+		h.setSession(w, r, token, info.Session, now)
+	}
+	api.WriteJSON(w, http.StatusOK, sessionAnswer(info, token, ""))
+}
+
+// onField names field as the culprit of an error of code that names none
+// (a wrong or outdated key is the fault of the field that carried it).
+func onField(err error, code acct.Code, field string) error {
+	if acct.ErrorCode(err) != code || acct.ErrorField(err) != "" {
+		return err
+	}
+	return &acct.Error{Code: code, Field: field, Message: err.Error(), Err: err}
+}
