@@ -5,6 +5,7 @@
 package remote
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
 
@@ -71,7 +73,6 @@ func New(baseURL, token string, opt Options) (*Client, error) {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 		t.TLSHandshakeTimeout = 10 * time.Second
-		t.ResponseHeaderTimeout = 0 // the client's Timeout bounds the call
 		tr = t
 	}
 	timeout := opt.Timeout
@@ -141,7 +142,7 @@ func do[Out any](ctx context.Context, c *Client, op string, in any) (Out, error)
 	if err != nil {
 		return out, acct.Internal(err, "encode the request")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+api.Prefix+op, strings.NewReader(string(body)))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+api.Prefix+op, bytes.NewReader(body))
 	if err != nil {
 		return out, acct.Internal(err, "build the request")
 	}
@@ -165,6 +166,9 @@ func do[Out any](ctx context.Context, c *Client, op string, in any) (Out, error)
 				return out, &acct.Error{Code: acct.CodeInternal, Message: fmt.Sprintf("server %s: unexpected answer to %s", c.shown, op), Err: err}
 			}
 			return out, c.transportError(ctx, err)
+		}
+		if v := reflect.ValueOf(&out).Elem(); v.Kind() == reflect.Pointer && v.IsNil() {
+			return out, acct.Errorf(acct.CodeInternal, "server %s: empty answer to %s", c.shown, op)
 		}
 		return out, nil
 	}

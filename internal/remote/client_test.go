@@ -127,6 +127,10 @@ func TestErrorsFromStatuses(t *testing.T) {
 	if _, err := c.User(ctx, "x"); err == nil {
 		t.Errorf("a cut answer is not an error")
 	}
+	answer = func(w http.ResponseWriter) { fmt.Fprint(w, "null") }
+	if u, err := c.User(ctx, "x"); u != nil || acct.ErrorCode(err) != acct.CodeInternal {
+		t.Errorf("a null answer: %v, %v", u, err)
+	}
 	answer = func(w http.ResponseWriter) { fmt.Fprint(w, `<html>`) }
 	if _, err := c.User(ctx, "x"); acct.ErrorCode(err) != acct.CodeInternal {
 		t.Errorf("an answer that is not JSON: %v", err)
