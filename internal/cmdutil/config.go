@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/authapi"
 	"github.com/acctl/acctl/internal/notify"
 )
 
@@ -71,6 +72,14 @@ const (
 	KeyNewUserPoints  = "referral.new_user_points"
 )
 
+// The keys of the auth API of `acctl serve` (internal/authapi).
+const (
+	KeyAuthRateAddress    = "auth.rate.address"
+	KeyAuthRateAccount    = "auth.rate.account"
+	KeyAuthOrigins        = "auth.origins"
+	KeyAuthClientIPHeader = "auth.client_ip_header"
+)
+
 // ConfigKeys lists every configuration key, in the order `config show`
 // prints them.
 var ConfigKeys = []string{
@@ -84,11 +93,12 @@ var ConfigKeys = []string{
 	KeyOutbox, KeyTemplates,
 	KeyOTPTTL, KeyOTPAttempts, KeyOTPCooldown, KeySignupVerify, KeyRequireVerified, KeyActivationTTL,
 	KeyReferrerPoints, KeyNewUserPoints,
+	KeyAuthRateAddress, KeyAuthRateAccount, KeyAuthOrigins, KeyAuthClientIPHeader,
 }
 
 // listKeys are the keys whose value is a list of strings: in the config
 // file a YAML list, in the environment words separated by spaces.
-var listKeys = map[string]bool{KeySMSCommand: true}
+var listKeys = map[string]bool{KeySMSCommand: true, KeyAuthOrigins: true}
 
 // EnvPrefix is the prefix of the environment variables read as config.
 const EnvPrefix = "ACCTL"
@@ -150,6 +160,16 @@ type Config struct {
 	// is, and to the new account (0 for none).
 	ReferrerPoints int64
 	NewUserPoints  int64
+	// AuthAddressRate and AuthAccountRate limit the attempts of the auth
+	// API per client address and per account.
+	AuthAddressRate authapi.Rate
+	AuthAccountRate authapi.Rate
+	// AuthOrigins are the origins besides the server's own and public_url's
+	// that may send state-changing requests to the auth API.
+	AuthOrigins []string
+	// AuthClientIPHeader is the header whose last address is the client's
+	// (behind a reverse proxy); "" means the connection's address.
+	AuthClientIPHeader string
 	// File is the config file that was read, "" when none.
 	File string
 }
@@ -196,6 +216,11 @@ func ConfigDefaults() map[string]any {
 
 		KeyReferrerPoints: acct.DefaultReferrerPoints,
 		KeyNewUserPoints:  acct.DefaultNewUserPoints,
+
+		KeyAuthRateAddress:    "30/1m",  // authapi.DefaultAddressRate
+		KeyAuthRateAccount:    "10/15m", // authapi.DefaultAccountRate
+		KeyAuthOrigins:        []string{},
+		KeyAuthClientIPHeader: "",
 	}
 }
 
@@ -355,7 +380,45 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 	if err := referralFromViper(v, c); err != nil {
 		return nil, err
 	}
+	if err := authFromViper(v, c); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// authFromViper reads the keys of the auth API: the rates ("30/1m" or
+// "off"), the origins (scheme://host[:port]) and the client address
+// header.
+func authFromViper(v *viper.Viper, c *Config) error {
+	for _, it := range []struct {
+		key string
+		set *authapi.Rate
+	}{
+		{KeyAuthRateAddress, &c.AuthAddressRate},
+		{KeyAuthRateAccount, &c.AuthAccountRate},
+	} {
+		r, err := authapi.ParseRate(v.GetString(it.key))
+		if err != nil {
+			return acct.FieldError(it.key, "%v", err)
+		}
+		*it.set = r
+	}
+	for _, o := range v.GetStringSlice(KeyAuthOrigins) {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
+			return acct.FieldError(KeyAuthOrigins, "want origins such as https://app.example.com, got %q", o)
+		}
+		c.AuthOrigins = append(c.AuthOrigins, strings.ToLower(u.Scheme+"://"+u.Host))
+	}
+	c.AuthClientIPHeader = strings.TrimSpace(v.GetString(KeyAuthClientIPHeader))
+	if h := c.AuthClientIPHeader; h != "" && strings.ContainsAny(h, " :\t") {
+		return acct.FieldError(KeyAuthClientIPHeader, "want a header name such as X-Forwarded-For, got %q", h)
+	}
+	return nil
 }
 
 // referralFromViper reads the points of a referral: whole numbers from 0

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/authapi"
 	"github.com/acctl/acctl/internal/notify"
 )
 
@@ -121,6 +122,8 @@ func TestConfigDefaults(t *testing.T) {
 		ActivationTTL:     24 * time.Hour,
 		ReferrerPoints:    acct.DefaultReferrerPoints,
 		NewUserPoints:     acct.DefaultNewUserPoints,
+		AuthAddressRate:   authapi.DefaultAddressRate,
+		AuthAccountRate:   authapi.DefaultAccountRate,
 	}
 	if cfg.OTPTTL != acct.DefaultOTPTTL || cfg.OTPAttempts != acct.DefaultOTPAttempts ||
 		cfg.OTPCooldown != acct.DefaultOTPCooldown || cfg.ActivationTTL != acct.DefaultActivationTTL {
