@@ -79,6 +79,12 @@ func populate(t *testing.T, s acct.Store) *accttest.Clock {
 	must(svc.Register(ctx, acct.NewUser{Email: "dan@example.com", NoPassword: true, Invite: alice.ReferralCode}))
 	must(svc.AddPoints(ctx, acct.PointsChange{User: "dan@example.com", Delta: -2, Reason: "spent"}))
 	must(svc.Preregister(ctx, "erin@example.com"))
+	// API keys: token hashes, a last use, a revocation.
+	key, err := svc.CreateAPIKey(ctx, acct.NewAPIKey{Name: "ci", Role: acct.RoleAdmin})
+	must(key, err)
+	must(svc.AuthenticateAPIKey(ctx, key.Token))
+	must(svc.CreateAPIKey(ctx, acct.NewAPIKey{Name: "old", Role: acct.RoleAuditor}))
+	must(svc.RevokeAPIKey(ctx, "old"))
 	for i := 0; i < 3; i++ {
 		must(svc.Login(ctx, acct.Login{Ref: "alice", Password: accttest.GoodPassword, Label: fmt.Sprint("device ", i)}))
 	}
@@ -485,7 +491,7 @@ func TestSQLitePostgresRoundTrip(t *testing.T) {
 	if got := onPG["widgets"][1][7]; got != time.UnixMilli(253402300799999).UTC() {
 		t.Errorf("widget 2's valid_until on PostgreSQL: %v", got)
 	}
-	for _, name := range []string{"users", "sessions", "audit_events", "widgets"} {
+	for _, name := range []string{"users", "sessions", "audit_events", "widgets", "api_keys"} {
 		if a, b := want[name+" (serial)"], onPG[name+" (serial)"]; !reflect.DeepEqual(a, b) {
 			t.Errorf("%s counter: SQLite %v, PostgreSQL %v", name, a, b)
 		}
