@@ -21,7 +21,7 @@ const (
 	APIKeyPrefix = "acctl_key_"
 	// APIKeyShownPrefix is how many first characters of a token APIKey.Prefix
 	// keeps, to recognise a key in a list.
-	APIKeyShownPrefix = 12
+	APIKeyShownPrefix = 18 // the 10 of "acctl_key_" and 8 random ones
 	// MaxAPIKeyName is the longest name of an API key.
 	MaxAPIKeyName = 64
 	// apiKeyTouchInterval is how often, at most, AuthenticateAPIKey

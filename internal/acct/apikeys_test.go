@@ -110,7 +110,7 @@ func TestAPIKeyToken(t *testing.T) {
 	if k.Token != want || len(k.Token) != 53 {
 		t.Fatalf("token %q, want %q", k.Token, want)
 	}
-	if k.Prefix != "acctl_key_-_" || k.CreatedBy != "op" || !k.CreatedAt.Equal(now) {
+	if k.Prefix != "acctl_key_-_v7-_v7" || k.CreatedBy != "op" || !k.CreatedAt.Equal(now) {
 		t.Fatalf("created %+v", k.APIKey)
 	}
 	sum := sha256.Sum256([]byte(want))

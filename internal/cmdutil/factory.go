@@ -27,6 +27,9 @@ type OpenParams struct {
 	// Getenv reads the environment variables that are not configuration
 	// (ACCTL_TOKEN); nil means os.Getenv.
 	Getenv func(key string) string
+	// TokenFileFlag is true when --token-file was given on the command
+	// line, which then wins over ACCTL_TOKEN (flag > environment).
+	TokenFileFlag bool
 }
 
 // Needs says what a command needs from the Service besides the store, so
@@ -269,7 +272,8 @@ func (f *Factory) ServiceFor(ctx context.Context, needs Needs) (acct.Service, er
 		return nil, acct.Errorf(acct.CodeInternal, "no store opener configured")
 	}
 	f.opened, f.needs = true, needs
-	f.svc, f.svcErr = f.Opener(ctx, OpenParams{Config: cfg, Actor: f.Actor, Now: f.Now, Needs: needs, Getenv: f.Env})
+	tokenFlag := f.flags[KeyTokenFile] != nil && f.flags[KeyTokenFile].Changed
+	f.svc, f.svcErr = f.Opener(ctx, OpenParams{Config: cfg, Actor: f.Actor, Now: f.Now, Needs: needs, Getenv: f.Env, TokenFileFlag: tokenFlag})
 	return f.svc, f.svcErr
 }
 

@@ -123,7 +123,7 @@ func testKeyCreateList(e *keyEnv) {
 	if !apiKeyForm.MatchString(ci.Token) {
 		e.t.Fatalf("token %q is not of the form %s", ci.Token, apiKeyForm)
 	}
-	want := acct.APIKey{Name: "ci-deploy", Role: acct.RoleAdmin, Prefix: ci.Token[:12], CreatedAt: Start, CreatedBy: "tester"}
+	want := acct.APIKey{Name: "ci-deploy", Role: acct.RoleAdmin, Prefix: ci.Token[:acct.APIKeyShownPrefix], CreatedAt: Start, CreatedBy: "tester"}
 	if !equalKey(ci.APIKey, want) {
 		e.t.Fatalf("created %+v\nwant %+v", ci.APIKey, want)
 	}

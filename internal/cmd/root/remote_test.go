@@ -79,6 +79,11 @@ func TestRemoteStore(t *testing.T) {
 	if out := e.MustRun("--store", url, "--token-file", file, "user", "list"); !strings.Contains(out, "alice") {
 		t.Errorf("--token-file: %q", out)
 	}
+	// --token-file on the command line wins over ACCTL_TOKEN (flag > env).
+	wrongEnv := cmdtest.Run{Env: map[string]string{"ACCTL_TOKEN": "acctl_wrong_key_42"}}
+	if out := e.MustRunWith(wrongEnv, "--store", url, "--token-file", file, "user", "list"); !strings.Contains(out, "alice") {
+		t.Errorf("--token-file with ACCTL_TOKEN set: %q", out)
+	}
 	for name, f := range map[string]string{"missing": file + ".nope", "empty": filepath.Join(t.TempDir(), "empty")} {
 		if name == "empty" {
 			os.WriteFile(f, []byte("\n"), 0o600)

@@ -66,14 +66,16 @@ func OpenService(ctx context.Context, p cmdutil.OpenParams) (acct.Service, error
 // store. The key is never taken from the command line, where ps shows it.
 const TokenEnv = "ACCTL_TOKEN"
 
-// remoteToken returns the API key of a remote store: ACCTL_TOKEN when it
-// is set, else the content of the file token_file (--token-file).
+// remoteToken returns the API key of a remote store: from the file given
+// with --token-file, else ACCTL_TOKEN, else the file token_file of the
+// environment or the config file (flag > environment > file, as for
+// every setting).
 func remoteToken(p cmdutil.OpenParams) (string, error) {
 	getenv := p.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	if t := strings.TrimSpace(getenv(TokenEnv)); t != "" {
+	if t := strings.TrimSpace(getenv(TokenEnv)); t != "" && !p.TokenFileFlag {
 		return t, nil
 	}
 	if file := p.Config.TokenFile; file != "" {
