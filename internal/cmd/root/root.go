@@ -14,6 +14,7 @@ import (
 	"github.com/acctl/acctl/internal/cmd/otp"
 	"github.com/acctl/acctl/internal/cmd/password"
 	"github.com/acctl/acctl/internal/cmd/points"
+	"github.com/acctl/acctl/internal/cmd/serve"
 	"github.com/acctl/acctl/internal/cmd/session"
 	storecmd "github.com/acctl/acctl/internal/cmd/store"
 	"github.com/acctl/acctl/internal/cmd/user"
@@ -85,6 +86,7 @@ defaults; see "acctl config show".`),
 		otp.NewCmdOTP(f),
 		audit.NewCmdAudit(f),
 		apikey.NewCmdAPIKey(f),
+		serve.NewCmdServe(f, nil),
 		storecmd.NewCmdStore(f, OpenStore),
 		configcmd.NewCmdConfig(f),
 		version.NewCmdVersion(f),
