@@ -231,9 +231,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, http.StatusNotFound, acct.CodeNotFound, "no such endpoint", nil)
 		return
 	}
-	allowed := false
+	allowed := r.Method == http.MethodHead && r.URL.Path == "/auth/session" // HEAD only where GET changes nothing
 	for _, m := range rt.methods {
-		allowed = allowed || r.Method == m || (r.Method == http.MethodHead && m == http.MethodGet)
+		allowed = allowed || r.Method == m
 	}
 	if !allowed {
 		w.Header().Set("Allow", strings.Join(rt.methods, ", "))
@@ -322,7 +322,7 @@ func (h *handler) body(w http.ResponseWriter, r *http.Request) (fields, bool) {
 func (h *handler) limit(w http.ResponseWriter, r *http.Request, account string) bool {
 	ok, wait := h.byAddress.allow(limitKey(ClientAddr(r, h.opt.ClientIPHeader)))
 	if ok && account != "" {
-		ok, wait = h.byAccount.allow(account)
+		ok, wait = h.byAccount.allow(accountKey(account))
 	}
 	if ok {
 		return true
@@ -335,6 +335,16 @@ func (h *handler) limit(w http.ResponseWriter, r *http.Request, account string) 
 	h.fail(w, http.StatusTooManyRequests, acct.CodeRefused,
 		fmt.Sprintf("too many attempts: try again in %d seconds", secs), nil)
 	return false
+}
+
+// accountKey bounds the memory of a bucket's key: a long name (a body may
+// hold a megabyte) stands as its SHA-256.
+func accountKey(name string) string {
+	if len(name) <= 128 {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return "sha256:" + base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 // sessionToken returns the token of the session cookie, or "".

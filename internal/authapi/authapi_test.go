@@ -430,6 +430,9 @@ func TestBodies(t *testing.T) {
 	}
 	wantStatus(t, e.do(req{method: http.MethodGet, path: "/auth/nothing"}), http.StatusNotFound)
 	wantStatus(t, e.do(req{method: http.MethodDelete, path: "/auth/session"}), http.StatusMethodNotAllowed)
+	wantStatus(t, e.do(req{method: http.MethodHead, path: "/auth/session"}), http.StatusUnauthorized)
+	wantStatus(t, e.do(req{method: http.MethodHead, path: "/auth/logout"}), http.StatusMethodNotAllowed)
+	wantStatus(t, e.do(req{method: http.MethodHead, path: "/auth/signin?confirm=x"}), http.StatusMethodNotAllowed)
 }
 
 func TestLimits(t *testing.T) {
@@ -856,6 +859,13 @@ func TestLimiterForgetsFullBuckets(t *testing.T) {
 	if n := len(l.buckets); n != 1 {
 		t.Errorf("%d buckets after a sweep, want 1", n)
 	}
+	// A long name is kept as its hash.
+	if k := accountKey(strings.Repeat("x", 1<<20)); len(k) > 64 {
+		t.Errorf("key of %d bytes", len(k))
+	}
+	if k := accountKey("login:alice@example.com"); k != "login:alice@example.com" {
+		t.Errorf("key %q", k)
+	}
 	// Unlimited never refuses.
 	u := newLimiter(Unlimited, clock.Now)
 	for range 100 {
@@ -880,6 +890,11 @@ func TestPadder(t *testing.T) {
 	p.pad(time.Now().Add(-30 * time.Millisecond))
 	if slept < 55*time.Millisecond || slept > 60*time.Millisecond {
 		t.Errorf("slept %v, want about 60ms", slept)
+	}
+	p.observe(time.Hour)
+	p.pad(time.Now())
+	if slept > maxPad {
+		t.Errorf("slept %v, more than %v", slept, maxPad)
 	}
 }
 

@@ -17,6 +17,9 @@ type padder struct {
 	sleep func(time.Duration) // time.Sleep unless a test replaces it
 }
 
+// maxPad bounds the padding.
+const maxPad = 2 * time.Second
+
 // observe adds the duration of a failure of a known account.
 func (p *padder) observe(d time.Duration) {
 	p.mu.Lock()
@@ -36,6 +39,9 @@ func (p *padder) pad(start time.Time) {
 	p.mu.Unlock()
 	if sleep == nil {
 		sleep = time.Sleep
+	}
+	if avg > maxPad {
+		avg = maxPad // a slow moment of the store must not hold every answer
 	}
 	if d := avg - time.Since(start); d > 0 {
 		sleep(d)
