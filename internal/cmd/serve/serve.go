@@ -88,6 +88,9 @@ never a token, a cookie, a password or a query string.`),
   ACCTL_STORE=postgres://acctl@db/accounts acctl serve --listen 127.0.0.1:9000`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, _, err := net.SplitHostPort(opts.Listen); err != nil {
+				return cmdutil.UsageErrorf("--listen: want HOST:PORT such as 127.0.0.1:8080, got %q", opts.Listen)
+			}
 			if (opts.TLSCert == "") != (opts.TLSKey == "") {
 				return cmdutil.UsageErrorf("--tls-cert and --tls-key go together")
 			}

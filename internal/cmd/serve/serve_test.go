@@ -359,6 +359,12 @@ func TestShutdownTimeoutCutsSlowRequests(t *testing.T) {
 func TestServeRefusals(t *testing.T) {
 	e := newEnv(t)
 	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	taken := ln.Addr().String()
 	for _, c := range []struct {
 		args []string
 		code int
@@ -369,7 +375,8 @@ func TestServeRefusals(t *testing.T) {
 		{[]string{"serve", "--log-format", "xml"}, cmdutil.ExitUsage, "text or json"},
 		{[]string{"serve", "--shutdown-timeout", "0s"}, cmdutil.ExitUsage, "positive"},
 		{[]string{"serve", "--tls-cert", filepath.Join(dir, "none.pem"), "--tls-key", filepath.Join(dir, "none.key")}, cmdutil.ExitUsage, "--tls-cert"},
-		{[]string{"serve", "--listen", "nowhere"}, cmdutil.ExitUnavailable, "listen on nowhere"},
+		{[]string{"serve", "--listen", "nowhere"}, cmdutil.ExitUsage, "HOST:PORT"},
+		{[]string{"serve", "--listen", taken}, cmdutil.ExitUnavailable, "listen on " + taken},
 		{[]string{"serve", "extra"}, cmdutil.ExitUsage, ""},
 	} {
 		res := e.Run(c.args...)
