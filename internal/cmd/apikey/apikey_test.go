@@ -67,7 +67,7 @@ func TestCreateListRevoke(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no token line:\n%s", res.Out)
 	}
-	for _, line := range []string{"name:        help-desk", "role:        support", "prefix:      " + m[1][:12],
+	for _, line := range []string{"name:        help-desk", "role:        support", "prefix:      " + m[1][:acct.APIKeyShownPrefix],
 		"created_at:  2026-03-01T12:00:00Z", "created_by:  tester"} {
 		if !strings.Contains(res.Out, line+"\n") {
 			t.Errorf("create on a terminal lacks %q:\n%s", line, res.Out)
@@ -76,13 +76,13 @@ func TestCreateListRevoke(t *testing.T) {
 
 	// -o json: the key with its token; -o tsv: the create columns.
 	k := cmdtest.DecodeJSON[acct.CreatedAPIKey](t, e.MustRun("apikey", "create", "audit", "--role", "auditor", "-o", "json"))
-	if k.Name != "audit" || k.Role != acct.RoleAuditor || !tokenLine.MatchString(k.Token+"\n") || k.Prefix != k.Token[:12] ||
+	if k.Name != "audit" || k.Role != acct.RoleAuditor || !tokenLine.MatchString(k.Token+"\n") || k.Prefix != k.Token[:acct.APIKeyShownPrefix] ||
 		k.CreatedBy != "tester" || !k.CreatedAt.Equal(cmdtest.Start) {
 		t.Fatalf("json create: %+v", k)
 	}
 	got := e.MustRun("apikey", "create", "tsv", "--role", "auditor", "-o", "tsv")
 	if f := strings.Split(strings.TrimSuffix(got, "\n"), "\t"); len(f) != 6 || f[0] != "tsv" || f[1] != "auditor" ||
-		!tokenLine.MatchString(f[2]+"\n") || f[3] != f[2][:12] || f[4] != "2026-03-01T12:00:00Z" || f[5] != "tester" {
+		!tokenLine.MatchString(f[2]+"\n") || f[3] != f[2][:acct.APIKeyShownPrefix] || f[4] != "2026-03-01T12:00:00Z" || f[5] != "tester" {
 		t.Fatalf("tsv create: %q", got)
 	}
 
@@ -92,7 +92,7 @@ func TestCreateListRevoke(t *testing.T) {
 	}
 	list := e.MustRun("apikey", "list")
 	want := "audit\tauditor\t" + k.Prefix + "\t2026-03-01T12:00:00Z\ttester\t2026-03-01T12:00:00Z\t\n" +
-		"ci-deploy\tadmin\t" + token[:12] + "\t2026-03-01T12:00:00Z\ttester\t2026-03-01T12:00:00Z\t\n"
+		"ci-deploy\tadmin\t" + token[:acct.APIKeyShownPrefix] + "\t2026-03-01T12:00:00Z\ttester\t2026-03-01T12:00:00Z\t\n"
 	if !strings.HasPrefix(list, want) || strings.Count(list, "\n") != 4 {
 		t.Errorf("list:\n%s\nwant it to start with:\n%s", list, want)
 	}
@@ -173,7 +173,7 @@ func TestExitCodes(t *testing.T) {
 func TestRevokeConfirm(t *testing.T) {
 	t.Parallel()
 	e := cmdtest.New(t)
-	prefix := e.MustRun("apikey", "create", "help-desk", "--role", "support")[:12]
+	prefix := e.MustRun("apikey", "create", "help-desk", "--role", "support")[:acct.APIKeyShownPrefix]
 
 	// A wrong answer: exit 6, the key still works.
 	res := e.RunWith(cmdtest.TTY("help\n"), "apikey", "revoke", "Help-Desk")
