@@ -202,21 +202,23 @@ const maxErrorBody = 64 << 10
 
 // statusError is the acct error of an answer other than 200: the error of
 // its body, or one made from the status when the body is not an api error.
-// A 5xx is unavailable whatever the body says.
+// A 5xx is unavailable whatever the body says; only the server's own
+// unavailable error (a 503 with its body: a busy store, a failed
+// delivery) is given back as it is, so that a remote command says what a
+// local one would.
 func (c *Client) statusError(resp *http.Response) error {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	var body api.ErrorBody
 	known := json.Unmarshal(b, &body) == nil && body.Error.Code != "" && api.CodeOf(resp.StatusCode) == body.Error.Code
+	if known && body.Error.Code == acct.CodeUnavailable && body.Error.Message != "" {
+		return body.Error.Err()
+	}
 	if resp.StatusCode >= 500 {
 		msg := fmt.Sprintf("server %s answered %s", c.shown, resp.Status)
 		if known && body.Error.Message != "" {
 			msg = fmt.Sprintf("server %s: %s", c.shown, body.Error.Message)
 		}
-		field := ""
-		if known && body.Error.Code == acct.CodeUnavailable {
-			field = body.Error.Field
-		}
-		return &acct.Error{Code: acct.CodeUnavailable, Field: field, Message: msg}
+		return &acct.Error{Code: acct.CodeUnavailable, Message: msg}
 	}
 	if known {
 		return body.Error.Err()
