@@ -176,19 +176,9 @@ func signupNeeds(f *cmdutil.Factory, opts *RegisterOptions) (cmdutil.Needs, acct
 	if err != nil {
 		return cmdutil.Needs{}, "", err
 	}
-	mode := cfg.SignupVerify
-	if mode == "" || mode == acct.SignupVerifyNone {
-		if !opts.Pending {
-			return cmdutil.Needs{}, "", nil
-		}
-		mode = acct.SignupVerifyEmail
-		if opts.Fields.Email == "" {
-			mode = acct.SignupVerifyPhone
-		}
-	}
-	ch := acct.ChannelEmail
-	if mode == acct.SignupVerifyPhone {
-		ch = acct.ChannelSMS
+	ch, pending := cfg.SignupChannel(opts.Pending, opts.Fields.Email)
+	if !pending {
+		return cmdutil.Needs{}, "", nil
 	}
 	if err := cfg.CheckDelivery(ch); err != nil {
 		return cmdutil.Needs{}, "", err
