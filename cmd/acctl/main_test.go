@@ -22,6 +22,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/acctl/acctl/internal/cmd/root"
+	"github.com/acctl/acctl/internal/cmdutil"
 	"github.com/acctl/acctl/internal/pgtest"
 )
 
@@ -33,6 +34,8 @@ const testNowEnv = "ACCTL_TEST_NOW"
 func TestMain(m *testing.M) {
 	testscript.Main(stopPostgres{m}, map[string]func(){
 		"acctl": func() {
+			useRemote()
+			watchParent()
 			code := root.MainWith(root.MainOptions{Now: testClock()})
 			if f := os.Getenv(exitFileEnv); f != "" {
 				_ = os.WriteFile(f, []byte(strconv.Itoa(code)), 0o600)
@@ -88,9 +91,24 @@ func setupPostgres(env *testscript.Env, dir string) error {
 // code, for the script command "exitcode".
 const exitFileEnv = "ACCTL_TEST_EXIT_FILE"
 
-// testClock returns a fixed clock at $ACCTL_TEST_NOW (RFC 3339), or nil
-// for the real clock.
+// testClock returns a fixed clock at $ACCTL_TEST_NOW (RFC 3339), a clock
+// that reads the time from the file $ACCTL_TEST_NOW_FILE at every call
+// (the `acctl serve` of the remote stories, whose time follows the
+// script's), or nil for the real clock.
 func testClock() func() time.Time {
+	if file := os.Getenv(testNowFileEnv); file != "" {
+		return func() time.Time {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				panic(fmt.Sprintf("%s: %v", testNowFileEnv, err))
+			}
+			t, err := time.Parse(time.RFC3339, strings.TrimSpace(string(b)))
+			if err != nil {
+				panic(fmt.Sprintf("%s: %v", testNowFileEnv, err))
+			}
+			return t
+		}
+	}
 	v := os.Getenv(testNowEnv)
 	if v == "" {
 		return nil
@@ -106,12 +124,24 @@ func testClock() func() time.Time {
 // TestScripts runs the user stories in testdata/script against the real
 // command tree on a SQLite store in the script's temp folder.
 func TestScripts(t *testing.T) {
-	const dir = "testdata/script"
+	t.Parallel()
+	runScripts(t, nil)
+}
+
+// scriptDir holds the user stories.
+const scriptDir = "testdata/script"
+
+// runScripts runs the stories: on the local store, or through a real
+// `acctl serve` per script when hub is set (see remote_test.go).
+func runScripts(t *testing.T, hub *remoteHub) {
 	testscript.Run(t, testscript.Params{
-		Dir: dir,
+		Dir: scriptDir,
 		Condition: func(cond string) (bool, error) {
-			if cond == "postgres" {
+			switch cond {
+			case "postgres":
 				return pgtest.Available()
+			case "remote":
+				return hub != nil, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -127,7 +157,13 @@ func TestScripts(t *testing.T) {
 			// is tested in internal/acct.
 			env.Setenv("ACCTL_PASSWORD_ARGON2_MEMORY", "64")
 			env.Setenv("ACCTL_PASSWORD_ARGON2_TIME", "1")
-			return setupPostgres(env, dir)
+			if err := setupPostgres(env, scriptDir); err != nil {
+				return err
+			}
+			if hub != nil {
+				return hub.setup(env)
+			}
+			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"race":      cmdRace,
@@ -158,10 +194,23 @@ func cmdRace(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil {
 		ts.Fatalf("race: %v", err)
 	}
-	env := os.Environ()
-	for _, k := range []string{"HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "USER", testNowEnv,
-		"ACCTL_PASSWORD_ARGON2_MEMORY", "ACCTL_PASSWORD_ARGON2_TIME", "ACCTL_STORE"} {
-		env = append(env, k+"="+ts.Getenv(k))
+	// The script's environment as far as acctl reads it: the test
+	// process's own ACCTL_* variables are left out, every setting of the
+	// script is passed.
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, cmdutil.EnvPrefix+"_") {
+			env = append(env, kv)
+		}
+	}
+	names := []string{"HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "USER", testNowEnv, remoteEnv}
+	for _, k := range cmdutil.ConfigKeys {
+		names = append(names, cmdutil.EnvVar(k))
+	}
+	for _, k := range names {
+		if v := ts.Getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
 	}
 	codes := make([]int, n)
 	var wg sync.WaitGroup
