@@ -36,7 +36,17 @@ func (p Argon2Params) Validate() error {
 	if p.Threads < 1 {
 		return fmt.Errorf("argon2 threads must be at least 1")
 	}
+	if p.Memory > MaxArgon2Memory || p.Time > MaxArgon2Time || p.Threads > MaxArgon2Threads ||
+		uint64(p.Memory)*uint64(p.Time) > maxArgon2Work {
+		return fmt.Errorf("argon2 parameters %s are beyond the limits (m ≤ %d KiB, t ≤ %d, p ≤ %d, m·t ≤ %d)",
+			p, MaxArgon2Memory, MaxArgon2Time, MaxArgon2Threads, maxArgon2Work)
+	}
 	return nil
+}
+
+// String gives the parameters as in a PHC string: m=19456,t=2,p=1.
+func (p Argon2Params) String() string {
+	return fmt.Sprintf("m=%d,t=%d,p=%d", p.Memory, p.Time, p.Threads)
 }
 
 // HashPassword returns the argon2id hash of password in PHC string form:
