@@ -20,7 +20,7 @@ import (
 //	argon2id, argon2i      $argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>          (PHC, unpadded base64)
 //	bcrypt                 $2a$10$<22 salt><31 hash>, also $2b$ and $2y$         (bcrypt's own base64)
 //	scrypt                 $scrypt$ln=16,r=8,p=1$<salt>$<key>                   (PHC as passlib writes it)
-//	pbkdf2-sha1/256/512    $pbkdf2-sha256$29000$<salt>$<key>                    (passlib)
+//	pbkdf2-sha1/256/512    $pbkdf2-sha256$29000$<salt>$<key>                    (passlib; $pbkdf2$ for SHA-1)
 //	                       $pbkdf2-sha256$i=29000,l=32$<salt>$<key>             (PHC parameters; l optional)
 //	django-pbkdf2-sha1/256 pbkdf2_sha256$600000$<salt>$<key>                    (Django; the salt is text)
 //	firebase-scrypt        $firebase-scrypt$<salt>$<hash>                       (see below)
@@ -149,7 +149,9 @@ func parseHash(h string) (*parsedHash, error) {
 	case "scrypt":
 		return parseScrypt(parts)
 	case "pbkdf2-sha1", "pbkdf2-sha256", "pbkdf2-sha512":
-		return parsePBKDF2(alg, parts)
+		return parsePBKDF2(alg, strings.TrimPrefix(alg, "pbkdf2-"), parts)
+	case "pbkdf2": // passlib's pbkdf2_sha1
+		return parsePBKDF2(alg, "sha1", parts)
 	case "firebase-scrypt":
 		return parseFirebase(parts)
 	case "argon2d":
@@ -245,9 +247,10 @@ func parseScrypt(parts []string) (*parsedHash, error) {
 
 var pbkdf2Digests = map[string]func() hash.Hash{"sha1": sha1.New, "sha256": sha256.New, "sha512": sha512.New}
 
-// parsePBKDF2 reads passlib's $pbkdf2-sha256$29000$salt$key and the PHC
-// parameter form $pbkdf2-sha256$i=29000[,l=32]$salt$key.
-func parsePBKDF2(alg string, parts []string) (*parsedHash, error) {
+// parsePBKDF2 reads passlib's $pbkdf2-sha256$29000$salt$key (and
+// $pbkdf2$… for SHA-1) and the PHC parameter form
+// $pbkdf2-sha256$i=29000[,l=32]$salt$key.
+func parsePBKDF2(alg, digest string, parts []string) (*parsedHash, error) {
 	if len(parts) != 4 {
 		return nil, hashError("bad %s hash: want $%s$<iterations>$salt$key", alg, alg)
 	}
@@ -271,7 +274,7 @@ func parsePBKDF2(alg string, parts []string) (*parsedHash, error) {
 	if length != 0 && length != uint64(len(key)) {
 		return nil, hashError("bad %s hash: l=%d but the key has %d bytes", alg, length, len(key))
 	}
-	return pbkdf2Hash(alg, strings.TrimPrefix(alg, "pbkdf2-"), rounds, salt, key)
+	return pbkdf2Hash("pbkdf2-"+digest, digest, rounds, salt, key)
 }
 
 // parseDjango reads Django's pbkdf2_sha256$600000$salt$key.

@@ -6,7 +6,7 @@ import (
 )
 
 func TestIdentifyHash(t *testing.T) {
-	salt16 := "c2FsdHNhbHRzYWx0c2FsdA"                       // 16 bytes
+	salt16 := "c2FsdHNhbHRzYWx0c2FsdA"                     // 16 bytes
 	key32 := "a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U" // 32 bytes
 	for _, c := range []struct{ hash, scheme, params string }{
 		{"$argon2id$v=19$m=19456,t=2,p=1$" + salt16 + "$" + key32, SchemeArgon2id, "m=19456,t=2,p=1"},

@@ -45,13 +45,13 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 	if rec.PasswordHash == "" {
 		return a, Errorf(CodeUnauthenticated, "user %d has no password: set one with a reset or `acctl password set`", rec.ID)
 	}
-	ok, rehash, err := VerifyPassword(password, rec.PasswordHash, l.opt.Argon2)
+	ok, rehash, err := l.hasher().Verify(password, rec.PasswordHash)
 	if err != nil {
 		return nil, Internal(err, fmt.Sprintf("verify password of user %d", rec.ID))
 	}
 	a.ok = ok
 	if ok && rehash && !l.noRehash {
-		if a.newHash, err = HashPassword(password, l.opt.Argon2, l.opt.Rand); err != nil {
+		if a.newHash, err = l.hasher().Hash(password); err != nil {
 			return nil, Internal(err, "rehash password")
 		}
 	}
@@ -102,7 +102,7 @@ func (l *Local) dummyVerify(password string) {
 		dummyHash, _ = HashPassword("acctl dummy password for timing", l.opt.Argon2, l.opt.Rand)
 	})
 	if dummyHash != "" {
-		_, _, _ = VerifyPassword(password, dummyHash, l.opt.Argon2)
+		_, _, _ = l.hasher().Verify(password, dummyHash)
 	}
 }
 

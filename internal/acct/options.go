@@ -18,6 +18,9 @@ type Options struct {
 	Actor string
 	// Argon2 sets the cost of new password hashes; default DefaultArgon2.
 	Argon2 Argon2Params
+	// FirebaseScrypt are the parameters of imported firebase-scrypt
+	// password hashes (config import.firebase_scrypt); zero when none.
+	FirebaseScrypt FirebaseScrypt
 	// PasswordMinLength is the shortest password accepted, in Unicode code
 	// points; default 15 (NIST SP 800-63B-4 for single-factor passwords).
 	PasswordMinLength int
@@ -162,6 +165,11 @@ func (o Options) validate() error {
 	}
 	if o.SessionIdle > o.SessionAbsolute {
 		return fmt.Errorf("session.idle (%s) is longer than session.absolute (%s)", o.SessionIdle, o.SessionAbsolute)
+	}
+	if !o.FirebaseScrypt.IsZero() {
+		if err := o.FirebaseScrypt.Validate(); err != nil {
+			return fmt.Errorf("import.firebase_scrypt: %w", err)
+		}
 	}
 	return o.Argon2.Validate()
 }

@@ -1,13 +1,19 @@
 package acct
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/pbkdf2"
+	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/crypto/scrypt"
 )
 
 // Argon2Params are the cost parameters of argon2id.
@@ -62,46 +68,154 @@ func HashPassword(password string, p Argon2Params, rnd io.Reader) (string, error
 		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// VerifyPassword reports whether password matches the PHC hash, and
-// whether the hash should be replaced by one with the current parameters.
-// It returns an error only when the hash cannot be read.
-func VerifyPassword(password, hash string, current Argon2Params) (ok, rehash bool, err error) {
-	parts := strings.Split(hash, "$")
-	// "", alg, v=19, params, salt, key
-	if len(parts) != 6 || parts[0] != "" {
-		return false, false, fmt.Errorf("unrecognised password hash format")
+// FirebaseScrypt are a Firebase project's password hash parameters, as
+// its console shows them under "Password hash parameters" (the keys are
+// given there in base64; here they are decoded).
+type FirebaseScrypt struct {
+	SignerKey     []byte // base64_signer_key
+	SaltSeparator []byte // base64_salt_separator
+	Rounds        int    // rounds: scrypt's r
+	MemCost       int    // mem_cost: log2 of scrypt's N
+}
+
+// IsZero reports whether no parameters are set.
+func (f FirebaseScrypt) IsZero() bool {
+	return len(f.SignerKey) == 0 && len(f.SaltSeparator) == 0 && f.Rounds == 0 && f.MemCost == 0
+}
+
+// Validate checks that the parameters are complete and within the limits
+// of a login's cost.
+func (f FirebaseScrypt) Validate() error {
+	switch {
+	case len(f.SignerKey) < minKeyLength || len(f.SignerKey) > maxFirebaseKeyLen:
+		return fmt.Errorf("the firebase scrypt signer key is %d bytes, want %d to %d", len(f.SignerKey), minKeyLength, maxFirebaseKeyLen)
+	case len(f.SaltSeparator) > maxSaltLength:
+		return fmt.Errorf("the firebase scrypt salt separator is longer than %d bytes", maxSaltLength)
+	case f.Rounds < 1 || f.Rounds > maxScryptR:
+		return fmt.Errorf("firebase scrypt rounds %d, want 1 to %d", f.Rounds, maxScryptR)
+	case f.MemCost < 1 || f.MemCost > MaxScryptLogN || 128*f.Rounds<<f.MemCost > maxScryptMemory:
+		return fmt.Errorf("firebase scrypt mem_cost %d with rounds %d is beyond the limits (mem_cost ≤ %d, 128·2^mem_cost·rounds ≤ 1 GiB)", f.MemCost, f.Rounds, MaxScryptLogN)
 	}
-	alg := parts[1]
-	if alg != "argon2id" && alg != "argon2i" {
-		return false, false, fmt.Errorf("unsupported password hash scheme %q", alg)
+	return nil
+}
+
+// Hasher hashes new passwords with argon2id and verifies stored hashes of
+// every scheme IdentifyHash recognises. Its zero value hashes with
+// DefaultArgon2 and crypto/rand, and cannot verify firebase-scrypt hashes.
+type Hasher struct {
+	// Argon2 are the current parameters: of new hashes, and those a
+	// verified hash must have not to be replaced.
+	Argon2 Argon2Params
+	// Firebase are the parameters of firebase-scrypt hashes; zero when
+	// none were imported.
+	Firebase FirebaseScrypt
+	// Rand is the source of salts; nil means crypto/rand.
+	Rand io.Reader
+}
+
+// hasher is the Hasher of Local's options.
+func (l *Local) hasher() Hasher {
+	return Hasher{Argon2: l.opt.Argon2, Firebase: l.opt.FirebaseScrypt, Rand: l.opt.Rand}
+}
+
+// Hash returns the argon2id hash of password with the current parameters.
+func (h Hasher) Hash(password string) (string, error) {
+	rnd := h.Rand
+	if rnd == nil {
+		rnd = rand.Reader
 	}
-	var version int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false, false, fmt.Errorf("unsupported argon2 version %q", parts[2])
+	return HashPassword(password, h.argon2(), rnd)
+}
+
+func (h Hasher) argon2() Argon2Params {
+	if h.Argon2 == (Argon2Params{}) {
+		return DefaultArgon2
 	}
-	var p Argon2Params
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
-		return false, false, fmt.Errorf("bad argon2 parameters %q", parts[3])
+	return h.Argon2
+}
+
+// Check identifies a stored hash as IdentifyHash does, and also refuses a
+// firebase-scrypt hash when there are no Firebase parameters to verify it.
+func (h Hasher) Check(hash string) (HashInfo, error) {
+	info, err := IdentifyHash(hash)
+	if err == nil && info.Scheme == SchemeFirebaseScrypt && h.Firebase.IsZero() {
+		return HashInfo{}, errNoFirebase
 	}
-	if err := p.Validate(); err != nil {
+	return info, err
+}
+
+var errNoFirebase = hashError("firebase-scrypt hashes need the project's parameters in the configuration (import.firebase_scrypt.signer_key, salt_separator, rounds, mem_cost)")
+
+// Verify reports whether password matches the stored hash, and whether
+// the hash should be replaced by the current argon2id (any other scheme,
+// other parameters, another key length). The comparison takes constant
+// time. It returns an error only when the hash cannot be read or checked.
+func (h Hasher) Verify(password, hash string) (ok, rehash bool, err error) {
+	ph, err := parseHash(hash)
+	if err != nil {
 		return false, false, err
 	}
-	b64 := base64.RawStdEncoding
-	salt, err := b64.DecodeString(parts[4])
-	if err != nil {
-		return false, false, fmt.Errorf("bad argon2 salt: %w", err)
-	}
-	want, err := b64.DecodeString(parts[5])
-	if err != nil || len(want) < 16 {
-		return false, false, fmt.Errorf("bad argon2 key")
-	}
 	var got []byte
-	if alg == "argon2id" {
-		got = argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
-	} else {
-		got = argon2.Key([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	switch ph.info.Scheme {
+	case SchemeArgon2id:
+		got = argon2.IDKey([]byte(password), ph.salt, ph.argon2.Time, ph.argon2.Memory, ph.argon2.Threads, uint32(len(ph.key)))
+	case SchemeArgon2i:
+		got = argon2.Key([]byte(password), ph.salt, ph.argon2.Time, ph.argon2.Memory, ph.argon2.Threads, uint32(len(ph.key)))
+	case SchemeBcrypt:
+		// bcrypt reads only the first 72 bytes of a password, as the
+		// system that made the hash did; the rehash keeps them all.
+		err := bcrypt.CompareHashAndPassword([]byte(ph.bcrypt), []byte(password))
+		if err != nil && !errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
+			return false, false, hashError("bad bcrypt hash: %v", err)
+		}
+		ok = err == nil
+		return ok, ok, nil
+	case SchemeScrypt:
+		if got, err = scrypt.Key([]byte(password), ph.salt, 1<<ph.ln, ph.r, ph.p, len(ph.key)); err != nil {
+			return false, false, hashError("bad scrypt hash: %v", err)
+		}
+	case SchemePBKDF2SHA1, SchemePBKDF2SHA256, SchemePBKDF2SHA512, SchemeDjangoPBKDF2SHA1, SchemeDjangoPBKDF2SHA256:
+		if got, err = pbkdf2.Key(ph.digest, password, ph.salt, ph.rounds, len(ph.key)); err != nil {
+			return false, false, hashError("bad %s hash: %v", ph.info.Scheme, err)
+		}
+	case SchemeFirebaseScrypt:
+		if got, err = h.firebase(password, ph); err != nil {
+			return false, false, err
+		}
+	default:
+		return false, false, hashError("no verifier for %s", ph.info.Scheme)
 	}
-	ok = subtle.ConstantTimeCompare(got, want) == 1
-	rehash = ok && (alg != "argon2id" || p != current || len(want) != argonKeyLen)
-	return ok, rehash, nil
+	ok = subtle.ConstantTimeCompare(got, ph.key) == 1
+	current := ph.info.Scheme == SchemeArgon2id && ph.argon2 == h.argon2() && len(ph.key) == argonKeyLen
+	return ok, ok && !current, nil
+}
+
+// firebase computes Firebase's variant of scrypt (github.com/firebase/scrypt):
+// the scrypt key (N = 2^mem_cost, r = rounds, p = 1, 32 bytes) of the
+// password with the account's salt followed by the project's separator is
+// the AES-256 key under which the project's signer key is encrypted in CTR
+// mode with a zero IV; that ciphertext is the account's hash.
+func (h Hasher) firebase(password string, ph *parsedHash) ([]byte, error) {
+	f := h.Firebase
+	if f.IsZero() {
+		return nil, errNoFirebase
+	}
+	if err := f.Validate(); err != nil {
+		return nil, hashError("%v", err)
+	}
+	if len(ph.key) != len(f.SignerKey) {
+		return nil, hashError("bad firebase-scrypt hash: %d bytes, but the signer key has %d", len(ph.key), len(f.SignerKey))
+	}
+	salt := append(append(make([]byte, 0, len(ph.salt)+len(f.SaltSeparator)), ph.salt...), f.SaltSeparator...)
+	dk, err := scrypt.Key([]byte(password), salt, 1<<f.MemCost, f.Rounds, 1, 32)
+	if err != nil {
+		return nil, hashError("firebase scrypt: %v", err)
+	}
+	block, err := aes.NewCipher(dk)
+	if err != nil {
+		return nil, fmt.Errorf("firebase scrypt: %w", err)
+	}
+	out := make([]byte, len(f.SignerKey))
+	cipher.NewCTR(block, make([]byte, aes.BlockSize)).XORKeyStream(out, f.SignerKey)
+	return out, nil
 }

@@ -3,6 +3,9 @@ package acct
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,14 +21,14 @@ func TestHashPasswordPHC(t *testing.T) {
 	if !regexp.MustCompile(`^\$argon2id\$v=19\$m=64,t=1,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$`).MatchString(h) {
 		t.Fatalf("not a PHC argon2id string: %s", h)
 	}
-	ok, rehash, err := VerifyPassword("correct horse battery staple", h, cheap)
+	ok, rehash, err := Hasher{Argon2: cheap}.Verify("correct horse battery staple", h)
 	if !ok || rehash || err != nil {
 		t.Fatalf("verify: %v %v %v", ok, rehash, err)
 	}
-	if ok, _, _ := VerifyPassword("correct horse battery stapler", h, cheap); ok {
+	if ok, _, _ := (Hasher{Argon2: cheap}).Verify("correct horse battery stapler", h); ok {
 		t.Fatal("a wrong password verified")
 	}
-	if ok, rehash, _ := VerifyPassword("correct horse battery staple", h, DefaultArgon2); !ok || !rehash {
+	if ok, rehash, _ := (Hasher{Argon2: DefaultArgon2}).Verify("correct horse battery staple", h); !ok || !rehash {
 		t.Fatal("a hash with old parameters should verify and ask for a rehash")
 	}
 	h2, _ := HashPassword("correct horse battery staple", cheap, rand.Reader)
@@ -40,17 +43,17 @@ func TestHashPasswordNoTruncation(t *testing.T) {
 	a := strings.Repeat("x", 100) + "a"
 	b := strings.Repeat("x", 100) + "b"
 	h, _ := HashPassword(a, cheap, rand.Reader)
-	if ok, _, _ := VerifyPassword(b, h, cheap); ok {
+	if ok, _, _ := (Hasher{Argon2: cheap}).Verify(b, h); ok {
 		t.Fatal("password truncated")
 	}
 }
 
-func TestVerifyPasswordBadHashes(t *testing.T) {
+func TestVerifyBadHashes(t *testing.T) {
 	for _, h := range []string{"", "plain", "$bcrypt$x$y$z$w", "$argon2id$v=18$m=64,t=1,p=1$AAAA$AAAA",
 		"$argon2id$v=19$m=1,t=1,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 		"$argon2id$v=19$m=64,t=1,p=1$!!!$AAAA"} {
-		if ok, _, err := VerifyPassword("x", h, cheap); ok || err == nil {
-			t.Errorf("VerifyPassword with %q: ok=%v err=%v", h, ok, err)
+		if ok, _, err := (Hasher{Argon2: cheap}).Verify("x", h); ok || err == nil {
+			t.Errorf("Verify with %q: ok=%v err=%v", h, ok, err)
 		}
 	}
 }
@@ -65,7 +68,7 @@ func TestProductionParameters(t *testing.T) {
 	if err != nil || !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Fatalf("production hash %q, %v", h, err)
 	}
-	if ok, rehash, err := VerifyPassword("correct horse battery staple", h, DefaultArgon2); !ok || rehash || err != nil {
+	if ok, rehash, err := (Hasher{Argon2: DefaultArgon2}).Verify("correct horse battery staple", h); !ok || rehash || err != nil {
 		t.Fatalf("verify production hash: %v %v %v", ok, rehash, err)
 	}
 }
@@ -92,5 +95,169 @@ func TestCheckPassword(t *testing.T) {
 	// A short username (below the minimum) is not matched inside passwords.
 	if err := CheckPassword("a perfectly fine passphrase", 15, "", "al@example.com"); err != nil {
 		t.Errorf("short local part: %v", err)
+	}
+}
+
+// hashFixture is a line of testdata/hash-fixtures.jsonl: a hash made by a
+// well-known tool (see make-hash-fixtures.sh) and the password that opens it.
+type hashFixture struct {
+	Scheme   string `json:"scheme"`
+	Password string `json:"password"`
+	Hash     string `json:"hash"`
+	MadeBy   string `json:"made_by"`
+	Firebase *struct {
+		SignerKey     string `json:"signer_key"`
+		SaltSeparator string `json:"salt_separator"`
+		Rounds        int    `json:"rounds"`
+		MemCost       int    `json:"mem_cost"`
+	} `json:"firebase_scrypt"`
+}
+
+func readHashFixtures(t *testing.T) []hashFixture {
+	t.Helper()
+	data, err := os.ReadFile("testdata/hash-fixtures.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []hashFixture
+	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var f hashFixture
+		if err := json.Unmarshal([]byte(line), &f); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func (f hashFixture) hasher(t *testing.T) Hasher {
+	h := Hasher{Argon2: cheap}
+	if f.Firebase != nil {
+		var err1, err2 error
+		h.Firebase.SignerKey, err1 = base64.StdEncoding.DecodeString(f.Firebase.SignerKey)
+		h.Firebase.SaltSeparator, err2 = base64.StdEncoding.DecodeString(f.Firebase.SaltSeparator)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("firebase parameters: %v %v", err1, err2)
+		}
+		h.Firebase.Rounds, h.Firebase.MemCost = f.Firebase.Rounds, f.Firebase.MemCost
+	}
+	return h
+}
+
+// Every fixture verifies with its password, not with another, and asks
+// to be replaced by the current argon2id.
+func TestVerifyFixtures(t *testing.T) {
+	fixtures := readHashFixtures(t)
+	seen := map[string]bool{}
+	for _, f := range fixtures {
+		t.Run(f.Scheme, func(t *testing.T) {
+			info, err := IdentifyHash(f.Hash)
+			if err != nil || info.Scheme != f.Scheme {
+				t.Fatalf("IdentifyHash(%q) = %v, %v; want %s (%s)", f.Hash, info, err, f.Scheme, f.MadeBy)
+			}
+			seen[info.Scheme] = true
+			h := f.hasher(t)
+			ok, rehash, err := h.Verify(f.Password, f.Hash)
+			if !ok || !rehash || err != nil {
+				t.Errorf("Verify(%q, %q) = %v, %v, %v; want true, true (%s)", f.Password, f.Hash, ok, rehash, err, f.MadeBy)
+			}
+			wrongs := []string{"x" + f.Password, strings.ToUpper(f.Password), ""}
+			if len(f.Password) <= 72 { // bcrypt reads no further
+				wrongs = append(wrongs, f.Password[:len(f.Password)-1], f.Password+"x")
+			}
+			for _, wrong := range wrongs {
+				if ok, rehash, err := h.Verify(wrong, f.Hash); ok || rehash || err != nil {
+					t.Errorf("Verify(%q, %q) = %v, %v, %v; want false", wrong, f.Hash, ok, rehash, err)
+				}
+			}
+			if _, err := h.Check(f.Hash); err != nil {
+				t.Errorf("Check: %v", err)
+			}
+		})
+	}
+	for _, s := range HashSchemes {
+		if !seen[s] {
+			t.Errorf("no fixture of %s", s)
+		}
+	}
+}
+
+// bcrypt reads 72 bytes, as the tools that made the hashes did.
+func TestVerifyBcryptLongPassword(t *testing.T) {
+	for _, f := range readHashFixtures(t) {
+		if f.Scheme == SchemeBcrypt && len(f.Password) > 72 {
+			if ok, _, err := f.hasher(t).Verify(f.Password[:72]+"different tail", f.Hash); !ok || err != nil {
+				t.Fatalf("bcrypt beyond 72 bytes: %v %v", ok, err)
+			}
+			return
+		}
+	}
+	t.Fatal("no long bcrypt fixture")
+}
+
+func TestVerifyFirebaseParameters(t *testing.T) {
+	var fb hashFixture
+	for _, f := range readHashFixtures(t) {
+		if f.Scheme == SchemeFirebaseScrypt {
+			fb = f
+		}
+	}
+	h := fb.hasher(t)
+	none := Hasher{Argon2: cheap}
+	if _, _, err := none.Verify(fb.Password, fb.Hash); err == nil || !strings.Contains(err.Error(), "import.firebase_scrypt") {
+		t.Fatalf("firebase hash without parameters: %v", err)
+	}
+	if _, err := none.Check(fb.Hash); err == nil {
+		t.Fatal("Check accepted a firebase hash without parameters")
+	}
+	other := h
+	other.Firebase.SaltSeparator = []byte{8}
+	if ok, _, err := other.Verify(fb.Password, fb.Hash); ok || err != nil {
+		t.Fatalf("another salt separator: %v %v", ok, err)
+	}
+	short := h
+	short.Firebase.SignerKey = h.Firebase.SignerKey[:32]
+	if _, _, err := short.Verify(fb.Password, fb.Hash); err == nil {
+		t.Fatal("a hash longer than the signer key verified")
+	}
+	// URL-safe base64, as some exports give it, reads the same.
+	urlSafe := strings.NewReplacer("+", "-", "/", "_").Replace(fb.Hash)
+	if ok, _, err := h.Verify(fb.Password, urlSafe); !ok || err != nil {
+		t.Fatalf("URL-safe firebase hash: %v %v", ok, err)
+	}
+	for _, bad := range []FirebaseScrypt{
+		{SignerKey: []byte("short"), Rounds: 8, MemCost: 14},
+		{SignerKey: h.Firebase.SignerKey, Rounds: 0, MemCost: 14},
+		{SignerKey: h.Firebase.SignerKey, Rounds: 8, MemCost: 21},
+		{SignerKey: h.Firebase.SignerKey, Rounds: 32, MemCost: 20},
+	} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("Validate(%+v) accepted", bad)
+		}
+	}
+	if err := h.Firebase.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A hash with the current parameters does not ask for a rehash; one
+// with another key length or argon2i does.
+func TestVerifyCurrent(t *testing.T) {
+	h := Hasher{Argon2: cheap, Rand: bytes.NewReader(make([]byte, 64))}
+	hash, err := h.Hash("correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := IdentifyHash(hash); err != nil || info != (HashInfo{Scheme: SchemeArgon2id, Params: "m=64,t=1,p=1"}) {
+		t.Fatalf("IdentifyHash: %v %v", info, err)
+	}
+	if ok, rehash, err := h.Verify("correct horse battery staple", hash); !ok || rehash || err != nil {
+		t.Fatalf("current: %v %v %v", ok, rehash, err)
+	}
+	if ok, rehash, _ := h.Verify("correct horse battery staple", strings.Replace(hash, "argon2id", "argon2i", 1)); ok || rehash {
+		t.Fatal("argon2i read as argon2id")
+	}
+	if got, _ := (Hasher{}).Hash("x"); !strings.HasPrefix(got, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("zero Hasher hashes %q", got)
 	}
 }

@@ -484,7 +484,7 @@ func (h *handler) dummyVerify(password string) {
 		h.dummyHash, _ = acct.HashPassword("acctl auth api dummy password", h.opt.Argon2, rand.Reader)
 	})
 	if h.dummyHash != "" {
-		_, _, _ = acct.VerifyPassword(password, h.dummyHash, h.opt.Argon2)
+		_, _, _ = acct.Hasher{Argon2: h.opt.Argon2}.Verify(password, h.dummyHash)
 	}
 }
 
