@@ -24,7 +24,8 @@ func (r Role) Valid() bool { return r == RoleAdmin || r == RoleSupport || r == R
 // on behalf of an API key.
 var (
 	auditorOps = set("User", "ListUsers", "ListAddresses", "ValidateSession", "ListSessions", "ListCodes",
-		"ListPreregistrations", "Points", "PointsHistory", "ListEvents")
+		"ListPreregistrations", "Points", "PointsHistory", "ListEvents",
+		"PasswordHashes")
 	supportOps = set("User", "ListUsers", "ListAddresses", "IssueResetCode", "SendOTP", "VerifyOTP",
 		"ListSessions", "EndSessions", "UnlockUser")
 )

@@ -62,6 +62,9 @@ type Service interface {
 	// VerifyPassword checks a password without logging in. A wrong one
 	// counts towards the lockout.
 	VerifyPassword(ctx context.Context, ref, password string) error
+	// PasswordHashes counts the accounts per password hash scheme and
+	// parameters (and those without a password).
+	PasswordHashes(ctx context.Context) ([]HashCount, error)
 	// LockUser disables an account and ends its sessions.
 	LockUser(ctx context.Context, ref string, opt LockOptions) (*User, error)
 	// UnlockUser lifts an operator's lock or a lockout.

@@ -35,6 +35,10 @@ type Tx interface {
 	GetUser(ctx context.Context, key UserKey) (*UserRecord, error)
 	// ListUsers returns accounts with ID > q.AfterID in id order.
 	ListUsers(ctx context.Context, q UserFilter) ([]UserRecord, error)
+	// ListPasswordHashes returns the id and stored password hash ("" for
+	// none) of at most limit accounts with id > afterID, purged ones
+	// aside, in id order. limit must be positive.
+	ListPasswordHashes(ctx context.Context, afterID int64, limit int) ([]UserHash, error)
 	// AddLoginFailure adds one to the account's failed-login count in a
 	// single guarded statement, so that concurrent failures all count,
 	// and returns the new count.

@@ -31,7 +31,7 @@ var Operations = []string{
 	"Register", "User", "ListUsers", "UpdateUser", "Unregister", "Restore", "PurgeHeld",
 	"AddAddress", "ListAddresses", "RemoveAddress", "SetPrimaryAddress",
 	"Login", "ValidateSession", "ListSessions", "FreshenSession", "EndSessions", "PurgeSessions",
-	"SetPassword", "ChangePassword", "VerifyPassword", "LockUser", "UnlockUser",
+	"SetPassword", "ChangePassword", "VerifyPassword", "PasswordHashes", "LockUser", "UnlockUser",
 	"IssueResetCode", "ResetPassword", "ListCodes", "RevokeCodes", "ForgotPassword",
 	"SendOTP", "VerifyOTP", "SendActivation", "Activate",
 	"Preregister", "ListPreregistrations", "RemovePreregistration", "Points", "AddPoints", "PointsHistory",

@@ -88,6 +88,7 @@ var operations = map[string]call{
 	"VerifyPassword": rpc(func(s svc, c cx, r api.PasswordRequest) (api.Empty, error) {
 		return api.Empty{}, s.VerifyPassword(c, r.Ref, r.Password)
 	}),
+	"PasswordHashes": rpc(func(s svc, c cx, _ api.Empty) ([]acct.HashCount, error) { return s.PasswordHashes(c) }),
 	"LockUser": rpc(func(s svc, c cx, r api.LockUserRequest) (*acct.User, error) {
 		return s.LockUser(c, r.Ref, r.Options)
 	}),

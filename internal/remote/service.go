@@ -91,6 +91,10 @@ func (c *Client) VerifyPassword(ctx context.Context, ref, password string) error
 	return err
 }
 
+func (c *Client) PasswordHashes(ctx context.Context) ([]acct.HashCount, error) {
+	return do[[]acct.HashCount](ctx, c, "PasswordHashes", api.Empty{})
+}
+
 func (c *Client) LockUser(ctx context.Context, ref string, opt acct.LockOptions) (*acct.User, error) {
 	return do[*acct.User](ctx, c, "LockUser", api.LockUserRequest{Ref: ref, Options: opt})
 }
