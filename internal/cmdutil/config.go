@@ -80,6 +80,15 @@ const (
 	KeyAuthClientIPHeader = "auth.client_ip_header"
 )
 
+// The keys of imported password hashes: a Firebase project's scrypt
+// parameters, as its console shows them (config_import.go).
+const (
+	KeyFirebaseSignerKey     = "import.firebase_scrypt.signer_key"
+	KeyFirebaseSaltSeparator = "import.firebase_scrypt.salt_separator"
+	KeyFirebaseRounds        = "import.firebase_scrypt.rounds"
+	KeyFirebaseMemCost       = "import.firebase_scrypt.mem_cost"
+)
+
 // ConfigKeys lists every configuration key, in the order `config show`
 // prints them.
 var ConfigKeys = []string{
@@ -94,6 +103,7 @@ var ConfigKeys = []string{
 	KeyOTPTTL, KeyOTPAttempts, KeyOTPCooldown, KeySignupVerify, KeyRequireVerified, KeyActivationTTL,
 	KeyReferrerPoints, KeyNewUserPoints,
 	KeyAuthRateAddress, KeyAuthRateAccount, KeyAuthOrigins, KeyAuthClientIPHeader,
+	KeyFirebaseSignerKey, KeyFirebaseSaltSeparator, KeyFirebaseRounds, KeyFirebaseMemCost,
 }
 
 // listKeys are the keys whose value is a list of strings: in the config
@@ -170,6 +180,10 @@ type Config struct {
 	// AuthClientIPHeader is the header whose last address is the client's
 	// (behind a reverse proxy); "" means the connection's address.
 	AuthClientIPHeader string
+	// FirebaseScrypt are the parameters of imported firebase-scrypt
+	// password hashes; zero when import.firebase_scrypt.signer_key is not
+	// set.
+	FirebaseScrypt acct.FirebaseScrypt
 	// File is the config file that was read, "" when none.
 	File string
 }
@@ -221,6 +235,11 @@ func ConfigDefaults() map[string]any {
 		KeyAuthRateAccount:    "10/15m", // authapi.DefaultAccountRate
 		KeyAuthOrigins:        []string{},
 		KeyAuthClientIPHeader: "",
+
+		KeyFirebaseSignerKey:     "",
+		KeyFirebaseSaltSeparator: "",
+		KeyFirebaseRounds:        8,  // as in Firebase's sample parameters
+		KeyFirebaseMemCost:       14, // as in Firebase's sample parameters
 	}
 }
 
@@ -381,6 +400,9 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 		return nil, err
 	}
 	if err := authFromViper(v, c); err != nil {
+		return nil, err
+	}
+	if err := importFromViper(v, c); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -650,11 +672,12 @@ const Mask = "********"
 
 // MaskSecret hides the value of a secret key: any key containing
 // "password" (but not a *_file key, password.min_length or
-// password.argon2.*), "secret" or "token". In any other value, the
-// password of a URL (postgres://u:pw@h) is masked.
+// password.argon2.*), "secret" or "token", and Firebase's signer key.
+// In any other value, the password of a URL (postgres://u:pw@h) is
+// masked.
 func MaskSecret(key, value string) string {
 	k := strings.ToLower(key)
-	secret := strings.Contains(k, "secret") || strings.Contains(k, "token")
+	secret := strings.Contains(k, "secret") || strings.Contains(k, "token") || k == KeyFirebaseSignerKey
 	if strings.Contains(k, "password") && !strings.Contains(k, "_file") &&
 		k != KeyPasswordMinLength && !strings.HasPrefix(k, "password.argon2.") {
 		secret = true
