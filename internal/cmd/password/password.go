@@ -1,5 +1,5 @@
 // Package password holds the "acctl password" commands: set, change,
-// verify, and the reset codes: reset-code, reset, codes and forgot.
+// verify, the reset codes: reset-code, reset, codes and forgot, and hashes.
 package password
 
 import (
@@ -21,12 +21,14 @@ A password or a code is never a flag value: the command line is visible to
 every user of the machine. It is asked on the terminal without echo (a new
 password twice), or read from stdin (--password-stdin, --code-stdin) or
 from a file (--password-file). Setting, changing or resetting a password
-ends the user's sessions and voids the codes sent to the user.`),
+ends the user's sessions and voids the codes sent to the user. "hashes"
+counts the accounts per password hash scheme.`),
 		Example: `  acctl password set alice
   acctl password change alice
   acctl password verify alice@example.com --password-stdin < pw.txt
   acctl password reset-code alice --reason "ticket 4411"
-  acctl password reset`,
+  acctl password reset
+  acctl password hashes`,
 		Args: cobra.ArbitraryArgs,
 		RunE: cmdutil.GroupRunE,
 	}
@@ -38,6 +40,7 @@ ends the user's sessions and voids the codes sent to the user.`),
 		NewCmdReset(f, nil),
 		NewCmdCodes(f, nil),
 		NewCmdForgot(f, nil),
+		NewCmdHashes(f, nil),
 	)
 	return cmd
 }

@@ -1,0 +1,74 @@
+package password
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acctl/acctl/internal/cmdutil"
+)
+
+// HashesOptions are the parsed command line of "password hashes".
+type HashesOptions struct {
+	Factory *cmdutil.Factory
+}
+
+// hashColumns are the columns of "password hashes".
+var hashColumns = []string{"SCHEME", "PARAMS", "CURRENT", "ACCOUNTS"}
+
+// NewCmdHashes returns "password hashes". runF, if not nil, replaces the
+// command's work.
+func NewCmdHashes(f *cmdutil.Factory, runF func(context.Context, *HashesOptions) error) *cobra.Command {
+	opts := &HashesOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "hashes",
+		Short: "Count the accounts per password hash scheme",
+		Long: cmdutil.LongHelp(`Count the accounts per password hash scheme and parameters, to follow the
+migration of imported accounts to argon2id: SCHEME PARAMS CURRENT ACCOUNTS.
+
+New passwords are hashed with argon2id at the configured cost
+(password.argon2.*); CURRENT is "yes" on that row. Imported hashes
+(argon2i, bcrypt, scrypt, PBKDF2, Django's PBKDF2, firebase-scrypt) and
+argon2id hashes of another cost are replaced by the current argon2id at
+the user's next successful login. SCHEME is "none" for accounts without
+a password and "unreadable" for a stored hash in no supported form.
+Purged accounts are not counted.
+
+With -o json: an array of {"scheme","params","current","accounts"}.`),
+		Example: `  acctl password hashes
+  acctl password hashes -o json`,
+		Args: cmdutil.ExactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runHashes(cmd.Context(), opts)
+		},
+	}
+	return cmd
+}
+
+func runHashes(ctx context.Context, opts *HashesOptions) error {
+	p, svc, err := opts.Factory.PrinterAndService(ctx)
+	if err != nil {
+		return err
+	}
+	counts, err := svc.PasswordHashes(ctx)
+	if err != nil {
+		return err
+	}
+	rows := make([][]string, len(counts))
+	for i, c := range counts {
+		current := "no"
+		if c.Current {
+			current = "yes"
+		}
+		params := c.Params
+		if params == "" {
+			params = "-"
+		}
+		rows[i] = []string{c.Scheme, params, current, strconv.FormatInt(c.Accounts, 10)}
+	}
+	return p.PrintTable(cmdutil.Table{Columns: hashColumns, Rows: rows, JSON: counts, Empty: "no accounts"})
+}
