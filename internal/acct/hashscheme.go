@@ -309,6 +309,11 @@ func pbkdf2Hash(scheme, digest string, rounds uint64, salt, key []byte) (*parsed
 	if rounds > MaxPBKDF2Rounds {
 		return nil, hashError("%s iterations %d are beyond the limit of %d", scheme, rounds, MaxPBKDF2Rounds)
 	}
+	// Each block of the digest's size in the key costs the iterations again.
+	size := pbkdf2Digests[digest]().Size()
+	if blocks := uint64((len(key) + size - 1) / size); rounds*blocks > MaxPBKDF2Rounds {
+		return nil, hashError("%s iterations %d for a key of %d bytes (%d blocks) are beyond the limit of %d", scheme, rounds, len(key), blocks, MaxPBKDF2Rounds)
+	}
 	return &parsedHash{info: HashInfo{Scheme: scheme, Params: "i=" + strconv.FormatUint(rounds, 10)},
 		rounds: int(rounds), digest: pbkdf2Digests[digest], salt: salt, key: key}, nil
 }

@@ -58,6 +58,7 @@ func TestIdentifyHashRefuses(t *testing.T) {
 		{"$scrypt$N=16384,r=8,p=1$" + salt16 + "$" + key32, "bad scrypt parameters"},
 		{"$pbkdf2-sha256$10000001$" + salt16 + "$" + key32, "beyond the limit"},
 		{"$pbkdf2-sha256$0$" + salt16 + "$" + key32, "at least 1"},
+		{"$pbkdf2-sha1$6000000$" + salt16 + "$" + key32, "2 blocks"},
 		{"$pbkdf2-sha256$i=1000,l=16$" + salt16 + "$" + key32, "l=16"},
 		{"$pbkdf2-sha256$-5$" + salt16 + "$" + key32, "iterations"},
 		{"$pbkdf2-md5$1000$" + salt16 + "$" + key32, "unsupported"},
