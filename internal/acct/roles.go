@@ -23,7 +23,9 @@ func (r Role) Valid() bool { return r == RoleAdmin || r == RoleSupport || r == R
 // "IssueResetCode", …); a front end checks Permitted before it calls one
 // on behalf of an API key.
 var (
-	auditorOps = set("User", "ListUsers", "ListAddresses", "ValidateSession", "ListSessions", "ListCodes",
+	// An auditor may export accounts, as it may list them, but never
+	// their password hashes (ExportUsersWithHashes is admin's alone).
+	auditorOps = set("User", "ListUsers", "ExportUsers", "ListAddresses", "ValidateSession", "ListSessions", "ListCodes",
 		"ListPreregistrations", "Points", "PointsHistory", "ListEvents",
 		"PasswordHashes")
 	supportOps = set("User", "ListUsers", "ListAddresses", "IssueResetCode", "SendOTP", "VerifyOTP",

@@ -108,6 +108,17 @@ type Service interface {
 	// first.
 	PointsHistory(ctx context.Context, q PointsQuery) (*PointsPage, error)
 
+	// ImportUsers imports a batch of accounts in one transaction: rows
+	// that fail a check or conflict (as OnConflict says) are reported, the
+	// others written (import.go).
+	ImportUsers(ctx context.Context, in ImportBatch) (*ImportResult, error)
+	// ExportUsers returns a page of accounts to export, in id order,
+	// without password hashes (export.go).
+	ExportUsers(ctx context.Context, q ExportQuery) (*ExportPage, error)
+	// ExportUsersWithHashes is ExportUsers with the password hashes; every
+	// page is recorded in the audit trail.
+	ExportUsersWithHashes(ctx context.Context, q ExportQuery) (*ExportPage, error)
+
 	// ListEvents returns audit events, newest first.
 	ListEvents(ctx context.Context, q EventQuery) ([]Event, error)
 	// Close releases the resources behind the service.

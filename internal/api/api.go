@@ -35,6 +35,7 @@ var Operations = []string{
 	"IssueResetCode", "ResetPassword", "ListCodes", "RevokeCodes", "ForgotPassword",
 	"SendOTP", "VerifyOTP", "SendActivation", "Activate",
 	"Preregister", "ListPreregistrations", "RemovePreregistration", "Points", "AddPoints", "PointsHistory",
+	"ImportUsers", "ExportUsers", "ExportUsersWithHashes",
 	"ListEvents",
 }
 

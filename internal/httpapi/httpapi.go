@@ -115,6 +115,11 @@ var operations = map[string]call{
 	"AddPoints":     rpc(svc.AddPoints),
 	"PointsHistory": rpc(svc.PointsHistory),
 	"ListEvents":    rpc(svc.ListEvents),
+	// Import and export (acct/import.go, export.go): the hashes are a
+	// separate operation so that the role check can keep them to admin.
+	"ImportUsers":           rpc(svc.ImportUsers),
+	"ExportUsers":           rpc(svc.ExportUsers),
+	"ExportUsersWithHashes": rpc(svc.ExportUsersWithHashes),
 }
 
 // decode reads one JSON value into v: unknown fields are refused, an empty

@@ -84,8 +84,9 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, codeCases...)
 	tests = append(tests, addressCases...)
 	tests = append(tests, otpCases...)
-	tests = append(tests, referralCases...) // referrals.go
-	tests = append(tests, hashCases...)     // hashes.go
+	tests = append(tests, referralCases...)     // referrals.go
+	tests = append(tests, hashCases...)         // hashes.go
+	tests = append(tests, importCases(open)...) // import.go
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(newEnv(t, open, tc.tune)) })
 	}

@@ -1,0 +1,240 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/acctl/acctl/internal/acct"
+)
+
+// The bulk methods of import and export (acct.BulkTx). A list of values
+// travels as one parameter, a JSON array read with json_each: one
+// statement whatever its length, and SQLite still looks each value up in
+// the column's index. Rows are written with one prepared statement per
+// call, executed row after row: SQLite has no round trips to save, and
+// preparing once is what costs.
+
+var _ acct.BulkTx = (*txn)(nil)
+
+// jsonList encodes values as the JSON array that json_each reads.
+func jsonList[T any](values []T) (string, error) {
+	b, err := json.Marshal(values)
+	return string(b), err
+}
+
+// FindKeys reports which accounts hold the keys: usernames, foreign
+// identities and referral codes in users, emails and phones in addresses.
+func (t *txn) FindKeys(ctx context.Context, keys []acct.UserKey) ([]acct.KeyOwner, error) {
+	byField := map[acct.KeyField][]string{}
+	for _, k := range keys {
+		if k.Value != "" {
+			byField[k.Field] = append(byField[k.Field], k.Value)
+		}
+	}
+	var out []acct.KeyOwner
+	for field, values := range byField {
+		var query string
+		var args []any
+		switch field {
+		case acct.KeyUsername, acct.KeyForeign, acct.KeyReferralCode:
+			col := map[acct.KeyField]string{acct.KeyUsername: "username", acct.KeyForeign: "foreign_id",
+				acct.KeyReferralCode: "referral_code"}[field]
+			query = "SELECT " + col + ", id FROM users WHERE " + col + " IN (SELECT value FROM json_each(?))"
+		case acct.KeyEmail, acct.KeyPhone:
+			query = "SELECT value, user_id FROM addresses WHERE kind = ? AND value IN (SELECT value FROM json_each(?))"
+			args = append(args, string(field))
+		default:
+			return nil, fmt.Errorf("sqlite: find keys: unknown key field %q", field)
+		}
+		list, err := jsonList(values)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: find keys: %w", err)
+		}
+		rows, err := t.tx.QueryContext(ctx, query, append(args, list)...)
+		if err != nil {
+			return nil, mapError("find keys", err)
+		}
+		for rows.Next() {
+			o := acct.KeyOwner{Key: acct.UserKey{Field: field}}
+			if err := rows.Scan(&o.Key.Value, &o.UserID); err != nil {
+				rows.Close()
+				return nil, mapError("find keys", err)
+			}
+			out = append(out, o)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, mapError("find keys", err)
+		}
+	}
+	return out, nil
+}
+
+// GetUsers returns the accounts of ids in id order.
+func (t *txn) GetUsers(ctx context.Context, ids []int64) ([]acct.UserRecord, error) {
+	out := []acct.UserRecord{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, err := jsonList(ids)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: get users: %w", err)
+	}
+	rows, err := t.tx.QueryContext(ctx, "SELECT "+userColumns+
+		" FROM users WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id", list)
+	if err != nil {
+		return nil, mapError("get users", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		rec, err := scanUser(rows)
+		if err != nil {
+			return nil, mapError("get users", err)
+		}
+		out = append(out, *rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapError("get users", err)
+	}
+	return out, nil
+}
+
+// InsertUsers stores new accounts with their starting balances and sets
+// their ids.
+func (t *txn) InsertUsers(ctx context.Context, recs []*acct.UserRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO users (
+		username, email, email_verified, phone, phone_verified,
+		first_name, last_name, language, admin, status, hold_until, password_hash,
+		created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
+		referral_code, referred_by, points
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return mapError("insert users", err)
+	}
+	defer stmt.Close()
+	for _, rec := range recs {
+		res, err := stmt.ExecContext(ctx, append(userArgs(rec), rec.Points)...)
+		if err != nil {
+			return mapError("insert users", err)
+		}
+		if rec.ID, err = res.LastInsertId(); err != nil {
+			return mapError("insert users", err)
+		}
+	}
+	return nil
+}
+
+// InsertAddresses stores addresses in order.
+func (t *txn) InsertAddresses(ctx context.Context, recs []*acct.AddressRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO addresses
+		(user_id, kind, value, is_primary, verified, verified_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return mapError("insert addresses", err)
+	}
+	defer stmt.Close()
+	for _, rec := range recs {
+		if rec.Kind == "" || rec.Value == "" {
+			return fmt.Errorf("sqlite: insert addresses: kind and value are required")
+		}
+		var verifiedAt sql.NullInt64
+		if rec.Verified {
+			verifiedAt = nullTime(rec.VerifiedAt)
+		}
+		_, err := stmt.ExecContext(ctx, rec.UserID, string(rec.Kind), rec.Value, rec.Primary, rec.Verified,
+			verifiedAt, rec.CreatedAt.UnixMilli())
+		if err != nil {
+			return addressConflict(rec.Kind, mapError("insert addresses", err))
+		}
+	}
+	return nil
+}
+
+// ListAddressesOf returns the addresses of the accounts userIDs, by
+// account, then as ListAddresses orders them.
+func (t *txn) ListAddressesOf(ctx context.Context, userIDs []int64) ([]acct.AddressRecord, error) {
+	out := []acct.AddressRecord{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	list, err := jsonList(userIDs)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list addresses: %w", err)
+	}
+	rows, err := t.tx.QueryContext(ctx, "SELECT "+addressColumns+
+		" FROM addresses WHERE user_id IN (SELECT value FROM json_each(?)) ORDER BY user_id, kind, is_primary DESC, seq", list)
+	if err != nil {
+		return nil, mapError("list addresses", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		rec, err := scanAddress(rows)
+		if err != nil {
+			return nil, mapError("list addresses", err)
+		}
+		out = append(out, *rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapError("list addresses", err)
+	}
+	return out, nil
+}
+
+// InsertPointsEntries appends rows to the points ledger.
+func (t *txn) InsertPointsEntries(ctx context.Context, es []*acct.PointsEntry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO points_ledger
+		(user_id, delta, balance, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return mapError("insert points entries", err)
+	}
+	defer stmt.Close()
+	for _, e := range es {
+		if _, err := stmt.ExecContext(ctx, e.UserID, e.Delta, e.Balance, e.Reason, e.Actor, e.At.UnixMilli()); err != nil {
+			return mapError("insert points entries", err)
+		}
+	}
+	return nil
+}
+
+// DeletePreregistrations takes the addresses off the waiting list. Write
+// transactions are IMMEDIATE, so no insert of them can run meanwhile.
+func (t *txn) DeletePreregistrations(ctx context.Context, emails []string) ([]acct.Preregistration, error) {
+	out := []acct.Preregistration{}
+	if len(emails) == 0 {
+		return out, nil
+	}
+	list, err := jsonList(emails)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: delete preregistrations: %w", err)
+	}
+	rows, err := t.tx.QueryContext(ctx, `DELETE FROM preregistrations WHERE email IN (SELECT value FROM json_each(?))
+		RETURNING id, email, created_at, created_by`, list)
+	if err != nil {
+		return nil, mapError("delete preregistrations", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p acct.Preregistration
+		var at int64
+		if err := rows.Scan(&p.ID, &p.Email, &at, &p.CreatedBy); err != nil {
+			return nil, mapError("delete preregistrations", err)
+		}
+		p.CreatedAt = fromMillis(at)
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapError("delete preregistrations", err)
+	}
+	return out, nil
+}
