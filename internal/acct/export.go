@@ -100,7 +100,7 @@ func (l *Local) export(ctx context.Context, q ExportQuery, hashes bool) (*Export
 				n++
 			}
 		}
-		detail := fmt.Sprintf("exported %d users with their password hashes (%d hashes)%s", len(ids), n, idNote(ids))
+		detail := fmt.Sprintf("exported %d users with password hashes (%d with a password)%s", len(ids), n, idNote(ids))
 		return tx.InsertEvent(ctx, l.event(ctx, ActionUserExport, 0, detail))
 	})
 	if err != nil {

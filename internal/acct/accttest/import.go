@@ -436,7 +436,7 @@ func testExportPages(e *env) {
 		e.t.Fatalf("with hashes: %+v", rows)
 	}
 	evs, _ = e.svc.ListEvents(e.ctx, acct.EventQuery{Action: acct.ActionUserExport})
-	if len(evs) != 2 || evs[1].Detail != "exported 3 users with their password hashes (3 hashes) (ids 1-2, 4)" {
+	if len(evs) != 2 || evs[1].Detail != "exported 3 users with password hashes (3 with a password) (ids 1-2, 4)" {
 		e.t.Fatalf("export events: %+v", evs)
 	}
 	for _, q := range []struct {

@@ -1,5 +1,5 @@
 // Package user holds the "acctl user" commands: register, get, list,
-// update, lock, unlock, unregister, restore and purge.
+// update, lock, unlock, unregister, restore, purge, import and export.
 package user
 
 import (
@@ -45,6 +45,8 @@ func NewCmdUser(f *cmdutil.Factory) *cobra.Command {
 		NewCmdPhone(f),
 		NewCmdPreregister(f, nil),
 		NewCmdPreregistered(f, nil),
+		NewCmdImport(f, nil),
+		NewCmdExport(f, nil),
 	)
 	return cmd
 }

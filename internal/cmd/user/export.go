@@ -1,0 +1,182 @@
+package user
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/cmdutil"
+)
+
+// ExportOptions are the parsed command line of "user export".
+type ExportOptions struct {
+	Factory    *cmdutil.Factory
+	Format     string
+	Status     string
+	WithHashes bool
+	PageSize   int
+}
+
+// DefaultExportPage is how many accounts "user export" asks for at a time.
+const DefaultExportPage = 2000
+
+// NewCmdExport returns "user export". runF, if not nil, replaces the
+// command's work.
+func NewCmdExport(f *cmdutil.Factory, runF func(context.Context, *ExportOptions) error) *cobra.Command {
+	opts := &ExportOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Export user accounts as JSON lines or CSV",
+		Long: cmdutil.LongHelp(`Write every account to stdout, in id order, streaming: as JSON lines (one
+object a line, the default) or as CSV (a header line, then one account a
+line). "acctl user import" reads either back: an export imported into an
+empty store gives the same accounts (ids aside).
+
+A row holds the fields of "acctl user get -o json", the referral code of
+the account that referred it (referred_by_code, since ids are each store's
+own), and its addresses when the fields do not say them all (its extra
+email addresses and phone numbers; in CSV a cell holding the JSON array).
+Without --status every account but the deleted ones is exported.
+
+--with-hashes adds each account's password_hash, so that the accounts keep
+their passwords in the store they are imported into. Through "acctl serve"
+only an admin key may ask for them, and every page of hashes that leaves is
+recorded in the audit trail (user.export, with the ids). Without it, an
+account with a password is exported with has_password true and no hash,
+which "user import" refuses (import it without has_password to make
+accounts that get a password by a reset).
+
+The pages are read one transaction each: accounts that change during a
+long export appear as they were when their page was read.`),
+		Example: `  acctl user export > users.jsonl
+  acctl user export --format csv --status locked > locked.csv
+  acctl user export --with-hashes | acctl --store postgres://db.example.com/acctl user import --format jsonl -`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Format != formatJSONL && opts.Format != formatCSV {
+				return cmdutil.UsageErrorf("--format: %q is not one of %s", opts.Format, strings.Join(rowFormats, ", "))
+			}
+			if opts.Status != "" && !acct.Status(opts.Status).Valid() {
+				return cmdutil.UsageErrorf("--status: unknown status %q (want %s)", opts.Status, strings.Join(statuses, ", "))
+			}
+			if opts.PageSize < 1 || opts.PageSize > acct.MaxPageSize {
+				return cmdutil.UsageErrorf("--page-size: must be between 1 and %d", acct.MaxPageSize)
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runExport(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Format, "format", formatJSONL, "the output's `FORMAT`: jsonl or csv")
+	fl.StringVar(&opts.Status, "status", "", "only accounts in this `STATE`: "+strings.Join(statuses, ", "))
+	fl.BoolVar(&opts.WithHashes, "with-hashes", false, "include the password hashes (audited; admin keys only through a server)")
+	fl.IntVar(&opts.PageSize, "page-size", DefaultExportPage, "accounts read per transaction")
+	_ = fl.MarkHidden("page-size")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(rowFormats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(statuses, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// exportedPage is a page read ahead of the writer.
+type exportedPage struct {
+	page *acct.ExportPage
+	err  error
+}
+
+func runExport(ctx context.Context, opts *ExportOptions) (err error) {
+	f := opts.Factory
+	svc, err := f.Service(ctx)
+	if err != nil {
+		return err
+	}
+	fetch := svc.ExportUsers
+	if opts.WithHashes {
+		fetch = svc.ExportUsersWithHashes
+	}
+	// One goroutine reads the next page while the last one is written.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	pages := make(chan exportedPage, 1)
+	go func() {
+		defer close(pages)
+		q := acct.ExportQuery{Status: acct.Status(opts.Status), Limit: opts.PageSize}
+		for {
+			p, err := fetch(ctx, q)
+			select {
+			case pages <- exportedPage{p, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || p.Next == "" {
+				return
+			}
+			q.Cursor = p.Next
+		}
+	}()
+
+	w := bufio.NewWriterSize(f.IO.Out, 256<<10)
+	write := writeJSONL(w)
+	var cw *csv.Writer
+	if opts.Format == formatCSV {
+		cw = csv.NewWriter(w)
+		header := csvColumns
+		if opts.WithHashes {
+			header = append(header[:len(header):len(header)], "password_hash")
+		}
+		if err := cw.Write(header); err != nil {
+			return err
+		}
+		write = writeCSVRows(cw, opts.WithHashes)
+	}
+	for p := range pages {
+		if p.err != nil {
+			err = p.err
+			break
+		}
+		if err = write(p.page.Rows); err != nil {
+			break
+		}
+	}
+	if cw != nil {
+		cw.Flush()
+		err = errors.Join(err, cw.Error())
+	}
+	return errors.Join(err, w.Flush())
+}
+
+func writeJSONL(w *bufio.Writer) func([]acct.ExportRow) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return func(rows []acct.ExportRow) error {
+		for i := range rows {
+			if err := enc.Encode(&rows[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func writeCSVRows(cw *csv.Writer, hashes bool) func([]acct.ExportRow) error {
+	var cells []string
+	return func(rows []acct.ExportRow) error {
+		for i := range rows {
+			var err error
+			if cells, err = exportCSVRow(&rows[i], hashes, cells); err != nil {
+				return err
+			}
+			if err := cw.Write(cells); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
