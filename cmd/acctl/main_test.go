@@ -213,6 +213,7 @@ func cmdRace(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	codes := make([]int, n)
+	stderrs := make([]bytes.Buffer, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := 0; i < n; i++ {
@@ -226,8 +227,7 @@ func cmdRace(ts *testscript.TestScript, neg bool, args []string) {
 		cmd := exec.Command(path, cmdArgs...)
 		cmd.Env, cmd.Dir = env, ts.Getenv("WORK")
 		cmd.Stdin = strings.NewReader("correct horse battery staple\n")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
+		cmd.Stderr = &stderrs[i]
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
@@ -241,13 +241,15 @@ func cmdRace(ts *testscript.TestScript, neg bool, args []string) {
 			default:
 				codes[i] = -1
 			}
-			if codes[i] != 0 && codes[i] != 4 {
-				ts.Logf("copy %d: exit %d: %s", i, codes[i], stderr.String())
-			}
 		}(i)
 	}
 	close(start)
 	wg.Wait()
+	for i, c := range codes {
+		if c != 0 && c != 4 {
+			ts.Logf("copy %d: exit %d: %s", i, c, stderrs[i].String())
+		}
+	}
 	count := map[int]int{}
 	for _, c := range codes {
 		count[c]++
