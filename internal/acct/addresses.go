@@ -93,6 +93,9 @@ type NewAddress struct {
 	// the operator vouches that the user controls it (it was checked
 	// elsewhere, or it is imported). The audit trail says so.
 	Verified bool `json:"verified,omitempty"`
+	// Send mails an added email address the link that verifies it (see
+	// SendActivation). Delivery is checked before the address is added.
+	Send bool `json:"send,omitempty"`
 }
 
 // AddressRef names one address of an account.
@@ -335,6 +338,17 @@ func (l *Local) AddAddress(ctx context.Context, in NewAddress) (*Address, error)
 	if err != nil {
 		return nil, err
 	}
+	if in.Send {
+		switch {
+		case in.Kind != AddressEmail:
+			return nil, FieldError("send", "only an email address is verified by a link: a phone by a passcode (otp send --purpose verify-phone)")
+		case in.Verified:
+			return nil, FieldError("send", "an address recorded as verified needs no link")
+		}
+		if err := l.activationReady(); err != nil {
+			return nil, err // before the address is added: nothing half done
+		}
+	}
 	var rec *UserRecord
 	var a *AddressRecord
 	err = l.store.Update(ctx, func(tx Tx) (err error) {
@@ -379,6 +393,13 @@ func (l *Local) AddAddress(ctx context.Context, in NewAddress) (*Address, error)
 	})
 	if err != nil {
 		return nil, l.fail(ctx, ActionAddressAdd, idOf(rec), wrap(err, "add address"))
+	}
+	if in.Send {
+		if _, err := l.SendActivation(ctx, value); err != nil {
+			e := &Error{Code: ErrorCode(err), Field: ErrorField(err), Err: err}
+			e.Message = fmt.Sprintf("the address was added, but its link was not sent (%v): send it with `acctl user activate --send %s`", err, value)
+			return nil, e
+		}
 	}
 	return &a.Address, nil
 }

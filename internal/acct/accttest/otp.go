@@ -1211,4 +1211,25 @@ func testActivationExtraEmail(e *env) {
 	if _, err := e.svc.SendActivation(e.ctx, "twomails"); err != nil {
 		e.t.Fatal(err)
 	}
+
+	// AddAddress with Send adds and mails the link in one call; a phone or
+	// an address vouched for needs no link and is refused before anything.
+	before = len(e.notes.Notices())
+	if _, err := e.svc.AddAddress(e.ctx, acct.NewAddress{User: "twomails", Kind: acct.AddressEmail, Value: "third@example.com", Send: true}); err != nil {
+		e.t.Fatal(err)
+	}
+	if n := e.notices(before + 1)[before]; n.To != "third@example.com" || n.Template != acct.TemplateVerifyEmail {
+		e.t.Fatalf("notice %+v: want the verify-email link to third@example.com", n)
+	}
+	for _, in := range []acct.NewAddress{
+		{User: "twomails", Kind: acct.AddressPhone, Value: "+447400123189", Send: true},
+		{User: "twomails", Kind: acct.AddressEmail, Value: "fourth@example.com", Send: true, Verified: true},
+	} {
+		_, err := e.svc.AddAddress(e.ctx, in)
+		e.wantCode(err, acct.CodeInvalid, "send")
+	}
+	e.notices(before + 1)
+	if as, err := e.svc.ListAddresses(e.ctx, "twomails", ""); err != nil || len(as) != 3 {
+		e.t.Fatalf("addresses %+v, %v: want the three emails only", as, err)
+	}
 }

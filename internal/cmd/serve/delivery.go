@@ -27,6 +27,15 @@ func (s deliveryChecked) Register(ctx context.Context, in acct.NewUser) (*acct.U
 	return s.Service.Register(ctx, in)
 }
 
+func (s deliveryChecked) AddAddress(ctx context.Context, in acct.NewAddress) (*acct.Address, error) {
+	if in.Send {
+		if err := s.cfg.CheckDelivery(acct.ChannelEmail); err != nil {
+			return nil, err
+		}
+	}
+	return s.Service.AddAddress(ctx, in)
+}
+
 func (s deliveryChecked) IssueResetCode(ctx context.Context, in acct.ResetCodeRequest) (*acct.ResetCode, error) {
 	if in.Send != "" && in.Send != acct.ChannelNone {
 		if err := s.cfg.CheckDelivery(in.Send); err != nil {

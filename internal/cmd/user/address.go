@@ -156,22 +156,17 @@ func runAddressAdd(ctx context.Context, opts *AddressAddOptions, n addressNoun) 
 	if err != nil {
 		return err
 	}
-	a, err := svc.AddAddress(ctx, acct.NewAddress{User: opts.Ref, Kind: opts.Kind, Value: opts.Value, Verified: opts.Verified})
+	a, err := svc.AddAddress(ctx, acct.NewAddress{User: opts.Ref, Kind: opts.Kind, Value: opts.Value,
+		Verified: opts.Verified, Send: opts.Send})
 	if err != nil {
 		return err
 	}
 	if err := printAddress(p, n, a); err != nil {
 		return err
 	}
-	if !opts.Send {
-		return nil
+	if opts.Send {
+		fmt.Fprintf(f.IO.ErrOut, "sent the verification link to %s; acctl user activate KEY verifies the address\n", a.Value)
 	}
-	sent, err := svc.SendActivation(ctx, a.Value)
-	if err != nil {
-		return fmt.Errorf("the address was added, but its link was not sent: %w (send it with: acctl user activate --send %s)", err, a.Value)
-	}
-	fmt.Fprintf(f.IO.ErrOut, "sent the verification link %s to %s; it works once, until %s\n",
-		sent.ID, sent.To, cmdutil.FormatTime(sent.ExpiresAt))
 	return nil
 }
 
