@@ -1,10 +1,12 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/acctl/acctl/internal/acct"
 )
@@ -17,6 +19,36 @@ import (
 // preparing once is what costs.
 
 var _ acct.BulkTx = (*txn)(nil)
+
+// bulkCache is the page cache of the write connection, in KiB (negative,
+// as in writeCache), while a transaction writes in bulk: an import of
+// 1,000,000 accounts filled writeCache's 64 MiB and peaked at 177 MB
+// resident; with 16 MiB it peaked at 82 MB for 3% more CPU time. run
+// puts writeCache back when the transaction ends, so that a purge in the
+// same process (acctl serve) keeps its larger cache.
+const bulkCache = "-16384"
+
+// beginBulk lowers the write connection's page cache for the rest of the
+// transaction; SQLite lets go of the pages beyond it.
+func (t *txn) beginBulk(ctx context.Context) error {
+	if t.bulk {
+		return nil
+	}
+	if _, err := t.tx.ExecContext(ctx, "PRAGMA cache_size = "+bulkCache); err != nil {
+		return mapError("set the bulk page cache", err)
+	}
+	t.bulk = true
+	return nil
+}
+
+// endBulk gives the write connection its page cache back after a bulk
+// transaction (committed or not). A failure only leaves the smaller
+// cache: it is not the transaction's.
+func (t *txn) endBulk(ctx context.Context, db *sql.DB) {
+	if t.bulk {
+		_, _ = db.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = "+writeCache)
+	}
+}
 
 // jsonList encodes values as the JSON array that json_each reads.
 func jsonList[T any](values []T) (string, error) {
@@ -108,6 +140,9 @@ func (t *txn) InsertUsers(ctx context.Context, recs []*acct.UserRecord) error {
 	if len(recs) == 0 {
 		return nil
 	}
+	if err := t.beginBulk(ctx); err != nil {
+		return err
+	}
 	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO users (
 		username, email, email_verified, phone, phone_verified,
 		first_name, last_name, language, admin, status, hold_until, password_hash,
@@ -135,6 +170,9 @@ func (t *txn) InsertAddresses(ctx context.Context, recs []*acct.AddressRecord) e
 	if len(recs) == 0 {
 		return nil
 	}
+	if err := t.beginBulk(ctx); err != nil {
+		return err
+	}
 	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO addresses
 		(user_id, kind, value, is_primary, verified, verified_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
@@ -159,18 +197,20 @@ func (t *txn) InsertAddresses(ctx context.Context, recs []*acct.AddressRecord) e
 }
 
 // ListAddressesOf returns the addresses of the accounts userIDs, by
-// account, then as ListAddresses orders them.
+// account, then as ListAddresses orders them. It reads the range of ids
+// from the smallest to the largest in the order of the index on (user_id,
+// kind), leaving out the accounts not asked for, and puts the primary
+// address of each kind first in Go: an export asks for a page of
+// consecutive accounts, and a sort by SQLite (or a look-up per id) took
+// several times longer.
 func (t *txn) ListAddressesOf(ctx context.Context, userIDs []int64) ([]acct.AddressRecord, error) {
 	out := []acct.AddressRecord{}
 	if len(userIDs) == 0 {
 		return out, nil
 	}
-	list, err := jsonList(userIDs)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: list addresses: %w", err)
-	}
+	ids := slices.Sorted(slices.Values(userIDs))
 	rows, err := t.tx.QueryContext(ctx, "SELECT "+addressColumns+
-		" FROM addresses WHERE user_id IN (SELECT value FROM json_each(?)) ORDER BY user_id, kind, is_primary DESC, seq", list)
+		" FROM addresses WHERE user_id BETWEEN ? AND ? ORDER BY user_id, kind, seq", ids[0], ids[len(ids)-1])
 	if err != nil {
 		return nil, mapError("list addresses", err)
 	}
@@ -180,12 +220,30 @@ func (t *txn) ListAddressesOf(ctx context.Context, userIDs []int64) ([]acct.Addr
 		if err != nil {
 			return nil, mapError("list addresses", err)
 		}
-		out = append(out, *rec)
+		if _, ok := slices.BinarySearch(ids, rec.UserID); ok {
+			out = append(out, *rec)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, mapError("list addresses", err)
 	}
+	// Within an account and a kind the rows are in seq order: move the
+	// primary one first.
+	slices.SortStableFunc(out, func(a, b acct.AddressRecord) int {
+		return cmp.Or(cmp.Compare(a.UserID, b.UserID), cmp.Compare(a.Kind, b.Kind), boolFirst(a.Primary, b.Primary))
+	})
 	return out, nil
+}
+
+// boolFirst orders true before false.
+func boolFirst(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return -1
+	}
+	return 1
 }
 
 // InsertPointsEntries appends rows to the points ledger.

@@ -240,8 +240,10 @@ func run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(acct.Tx) 
 	if err != nil {
 		return mapError("begin", err)
 	}
-	defer tx.Rollback() // after Commit, a harmless no-op
-	if err := fn(&txn{tx: tx}); err != nil {
+	t := &txn{tx: tx}
+	defer t.endBulk(ctx, db) // import.go: after the rollback below
+	defer tx.Rollback()      // after Commit, a harmless no-op
+	if err := fn(t); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

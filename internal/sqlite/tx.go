@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +15,8 @@ import (
 // txn is the acct.Tx of one Update or View.
 type txn struct {
 	tx *sql.Tx
+	// bulk is set once the transaction writes in bulk (import.go).
+	bulk bool
 }
 
 var _ acct.Tx = (*txn)(nil)
@@ -165,20 +168,32 @@ func (t *txn) ListUsers(ctx context.Context, q acct.UserFilter) ([]acct.UserReco
 // statusCondition is ListUsers' condition for accounts in any of statuses.
 // When now is not zero, a lock whose locked_until is at or before now has
 // lapsed: the account counts as active, not as locked.
+//
+// A condition on several states is written "+status", which keeps SQLite
+// from the users_status index: for it SQLite reads every matching row
+// after the cursor from each state's part of the index and sorts them by
+// id, for every page (an export of 100,000 accounts in pages of 2,000
+// took 2.0 s, 0.9 s without it); the primary key gives them in id order,
+// so a page stops at its limit. One state keeps the index, whose rows of a state are in id
+// order already.
 func statusCondition(statuses []acct.Status, now time.Time) (string, []any) {
 	var plain []any
 	var or []string
 	var args []any
+	col := "status"
+	if len(statuses) > 1 || (!now.IsZero() && slices.Contains(statuses, acct.StatusActive)) {
+		col = "+status"
+	}
 	for _, s := range statuses {
 		switch {
 		case now.IsZero():
 			plain = append(plain, string(s))
 		case s == acct.StatusActive:
 			plain = append(plain, string(s))
-			or = append(or, "(status = 'locked' AND locked_until <= ?)")
+			or = append(or, "("+col+" = 'locked' AND locked_until <= ?)")
 			args = append(args, now.UnixMilli())
 		case s == acct.StatusLocked:
-			or = append(or, "(status = 'locked' AND (locked_until IS NULL OR locked_until > ?))")
+			or = append(or, "("+col+" = 'locked' AND (locked_until IS NULL OR locked_until > ?))")
 			args = append(args, now.UnixMilli())
 		default:
 			plain = append(plain, string(s))
@@ -186,7 +201,7 @@ func statusCondition(statuses []acct.Status, now time.Time) (string, []any) {
 	}
 	if len(plain) > 0 {
 		marks := strings.TrimSuffix(strings.Repeat("?, ", len(plain)), ", ")
-		or = append([]string{"status IN (" + marks + ")"}, or...)
+		or = append([]string{col + " IN (" + marks + ")"}, or...)
 		args = append(plain, args...)
 	}
 	return "(" + strings.Join(or, " OR ") + ")", args

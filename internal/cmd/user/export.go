@@ -6,6 +6,8 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -91,8 +93,18 @@ type exportedPage struct {
 	err  error
 }
 
+// exportGCPercent is the garbage collector's GOGC during an export, unless
+// GOGC is set: an export allocates a page of short-lived rows after
+// another while its live heap stays small, and at the default of 100 a
+// quarter of its CPU time went to collecting (100,000 accounts: 0.88 s of
+// CPU, 0.65 s at 400, with 75 MB resident instead of 45 MB).
+const exportGCPercent = 400
+
 func runExport(ctx context.Context, opts *ExportOptions) (err error) {
 	f := opts.Factory
+	if _, set := os.LookupEnv("GOGC"); !set {
+		defer debug.SetGCPercent(debug.SetGCPercent(exportGCPercent))
+	}
 	svc, err := f.Service(ctx)
 	if err != nil {
 		return err

@@ -1,0 +1,95 @@
+package user_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/acctl/acctl/internal/cmd/cmdtest"
+	"github.com/acctl/acctl/internal/cmd/root"
+)
+
+// The import and export benchmarks run the commands on a JSON lines file
+// of ACCTL_BENCH_ROWS (100,000) pre-hashed accounts and report rows per
+// second:
+//
+//	go test ./internal/cmd/user -run '^$' -bench 'Command' -benchtime 1x
+
+func benchRows() int {
+	if n, err := strconv.Atoi(os.Getenv("ACCTL_BENCH_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}
+
+// writeBenchFile writes n accounts as an import file.
+func writeBenchFile(b *testing.B, n int) string {
+	b.Helper()
+	const hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U"
+	name := filepath.Join(b.TempDir(), "users.jsonl")
+	f, err := os.Create(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	for i := range n {
+		row := map[string]string{"username": fmt.Sprintf("user%07d", i), "email": fmt.Sprintf("user%07d@example.com", i),
+			"first_name": "First", "last_name": fmt.Sprintf("Last %d", i), "language": "en", "password_hash": hash}
+		if err := enc.Encode(row); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return name
+}
+
+// run runs acctl in e with stdout thrown away.
+func run(b *testing.B, e *cmdtest.Env, args ...string) {
+	b.Helper()
+	f, _, errOut := e.Factory(cmdtest.Run{})
+	f.IO.Out = io.Discard
+	if code := root.Execute(context.Background(), f, args); code != 0 {
+		b.Fatalf("acctl %v: exit %d: %s", args, code, errOut)
+	}
+}
+
+func BenchmarkImportCommand(b *testing.B) {
+	n := benchRows()
+	file := writeBenchFile(b, n)
+	for range b.N {
+		b.StopTimer()
+		e := cmdtest.New(b)
+		b.StartTimer()
+		start := time.Now()
+		run(b, e, "user", "import", file)
+		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "rows/s")
+	}
+}
+
+func BenchmarkExportCommand(b *testing.B) {
+	n := benchRows()
+	e := cmdtest.New(b)
+	run(b, e, "user", "import", writeBenchFile(b, n))
+	for _, c := range []struct{ name, flag string }{{"jsonl", "--format=jsonl"}, {"csv", "--format=csv"}, {"jsonl-hashes", "--with-hashes"}} {
+		b.Run(c.name, func(b *testing.B) {
+			for range b.N {
+				start := time.Now()
+				run(b, e, "user", "export", c.flag)
+				b.ReportMetric(float64(n)/time.Since(start).Seconds(), "rows/s")
+			}
+		})
+	}
+}
