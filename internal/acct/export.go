@@ -14,8 +14,9 @@ import (
 // into an empty store unchanged (ids aside). Password hashes come only
 // from ExportUsersWithHashes, a separate operation so that the admin API
 // can keep it to admin keys; every page of it is recorded in the audit
-// trail (user.export, with the ids whose hashes left), in the transaction
-// that reads it, so no hash leaves unrecorded.
+// trail (user.export, with the ids whose hashes left) before it is given
+// back, so no hash leaves unrecorded. The page itself is read in a read
+// transaction, as any other: the event's write transaction is short.
 
 // DefaultExportPage is the page size of an export when the query gives
 // none.
@@ -84,14 +85,11 @@ func (l *Local) export(ctx context.Context, q ExportQuery, hashes bool) (*Export
 		}
 	}
 	var page *ExportPage
-	run := l.store.View
-	if hashes {
-		run = l.store.Update
-	}
-	err := run(ctx, func(tx Tx) (err error) {
-		if page, err = l.exportPage(ctx, tx, f, limit, hashes); err != nil || !hashes || len(page.Rows) == 0 {
-			return err
-		}
+	err := l.store.View(ctx, func(tx Tx) (err error) {
+		page, err = l.exportPage(ctx, tx, f, limit, hashes)
+		return err
+	})
+	if err == nil && hashes && len(page.Rows) > 0 {
 		ids := make([]int64, len(page.Rows))
 		n := 0
 		for i, r := range page.Rows {
@@ -100,9 +98,10 @@ func (l *Local) export(ctx context.Context, q ExportQuery, hashes bool) (*Export
 				n++
 			}
 		}
-		detail := fmt.Sprintf("exported %d users with password hashes (%d with a password)%s", len(ids), n, idNote(ids))
-		return tx.InsertEvent(ctx, l.event(ctx, ActionUserExport, 0, detail))
-	})
+		ev := l.event(ctx, ActionUserExport, 0,
+			fmt.Sprintf("exported %d users with password hashes (%d with a password)%s", len(ids), n, idNote(ids)))
+		err = l.store.Update(ctx, func(tx Tx) error { return tx.InsertEvent(ctx, ev) })
+	}
 	if err != nil {
 		return nil, wrap(err, "export users")
 	}

@@ -126,8 +126,33 @@ func (t *txn) InsertUsers(ctx context.Context, recs []*acct.UserRecord) error {
 	for i, rec := range recs {
 		rec.ID = ids[i]
 	}
+	return t.analyzeGrown(ctx, ids[len(ids)-1])
+}
+
+// analyzeGrown refreshes the planner's statistics of users and addresses
+// when the largest id passes twice the rows they count. An import grows
+// the tables faster than autovacuum analyzes them, and with statistics of
+// a nearly empty table PostgreSQL plans the look-ups of the next batches
+// (= ANY of a thousand keys) as sequential scans: 100,000 accounts took
+// 62 s. ANALYZE samples a fixed number of rows, and doubling makes it run
+// about ten times over a million accounts.
+func (t *txn) analyzeGrown(ctx context.Context, maxID int64) error {
+	var counted float64
+	if err := t.tx.QueryRow(ctx, "SELECT reltuples FROM pg_class WHERE oid = 'users'::regclass").Scan(&counted); err != nil {
+		return mapError("insert users", err)
+	}
+	if float64(maxID) <= 2*max(counted, 0)+analyzeSlack {
+		return nil
+	}
+	if _, err := t.tx.Exec(ctx, "ANALYZE users, addresses"); err != nil {
+		return mapError("analyze users", err)
+	}
 	return nil
 }
+
+// analyzeSlack is how many accounts past twice the counted ones wait for
+// autovacuum: small tables are planned well enough either way.
+const analyzeSlack = 5000
 
 // InsertAddresses stores addresses with one COPY.
 func (t *txn) InsertAddresses(ctx context.Context, recs []*acct.AddressRecord) error {
@@ -201,31 +226,20 @@ func (t *txn) InsertPointsEntries(ctx context.Context, es []*acct.PointsEntry) e
 	return mapError("insert points entries", err)
 }
 
-// DeletePreregistrations takes the addresses off the waiting list. As in
-// DeletePreregistration, the addresses are claimed first (INSERT … ON
-// CONFLICT DO NOTHING waits on the unique index for a concurrent
-// pre-registration to end), the claims taken back, and the entries then
-// deleted by a statement that sees them.
+// DeletePreregistrations takes the addresses off the waiting list. Where
+// DeletePreregistration claims its one address (see there), a batch locks
+// the table against inserts until it commits: a pre-registration that
+// committed before is seen by the DELETE, a later one waits and then
+// finds the account (Local.Preregister looks again after its insert).
+// Claiming a thousand addresses a batch instead left a dead row per
+// imported account in the table, which every later DELETE read.
 func (t *txn) DeletePreregistrations(ctx context.Context, emails []string) ([]acct.Preregistration, error) {
 	out := []acct.Preregistration{}
 	if len(emails) == 0 {
 		return out, nil
 	}
-	// Two statements: a DELETE in the same statement as the INSERT would
-	// not see the rows it claimed.
-	claimed, err := t.tx.Query(ctx, `INSERT INTO preregistrations (email, created_at)
-		SELECT e, now() FROM unnest($1::text[]) AS e ON CONFLICT (email) DO NOTHING RETURNING id`, emails)
-	if err != nil {
+	if _, err := t.tx.Exec(ctx, "LOCK TABLE preregistrations IN SHARE ROW EXCLUSIVE MODE"); err != nil {
 		return nil, mapError("delete preregistrations", err)
-	}
-	claims, err := pgx.CollectRows(claimed, pgx.RowTo[int64])
-	if err != nil {
-		return nil, mapError("delete preregistrations", err)
-	}
-	if len(claims) > 0 {
-		if _, err := t.tx.Exec(ctx, "DELETE FROM preregistrations WHERE id = ANY($1)", claims); err != nil {
-			return nil, mapError("delete preregistrations", err)
-		}
 	}
 	rows, err := t.tx.Query(ctx,
 		"DELETE FROM preregistrations WHERE email = ANY($1) RETURNING id, email, created_at, created_by", emails)

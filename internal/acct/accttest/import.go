@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ func importCases(open Open) []suiteCase {
 		{"ImportRerunSkip", testImportRerunSkip, nil},
 		{"ImportDryRun", testImportDryRun, nil},
 		{"ImportReferrals", testImportReferrals, nil},
+		{"ImportRacesPreregister", testImportRacesPreregister, nil},
 		{"ExportPages", testExportPages, nil},
 		{"ExportRoundTrip", func(e *env) { testExportRoundTrip(e, open) }, nil},
 	}
@@ -375,6 +377,46 @@ func testImportReferrals(e *env) {
 	evs, _ := e.svc.ListEvents(e.ctx, acct.EventQuery{Action: acct.ActionUserImport})
 	if len(evs) != 1 || !strings.HasSuffix(evs[0].Detail, "rejected 1; 1 taken off the waiting list") {
 		e.t.Fatalf("events: %+v", evs)
+	}
+}
+
+// An import and a pre-registration of the same address racing: the
+// address never ends up both an account's and on the waiting list (as
+// with Register, see testConcurrentPreregister).
+func testImportRacesPreregister(e *env) {
+	const rounds = 20
+	for r := range rounds {
+		email := fmt.Sprintf("r%d@example.com", r)
+		rows := []acct.ImportRow{{Email: new(email)}}
+		for i := range 50 { // a batch of some size, the racing address among them
+			rows = append(rows, acct.ImportRow{Email: new(fmt.Sprintf("r%d-%d@example.com", r, i))})
+		}
+		start := make(chan struct{})
+		var impErr, preErr error
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			<-start
+			_, impErr = e.svc.ImportUsers(e.ctx, acct.ImportBatch{Rows: rows})
+		})
+		wg.Go(func() {
+			<-start
+			_, preErr = e.svc.Preregister(e.ctx, email)
+		})
+		close(start)
+		wg.Wait()
+		if impErr != nil {
+			e.t.Fatalf("round %d: import: %v", r, impErr)
+		}
+		if preErr != nil && !acct.IsCode(preErr, acct.CodeConflict) {
+			e.t.Fatalf("round %d: preregister: %v", r, preErr)
+		}
+	}
+	p, err := e.svc.ListPreregistrations(e.ctx, acct.PreregQuery{Limit: acct.MaxPageSize})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, pr := range p.Preregistrations {
+		e.t.Errorf("%s is on the waiting list and has an account", pr.Email)
 	}
 }
 

@@ -464,6 +464,7 @@ func newImportBar(w io.Writer, size int64) *progressbar.ProgressBar {
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionEnableColorCodes(false),
 		progressbar.OptionShowIts(),
+		progressbar.OptionSetRenderBlankState(true), // at once: the first batch may take a while
 	}
 	if size > 0 {
 		opts = append(opts, progressbar.OptionShowBytes(true), progressbar.OptionSetPredictTime(true))

@@ -263,3 +263,27 @@ func TestExportWithoutHashes(t *testing.T) {
 		t.Fatalf("no held accounts: %q", out)
 	}
 }
+
+// On a terminal a progress bar goes to stderr (by bytes for a file, by
+// rows for stdin) and is cleared at the end; piped, stderr stays empty.
+func TestImportProgressBar(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	var b strings.Builder
+	for i := range 50 {
+		b.WriteString(`{"email":"u` + itoa(int64(i)) + `@example.com"}` + "\n")
+	}
+	file := filepath.Join(t.TempDir(), "u.jsonl")
+	writeFile(t, file, b.String())
+	res := e.RunWith(cmdtest.Run{StderrTTY: true}, "user", "import", file, "--batch", "10")
+	if res.Code != 0 || !strings.Contains(res.Err, "importing") || res.Out != "50\t50\t0\t0\t0\n" {
+		t.Fatalf("file on a terminal: %+v", res)
+	}
+	res = e.RunWith(cmdtest.Run{Stdin: b.String(), StderrTTY: true}, "user", "import", "-", "--on-conflict", "skip")
+	if res.Code != 0 || !strings.Contains(res.Err, "importing") {
+		t.Fatalf("stdin on a terminal: %+v", res)
+	}
+	if res := e.RunWith(cmdtest.Run{Stdin: b.String()}, "user", "import", "-", "--on-conflict", "skip"); res.Code != 0 || res.Err != "" {
+		t.Fatalf("piped: %+v", res)
+	}
+}
