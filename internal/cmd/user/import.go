@@ -255,7 +255,9 @@ func runImport(ctx context.Context, opts *ImportOptions) (err error) {
 	}
 	if runErr == nil {
 		if rerr := <-readErr; rerr != nil && !errors.Is(rerr, context.Canceled) {
-			runErr = cmdutil.UsageErrorf("%s: %v", opts.File, rerr)
+			// The file cannot be read past this point (a quote out of
+			// place): the batches before it stay written.
+			runErr = &acct.Error{Code: acct.CodeInvalid, Message: fmt.Sprintf("%s: %v", opts.File, rerr), Err: rerr}
 		}
 	}
 	if err := im.printSummary(p); err != nil {

@@ -169,6 +169,13 @@ func TestImportUsage(t *testing.T) {
 			t.Errorf("%v: %+v", c.args, res)
 		}
 	}
+	// A quote out of place: the rows before it are imported, then exit 2.
+	broken := filepath.Join(dir, "broken.csv")
+	writeFile(t, broken, "email,first_name\nok@example.com,Ok\nbad@example.com,\"Bad\"x\"\nlater@example.com,Later\n")
+	res := e.Run("user", "import", broken)
+	if res.Code != 2 || res.Out != "1\t1\t0\t0\t0\n" || !strings.Contains(res.Err, "broken.csv: parse error on line 3") || strings.Contains(res.Err, "hint:") {
+		t.Errorf("broken CSV: %+v", res)
+	}
 	for _, c := range [][]string{{"--format", "xml"}, {"--status", "gone"}, {"extra"}} {
 		if res := e.Run(append([]string{"user", "export"}, c...)...); res.Code != 2 {
 			t.Errorf("export %v: %+v", c, res)
