@@ -254,7 +254,11 @@ func runImport(ctx context.Context, opts *ImportOptions) (err error) {
 		_ = im.bar.Exit()
 	}
 	if runErr == nil {
-		if rerr := <-readErr; rerr != nil && !errors.Is(rerr, context.Canceled) {
+		switch rerr := <-readErr; {
+		case rerr == nil:
+		case errors.Is(rerr, context.Canceled) || errors.Is(rerr, context.DeadlineExceeded):
+			runErr = rerr // interrupted while reading: the rest was not imported
+		default:
 			// The file cannot be read past this point (a quote out of
 			// place): the batches before it stay written.
 			runErr = &acct.Error{Code: acct.CodeInvalid, Message: fmt.Sprintf("%s: %v", opts.File, rerr), Err: rerr}

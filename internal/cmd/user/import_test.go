@@ -1,7 +1,9 @@
 package user_test
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/cmd/cmdtest"
+	"github.com/acctl/acctl/internal/cmd/root"
 )
 
 const importCSV = `email,username,first_name,password,status,created_at,email_verified
@@ -293,4 +296,47 @@ func TestImportProgressBar(t *testing.T) {
 	if res := e.RunWith(cmdtest.Run{Stdin: b.String()}, "user", "import", "-", "--on-conflict", "skip"); res.Code != 0 || res.Err != "" {
 		t.Fatalf("piped: %+v", res)
 	}
+}
+
+// An interrupted import prints what it did and exits 130; run again with
+// skip, it ends complete.
+func TestImportInterrupted(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	lines := "{\"email\":\"a@example.com\"}\n{\"email\":\"b@example.com\"}\n{\"email\":\"c@example.com\"}\n"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f, out, _ := e.Factory(cmdtest.Run{})
+	// The first line, then an interrupt while the rest is read.
+	f.IO.In = &interruptingReader{parts: []string{lines[:26], lines[26:]}, cancel: cancel}
+	code := root.Execute(ctx, f, []string{"user", "import", "-", "--batch", "1"})
+	if code != 130 || !strings.Contains(out.String(), "\t") {
+		t.Fatalf("interrupted: exit %d, %q", code, out)
+	}
+	res := e.RunWith(cmdtest.Run{Stdin: lines}, "user", "import", "-", "--on-conflict", "skip", "-o", "json")
+	sum := cmdtest.DecodeJSON[map[string]any](t, res.Out)
+	if res.Code != 0 || sum["read"] != 3.0 || sum["created"].(float64)+sum["skipped"].(float64) != 3 || sum["skipped"].(float64) < 1 {
+		t.Fatalf("rerun: %+v", res)
+	}
+}
+
+// interruptingReader gives its parts one Read at a time and, a moment
+// before it gives the second, cancels.
+type interruptingReader struct {
+	parts  []string
+	cancel func()
+	reads  int
+}
+
+func (r *interruptingReader) Read(p []byte) (int, error) {
+	if r.reads >= len(r.parts) {
+		return 0, io.EOF
+	}
+	if r.reads == 1 {
+		time.Sleep(100 * time.Millisecond) // the first batch is written by now
+		r.cancel()
+	}
+	n := copy(p, r.parts[r.reads])
+	r.reads++
+	return n, nil
 }

@@ -38,15 +38,30 @@ func formatOf(name string) string {
 	return ""
 }
 
-// sniffFormat looks at the start of r (without consuming it): a '{' first
-// is JSON lines, anything else CSV.
+// sniffFormat looks at the first character of r that is not white space
+// or a byte order mark (which it consumes, as both readers would skip
+// them): a '{' is JSON lines, anything else CSV. It reads no further, so
+// a slow pipe is not waited for.
 func sniffFormat(r *bufio.Reader) string {
-	b, _ := r.Peek(512)
-	b = bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\ufeff")), " \t\r\n")
-	if len(b) > 0 && b[0] == '{' {
-		return formatJSONL
+	for {
+		b, err := r.Peek(1)
+		if err != nil {
+			return formatCSV
+		}
+		switch b[0] {
+		case ' ', '\t', '\r', '\n':
+			_, _ = r.ReadByte()
+			continue
+		case '{':
+			return formatJSONL
+		case 0xEF:
+			if bom, _ := r.Peek(3); string(bom) == "\ufeff" {
+				_, _ = r.Discard(3)
+				continue
+			}
+		}
+		return formatCSV
 	}
-	return formatCSV
 }
 
 // csvColumns are the columns of "user export --format csv", in order;
