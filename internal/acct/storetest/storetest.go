@@ -7,7 +7,9 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/acctl/acctl/internal/acct"
 )
@@ -30,6 +32,8 @@ var cases = []struct {
 	{"ListAPIKeys", testListAPIKeys},
 	{"RevokeAPIKey", testRevokeAPIKey},
 	{"TouchAPIKey", testTouchAPIKey},
+	{"AddressCRUD", testAddressCRUD},
+	{"AddressConflicts", testAddressConflicts},
 }
 
 // update runs fn in one write transaction of s.
@@ -37,4 +41,51 @@ func update(t *testing.T, s acct.Store, fn func(context.Context, acct.Tx) error)
 	t.Helper()
 	ctx := context.Background()
 	return s.Update(ctx, func(tx acct.Tx) error { return fn(ctx, tx) })
+}
+
+// t0 is the time records are created at.
+var t0 = time.Date(2025, 3, 4, 5, 6, 7, 891_000_000, time.UTC)
+
+// newRec returns an active account named username, with an email derived
+// from it when username is not "".
+func newRec(username string) *acct.UserRecord {
+	rec := &acct.UserRecord{User: acct.User{
+		Username:  username,
+		FirstName: "First " + username,
+		Status:    acct.StatusActive,
+		CreatedAt: t0,
+		UpdatedAt: t0,
+	}}
+	if username != "" {
+		rec.Email = username + "@example.com"
+	}
+	return rec
+}
+
+func insert(t *testing.T, s acct.Store, recs ...*acct.UserRecord) {
+	t.Helper()
+	err := s.Update(context.Background(), func(tx acct.Tx) error {
+		for _, r := range recs {
+			if err := tx.InsertUser(context.Background(), r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("insert: %v", err)
+	}
+}
+
+// checkConflict checks that err is a conflict on field, as the stores word it.
+func checkConflict(t *testing.T, what string, err error, field string) {
+	t.Helper()
+	var ae *acct.Error
+	if !errors.As(err, &ae) {
+		t.Fatalf("%s: %v (%T), want an *acct.Error", what, err, err)
+	}
+	want := field + " already in use"
+	if ae.Code != acct.CodeConflict || ae.Field != field || ae.Message != want {
+		t.Errorf("%s: code %q field %q message %q; want conflict %q %q", what, ae.Code, ae.Field, ae.Message, field, want)
+	}
 }
