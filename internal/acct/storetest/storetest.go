@@ -34,6 +34,7 @@ var cases = []struct {
 	{"TouchAPIKey", testTouchAPIKey},
 	{"AddressCRUD", testAddressCRUD},
 	{"AddressConflicts", testAddressConflicts},
+	{"BulkImportMethods", testBulkImportMethods},
 }
 
 // update runs fn in one write transaction of s.
@@ -75,6 +76,17 @@ func insert(t *testing.T, s acct.Store, recs ...*acct.UserRecord) {
 	if err != nil {
 		t.Fatalf("insert: %v", err)
 	}
+}
+
+func get(t *testing.T, s acct.Store, key acct.UserKey) (*acct.UserRecord, error) {
+	t.Helper()
+	var rec *acct.UserRecord
+	err := s.View(context.Background(), func(tx acct.Tx) error {
+		var err error
+		rec, err = tx.GetUser(context.Background(), key)
+		return err
+	})
+	return rec, err
 }
 
 // checkConflict checks that err is a conflict on field, as the stores word it.

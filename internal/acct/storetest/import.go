@@ -1,4 +1,4 @@
-package postgres
+package storetest
 
 import (
 	"context"
@@ -10,14 +10,13 @@ import (
 )
 
 // bulkUpdate runs fn with the store's BulkTx in a write transaction.
-func bulkUpdate(t *testing.T, s *Store, fn func(context.Context, acct.Tx, acct.BulkTx) error) error {
+func bulkUpdate(t *testing.T, s acct.Store, fn func(context.Context, acct.Tx, acct.BulkTx) error) error {
 	t.Helper()
 	ctx := context.Background()
 	return s.Update(ctx, func(tx acct.Tx) error { return fn(ctx, tx, tx.(acct.BulkTx)) })
 }
 
-func TestBulkImportMethods(t *testing.T) {
-	s := openTest(t)
+func testBulkImportMethods(t *testing.T, s acct.Store) {
 	ctx := context.Background()
 	alice := newRec("alice")
 	alice.ReferralCode = "AAAAAAAA"
