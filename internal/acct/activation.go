@@ -90,10 +90,7 @@ func (l *Local) activationReady() error {
 	if l.opt.PublicURL == "" {
 		return FieldError("public_url", "not configured: an activation link needs the address of the activation page")
 	}
-	if l.opt.Notifier == nil {
-		return FieldError("send", "no message delivery is configured (see email.smtp.*, outbox)")
-	}
-	return nil
+	return l.deliveryReady(ChannelEmail)
 }
 
 // Activate uses an activation key: the address the link was sent to is
@@ -212,10 +209,8 @@ func (l *Local) signupVerification(in NewUser, rec *UserRecord) (string, error) 
 		return "", FieldError("phone", "required: a new account is activated by a code sent to its phone")
 	case mode == SignupVerifyEmail:
 		return mode, l.activationReady()
-	case l.opt.Notifier == nil:
-		return "", FieldError("send", "no message delivery is configured (see sms.*, outbox)")
 	}
-	return mode, nil
+	return mode, l.deliveryReady(ChannelSMS)
 }
 
 // sendSignup sends a new pending account its activation link or signup

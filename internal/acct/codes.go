@@ -130,4 +130,8 @@ type NoticeData struct {
 // transports and an outbox file.
 type Notifier interface {
 	Notify(ctx context.Context, n Notice) error
+	// Ready says whether a message could be sent by ch at all (a
+	// transport is configured), so that nothing is made that cannot be
+	// delivered; an error is CodeInvalid naming what to configure.
+	Ready(ch Channel) error
 }

@@ -81,8 +81,9 @@ func (l *Local) SendOTP(ctx context.Context, in OTPRequest) (*OTPSent, error) {
 		return nil, FieldError("channel", "a phone is verified by a code sent to it: use sms")
 	case in.Purpose == PurposeRecovery && ch != ChannelSMS:
 		return nil, FieldError("channel", "a recovery passcode goes to the phone (password reset --phone takes it); by email, use password forgot")
-	case l.opt.Notifier == nil:
-		return nil, FieldError("channel", "no message delivery is configured (see sms.*, email.smtp.*, outbox)")
+	}
+	if err := l.deliveryReady(ch); err != nil {
+		return nil, err
 	}
 	key, err := refKey(in.Ref, l.opt.PhoneRegion)
 	if err != nil {

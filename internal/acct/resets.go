@@ -138,8 +138,10 @@ func (l *Local) IssueResetCode(ctx context.Context, in ResetCodeRequest) (*Reset
 	default:
 		return nil, FieldError("send", "%q is not one of none, email, sms", in.Send)
 	}
-	if in.Send != ChannelNone && l.opt.Notifier == nil {
-		return nil, FieldError("send", "no message delivery is configured (see email.smtp.*, sms.*, outbox)")
+	if in.Send != ChannelNone {
+		if err := l.deliveryReady(in.Send); err != nil {
+			return nil, err
+		}
 	}
 	ttl, warnings, err := clampTTL(in.TTL)
 	if err != nil {
@@ -245,6 +247,15 @@ func (l *Local) deliver(ctx context.Context, userID int64, c *CodeRecord, n Noti
 		return &Error{Code: code, Field: "send", Message: "delivery failed, the code was voided: " + sendErr.Error(), Err: sendErr}
 	}
 	return wrap(err, "record delivery")
+}
+
+// deliveryReady refuses, before anything is made, a message by ch that no
+// transport could carry.
+func (l *Local) deliveryReady(ch Channel) error {
+	if l.opt.Notifier == nil {
+		return FieldError("send", "no message delivery is configured (see email.smtp.*, sms.*, outbox)")
+	}
+	return l.opt.Notifier.Ready(ch)
 }
 
 // resettable refuses accounts whose password may not be reset.
@@ -483,11 +494,11 @@ func (l *Local) ForgotPassword(ctx context.Context, email string) error {
 	if addr == "" {
 		return FieldError("email", "required")
 	}
+	if err := l.deliveryReady(ChannelEmail); err != nil {
+		return err
+	}
 	if l.opt.PublicURL == "" {
 		return FieldError("public_url", "not configured: a reset link needs the address of the reset page")
-	}
-	if l.opt.Notifier == nil {
-		return FieldError("send", "no message delivery is configured (see email.smtp.*, outbox)")
 	}
 	code, err := l.newCode(forgotCodeBytes)
 	if err != nil {

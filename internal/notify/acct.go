@@ -35,9 +35,21 @@ func (n *Notifier) Notify(ctx context.Context, in acct.Notice) error {
 // that acct does not report them as a transient failure.
 func asAcctError(err error) error {
 	if errors.Is(err, ErrInvalidMessage) || errors.Is(err, ErrNotConfigured) {
-		return &acct.Error{Code: acct.CodeInvalid, Field: "send", Message: err.Error(), Err: err}
+		e := acct.FieldError("send", "%v", err)
+		e.Err = err
+		return e
 	}
 	return err
+}
+
+// Ready says whether ch has a transport (or the outbox), as acct asks
+// before it makes a code to send.
+func (n *Notifier) Ready(ch acct.Channel) error {
+	c, err := noticeChannel(ch)
+	if err != nil {
+		return asAcctError(err)
+	}
+	return asAcctError(n.Configured(c))
 }
 
 func (n *Notifier) clock() time.Time {

@@ -30,6 +30,9 @@ func (r *Recorder) Notify(_ context.Context, n acct.Notice) error {
 	return r.fail
 }
 
+// Ready says every channel can be sent by: the recorder takes all.
+func (r *Recorder) Ready(acct.Channel) error { return nil }
+
 // Fail makes every later delivery fail with err; nil makes them succeed.
 func (r *Recorder) Fail(err error) {
 	r.mu.Lock()

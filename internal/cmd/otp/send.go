@@ -102,13 +102,6 @@ func runSend(ctx context.Context, opts *SendOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := f.Config()
-	if err != nil {
-		return err
-	}
-	if err := cfg.CheckDelivery(opts.Channel); err != nil {
-		return err
-	}
 	p, svc, err := f.PrinterAndServiceFor(ctx, cmdutil.Needs{Secret: true, Delivery: true})
 	if err != nil {
 		return err

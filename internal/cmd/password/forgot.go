@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/cmdutil"
 )
 
@@ -66,13 +65,6 @@ the command is exit 2, for every address alike.`),
 
 func runForgot(ctx context.Context, opts *ForgotOptions) error {
 	f := opts.Factory
-	cfg, err := f.Config()
-	if err != nil {
-		return err
-	}
-	if err := cfg.CheckDelivery(acct.ChannelEmail); err != nil {
-		return err
-	}
 	p, svc, err := f.PrinterAndServiceFor(ctx, cmdutil.Needs{Secret: true, Delivery: true})
 	if err != nil {
 		return err

@@ -108,16 +108,7 @@ func runResetCode(ctx context.Context, opts *ResetCodeOptions) error {
 		return err
 	}
 	needs := cmdutil.Needs{Secret: true}
-	if opts.Send != acct.ChannelNone {
-		cfg, err := f.Config()
-		if err != nil {
-			return err
-		}
-		if err := cfg.CheckDelivery(opts.Send); err != nil {
-			return err
-		}
-		needs.Delivery = true
-	}
+	needs.Delivery = opts.Send != acct.ChannelNone // Local checks the channel before it makes a code
 	p, svc, err := f.PrinterAndServiceFor(ctx, needs)
 	if err != nil {
 		return err

@@ -132,7 +132,7 @@ func localOptions(p cmdutil.OpenParams) (acct.Options, error) {
 		}
 		opts.Secret = secret
 	}
-	if p.Needs.Delivery && c.DeliveryConfigured() {
+	if p.Needs.Delivery {
 		nc := c.Notify
 		nc.Now = p.Now
 		n, err := notify.New(nc)

@@ -48,10 +48,14 @@ func TestLocalOptions(t *testing.T) {
 	cfg := &cmdutil.Config{SecretFile: secret, PublicURL: "https://example.com/reset"}
 	now := func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
 
-	// Nothing needed: no secret read or made, no notifier.
+	// Delivery asked for but nothing configured: no secret read or made; a
+	// notifier that tells Local, before any code is made, what to set.
 	opts, err := localOptions(cmdutil.OpenParams{Config: cfg, Now: now, Needs: cmdutil.Needs{Delivery: true}})
-	if err != nil || opts.Secret != nil || opts.Notifier != nil || opts.PublicURL != cfg.PublicURL {
+	if err != nil || opts.Secret != nil || opts.Notifier == nil || opts.PublicURL != cfg.PublicURL {
 		t.Fatalf("nothing configured: %+v, %v", opts, err)
+	}
+	if err := opts.Notifier.Ready(acct.ChannelEmail); cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "email delivery is not configured") {
+		t.Fatalf("ready with nothing configured: %v", err)
 	}
 	if _, err := os.Stat(secret); !os.IsNotExist(err) {
 		t.Fatalf("secret made: %v", err)

@@ -146,7 +146,6 @@ func Run(ctx context.Context, opts *Options) error {
 	if !ok {
 		return acct.Errorf(acct.CodeInternal, "the store's service does not manage API keys")
 	}
-	svc = deliveryChecked{svc, cfg}
 
 	tasks := authapi.NewTasks(0)
 	auth := authOptions(cfg, f, tasks, log)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/cmdutil"
 )
 
@@ -126,13 +125,6 @@ func runSendActivation(ctx context.Context, opts *ActivateOptions) error {
 	f := opts.Factory
 	format, err := f.OutputFormat()
 	if err != nil {
-		return err
-	}
-	cfg, err := f.Config()
-	if err != nil {
-		return err
-	}
-	if err := cfg.CheckDelivery(acct.ChannelEmail); err != nil {
 		return err
 	}
 	p, svc, err := f.PrinterAndServiceFor(ctx, cmdutil.Needs{Secret: true, Delivery: true})

@@ -141,17 +141,8 @@ on deletion hold.
 
 func runAddressAdd(ctx context.Context, opts *AddressAddOptions, n addressNoun) error {
 	f := opts.Factory
-	needs := cmdutil.Needs{}
-	if opts.Send {
-		cfg, err := f.Config()
-		if err != nil {
-			return err
-		}
-		if err := cfg.CheckDelivery(acct.ChannelEmail); err != nil {
-			return err // before the address is added: nothing half done
-		}
-		needs = cmdutil.Needs{Secret: true, Delivery: true}
-	}
+	// Local checks the delivery before it adds the address.
+	needs := cmdutil.Needs{Secret: opts.Send, Delivery: opts.Send}
 	p, svc, err := f.PrinterAndServiceFor(ctx, needs)
 	if err != nil {
 		return err
