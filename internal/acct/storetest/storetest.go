@@ -35,6 +35,10 @@ var cases = []struct {
 	{"AddressCRUD", testAddressCRUD},
 	{"AddressConflicts", testAddressConflicts},
 	{"BulkImportMethods", testBulkImportMethods},
+	{"AddPoints", testAddPoints},
+	{"PointsLedger", testPointsLedger},
+	{"Preregistrations", testPreregistrations},
+	{"ReferralCodeColumns", testReferralCodeColumns},
 }
 
 // update runs fn in one write transaction of s.
