@@ -20,6 +20,17 @@ func Run(t *testing.T, open func(t *testing.T) acct.Store) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open(t)) })
 	}
+	for _, c := range openCases {
+		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
+	}
+}
+
+// openCases are the cases that open stores of their own, one per subtest.
+var openCases = []struct {
+	name string
+	fn   func(t *testing.T, open func(*testing.T) acct.Store)
+}{
+	{"VoidCodes", testVoidCodes},
 }
 
 // cases are the contract's cases, in the order they run.
@@ -39,6 +50,13 @@ var cases = []struct {
 	{"PointsLedger", testPointsLedger},
 	{"Preregistrations", testPreregistrations},
 	{"ReferralCodeColumns", testReferralCodeColumns},
+	{"CodeInsertGet", testCodeInsertGet},
+	{"CodeInsertRefused", testCodeInsertRefused},
+	{"ListCodes", testListCodes},
+	{"UseCode", testUseCode},
+	{"ListCodesOTP", testListCodesOTP},
+	{"VoidCodesPurpose", testVoidCodesPurpose},
+	{"FailCodeAttempt", testFailCodeAttempt},
 }
 
 // update runs fn in one write transaction of s.
@@ -105,3 +123,6 @@ func checkConflict(t *testing.T, what string, err error, field string) {
 		t.Errorf("%s: code %q field %q message %q; want conflict %q %q", what, ae.Code, ae.Field, ae.Message, field, want)
 	}
 }
+
+// ptr returns a pointer to a copy of v.
+func ptr[T any](v T) *T { return &v }
