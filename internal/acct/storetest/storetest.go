@@ -31,6 +31,7 @@ var openCases = []struct {
 	fn   func(t *testing.T, open func(*testing.T) acct.Store)
 }{
 	{"VoidCodes", testVoidCodes},
+	{"EndSessions", testEndSessions},
 }
 
 // cases are the contract's cases, in the order they run.
@@ -57,6 +58,13 @@ var cases = []struct {
 	{"ListCodesOTP", testListCodesOTP},
 	{"VoidCodesPurpose", testVoidCodesPurpose},
 	{"FailCodeAttempt", testFailCodeAttempt},
+	{"SessionInsertGet", testSessionInsertGet},
+	{"SessionInsertRefused", testSessionInsertRefused},
+	{"ListSessions", testListSessions},
+	{"TouchSession", testTouchSession},
+	{"DeleteSessions", testDeleteSessions},
+	{"ListUsersLockLapse", testListUsersLockLapse},
+	{"AddLoginFailure", testAddLoginFailure},
 }
 
 // update runs fn in one write transaction of s.
@@ -126,3 +134,25 @@ func checkConflict(t *testing.T, what string, err error, field string) {
 
 // ptr returns a pointer to a copy of v.
 func ptr[T any](v T) *T { return &v }
+
+func listUsers(t *testing.T, s acct.Store, q acct.UserFilter) []acct.UserRecord {
+	t.Helper()
+	var users []acct.UserRecord
+	err := s.View(context.Background(), func(tx acct.Tx) error {
+		var err error
+		users, err = tx.ListUsers(context.Background(), q)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return users
+}
+
+func ids(users []acct.UserRecord) []int64 {
+	var out []int64
+	for _, u := range users {
+		out = append(out, u.ID)
+	}
+	return out
+}
