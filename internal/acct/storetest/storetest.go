@@ -65,6 +65,12 @@ var cases = []struct {
 	{"DeleteSessions", testDeleteSessions},
 	{"ListUsersLockLapse", testListUsersLockLapse},
 	{"AddLoginFailure", testAddLoginFailure},
+	{"UserCRUD", testUserCRUD},
+	{"ListUsers", testListUsers},
+	{"ListEvents", testListEvents},
+	{"Rollback", testRollback},
+	{"ViewIsReadOnly", testViewIsReadOnly},
+	{"CanceledContext", testCanceledContext},
 }
 
 // update runs fn in one write transaction of s.
