@@ -71,6 +71,7 @@ var cases = []struct {
 	{"Rollback", testRollback},
 	{"ViewIsReadOnly", testViewIsReadOnly},
 	{"CanceledContext", testCanceledContext},
+	{"ListPasswordHashes", testListPasswordHashes},
 }
 
 // update runs fn in one write transaction of s.

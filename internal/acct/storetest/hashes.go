@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -10,8 +10,7 @@ import (
 
 // ListPasswordHashes pages through id and hash, "" for no password,
 // skipping purged accounts.
-func TestListPasswordHashes(t *testing.T) {
-	s := openTest(t)
+func testListPasswordHashes(t *testing.T, s acct.Store) {
 	ctx := context.Background()
 	a, b, c, d := newRec("a"), newRec("b"), newRec("c"), newRec("d")
 	a.PasswordHash = "$2b$04$hash-of-a"
