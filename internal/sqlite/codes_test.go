@@ -393,7 +393,7 @@ func TestMigrateFrom0002(t *testing.T) {
 	ctx := context.Background()
 	ms := mustMigrations(t)
 	path := filepath.Join(t.TempDir(), "old.db")
-	if err := createFile(path); err != nil {
+	if _, err := createFile(path); err != nil {
 		t.Fatal(err)
 	}
 	old, err := sql.Open("sqlite", dsn(path, true))
@@ -534,7 +534,7 @@ func TestMigrateFrom0003(t *testing.T) {
 	ctx := context.Background()
 	ms := mustMigrations(t)
 	path := filepath.Join(t.TempDir(), "old.db")
-	if err := createFile(path); err != nil {
+	if _, err := createFile(path); err != nil {
 		t.Fatal(err)
 	}
 	old, err := sql.Open("sqlite", dsn(path, true))

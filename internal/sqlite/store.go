@@ -78,24 +78,42 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	if err := createFile(abs); err != nil {
+	created, err := createFile(abs)
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
 	s := &Store{path: abs}
-	if err := s.open(ctx); err != nil {
+	if err := s.open(ctx, created); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
 	return s, nil
 }
 
-func (s *Store) open(ctx context.Context) error {
+// open makes both pools. A file that is already in WAL mode and at the
+// latest schema version needs no write: Open then connects only the read
+// pool, and the write pool connects on its first use (sql.Open makes no
+// connection), which spares a read-only command such as `acctl user get`
+// a second connection, its parse of the schema and the migration check.
+// Otherwise (a new or older file) the write pool connects first, switches
+// the file to WAL and migrates it.
+func (s *Store) open(ctx context.Context, created bool) error {
 	var err error
 	if s.w, err = sql.Open("sqlite", dsn(s.path, true)); err != nil {
 		return err
 	}
 	s.w.SetMaxOpenConns(1)
 	s.w.SetMaxIdleConns(1)
+	if s.r, err = sql.Open("sqlite", dsn(s.path, false)); err != nil {
+		return err
+	}
+	s.r.SetMaxOpenConns(readConns)
+	s.r.SetMaxIdleConns(readConns)
+	if !created {
+		if ok, err := s.current(ctx); err == nil && ok {
+			return nil
+		}
+	}
 	if err := connect(ctx, s.w); err != nil {
 		return mapError("connect", err)
 	}
@@ -111,22 +129,54 @@ func (s *Store) open(ctx context.Context) error {
 	if err := s.migrate(ctx); err != nil {
 		return err
 	}
-	if s.r, err = sql.Open("sqlite", dsn(s.path, false)); err != nil {
-		return err
-	}
-	s.r.SetMaxOpenConns(readConns)
-	s.r.SetMaxIdleConns(readConns)
 	if err := connect(ctx, s.r); err != nil {
 		return mapError("connect", err)
 	}
-	var queryOnly string
-	if err := s.r.QueryRowContext(ctx, "PRAGMA query_only").Scan(&queryOnly); err != nil {
-		return mapError("read pragma query_only", err)
+	ok, err := s.current(ctx)
+	if err != nil {
+		return err
 	}
-	if queryOnly != "1" {
-		return fmt.Errorf("pragma query_only is %q on the read pool, want \"1\"", queryOnly)
+	if !ok {
+		return errors.New("the read pool does not see the migrated schema")
 	}
 	return nil
+}
+
+// current reports whether the file can be used as it is, by one query on
+// the read pool: the connection settings of its DSN are in force (WAL,
+// foreign keys, the busy timeout, synchronous FULL, query-only), so the
+// driver understood them, and the schema is at the latest version. It
+// returns an error when a setting is wrong; a missing or older schema is
+// (false, nil).
+func (s *Store) current(ctx context.Context) (bool, error) {
+	ms, err := migrations()
+	if err != nil {
+		return false, err
+	}
+	var journal, foreignKeys, busy, synchronous, queryOnly string
+	if err := s.r.QueryRowContext(ctx, `SELECT * FROM pragma_journal_mode, pragma_foreign_keys,
+		pragma_busy_timeout, pragma_synchronous, pragma_query_only`).Scan(
+		&journal, &foreignKeys, &busy, &synchronous, &queryOnly); err != nil {
+		return false, mapError("read pragmas", err)
+	}
+	got := map[string]string{"journal_mode": strings.ToLower(journal), "foreign_keys": foreignKeys,
+		"busy_timeout": busy, "synchronous": synchronous, "query_only": queryOnly}
+	want := map[string]string{"journal_mode": "wal", "foreign_keys": "1",
+		"busy_timeout": "5000", "synchronous": "2", "query_only": "1"}
+	for _, name := range []string{"journal_mode", "foreign_keys", "busy_timeout", "synchronous", "query_only"} {
+		if got[name] != want[name] {
+			return false, fmt.Errorf("pragma %s is %q on the read pool, want %q", name, got[name], want[name])
+		}
+	}
+	var version int
+	err = s.r.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&version)
+	if err != nil {
+		return false, nil // no schema yet
+	}
+	if version > len(ms) {
+		return false, fmt.Errorf("schema version %d is newer than this program knows (%d): upgrade acctl", version, len(ms))
+	}
+	return version == len(ms), nil
 }
 
 // connect opens the first connection of db. When several connections
@@ -160,34 +210,35 @@ func connect(ctx context.Context, db *sql.DB) error {
 var createMu sync.Mutex
 
 // createFile makes path's folder (0700) and path itself (0600) if they are
-// missing. It never opens an existing database file.
-func createFile(path string) error {
+// missing, and reports whether it made the file. It never opens an
+// existing database file.
+func createFile(path string) (created bool, err error) {
 	dir := filepath.Dir(path)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return err
+			return false, err
 		}
 		if err := os.Chmod(dir, 0o700); err != nil { // in case of an odd umask
-			return err
+			return false, err
 		}
 	} else if err != nil {
-		return err
+		return false, err
 	}
 
 	createMu.Lock()
 	defer createMu.Unlock()
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
-		return err
+		return true, err
 	}
-	return f.Close()
+	return true, f.Close()
 }
 
 // dsn returns the driver's data source name for the file at the absolute

@@ -102,6 +102,76 @@ func TestPragmas(t *testing.T) {
 	}
 }
 
+// TestReopenConnectsWritePoolOnFirstWrite opens a store that is up to date:
+// Open connects only the read pool, a read works without a write
+// connection, and the first write connects it with its settings.
+func TestReopenConnectsWritePoolOnFirstWrite(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "acctl.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.w.Stats().OpenConnections; n != 1 {
+		t.Errorf("new file: %d write connections after Open, want 1 (it migrates)", n)
+	}
+	s.Close()
+
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n := s.w.Stats().OpenConnections; n != 0 {
+		t.Errorf("up-to-date file: %d write connections after Open, want 0", n)
+	}
+	if err := s.View(ctx, func(tx acct.Tx) error {
+		_, err := tx.ListUsers(ctx, acct.UserFilter{Limit: 1})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.w.Stats().OpenConnections; n != 0 {
+		t.Errorf("after a read: %d write connections, want 0", n)
+	}
+	if err := s.Update(ctx, func(tx acct.Tx) error {
+		return tx.InsertUser(ctx, newRec("alice"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.w.Stats().OpenConnections; n != 1 {
+		t.Errorf("after a write: %d write connections, want 1", n)
+	}
+	got, err := s.Pragmas(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range pragmaNames {
+		if got[name] != wantPragmas[name] {
+			t.Errorf("lazily connected write pool: pragma %s = %q, want %q", name, got[name], wantPragmas[name])
+		}
+	}
+}
+
+// TestOpenRefusesNewerSchema: a file migrated by a newer acctl is refused
+// rather than used with a schema this one does not know.
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "acctl.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(ctx, "INSERT INTO schema_migrations VALUES (999, 0)"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err = Open(ctx, path)
+	if err == nil || !strings.Contains(err.Error(), "upgrade acctl") {
+		t.Fatalf("Open of a newer schema: %v, want an error that says to upgrade acctl", err)
+	}
+}
+
 func TestDSNEscapesPath(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "my data?x=1#frag %20")
 	path := filepath.Join(dir, "acct db?#.sqlite")
