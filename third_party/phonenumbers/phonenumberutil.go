@@ -12,10 +12,10 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// init must live in this file: Go runs package init() functions in lexical
-// filename order, and metadata loading depends on the protobuf types having
-// been registered by phonemetadata.pb.go / phonenumber.pb.go first. This
-// filename sorts after both, preserving that ordering.
+// The metadata is loaded on first use by metadata() in metadatasource.go,
+// and the five costliest regular expressions below are compiled on first use
+// (sync.OnceValue), rather than at package initialisation (acctl patch: see
+// README.acctl.md).
 const (
 	// MIN_LENGTH_FOR_NSN is the minimum and maximum length of the national significant number.
 	MIN_LENGTH_FOR_NSN = 2
@@ -292,7 +292,7 @@ var (
 	// The hash character is retained here, as it may signify the previous
 	// block was an extension.
 	UNWANTED_END_CHARS        = "[[\\P{N}&&\\P{L}]&&[^#]]+$"
-	UNWANTED_END_CHAR_PATTERN = regexp.MustCompile(UNWANTED_END_CHARS)
+	UNWANTED_END_CHAR_PATTERN = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(UNWANTED_END_CHARS) })
 
 	// We use this pattern to check if the phone number has at least three
 	// letters in it - if so, then we treat it as a number where some
@@ -395,13 +395,15 @@ var (
 
 	// Regexp of all known extension prefixes used by different regions
 	// followed by 1 or more valid digits, for use when parsing.
-	EXTN_PATTERN = regexp.MustCompile("(?i)(?:" + EXTN_PATTERNS_FOR_PARSING + ")$")
+	EXTN_PATTERN = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("(?i)(?:" + EXTN_PATTERNS_FOR_PARSING + ")$") })
 
 	// We append optionally the extension pattern to the end here, as a
 	// valid phone number may have an extension prefix appended,
 	// followed by 1 or more digits.
-	VALID_PHONE_NUMBER_PATTERN = regexp.MustCompile(
-		"(?i)^(" + VALID_PHONE_NUMBER + "(?:" + EXTN_PATTERNS_FOR_PARSING + ")?)$")
+	VALID_PHONE_NUMBER_PATTERN = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(
+			"(?i)^(" + VALID_PHONE_NUMBER + "(?:" + EXTN_PATTERNS_FOR_PARSING + ")?)$")
+	})
 
 	NON_DIGITS_PATTERN = regexp.MustCompile(`(\D+)`)
 	DIGITS_PATTERN     = regexp.MustCompile(`(\d+)`)
@@ -429,7 +431,7 @@ var (
 	RFC3966_VISUAL_SEPARATOR             = "[\\-\\.\\(\\)]?"
 	RFC3966_PHONE_DIGIT                  = "(" + DIGITS + "|" + RFC3966_VISUAL_SEPARATOR + ")"
 	RFC3966_GLOBAL_NUMBER_DIGITS         = "^\\" + string(PLUS_SIGN) + RFC3966_PHONE_DIGIT + "*" + DIGITS + RFC3966_PHONE_DIGIT + "*$"
-	RFC3966_GLOBAL_NUMBER_DIGITS_PATTERN = regexp.MustCompile(RFC3966_GLOBAL_NUMBER_DIGITS)
+	RFC3966_GLOBAL_NUMBER_DIGITS_PATTERN = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(RFC3966_GLOBAL_NUMBER_DIGITS) })
 
 	// Regular expression of valid domainname for the phone-context parameter, following the syntax
 	// defined in RFC3966.
@@ -437,7 +439,7 @@ var (
 	RFC3966_DOMAINLABEL        = "[" + ALPHANUM + "]+((\\-)*[" + ALPHANUM + "])*"
 	RFC3966_TOPLABEL           = "[" + VALID_ALPHA + "]+((\\-)*[" + ALPHANUM + "])*"
 	RFC3966_DOMAINNAME         = "^(" + RFC3966_DOMAINLABEL + "\\.)*" + RFC3966_TOPLABEL + "\\.?$"
-	RFC3966_DOMAINNAME_PATTERN = regexp.MustCompile(RFC3966_DOMAINNAME)
+	RFC3966_DOMAINNAME_PATTERN = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(RFC3966_DOMAINNAME) })
 
 	// Set of country codes that have geographically assigned mobile numbers (see GEO_MOBILE_COUNTRIES
 	// below) which are not based on *area codes*. For example, in China mobile numbers start with a
@@ -511,7 +513,7 @@ func extractPossibleNumber(number string) string {
 		start := VALID_START_CHAR_PATTERN.FindIndex([]byte(number))[0]
 		number = number[start:]
 		// Remove trailing non-alpha non-numerical characters.
-		indices := UNWANTED_END_CHAR_PATTERN.FindIndex([]byte(number))
+		indices := UNWANTED_END_CHAR_PATTERN().FindIndex([]byte(number))
 		if len(indices) > 0 {
 			number = number[0:indices[0]]
 		}
@@ -537,7 +539,7 @@ func isViablePhoneNumber(number string) bool {
 		return false
 	}
 
-	return VALID_PHONE_NUMBER_PATTERN.MatchString(number)
+	return VALID_PHONE_NUMBER_PATTERN().MatchString(number)
 }
 
 // Normalizes a string of characters representing a phone number. This
@@ -2526,7 +2528,7 @@ func MaybeSeparateExtensionFromPhone(rawPhone string) (phoneNumber string, exten
 }
 
 func splitAtExtensionSeparator(rawPhone string) (phoneNumber string, extWithSeparator string) {
-	ind := EXTN_PATTERN.FindStringIndex(rawPhone)
+	ind := EXTN_PATTERN().FindStringIndex(rawPhone)
 	if len(ind) == 0 {
 		return rawPhone, ""
 	}
@@ -2534,7 +2536,7 @@ func splitAtExtensionSeparator(rawPhone string) (phoneNumber string, extWithSepa
 }
 
 func removeLeadingExtensionSeparator(extWithSeparator string) string {
-	matches := EXTN_PATTERN.FindStringSubmatch(extWithSeparator)
+	matches := EXTN_PATTERN().FindStringSubmatch(extWithSeparator)
 	for _, extension := range matches[1:] {
 		if len(extension) > 0 {
 			return extension
@@ -2551,10 +2553,10 @@ func maybeStripExtension(number *Builder) string {
 	// If we find a potential extension, and the number preceding this is
 	// a viable number, we assume it is an extension.
 	numStr := number.String()
-	ind := EXTN_PATTERN.FindStringIndex(numStr)
+	ind := EXTN_PATTERN().FindStringIndex(numStr)
 	if len(ind) > 0 && isViablePhoneNumber(numStr[0:ind[0]]) {
 		// The numbers are captured into groups in the regular expression.
-		for _, extension := range EXTN_PATTERN.FindStringSubmatch(numStr)[1:] {
+		for _, extension := range EXTN_PATTERN().FindStringSubmatch(numStr)[1:] {
 			if len(extension) == 0 {
 				continue
 			}
@@ -2831,7 +2833,7 @@ func isPhoneContextValid(phoneContext string) bool {
 	}
 
 	// Does phone-context value match pattern of global-number-digits or domainname
-	return RFC3966_GLOBAL_NUMBER_DIGITS_PATTERN.MatchString(phoneContext) || RFC3966_DOMAINNAME_PATTERN.MatchString(phoneContext)
+	return RFC3966_GLOBAL_NUMBER_DIGITS_PATTERN().MatchString(phoneContext) || RFC3966_DOMAINNAME_PATTERN().MatchString(phoneContext)
 }
 
 // Converts numberToParse to a form that we can parse and write it to
