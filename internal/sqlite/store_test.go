@@ -29,6 +29,17 @@ func openTest(t *testing.T) *Store {
 	return s
 }
 
+// openAt opens the store at path, failing the test if it cannot; the
+// caller closes it.
+func openAt(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("Open %s: %v", path, err)
+	}
+	return s
+}
+
 func TestOpenCreatesPrivateFileAndFolder(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "new", "acctl")
 	path := filepath.Join(dir, "acctl.db")
@@ -108,19 +119,13 @@ func TestPragmas(t *testing.T) {
 func TestReopenConnectsWritePoolOnFirstWrite(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "acctl.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, path)
 	if n := s.w.Stats().OpenConnections; n != 1 {
 		t.Errorf("new file: %d write connections after Open, want 1 (it migrates)", n)
 	}
 	s.Close()
 
-	s, err = Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = openAt(t, path)
 	defer s.Close()
 	if n := s.w.Stats().OpenConnections; n != 0 {
 		t.Errorf("up-to-date file: %d write connections after Open, want 0", n)
@@ -158,15 +163,12 @@ func TestReopenConnectsWritePoolOnFirstWrite(t *testing.T) {
 func TestOpenRefusesNewerSchema(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "acctl.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, path)
 	if _, err := s.w.ExecContext(ctx, "INSERT INTO schema_migrations VALUES (999, 0)"); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	_, err = Open(ctx, path)
+	_, err := Open(ctx, path)
 	if err == nil || !strings.Contains(err.Error(), "upgrade acctl") {
 		t.Fatalf("Open of a newer schema: %v, want an error that says to upgrade acctl", err)
 	}
