@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -87,12 +87,6 @@ long export appear as they were when their page was read.`),
 	return cmd
 }
 
-// exportedPage is a page read ahead of the writer.
-type exportedPage struct {
-	page *acct.ExportPage
-	err  error
-}
-
 // exportGCPercent is the garbage collector's GOGC during an export, unless
 // GOGC is set: an export allocates a page of short-lived rows after
 // another while its live heap stays small, and at the default of 100 a
@@ -113,26 +107,11 @@ func runExport(ctx context.Context, opts *ExportOptions) (err error) {
 	if opts.WithHashes {
 		fetch = svc.ExportUsersWithHashes
 	}
-	// One goroutine reads the next page while the last one is written.
+	// Two goroutines read pages ahead while the last one is written
+	// (export_read.go); stop ends them when the writing fails.
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	pages := make(chan exportedPage, 1)
-	go func() {
-		defer close(pages)
-		q := acct.ExportQuery{Status: acct.Status(opts.Status), Limit: opts.PageSize}
-		for {
-			p, err := fetch(ctx, q)
-			select {
-			case pages <- exportedPage{p, err}:
-			case <-ctx.Done():
-				return
-			}
-			if err != nil || p.Next == "" {
-				return
-			}
-			q.Cursor = p.Next
-		}
-	}()
+	pages := readPages(ctx, fetch, acct.ExportQuery{Status: acct.Status(opts.Status), Limit: opts.PageSize})
 
 	w := bufio.NewWriterSize(f.IO.Out, 256<<10)
 	write := writeJSONL(w)
@@ -153,7 +132,7 @@ func runExport(ctx context.Context, opts *ExportOptions) (err error) {
 			err = p.err
 			break
 		}
-		if err = write(p.page.Rows); err != nil {
+		if err = write(p.rows); err != nil {
 			break
 		}
 	}
@@ -164,12 +143,15 @@ func runExport(ctx context.Context, opts *ExportOptions) (err error) {
 	return errors.Join(err, w.Flush())
 }
 
+// writeJSONL writes rows as JSON lines, straight into w's buffer.
 func writeJSONL(w *bufio.Writer) func([]acct.ExportRow) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
 	return func(rows []acct.ExportRow) error {
 		for i := range rows {
-			if err := enc.Encode(&rows[i]); err != nil {
+			b, err := appendExportRow(w.AvailableBuffer(), &rows[i])
+			if err != nil {
+				return fmt.Errorf("account %d: %w", rows[i].ID, err)
+			}
+			if _, err := w.Write(b); err != nil {
 				return err
 			}
 		}
