@@ -121,12 +121,12 @@ func (t *txn) GetUsers(ctx context.Context, ids []int64) ([]acct.UserRecord, err
 		return nil, mapError("get users", err)
 	}
 	defer rows.Close()
+	sc := newUserScanner()
 	for rows.Next() {
-		rec, err := scanUser(rows)
-		if err != nil {
+		out = append(out, acct.UserRecord{})
+		if err := sc.scan(rows, &out[len(out)-1]); err != nil {
 			return nil, mapError("get users", err)
 		}
-		out = append(out, *rec)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, mapError("get users", err)
@@ -215,13 +215,14 @@ func (t *txn) ListAddressesOf(ctx context.Context, userIDs []int64) ([]acct.Addr
 		return nil, mapError("list addresses", err)
 	}
 	defer rows.Close()
+	sc := newAddressScanner()
+	var rec acct.AddressRecord
 	for rows.Next() {
-		rec, err := scanAddress(rows)
-		if err != nil {
+		if err := sc.scan(rows, &rec); err != nil {
 			return nil, mapError("list addresses", err)
 		}
 		if _, ok := slices.BinarySearch(ids, rec.UserID); ok {
-			out = append(out, *rec)
+			out = append(out, rec)
 		}
 	}
 	if err := rows.Err(); err != nil {

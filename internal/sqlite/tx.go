@@ -151,13 +151,13 @@ func (t *txn) ListUsers(ctx context.Context, q acct.UserFilter) ([]acct.UserReco
 		return nil, mapError("list users", err)
 	}
 	defer rows.Close()
-	users := []acct.UserRecord{}
+	users := make([]acct.UserRecord, 0, min(q.Limit, 4096))
+	sc := newUserScanner()
 	for rows.Next() {
-		rec, err := scanUser(rows)
-		if err != nil {
+		users = append(users, acct.UserRecord{})
+		if err := sc.scan(rows, &users[len(users)-1]); err != nil {
 			return nil, mapError("list users", err)
 		}
-		users = append(users, *rec)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, mapError("list users", err)
@@ -305,33 +305,9 @@ func (t *txn) ListEvents(ctx context.Context, q acct.EventFilter) ([]acct.Event,
 // scanUser reads one row of userColumns.
 func scanUser(row interface{ Scan(...any) error }) (*acct.UserRecord, error) {
 	var rec acct.UserRecord
-	var username, email, phone, hash sql.NullString
-	var foreign sql.NullString
-	var holdUntil, deletedAt, lockedUntil sql.NullInt64
-	var createdAt, updatedAt int64
-	var status string
-	var referralCode sql.NullString
-	var referredBy sql.NullInt64
-	err := row.Scan(&rec.ID, &username, &email, &rec.EmailVerified, &phone, &rec.PhoneVerified,
-		&rec.FirstName, &rec.LastName, &rec.Language, &rec.Admin, &status, &holdUntil, &hash,
-		&createdAt, &updatedAt, &deletedAt, &foreign, &rec.FailedLogins, &lockedUntil, &rec.LockReason,
-		&referralCode, &referredBy, &rec.Points)
-	if err != nil {
+	if err := newUserScanner().scan(row, &rec); err != nil {
 		return nil, err
 	}
-	rec.ReferralCode = referralCode.String
-	if referredBy.Valid {
-		rec.ReferredBy = &referredBy.Int64
-	}
-	rec.Username, rec.Email, rec.Phone = username.String, email.String, phone.String
-	rec.PasswordHash = hash.String
-	rec.HasPassword = hash.String != ""
-	rec.Foreign = foreign.String
-	rec.LockedUntil = nullTimeValue(lockedUntil)
-	rec.Status = acct.Status(status)
-	rec.HoldUntil = nullTimeValue(holdUntil)
-	rec.DeletedAt = nullTimeValue(deletedAt)
-	rec.CreatedAt, rec.UpdatedAt = fromMillis(createdAt), fromMillis(updatedAt)
 	return &rec, nil
 }
 

@@ -1,0 +1,147 @@
+package sqlite
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/acctl/acctl/internal/acct"
+)
+
+// Reading many rows: an export reads every account and address, and
+// scanning a row was most of its time. The scanners below give
+// database/sql destinations of type *any, made once for all the rows of a
+// query: it then hands over the driver's values as they are (int64,
+// string or nil), where a *int64 went through reflection, a sql.NullString
+// through a second conversion, and a new set of destinations for every
+// row was garbage. The values are then checked and converted here.
+
+// userScanner reads rows of userColumns.
+type userScanner struct {
+	vals [23]any
+	dest [23]any
+}
+
+func newUserScanner() *userScanner {
+	s := new(userScanner)
+	for i := range s.vals {
+		s.dest[i] = &s.vals[i]
+	}
+	return s
+}
+
+// scan reads the current row into rec.
+func (s *userScanner) scan(row interface{ Scan(...any) error }, rec *acct.UserRecord) error {
+	if err := row.Scan(s.dest[:]...); err != nil {
+		return err
+	}
+	v := values{vals: s.vals[:]}
+	*rec = acct.UserRecord{
+		User: acct.User{
+			ID: v.int(0), Username: v.text(1), Email: v.text(2), EmailVerified: v.bool(3),
+			Phone: v.text(4), PhoneVerified: v.bool(5), FirstName: v.text(6), LastName: v.text(7),
+			Language: v.text(8), Admin: v.bool(9), Status: acct.Status(v.text(10)), HoldUntil: v.time(11),
+			CreatedAt: fromMillis(v.int(13)), UpdatedAt: fromMillis(v.int(14)), Foreign: v.text(16),
+			FailedLogins: int(v.int(17)), LockedUntil: v.time(18), LockReason: v.text(19),
+			ReferralCode: v.text(20), ReferredBy: v.id(21), Points: v.int(22),
+		},
+		PasswordHash: v.text(12),
+		DeletedAt:    v.time(15),
+	}
+	rec.HasPassword = rec.PasswordHash != ""
+	clear(s.vals[:]) // keep no value of the row alive
+	return v.err
+}
+
+// addressScanner reads rows of addressColumns.
+type addressScanner struct {
+	vals [8]any
+	dest [8]any
+}
+
+func newAddressScanner() *addressScanner {
+	s := new(addressScanner)
+	for i := range s.vals {
+		s.dest[i] = &s.vals[i]
+	}
+	return s
+}
+
+// scan reads the current row into rec.
+func (s *addressScanner) scan(row interface{ Scan(...any) error }, rec *acct.AddressRecord) error {
+	if err := row.Scan(s.dest[:]...); err != nil {
+		return err
+	}
+	v := values{vals: s.vals[:]}
+	*rec = acct.AddressRecord{
+		Seq: v.int(0),
+		Address: acct.Address{
+			UserID: v.int(1), Kind: acct.AddressKind(v.text(2)), Value: v.text(3), Primary: v.bool(4),
+			Verified: v.bool(5), VerifiedAt: v.time(6), CreatedAt: fromMillis(v.int(7)),
+		},
+	}
+	clear(s.vals[:])
+	return v.err
+}
+
+// values converts a row's values as the driver gives them, keeping the
+// first error.
+type values struct {
+	vals []any
+	err  error
+}
+
+func (v *values) fail(i int, want string) {
+	if v.err == nil {
+		v.err = fmt.Errorf("column %d: %T (%v), want %s", i, v.vals[i], v.vals[i], want)
+	}
+}
+
+// int is an INTEGER column that is not NULL.
+func (v *values) int(i int) int64 {
+	n, ok := v.vals[i].(int64)
+	if !ok {
+		v.fail(i, "an integer")
+	}
+	return n
+}
+
+// bool is a 0 or 1 column.
+func (v *values) bool(i int) bool {
+	n, ok := v.vals[i].(int64)
+	if !ok || (n != 0 && n != 1) {
+		v.fail(i, "0 or 1")
+	}
+	return n == 1
+}
+
+// text is a TEXT column, NULL as "".
+func (v *values) text(i int) string {
+	switch x := v.vals[i].(type) {
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case nil:
+		return ""
+	}
+	v.fail(i, "text")
+	return ""
+}
+
+// id is an INTEGER column, NULL as nil.
+func (v *values) id(i int) *int64 {
+	if v.vals[i] == nil {
+		return nil
+	}
+	n := v.int(i)
+	return &n
+}
+
+// time is a time in Unix milliseconds, NULL as nil.
+func (v *values) time(i int) *time.Time {
+	if v.vals[i] == nil {
+		return nil
+	}
+	t := fromMillis(v.int(i))
+	return &t
+}
