@@ -29,15 +29,41 @@ var (
 )
 
 // A session purge deletes in batches, each its own transaction, so that
-// other writers never wait long. The batch starts small and doubles while
-// a batch takes less than purgeBatchBudget: every commit rewrites pages of
-// the token and id indexes, so a large purge needs large batches to stay
-// near the speed of one DELETE.
+// other writers (logins, `acctl serve`, which wait at most the store's busy
+// timeout of 5 s for the write lock) never wait long. Each commit costs
+// about the same however many sessions the batch held: it rewrites nearly
+// every page of the random-keyed token and id indexes. So a large purge
+// wants batches as large as the lock may be held: each batch is sized from
+// the rate of the one before to take about purgeBatchBudget, growing at
+// most purgeBatchGrowth-fold at a time, between minSessionPurgeBatch and
+// maxSessionPurgeBatch.
 const (
-	minSessionPurgeBatch = 5000
-	maxSessionPurgeBatch = 160000
-	purgeBatchBudget     = 250 * time.Millisecond
+	firstSessionPurgeBatch = 20_000
+	minSessionPurgeBatch   = 1_000
+	maxSessionPurgeBatch   = 1_000_000
+	purgeBatchBudget       = 1500 * time.Millisecond
+	purgeBatchGrowth       = 2
 )
+
+// purgeClock reads the wall clock that paces a purge (not the injected
+// Options.Now: pacing measures real work). Tests replace it.
+var purgeClock = time.Now
+
+// nextPurgeBatch returns the size of the batch after one of batch sessions
+// that deleted n and took took: the size that the same rate deletes in
+// purgeBatchBudget, at most purgeBatchGrowth times batch, within
+// [minSessionPurgeBatch, maxSessionPurgeBatch]. The rate counts the whole
+// transaction, its fixed cost of a commit included, so the prediction errs
+// small and the sizes settle on the budget from below.
+func nextPurgeBatch(batch int, n int64, took time.Duration) int {
+	next := purgeBatchGrowth * batch
+	if took > 0 && n > 0 {
+		if fit := float64(n) * float64(purgeBatchBudget) / float64(took); fit < float64(next) {
+			next = int(fit)
+		}
+	}
+	return min(max(next, minSessionPurgeBatch), maxSessionPurgeBatch)
+}
 
 // newToken returns a fresh session token and its SHA-256.
 func (l *Local) newToken() (string, []byte, error) {
@@ -352,23 +378,21 @@ func (l *Local) PurgeSessions(ctx context.Context, opt SessionPurgeOptions) (*Se
 	}
 	cutoff := l.now().Add(-opt.OlderThan)
 	res := &SessionPurgeResult{}
-	for batch := minSessionPurgeBatch; ; {
+	for batch := firstSessionPurgeBatch; ; {
 		var n int64
-		start := time.Now() // wall time, not the injected clock: this paces work
+		start := purgeClock()
 		err := l.store.Update(ctx, func(tx Tx) (err error) {
 			n, err = tx.DeleteSessions(ctx, cutoff, batch)
 			return err
 		})
-		res.Deleted += n
 		if err != nil {
 			return res, wrap(err, "purge sessions")
 		}
+		res.Deleted += n
 		if n < int64(batch) {
 			break
 		}
-		if time.Since(start) < purgeBatchBudget && batch < maxSessionPurgeBatch {
-			batch *= 2
-		}
+		batch = nextPurgeBatch(batch, n, purgeClock().Sub(start))
 	}
 	if res.Deleted > 0 {
 		detail := fmt.Sprintf("deleted %d sessions that expired or ended by %s", res.Deleted, cutoff.Format(time.RFC3339))
