@@ -180,17 +180,42 @@ func (t *txn) EndSessions(ctx context.Context, q acct.SessionEnd) ([]string, err
 	return ids, nil
 }
 
+// purgeCache is the page cache of the write connection, in KiB (negative,
+// as in writeCache), while DeleteSessions runs. A batch of a large purge
+// deletes entries all over the random-keyed token and id indexes, which
+// have 23,000 pages at 1,000,000 sessions: in writeCache's 64 MiB the
+// batch's dirty pages overflow the cache, are spilled to the WAL and
+// written again at the commit. With 128 MiB a purge of 500,000 of
+// 1,000,000 sessions is about a tenth faster. The memory is taken only as
+// pages are read, and handed back at the commit.
+const purgeCache = "-131072"
+
 // DeleteSessions deletes at most limit sessions that expired or ended at
 // or before cutoff, and returns how many it deleted. Each of the two
 // statements walks one index (sessions_expires_at, then the partial
 // sessions_ended_at) from its start: the rows it deletes leave the index,
-// so batch after batch costs the same. limit must be positive.
-func (t *txn) DeleteSessions(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
+// so batch after batch costs the same. It runs with the page cache at
+// purgeCache and sets back the connection's own before it returns: the
+// dirty pages stay until the commit, the clean ones beyond the smaller
+// cache go then. limit must be positive.
+func (t *txn) DeleteSessions(ctx context.Context, cutoff time.Time, limit int) (total int64, err error) {
 	if limit <= 0 {
 		return 0, fmt.Errorf("sqlite: delete sessions: limit %d, want > 0", limit)
 	}
+	var cache string
+	if err := t.tx.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil {
+		return 0, mapError("delete sessions: read the page cache size", err)
+	}
+	if _, err := t.tx.ExecContext(ctx, "PRAGMA cache_size = "+purgeCache); err != nil {
+		return 0, mapError("delete sessions: set the page cache size", err)
+	}
+	defer func() {
+		_, rerr := t.tx.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = "+cache)
+		if rerr != nil && err == nil {
+			err = mapError("delete sessions: restore the page cache size", rerr)
+		}
+	}()
 	c := cutoff.UnixMilli()
-	var total int64
 	for _, col := range []string{"expires_at", "ended_at"} {
 		res, err := t.tx.ExecContext(ctx, `DELETE FROM sessions WHERE seq IN (
 			SELECT seq FROM sessions WHERE `+col+` <= ? LIMIT ?)`, c, int64(limit)-total)

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -405,7 +406,9 @@ func BenchmarkPurgeSessions(b *testing.B) {
 			s.Close()
 		}
 	})
-	for _, batch := range []int{5000, 50_000} {
+	// The core's first batch, and about where its batches settle (sized
+	// to take 1.5 s) at 1,000,000 sessions.
+	for _, batch := range []int{20_000, 60_000} {
 		b.Run(fmt.Sprintf("batches of %d", batch), func(b *testing.B) {
 			ctx := context.Background()
 			for b.Loop() {
@@ -466,5 +469,71 @@ func TestDeleteSessionsPlan(t *testing.T) {
 		if !strings.Contains(plan, "USING COVERING INDEX "+index) && !strings.Contains(plan, "USING INDEX "+index) {
 			t.Errorf("delete by %s: plan\n%s", col, plan)
 		}
+	}
+}
+
+// DeleteSessions runs its deletes with the page cache at purgeCache and
+// sets back the one it found before it returns, whatever that was.
+func TestDeleteSessionsPageCache(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	bob := newRec("")
+	insert(t, s, bob)
+	// A temporary trigger on the write connection (the pool has one)
+	// notes the page cache in force at each delete.
+	if _, err := s.w.ExecContext(ctx, `CREATE TEMP TABLE seen (cache_size INTEGER);
+		CREATE TEMP TRIGGER note_cache AFTER DELETE ON sessions BEGIN
+			INSERT INTO seen SELECT cache_size FROM pragma_cache_size;
+		END`); err != nil {
+		t.Fatal(err)
+	}
+	cacheSize := func(tx acct.Tx) string {
+		t.Helper()
+		var v string
+		if err := tx.(*txn).tx.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, before := range []string{writeCache, "-2000"} {
+		old := newSession(bob.ID, "ses_old_"+before)
+		old.ExpiresAt = t0
+		insertSessions(t, s, old)
+		err := s.Update(ctx, func(tx acct.Tx) error {
+			if _, err := tx.(*txn).tx.ExecContext(ctx, "PRAGMA cache_size = "+before); err != nil {
+				return err
+			}
+			n, err := tx.DeleteSessions(ctx, t0, 10)
+			if err != nil || n != 1 {
+				t.Errorf("deleted %d, %v; want 1", n, err)
+			}
+			if got := cacheSize(tx); got != before {
+				t.Errorf("after DeleteSessions: cache_size %s, want %s", got, before)
+			}
+			_, err = tx.(*txn).tx.ExecContext(ctx, "PRAGMA cache_size = "+writeCache)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seen []string
+	rows, err := s.w.QueryContext(ctx, "SELECT cache_size FROM seen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{purgeCache, purgeCache}; !slices.Equal(seen, want) {
+		t.Errorf("cache_size during the deletes %v, want %v", seen, want)
 	}
 }
