@@ -21,7 +21,8 @@ import (
 // that point (a guess too high) the page from there is read first. Every
 // account is thus written once, from the one read transaction of the page
 // it was taken from, as with pages read one after another. When a cursor
-// is not an id (another server's), the pages are read one after another.
+// is not the id of its page's last account (another server's), the pages
+// are read one after another.
 
 // exportedPage is a page read ahead of the writer, and the error that
 // ended the export.
@@ -90,10 +91,11 @@ func readPages(ctx context.Context, fetch func(context.Context, acct.ExportQuery
 			if !send(ctx, out, exportedPage{rows: rows}) || res.page.Next == "" {
 				return
 			}
-			next, err := strconv.ParseInt(res.page.Next, 10, 64)
-			if pos < 0 || err != nil || next < head.start {
-				// Not an id: the pages are read one after another,
-				// and the reads ahead are of no use.
+			next, ok := nextID(res.page)
+			if pos < 0 || !ok || next < head.start {
+				// Not the id of the page's last account: the pages
+				// are read one after another, and the reads ahead
+				// are of no use.
 				pos = -1
 				queue = []*pageRead{read(-1, res.page.Next)}
 				continue
@@ -109,6 +111,16 @@ func readPages(ctx context.Context, fetch func(context.Context, acct.ExportQuery
 		}
 	}()
 	return out
+}
+
+// nextID is p's cursor as the id of its last account, and whether it is
+// one.
+func nextID(p *acct.ExportPage) (int64, bool) {
+	id, err := strconv.ParseInt(p.Next, 10, 64)
+	if err != nil || len(p.Rows) == 0 || p.Rows[len(p.Rows)-1].ID != id {
+		return 0, false
+	}
+	return id, true
 }
 
 // send sends p on out unless ctx is done first, and reports whether it

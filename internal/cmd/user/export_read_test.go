@@ -13,22 +13,25 @@ import (
 
 // fakeExport serves pages of the accounts ids (in order) as Local does:
 // the accounts after the cursor, up to limit, and the last one's id as the
-// next cursor. With words the cursors are not ids.
-func fakeExport(ids []int64, words bool, failAt int64) func(context.Context, acct.ExportQuery) (*acct.ExportPage, error) {
+// next cursor. Other cursor styles: "word" (after-ID, not a number) and
+// "scaled" (the id times 3: a number, not the id). A page with the
+// account failAt fails.
+func fakeExport(ids []int64, style string, failAt int64) func(context.Context, acct.ExportQuery) (*acct.ExportPage, error) {
 	return func(ctx context.Context, q acct.ExportQuery) (*acct.ExportPage, error) {
 		after := int64(0)
-		if q.Cursor != "" {
-			c := q.Cursor
-			if words {
-				if _, err := fmt.Sscanf(c, "after-%d", &after); err != nil {
-					return nil, err
-				}
-			} else {
-				var err error
-				if after, err = strconv.ParseInt(c, 10, 64); err != nil {
-					return nil, err
-				}
-			}
+		var err error
+		switch {
+		case q.Cursor == "":
+		case style == "word":
+			_, err = fmt.Sscanf(q.Cursor, "after-%d", &after)
+		case style == "scaled":
+			after, err = strconv.ParseInt(q.Cursor, 10, 64)
+			after /= 3
+		default:
+			after, err = strconv.ParseInt(q.Cursor, 10, 64)
+		}
+		if err != nil {
+			return nil, err
 		}
 		p := &acct.ExportPage{}
 		for _, id := range ids {
@@ -37,9 +40,13 @@ func fakeExport(ids []int64, words bool, failAt int64) func(context.Context, acc
 			}
 			if len(p.Rows) == q.Limit {
 				last := p.Rows[len(p.Rows)-1].ID
-				p.Next = strconv.FormatInt(last, 10)
-				if words {
+				switch style {
+				case "word":
 					p.Next = fmt.Sprintf("after-%d", last)
+				case "scaled":
+					p.Next = strconv.FormatInt(3*last, 10)
+				default:
+					p.Next = strconv.FormatInt(last, 10)
 				}
 				break
 			}
@@ -66,10 +73,10 @@ func TestReadPages(t *testing.T) {
 	sets := map[string][]int64{"dense": dense, "gaps": gaps, "clustered": clustered, "empty": nil, "one": {42}}
 	for name, ids := range sets {
 		for _, limit := range []int{1, 2, 3, 10, 64, 999, 1000, 5000} {
-			for _, words := range []bool{false, true} {
-				t.Run(fmt.Sprintf("%s/%d/%v", name, limit, words), func(t *testing.T) {
+			for _, style := range []string{"id", "word", "scaled"} {
+				t.Run(fmt.Sprintf("%s/%d/%s", name, limit, style), func(t *testing.T) {
 					var got []int64
-					for p := range readPages(t.Context(), fakeExport(ids, words, -1), acct.ExportQuery{Limit: limit}) {
+					for p := range readPages(t.Context(), fakeExport(ids, style, -1), acct.ExportQuery{Limit: limit}) {
 						if p.err != nil {
 							t.Fatal(p.err)
 						}
@@ -93,7 +100,7 @@ func TestReadPagesError(t *testing.T) {
 	}
 	var got []int64
 	var err error
-	for p := range readPages(t.Context(), fakeExport(ids, false, 55), acct.ExportQuery{Limit: 10}) {
+	for p := range readPages(t.Context(), fakeExport(ids, "id", 55), acct.ExportQuery{Limit: 10}) {
 		if p.err != nil {
 			err = p.err
 			continue
