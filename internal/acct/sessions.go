@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -386,7 +387,13 @@ func (l *Local) PurgeSessions(ctx context.Context, opt SessionPurgeOptions) (*Se
 			return err
 		})
 		if err != nil {
-			return res, wrap(err, "purge sessions")
+			// The batches before this one stay deleted: record them even
+			// when the purge was interrupted (a cancelled ctx included).
+			err = wrap(err, "purge sessions")
+			if rerr := l.recordPurge(context.WithoutCancel(ctx), res.Deleted, cutoff, true); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+			return res, err
 		}
 		res.Deleted += n
 		if n < int64(batch) {
@@ -394,14 +401,24 @@ func (l *Local) PurgeSessions(ctx context.Context, opt SessionPurgeOptions) (*Se
 		}
 		batch = nextPurgeBatch(batch, n, purgeClock().Sub(start))
 	}
-	if res.Deleted > 0 {
-		detail := fmt.Sprintf("deleted %d sessions that expired or ended by %s", res.Deleted, cutoff.Format(time.RFC3339))
-		err := l.store.Update(ctx, func(tx Tx) error {
-			return tx.InsertEvent(ctx, l.event(ctx, ActionSessionPurge, 0, detail))
-		})
-		if err != nil {
-			return res, wrap(err, "purge sessions")
-		}
+	if err := l.recordPurge(ctx, res.Deleted, cutoff, false); err != nil {
+		return res, err
 	}
 	return res, nil
+}
+
+// recordPurge writes the audit event of a purge that deleted n sessions
+// (none when n is 0); interrupted says the purge stopped on an error.
+func (l *Local) recordPurge(ctx context.Context, n int64, cutoff time.Time, interrupted bool) error {
+	if n == 0 {
+		return nil
+	}
+	detail := fmt.Sprintf("deleted %d sessions that expired or ended by %s", n, cutoff.Format(time.RFC3339))
+	if interrupted {
+		detail += " (interrupted by an error: the rest are still there)"
+	}
+	err := l.store.Update(ctx, func(tx Tx) error {
+		return tx.InsertEvent(ctx, l.event(ctx, ActionSessionPurge, 0, detail))
+	})
+	return wrap(err, "purge sessions: record the audit event")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -42,7 +43,9 @@ type purgeStore struct {
 	clock      *time.Time
 	perSession time.Duration
 	left       int64
-	fail       error // returned by the Update after DeleteSessions
+	fail       error // returned by Update number failOn (1-based) after fn
+	failOn     int
+	updates    int
 	limits     []int
 	events     []*Event
 }
@@ -54,11 +57,12 @@ type purgeTx struct {
 
 func (s *purgeStore) Update(ctx context.Context, fn func(Tx) error) error {
 	left := s.left
+	s.updates++
 	if err := fn(purgeTx{s: s}); err != nil {
 		s.left = left
 		return err
 	}
-	if s.fail != nil {
+	if s.fail != nil && s.updates == s.failOn {
 		s.left = left // rolled back
 		return s.fail
 	}
@@ -117,7 +121,7 @@ func TestPurgeSessionsFailure(t *testing.T) {
 	clock := time.Unix(0, 0)
 	usePurgeClock(t, &clock)
 	boom := errors.New("disk full")
-	s := &purgeStore{clock: &clock, perSession: time.Microsecond, left: 100_000, fail: boom}
+	s := &purgeStore{clock: &clock, perSession: time.Microsecond, left: 100_000, fail: boom, failOn: 1}
 	l, err := NewLocal(s, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -129,5 +133,32 @@ func TestPurgeSessionsFailure(t *testing.T) {
 	// The batch was rolled back: nothing deleted, nothing recorded.
 	if res.Deleted != 0 || s.left != 100_000 || len(s.events) != 0 {
 		t.Errorf("deleted %d, left %d, events %d; want 0, 100000, 0", res.Deleted, s.left, len(s.events))
+	}
+}
+
+// TestPurgeSessionsInterrupted: when a later batch fails, the batches
+// before it stay deleted, and the audit trail says so.
+func TestPurgeSessionsInterrupted(t *testing.T) {
+	clock := time.Unix(0, 0)
+	usePurgeClock(t, &clock)
+	boom := errors.New("disk full")
+	s := &purgeStore{clock: &clock, perSession: time.Microsecond, left: 100_000, fail: boom, failOn: 3}
+	l, err := NewLocal(s, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res, err := l.PurgeSessions(ctx, SessionPurgeOptions{})
+	if !errors.Is(err, boom) {
+		t.Fatalf("error %v, want %v", err, boom)
+	}
+	// Batches of 20,000 and 40,000 committed; the third was rolled back.
+	if res.Deleted != 60_000 || s.left != 40_000 {
+		t.Errorf("deleted %d, left %d; want 60000, 40000", res.Deleted, s.left)
+	}
+	if len(s.events) != 1 || s.events[0].Action != ActionSessionPurge ||
+		!strings.Contains(s.events[0].Detail, "deleted 60000 sessions") || !strings.Contains(s.events[0].Detail, "interrupted") {
+		t.Errorf("events %+v, want one %s saying 60000 were deleted before the interruption", s.events, ActionSessionPurge)
 	}
 }
