@@ -159,15 +159,8 @@ func affectedOne(res sql.Result, err error, op string) error {
 // scanAddress reads one row of addressColumns.
 func scanAddress(row interface{ Scan(...any) error }) (*acct.AddressRecord, error) {
 	var rec acct.AddressRecord
-	var kind string
-	var verifiedAt sql.NullInt64
-	var createdAt int64
-	err := row.Scan(&rec.Seq, &rec.UserID, &kind, &rec.Value, &rec.Primary, &rec.Verified, &verifiedAt, &createdAt)
-	if err != nil {
+	if err := newAddressScanner().scan(row, &rec); err != nil {
 		return nil, err
 	}
-	rec.Kind = acct.AddressKind(kind)
-	rec.VerifiedAt = nullTimeValue(verifiedAt)
-	rec.CreatedAt = fromMillis(createdAt)
 	return &rec, nil
 }

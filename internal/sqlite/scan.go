@@ -15,26 +15,39 @@ import (
 // through a second conversion, and a new set of destinations for every
 // row was garbage. The values are then checked and converted here.
 
-// userScanner reads rows of userColumns.
-type userScanner struct {
-	vals [23]any
-	dest [23]any
+// rowScanner holds the *any destinations of a query's rows, made once.
+type rowScanner struct {
+	vals []any
+	dest []any
 }
 
-func newUserScanner() *userScanner {
-	s := new(userScanner)
+func newRowScanner(columns int) rowScanner {
+	s := rowScanner{vals: make([]any, columns), dest: make([]any, columns)}
 	for i := range s.vals {
 		s.dest[i] = &s.vals[i]
 	}
 	return s
 }
 
+// next scans the current row and returns its values to convert.
+func (s rowScanner) next(row interface{ Scan(...any) error }) (values, error) {
+	if err := row.Scan(s.dest...); err != nil {
+		return values{}, err
+	}
+	return values{vals: s.vals}, nil
+}
+
+// userScanner reads rows of userColumns.
+type userScanner struct{ rowScanner }
+
+func newUserScanner() *userScanner { return &userScanner{newRowScanner(23)} }
+
 // scan reads the current row into rec.
 func (s *userScanner) scan(row interface{ Scan(...any) error }, rec *acct.UserRecord) error {
-	if err := row.Scan(s.dest[:]...); err != nil {
+	v, err := s.next(row)
+	if err != nil {
 		return err
 	}
-	v := values{vals: s.vals[:]}
 	*rec = acct.UserRecord{
 		User: acct.User{
 			ID: v.int(0), Username: v.text(1), Email: v.text(2), EmailVerified: v.bool(3),
@@ -48,30 +61,21 @@ func (s *userScanner) scan(row interface{ Scan(...any) error }, rec *acct.UserRe
 		DeletedAt:    v.time(15),
 	}
 	rec.HasPassword = rec.PasswordHash != ""
-	clear(s.vals[:]) // keep no value of the row alive
+	clear(s.vals) // keep no value of the row alive
 	return v.err
 }
 
 // addressScanner reads rows of addressColumns.
-type addressScanner struct {
-	vals [8]any
-	dest [8]any
-}
+type addressScanner struct{ rowScanner }
 
-func newAddressScanner() *addressScanner {
-	s := new(addressScanner)
-	for i := range s.vals {
-		s.dest[i] = &s.vals[i]
-	}
-	return s
-}
+func newAddressScanner() *addressScanner { return &addressScanner{newRowScanner(8)} }
 
 // scan reads the current row into rec.
 func (s *addressScanner) scan(row interface{ Scan(...any) error }, rec *acct.AddressRecord) error {
-	if err := row.Scan(s.dest[:]...); err != nil {
+	v, err := s.next(row)
+	if err != nil {
 		return err
 	}
-	v := values{vals: s.vals[:]}
 	*rec = acct.AddressRecord{
 		Seq: v.int(0),
 		Address: acct.Address{
@@ -79,7 +83,7 @@ func (s *addressScanner) scan(row interface{ Scan(...any) error }, rec *acct.Add
 			Verified: v.bool(5), VerifiedAt: v.time(6), CreatedAt: fromMillis(v.int(7)),
 		},
 	}
-	clear(s.vals[:])
+	clear(s.vals)
 	return v.err
 }
 
