@@ -3,6 +3,7 @@ package acct
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -117,48 +118,41 @@ func TestPurgeSessionsBatches(t *testing.T) {
 	}
 }
 
+// TestPurgeSessionsFailure: a failed batch is rolled back, the batches
+// before it stay deleted, and the audit trail records those (nothing when
+// the first batch fails).
 func TestPurgeSessionsFailure(t *testing.T) {
-	clock := time.Unix(0, 0)
-	usePurgeClock(t, &clock)
 	boom := errors.New("disk full")
-	s := &purgeStore{clock: &clock, perSession: time.Microsecond, left: 100_000, fail: boom, failOn: 1}
-	l, err := NewLocal(s, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := l.PurgeSessions(context.Background(), SessionPurgeOptions{})
-	if !errors.Is(err, boom) {
-		t.Fatalf("error %v, want %v", err, boom)
-	}
-	// The batch was rolled back: nothing deleted, nothing recorded.
-	if res.Deleted != 0 || s.left != 100_000 || len(s.events) != 0 {
-		t.Errorf("deleted %d, left %d, events %d; want 0, 100000, 0", res.Deleted, s.left, len(s.events))
-	}
-}
-
-// TestPurgeSessionsInterrupted: when a later batch fails, the batches
-// before it stay deleted, and the audit trail says so.
-func TestPurgeSessionsInterrupted(t *testing.T) {
-	clock := time.Unix(0, 0)
-	usePurgeClock(t, &clock)
-	boom := errors.New("disk full")
-	s := &purgeStore{clock: &clock, perSession: time.Microsecond, left: 100_000, fail: boom, failOn: 3}
-	l, err := NewLocal(s, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	res, err := l.PurgeSessions(ctx, SessionPurgeOptions{})
-	if !errors.Is(err, boom) {
-		t.Fatalf("error %v, want %v", err, boom)
-	}
-	// Batches of 20,000 and 40,000 committed; the third was rolled back.
-	if res.Deleted != 60_000 || s.left != 40_000 {
-		t.Errorf("deleted %d, left %d; want 60000, 40000", res.Deleted, s.left)
-	}
-	if len(s.events) != 1 || s.events[0].Action != ActionSessionPurge ||
-		!strings.Contains(s.events[0].Detail, "deleted 60000 sessions") || !strings.Contains(s.events[0].Detail, "interrupted") {
-		t.Errorf("events %+v, want one %s saying 60000 were deleted before the interruption", s.events, ActionSessionPurge)
+	for _, c := range []struct {
+		failOn  int   // the Update that fails
+		deleted int64 // batches of 20,000 then 40,000 committed before it
+	}{{1, 0}, {3, 60_000}} {
+		clock := time.Unix(0, 0)
+		usePurgeClock(t, &clock)
+		s := &purgeStore{clock: &clock, perSession: time.Microsecond, left: 100_000, fail: boom, failOn: c.failOn}
+		l, err := NewLocal(s, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := l.PurgeSessions(context.Background(), SessionPurgeOptions{})
+		if !errors.Is(err, boom) {
+			t.Fatalf("failing update %d: error %v, want %v", c.failOn, err, boom)
+		}
+		if res.Deleted != c.deleted || s.left != 100_000-c.deleted {
+			t.Errorf("failing update %d: deleted %d, left %d; want %d, %d", c.failOn, res.Deleted, s.left, c.deleted, 100_000-c.deleted)
+		}
+		wantEvents := 0
+		if c.deleted > 0 {
+			wantEvents = 1
+		}
+		if len(s.events) != wantEvents {
+			t.Fatalf("failing update %d: events %+v, want %d", c.failOn, s.events, wantEvents)
+		}
+		if wantEvents == 1 && (s.events[0].Action != ActionSessionPurge ||
+			!strings.Contains(s.events[0].Detail, fmt.Sprintf("deleted %d sessions", c.deleted)) ||
+			!strings.Contains(s.events[0].Detail, "interrupted")) {
+			t.Errorf("failing update %d: event %+v, want a %s saying %d were deleted before the interruption",
+				c.failOn, s.events[0], ActionSessionPurge, c.deleted)
+		}
 	}
 }
