@@ -173,6 +173,8 @@ purge_sqlite=$(sed -n 's/.*"mean": *\([0-9.e+-]*\).*/\1/p' "$dir/purge.json" | s
 cp "$dir/sessions.db" "$dir/purge.db"
 deleted=$("$ACCTL" --store "$dir/purge.db" session purge -o json)
 echo "$deleted" | grep -q "\"deleted\": *$((N / 2))" || { echo "purge: $deleted, want $((N / 2))" >&2; exit 1; }
+cp "$dir/sessions.db" "$dir/purge.db"
+rss_purge=$(maxrss "$ACCTL" --store "$dir/purge.db" session purge -o json)
 
 # ---------------------------------------------------------------- export
 log "export: $N accounts"
@@ -210,6 +212,7 @@ acctl built from $built.
 | user get EMAIL, wall (mean of 300) | $(ms "$get_acctl") ms | $(ms "$get_sqlite") ms | $(ratio "$get_acctl" "$get_sqlite")× | ≤ 2.2× | $(verdict "$(ratio "$get_acctl" "$get_sqlite")" 2.2) |
 | user get EMAIL, wall (median of 300) | $(ms "$get_acctl_med") ms | $(ms "$get_sqlite_med") ms | $(ratio "$get_acctl_med" "$get_sqlite_med")× | ≤ 2.2× | $(verdict "$(ratio "$get_acctl_med" "$get_sqlite_med")" 2.2) |
 | session purge of $(echo $((N / 2)) | thousands) among $(echo "$N" | thousands), wall (mean of $BULK_RUNS) | $(secs "$purge_acctl") s | $(secs "$purge_sqlite") s | $(ratio "$purge_acctl" "$purge_sqlite")× | ≤ 1.5× | $(verdict "$(ratio "$purge_acctl" "$purge_sqlite")" 1.5) |
+| session purge, peak RSS | $rss_purge MiB | | | | |
 | export, JSON lines | $(secs "$exp_jsonl") s, $(rps "$exp_jsonl") rows/s | | | ≥ 200,000 rows/s | $(verdict_min "$exp_rps" 200000) |
 | export, CSV | $(secs "$exp_csv") s, $(rps "$exp_csv") rows/s | | | | |
 | export --with-hashes, JSON lines | $(secs "$exp_hash") s, $(rps "$exp_hash") rows/s | | | | |
