@@ -224,7 +224,8 @@ func (l *Local) insertPrimaries(ctx context.Context, tx Tx, rec *UserRecord) err
 
 // replacePrimaries keeps the address table in step when UpdateUser
 // changes rec's email or phone from oldEmail or oldPhone: the old primary
-// address goes, the new one is stored (unverified, as UpdateUser has it).
+// address goes, the new one is stored (unverified, as UpdateUser has it)
+// and taken off the waiting list.
 // Clearing a primary address while the account has extra ones of its kind
 // is refused: one of them should become the primary instead.
 func (l *Local) replacePrimaries(ctx context.Context, tx Tx, rec *UserRecord, oldEmail, oldPhone string) error {
@@ -258,6 +259,10 @@ func (l *Local) replacePrimaries(ctx context.Context, tx Tx, rec *UserRecord, ol
 			Verified: verified, CreatedAt: l.now()}}
 		own := fmt.Sprintf("user %d already has this %s as an extra address: make it the primary instead", rec.ID, kindNoun(c.kind))
 		if err := l.claimAddress(ctx, tx, rec, a, own); err != nil {
+			return err
+		}
+		// prereg.go: the new primary email leaves the waiting list.
+		if err := l.takeOffWaitingList(ctx, tx, rec.ID, c.kind, value, "email updated"); err != nil {
 			return err
 		}
 	}
@@ -375,6 +380,10 @@ func (l *Local) AddAddress(ctx context.Context, in NewAddress) (*Address, error)
 		}
 		own := fmt.Sprintf("user %d already has this %s", rec.ID, kindNoun(in.Kind))
 		if err := l.claimAddress(ctx, tx, rec, a, own); err != nil {
+			return err
+		}
+		// prereg.go: an extra email leaves the waiting list too.
+		if err := l.takeOffWaitingList(ctx, tx, rec.ID, in.Kind, value, "address added"); err != nil {
 			return err
 		}
 		detail := string(in.Kind) + ", unverified"

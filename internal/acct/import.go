@@ -1083,16 +1083,15 @@ func (l *Local) writePlan(ctx context.Context, tx Tx, p *importPlan) error {
 				return err
 			}
 		}
-		for _, ad := range finalAddresses(a, p.now) {
+		final := finalAddresses(a, p.now)
+		for _, ad := range final {
 			ad.UserID = r.ID
 			addrs = append(addrs, &ad)
 		}
+		emails = append(emails, gainedEmails(final, nil)...)
 		if r.Points > 0 {
 			entries = append(entries, &PointsEntry{UserID: r.ID, Delta: r.Points, Balance: r.Points,
 				Reason: "imported balance", Actor: l.actor(ctx), At: p.now})
-		}
-		if r.Email != "" {
-			emails = append(emails, r.Email)
 		}
 	}
 	if len(addrs) > 0 {
@@ -1109,11 +1108,15 @@ func (l *Local) writePlan(ctx context.Context, tx Tx, p *importPlan) error {
 		if a.isNew || !a.applied {
 			continue
 		}
-		if err := l.writeUpdate(ctx, tx, p, a); err != nil {
+		gained, err := l.writeUpdate(ctx, tx, p, a)
+		if err != nil {
 			return err
 		}
+		emails = append(emails, gained...)
 		updated = append(updated, a.st.rec.ID)
 	}
+	// Every email address an account gained leaves the waiting list, as
+	// with takeOffWaitingList (prereg.go), in one statement for the batch.
 	var off []Preregistration
 	if len(emails) > 0 {
 		var err error
@@ -1135,51 +1138,65 @@ func (l *Local) writePlan(ctx context.Context, tx Tx, p *importPlan) error {
 
 // writeUpdate stores an account the batch updated: its record, its
 // addresses when they changed, its balance, and for a change of password,
-// status or addresses the end of its sessions and codes.
-func (l *Local) writeUpdate(ctx context.Context, tx Tx, p *importPlan, a *importAcc) error {
+// status or addresses the end of its sessions and codes. It returns the
+// email addresses the account gained, for the waiting list.
+func (l *Local) writeUpdate(ctx context.Context, tx Tx, p *importPlan, a *importAcc) ([]string, error) {
 	r := &a.st.rec
 	r.Points = a.old.Points // UpdateUser never writes points
 	if err := tx.UpdateUser(ctx, r); err != nil {
-		return err
+		return nil, err
 	}
 	final := finalAddresses(a, p.now)
+	var gained []string
 	if !sameAddresses(final, a.oldAddrs) {
 		if err := tx.DeleteAddresses(ctx, r.ID); err != nil {
-			return err
+			return nil, err
 		}
 		rows := make([]*AddressRecord, len(final))
 		for i := range final {
 			rows[i] = &final[i]
 		}
 		if err := p.bt.InsertAddresses(ctx, rows); err != nil {
-			return err
+			return nil, err
 		}
+		gained = gainedEmails(final, a.oldAddrs)
 	}
 	if pts := a.st.points; pts != nil && *pts != a.old.Points {
 		delta := *pts - a.old.Points
 		balance, ok, err := tx.AddPoints(ctx, r.ID, delta)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !ok { // only a concurrent change could do it: the row is read under lock
-			return Errorf(CodeConflict, "the points of user %d changed meanwhile", r.ID)
+			return nil, Errorf(CodeConflict, "the points of user %d changed meanwhile", r.ID)
 		}
 		r.Points = balance
 		e := &PointsEntry{UserID: r.ID, Delta: delta, Balance: balance,
 			Reason: "import: balance set to " + strconv.FormatInt(balance, 10), Actor: l.actor(ctx), At: p.now}
 		if err := tx.InsertPointsEntry(ctx, e); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if a.st.security {
 		if _, err := l.endAll(ctx, tx, r.ID, ""); err != nil {
-			return err
+			return nil, err
 		}
 		if _, err := tx.VoidCodes(ctx, CodeVoid{UserID: r.ID, At: p.now}); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return gained, nil
+}
+
+// gainedEmails lists the email addresses of final that old lacks.
+func gainedEmails(final, old []AddressRecord) []string {
+	var out []string
+	for _, f := range final {
+		if f.Kind == AddressEmail && findOld(old, f.Kind, f.Value) == nil {
+			out = append(out, f.Value)
+		}
+	}
+	return out
 }
 
 // sameAddresses reports whether the rows to store are those stored.

@@ -8,8 +8,10 @@ import (
 )
 
 // Pre-registration: a waiting list of email addresses, for people who
-// asked to be told when they may sign up. An address on it has no account;
-// registering an account with it takes it off, in the same transaction.
+// asked to be told when they may sign up. An address on it has no account:
+// whatever makes it an account's address (a registration, an update of the
+// primary email, an extra address, an import) takes it off, in the same
+// transaction (takeOffWaitingList).
 
 // Preregistration is an email address on the waiting list.
 type Preregistration struct {
@@ -161,15 +163,22 @@ func (l *Local) RemovePreregistration(ctx context.Context, email string) (*Prere
 	return p, nil
 }
 
-// takeOffWaitingList runs in Register's transaction: the new account's
-// email address leaves the waiting list.
-func (l *Local) takeOffWaitingList(ctx context.Context, tx Tx, rec *UserRecord) error {
-	if rec.Email == "" {
+// takeOffWaitingList is the waiting list's one rule, run in the
+// transaction that makes value an address of account userID: registering
+// it (Register), making it the primary email (UpdateUser, through
+// replacePrimaries) or adding it as an extra one (AddAddress). The address
+// leaves the list, and the trail records the entry on the account, as
+// "preregistration ID: how". The list holds only email addresses, so a
+// phone number changes nothing. value is in normal form (NormalizeEmail),
+// as the list's entries are. (An import takes its batch's addresses off
+// with Tx.DeletePreregistrations instead: import.go.)
+func (l *Local) takeOffWaitingList(ctx context.Context, tx Tx, userID int64, kind AddressKind, value, how string) error {
+	if kind != AddressEmail || value == "" {
 		return nil
 	}
-	p, err := tx.DeletePreregistration(ctx, rec.Email)
+	p, err := tx.DeletePreregistration(ctx, value)
 	if err != nil || p == nil {
 		return err
 	}
-	return tx.InsertEvent(ctx, l.event(ctx, ActionPreregRemoved, rec.ID, fmt.Sprintf("preregistration %d: registered", p.ID)))
+	return tx.InsertEvent(ctx, l.event(ctx, ActionPreregRemoved, userID, fmt.Sprintf("preregistration %d: %s", p.ID, how)))
 }

@@ -34,7 +34,7 @@ const (
 	ActionPointsAdd     = "points.add"    // an operator's change of a balance
 	ActionPointsAward   = "points.award"  // points for a referral, at registration
 	ActionPreregAdd     = "prereg.add"    // an email put on the waiting list
-	ActionPreregRemoved = "prereg.remove" // taken off it: by the registration of that email, or by an operator
+	ActionPreregRemoved = "prereg.remove" // taken off it: the email became an account's, or by an operator
 )
 
 // PointsBalance is an account's points and referral details
@@ -167,7 +167,7 @@ func (l *Local) prepareReferral(ctx context.Context, tx Tx, rec *UserRecord, inv
 // its audit event: it takes the new address off the waiting list and,
 // with a referral, awards both accounts their points.
 func (l *Local) completeReferral(ctx context.Context, tx Tx, rec *UserRecord, ref *referral) error {
-	if err := l.takeOffWaitingList(ctx, tx, rec); err != nil {
+	if err := l.takeOffWaitingList(ctx, tx, rec.ID, AddressEmail, rec.Email, "registered"); err != nil {
 		return err
 	}
 	if ref == nil {

@@ -27,6 +27,10 @@ var referralCases = []suiteCase{
 	{"Preregister", testPreregister, nil},
 	{"PreregisterPages", testPreregisterPages, nil},
 	{"ConcurrentPreregister", testConcurrentPreregister, nil},
+	// prereg.go: every way an email becomes an account's takes it off.
+	{"PreregUpdateEmail", testPreregUpdateEmail, nil},
+	{"PreregAddAddress", testPreregAddAddress, nil},
+	{"PreregImportUpdate", testPreregImportUpdate, nil},
 }
 
 // referralCodeForm is 8 characters of Crockford base32.
