@@ -35,10 +35,13 @@ func NewCmdPreregister(f *cmdutil.Factory, runF func(context.Context, *Preregist
 who asked to be told when they may sign up, and print the entry: its id,
 the address (in lower case), when and by whom it was added.
 
-"acctl user preregistered" lists the waiting list. Registering an account
-with the address ("acctl user register --email EMAIL") takes it off the
-list, in the same transaction; "acctl user preregistered remove EMAIL"
-takes it off by hand. Nothing is sent to the address.
+"acctl user preregistered" lists the waiting list. Whatever makes the
+address an account's takes it off the list, in the same transaction:
+registering an account with it ("acctl user register --email EMAIL"),
+making it an account's email ("acctl user update REF --email EMAIL"),
+adding it to one ("acctl user email add REF EMAIL") or importing it
+("acctl user import"). "acctl user preregistered remove EMAIL" takes it
+off by hand. Nothing is sent to the address.
 
 An address that belongs to an account (as its primary or an extra address,
 also while the account is on deletion hold) or that is on the list already
