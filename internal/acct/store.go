@@ -170,6 +170,11 @@ type UserRecord struct {
 	PasswordHash string
 	// DeletedAt is set on a tombstone.
 	DeletedAt *time.Time
+	// HeldFrom is, while Status is StatusHeld, the status the account had
+	// when it was put on hold (active, pending or locked): a restore
+	// returns it there. "" (NULL) reads as active, as a hold made before
+	// the field existed did; it is "" whenever Status is not held.
+	HeldFrom Status
 }
 
 // SessionRecord is a session as stored: the public Session (without its

@@ -95,7 +95,7 @@ func (t *txn) GetUsers(ctx context.Context, ids []int64) ([]acct.UserRecord, err
 var userCopyColumns = []string{"id", "username", "email", "email_verified", "phone", "phone_verified",
 	"first_name", "last_name", "language", "admin", "status", "hold_until", "password_hash",
 	"created_at", "updated_at", "deleted_at", "foreign_id", "failed_logins", "locked_until", "lock_reason",
-	"referral_code", "referred_by", "points"}
+	"referral_code", "referred_by", "held_from", "points"}
 
 // InsertUsers stores new accounts with their starting balances: ids drawn
 // from the identity sequence, then one COPY.

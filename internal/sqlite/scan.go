@@ -40,7 +40,7 @@ func (s rowScanner) next(row interface{ Scan(...any) error }) (values, error) {
 // userScanner reads rows of userColumns.
 type userScanner struct{ rowScanner }
 
-func newUserScanner() *userScanner { return &userScanner{newRowScanner(23)} }
+func newUserScanner() *userScanner { return &userScanner{newRowScanner(24)} }
 
 // scan reads the current row into rec.
 func (s *userScanner) scan(row interface{ Scan(...any) error }, rec *acct.UserRecord) error {
@@ -55,10 +55,11 @@ func (s *userScanner) scan(row interface{ Scan(...any) error }, rec *acct.UserRe
 			Language: v.text(8), Admin: v.bool(9), Status: acct.Status(v.text(10)), HoldUntil: v.time(11),
 			CreatedAt: fromMillis(v.int(13)), UpdatedAt: fromMillis(v.int(14)), Foreign: v.text(16),
 			FailedLogins: int(v.int(17)), LockedUntil: v.time(18), LockReason: v.text(19),
-			ReferralCode: v.text(20), ReferredBy: v.id(21), Points: v.int(22),
+			ReferralCode: v.text(20), ReferredBy: v.id(21), Points: v.int(23),
 		},
 		PasswordHash: v.text(12),
 		DeletedAt:    v.time(15),
+		HeldFrom:     acct.Status(v.text(22)),
 	}
 	rec.HasPassword = rec.PasswordHash != ""
 	clear(s.vals) // keep no value of the row alive

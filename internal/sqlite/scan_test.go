@@ -24,7 +24,7 @@ func TestUserScanner(t *testing.T) {
 	at := time.Date(2025, 3, 4, 5, 6, 7, 891_000_000, time.UTC)
 	ms := at.UnixMilli()
 	row := fakeRow{int64(7), "alice", "alice@example.com", int64(1), nil, int64(0), "Alice", "", "fr",
-		int64(0), "held", ms, "$hash", ms, ms + 1, nil, []byte("github:1"), int64(2), nil, "", "CODE2345", int64(3), int64(40)}
+		int64(0), "held", ms, "$hash", ms, ms + 1, nil, []byte("github:1"), int64(2), nil, "", "CODE2345", int64(3), "locked", int64(40)}
 	var rec acct.UserRecord
 	if err := newUserScanner().scan(row, &rec); err != nil {
 		t.Fatal(err)
@@ -33,12 +33,12 @@ func TestUserScanner(t *testing.T) {
 	want := acct.UserRecord{User: acct.User{ID: 7, Username: "alice", Email: "alice@example.com", EmailVerified: true,
 		FirstName: "Alice", Language: "fr", Status: acct.StatusHeld, HoldUntil: &at, Foreign: "github:1", HasPassword: true,
 		FailedLogins: 2, CreatedAt: at, UpdatedAt: at.Add(time.Millisecond), ReferralCode: "CODE2345", ReferredBy: &ref, Points: 40},
-		PasswordHash: "$hash"}
+		PasswordHash: "$hash", HeldFrom: acct.StatusLocked}
 	if !reflect.DeepEqual(rec, want) {
 		t.Errorf("got  %+v\nwant %+v", rec, want)
 	}
 
-	for i, bad := range map[int]any{0: nil, 3: int64(2), 1: int64(5), 13: "soon"} {
+	for i, bad := range map[int]any{0: nil, 3: int64(2), 1: int64(5), 13: "soon", 22: int64(1)} {
 		r := append(fakeRow(nil), row...)
 		r[i] = bad
 		if err := newUserScanner().scan(r, &rec); err == nil || !strings.HasPrefix(err.Error(), "column ") {

@@ -27,6 +27,7 @@ func testBulkImportMethods(t *testing.T, s acct.Store) {
 	bob, carol := newRec("bob"), newRec("carol")
 	bob.Points, bob.ReferralCode, bob.ReferredBy = 12, "BBBBBBBB", &alice.ID
 	bob.Foreign, bob.Phone = "github:1", "+447400123123"
+	bob.Status, bob.HoldUntil, bob.HeldFrom = acct.StatusHeld, &t0, acct.StatusLocked
 	carol.PasswordHash, carol.Status = "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$a2V5", acct.StatusPending
 	err := bulkUpdate(t, s, func(ctx context.Context, tx acct.Tx, bt acct.BulkTx) error {
 		if err := bt.InsertUsers(ctx, []*acct.UserRecord{bob, carol}); err != nil {
@@ -46,7 +47,8 @@ func testBulkImportMethods(t *testing.T, s acct.Store) {
 		t.Fatalf("ids %d, %d after %d", bob.ID, carol.ID, alice.ID)
 	}
 	got, err := get(t, s, acct.UserKey{Field: acct.KeyID, ID: bob.ID})
-	if err != nil || got.Points != 12 || got.ReferredBy == nil || *got.ReferredBy != alice.ID || got.Foreign != "github:1" {
+	if err != nil || got.Points != 12 || got.ReferredBy == nil || *got.ReferredBy != alice.ID || got.Foreign != "github:1" ||
+		got.HeldFrom != acct.StatusLocked {
 		t.Fatalf("bob: %+v, %v", got, err)
 	}
 

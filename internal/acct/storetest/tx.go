@@ -24,6 +24,7 @@ func testUserCRUD(t *testing.T, s acct.Store) {
 			LockedUntil: &lockEnd, LockReason: "too many failed logins",
 		},
 		PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+		HeldFrom:     acct.StatusLocked,
 	}
 	insert(t, s, rec)
 	if rec.ID != 1 {
@@ -45,12 +46,23 @@ func testUserCRUD(t *testing.T, s acct.Store) {
 		}
 	}
 
+	// HeldFrom alone changes.
+	pend := *rec
+	pend.HeldFrom = acct.StatusPending
+	if err := s.Update(ctx, func(tx acct.Tx) error { return tx.UpdateUser(ctx, &pend) }); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := get(t, s, acct.UserKey{Field: acct.KeyID, ID: rec.ID}); err != nil || !reflect.DeepEqual(got, &pend) {
+		t.Errorf("after HeldFrom changed:\n%+v, %v\nwant\n%+v", got, err, &pend)
+	}
+
 	// Overwrite every field.
 	deleted := t0.Add(time.Hour)
 	upd := *rec
 	upd.User = acct.User{ID: rec.ID, Status: acct.StatusDeleted, CreatedAt: t0, UpdatedAt: deleted}
 	upd.PasswordHash = ""
 	upd.DeletedAt = &deleted
+	upd.HeldFrom = ""
 	if err := s.Update(ctx, func(tx acct.Tx) error { return tx.UpdateUser(ctx, &upd) }); err != nil {
 		t.Fatal(err)
 	}
