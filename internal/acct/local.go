@@ -229,8 +229,39 @@ func (l *Local) settle(rec *UserRecord, now time.Time) {
 		if rec.Status == StatusLocked {
 			rec.Status = StatusActive
 		}
+		if rec.Status == StatusHeld && rec.HeldFrom == StatusLocked {
+			rec.HeldFrom = StatusActive // the lock lapsed during the hold
+		}
 		rec.LockedUntil, rec.LockReason = nil, ""
 	}
+}
+
+// heldFrom is the status a held account returns to when its hold is
+// lifted (Unregister remembered it); a hold older than that memory
+// returns to active. For an account not on hold it is its status.
+func heldFrom(rec *UserRecord) Status {
+	switch {
+	case rec.Status != StatusHeld:
+		return rec.Status
+	case rec.HeldFrom == "":
+		return StatusActive
+	}
+	return rec.HeldFrom
+}
+
+// liftHold takes rec off deletion hold, back to the status it had before
+// (a lock that lapsed meanwhile was already settled), and returns the
+// audit detail that says which.
+func liftHold(rec *UserRecord, now time.Time) string {
+	rec.Status, rec.HeldFrom, rec.HoldUntil, rec.UpdatedAt = heldFrom(rec), "", nil, now
+	detail := "back to " + string(rec.Status)
+	if rec.Status == StatusLocked {
+		if rec.LockedUntil != nil {
+			detail += " until " + rec.LockedUntil.Format(time.RFC3339)
+		}
+		detail += reasonNote(rec.LockReason)
+	}
+	return detail
 }
 
 // User finds one account by REF.
@@ -427,6 +458,9 @@ func (l *Local) Unregister(ctx context.Context, ref string, opt UnregisterOption
 			erase(rec, now)
 		} else {
 			until := now.Add(opt.Hold)
+			// Restore returns to the status as l.get settled it: a
+			// lapsed lock is not remembered.
+			rec.HeldFrom = rec.Status
 			rec.Status, rec.HoldUntil, rec.UpdatedAt = StatusHeld, &until, now
 			detail = "hold until " + until.Format(time.RFC3339)
 		}
@@ -464,9 +498,11 @@ func erase(rec *UserRecord, now time.Time) {
 	rec.Points = points
 	rec.PasswordHash = ""
 	rec.DeletedAt = &now
+	rec.HeldFrom = ""
 }
 
-// Restore lifts a deletion hold.
+// Restore lifts a deletion hold: the account returns to the status it
+// had when it was put on hold.
 func (l *Local) Restore(ctx context.Context, ref string) (*User, error) {
 	var rec *UserRecord
 	err := l.store.Update(ctx, func(tx Tx) (err error) {
@@ -480,11 +516,11 @@ func (l *Local) Restore(ctx context.Context, ref string) (*User, error) {
 		default:
 			return Errorf(CodeConflict, "user %d is not on deletion hold (status %s)", rec.ID, rec.Status)
 		}
-		rec.Status, rec.HoldUntil, rec.UpdatedAt = StatusActive, nil, l.now()
+		detail := liftHold(rec, l.now())
 		if err := tx.UpdateUser(ctx, rec); err != nil {
 			return err
 		}
-		return tx.InsertEvent(ctx, l.event(ctx, ActionUserRestore, rec.ID, ""))
+		return tx.InsertEvent(ctx, l.event(ctx, ActionUserRestore, rec.ID, detail))
 	})
 	if err != nil {
 		return nil, l.fail(ctx, ActionUserRestore, idOf(rec), wrap(err, "restore user"))

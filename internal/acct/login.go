@@ -64,7 +64,9 @@ func (l *Local) loginAllowed(rec *UserRecord, now time.Time) error {
 	if err := lockAllowed(rec, now); err != nil {
 		return err
 	}
-	if rec.Status == StatusPending && l.opt.RequireVerified {
+	// An account on hold is judged by the status a login would return it
+	// to: a held pending account logs in only as a pending one may.
+	if heldFrom(rec) == StatusPending && l.opt.RequireVerified {
 		return Errorf(CodeRefused, "user %d is not verified yet: it must be activated before it can log in", rec.ID)
 	}
 	return nil
@@ -75,7 +77,7 @@ func lockAllowed(rec *UserRecord, now time.Time) error {
 	switch {
 	case rec.Status == StatusDeleted:
 		return &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("user %d was purged", rec.ID)}
-	case rec.Status == StatusLocked && rec.LockedUntil == nil:
+	case heldFrom(rec) == StatusLocked && rec.LockedUntil == nil: // locked, or held from locked
 		return Errorf(CodeRefused, "user %d is locked%s: an operator must unlock it", rec.ID, reasonNote(rec.LockReason))
 	case rec.LockedUntil != nil && now.Before(*rec.LockedUntil):
 		return Errorf(CodeRefused, "user %d is locked until %s%s", rec.ID, rec.LockedUntil.Format(time.RFC3339), reasonNote(rec.LockReason))
@@ -175,8 +177,11 @@ func (l *Local) countFailure(ctx context.Context, tx Tx, cur *UserRecord, action
 		return msg, nil
 	}
 	until := now.Add(l.opt.LockoutDuration)
-	if cur.Status == StatusActive {
+	switch {
+	case cur.Status == StatusActive:
 		cur.Status = StatusLocked
+	case cur.Status == StatusHeld && heldFrom(cur) == StatusActive:
+		cur.HeldFrom = StatusLocked // a restore returns it locked
 	}
 	cur.LockedUntil, cur.LockReason, cur.UpdatedAt = &until, fmt.Sprintf("%d failed logins", n), now
 	if err := tx.UpdateUser(ctx, cur); err != nil {
@@ -262,11 +267,11 @@ func (l *Local) Login(ctx context.Context, in Login) (*Session, error) {
 	_, err = l.attempt(ctx, key, ref, in.Password, in.Foreign != "", ActionSessionLogin, func(tx Tx, cur *UserRecord) error {
 		now := l.now()
 		if cur.Status == StatusHeld {
-			cur.Status, cur.HoldUntil, cur.UpdatedAt = StatusActive, nil, now
+			detail := "a login lifted the deletion hold: " + liftHold(cur, now)
 			if err := tx.UpdateUser(ctx, cur); err != nil {
 				return err
 			}
-			if err := tx.InsertEvent(ctx, l.event(ctx, ActionUserRestore, cur.ID, "a login lifted the deletion hold")); err != nil {
+			if err := tx.InsertEvent(ctx, l.event(ctx, ActionUserRestore, cur.ID, detail)); err != nil {
 				return err
 			}
 		}

@@ -162,11 +162,14 @@ func (l *Local) UnlockUser(ctx context.Context, ref string) (*User, error) {
 		if rec, err = l.get(ctx, tx, ref); err != nil {
 			return err
 		}
-		if rec.Status != StatusLocked && rec.LockedUntil == nil {
+		if heldFrom(rec) != StatusLocked && rec.LockedUntil == nil {
 			return Errorf(CodeConflict, "user %d is not locked (status %s)", rec.ID, rec.Status)
 		}
-		if rec.Status == StatusLocked {
+		switch {
+		case rec.Status == StatusLocked:
 			rec.Status = StatusActive
+		case rec.Status == StatusHeld && rec.HeldFrom == StatusLocked:
+			rec.HeldFrom = StatusActive // a restore returns it unlocked
 		}
 		rec.LockedUntil, rec.LockReason, rec.FailedLogins, rec.UpdatedAt = nil, "", 0, l.now()
 		if err := tx.UpdateUser(ctx, rec); err != nil {

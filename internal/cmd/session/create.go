@@ -52,7 +52,10 @@ A wrong password is exit 5 and counts towards the lockout: after
 lockout.threshold failures in a row (default 10) the account is locked for
 lockout.duration (default 15m), and every login is exit 6 until then, even
 with the right password. A login lifts a deletion hold: the account is
-restored. --keep opens a keep-me-logged-in session that lasts
+restored to the status it had before the hold, as "acctl user restore"
+does. An account that was locked or pending before the hold may log in
+only as it could then: a locked one not at all, a pending one not while
+login.require_verified is on. --keep opens a keep-me-logged-in session that lasts
 session.persistent (default 720h) instead of session.idle and
 session.absolute.
 

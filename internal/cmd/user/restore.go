@@ -22,8 +22,12 @@ func NewCmdRestore(f *cmdutil.Factory, runF func(context.Context, *RestoreOption
 	cmd := &cobra.Command{
 		Use:   "restore REF",
 		Short: "Lift the deletion hold of a user account",
-		Long: cmdutil.LongHelp(`Lift the deletion hold of a user account and print it: the account is
-active again. An account that was purged cannot be restored.
+		Long: cmdutil.LongHelp(`Lift the deletion hold of a user account and print it: the account returns
+to the status it had before "acctl user unregister". A pending account stays
+pending (it still needs its activation), a locked one stays locked, with its
+reason and end, unless the lock ran out during the hold: then it is active.
+The audit event says which status it returned to. An account that was
+purged cannot be restored.
 
 ` + RefHelp),
 		Example: `  acctl user restore alice

@@ -31,8 +31,9 @@ func NewCmdUnregister(f *cmdutil.Factory, runF func(context.Context, *Unregister
 		Use:   "unregister REF",
 		Short: "Put a user account on deletion hold, or erase it",
 		Long: cmdutil.LongHelp(`Put a user account on deletion hold and print it. During the hold the
-account cannot log in or be changed, and "acctl user restore" brings it
-back; when the hold has run out, "acctl user purge" erases it.
+account cannot be changed, and "acctl user restore" or a login brings it
+back with the status it had; when the hold has run out, "acctl user purge"
+erases it.
 
 The hold lasts --hold, by default the deletion.hold setting (14d unless
 configured). With --purge the account is erased at once: its personal data
