@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -100,19 +99,7 @@ func TestAddressRaceStores(t *testing.T) {
 func TestMigrate0005Backfill(t *testing.T) {
 	ctx := context.Background()
 	ms := mustMigrations(t)
-	path := filepath.Join(t.TempDir(), "old.db")
-	if _, err := createFile(path); err != nil {
-		t.Fatal(err)
-	}
-	old, err := sql.Open("sqlite", dsn(path, true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	queries := []string{"CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT"}
-	for _, m := range ms[:4] {
-		queries = append(queries, m.sql, fmt.Sprintf("INSERT INTO schema_migrations VALUES (%d, 0)", m.version))
-	}
-	queries = append(queries,
+	path := oldFile(t, 4,
 		`INSERT INTO users (username, email, email_verified, phone, status, created_at, updated_at)
 			VALUES ('alice', 'alice@example.com', 1, '+447400100001', 'active', 1000, 2000)`,
 		`INSERT INTO users (username, phone, phone_verified, status, created_at, updated_at)
@@ -120,14 +107,6 @@ func TestMigrate0005Backfill(t *testing.T) {
 		`INSERT INTO users (status, created_at, updated_at, deleted_at) VALUES ('deleted', 5000, 6000, 6000)`,
 		`INSERT INTO users (foreign_id, status, created_at, updated_at) VALUES ('github:1', 'active', 7000, 8000)`,
 	)
-	for _, q := range queries {
-		if _, err := old.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
 
 	s, err := Open(ctx, path)
 	if err != nil {

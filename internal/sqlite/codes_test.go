@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -392,29 +391,11 @@ func TestUseCodeProcess(t *testing.T) {
 func TestMigrateFrom0002(t *testing.T) {
 	ctx := context.Background()
 	ms := mustMigrations(t)
-	path := filepath.Join(t.TempDir(), "old.db")
-	if _, err := createFile(path); err != nil {
-		t.Fatal(err)
-	}
-	old, err := sql.Open("sqlite", dsn(path, true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
-		"CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT",
-		ms[0].sql, ms[1].sql,
-		"INSERT INTO schema_migrations VALUES (1, 0), (2, 0)",
+	path := oldFile(t, 2,
 		`INSERT INTO users (username, status, created_at, updated_at) VALUES ('alice', 'active', 1, 2)`,
 		`INSERT INTO sessions (public_id, token_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at)
 			VALUES ('ses_1', randomblob(32), 1, 1, 1, 2, 3)`,
-	} {
-		if _, err := old.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
+	)
 
 	s, err := Open(ctx, path)
 	if err != nil {
@@ -533,30 +514,11 @@ func TestFailCodeAttemptRace(t *testing.T) {
 func TestMigrateFrom0003(t *testing.T) {
 	ctx := context.Background()
 	ms := mustMigrations(t)
-	path := filepath.Join(t.TempDir(), "old.db")
-	if _, err := createFile(path); err != nil {
-		t.Fatal(err)
-	}
-	old, err := sql.Open("sqlite", dsn(path, true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	old.SetMaxOpenConns(1)
-	for _, q := range []string{
-		"CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT",
-		ms[0].sql, ms[1].sql, ms[2].sql,
-		"INSERT INTO schema_migrations VALUES (1, 0), (2, 0), (3, 0)",
+	path := oldFile(t, 3,
 		`INSERT INTO users (username, status, created_at, updated_at) VALUES ('alice', 'active', 1, 2)`,
 		`INSERT INTO codes (public_id, user_id, kind, mac, channel, created_at, expires_at)
 			VALUES ('cod_old', 1, 'reset', randomblob(32), 'none', 1, 2)`,
-	} {
-		if _, err := old.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
+	)
 
 	s, err := Open(ctx, path)
 	if err != nil {

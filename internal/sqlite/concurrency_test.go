@@ -301,3 +301,34 @@ func mustMigrations(t *testing.T) []migration {
 	}
 	return ms
 }
+
+// oldFile makes a database file as an older acctl left it: the first
+// version migrations applied and recorded, then rows (statements that put
+// data in that older schema). It returns the file's path, for Open to
+// upgrade.
+func oldFile(t *testing.T, version int, rows ...string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "old.db")
+	if _, err := createFile(path); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	qs := []string{"CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT"}
+	for _, m := range mustMigrations(t)[:version] {
+		qs = append(qs, m.sql, fmt.Sprintf("INSERT INTO schema_migrations VALUES (%d, 0)", m.version))
+	}
+	for _, q := range append(qs, rows...) {
+		if _, err := db.Exec(q); err != nil {
+			db.Close()
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

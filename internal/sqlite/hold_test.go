@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,37 +16,16 @@ import (
 // every restore did before, and that a new hold remembers its status.
 func TestMigrateFrom0007(t *testing.T) {
 	ctx := context.Background()
-	ms := mustMigrations(t)
-	path := filepath.Join(t.TempDir(), "old.db")
-	if _, err := createFile(path); err != nil {
-		t.Fatal(err)
-	}
-	old, err := sql.Open("sqlite", dsn(path, true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	old.SetMaxOpenConns(1)
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	until := now.Add(24 * time.Hour).UnixMilli()
-	qs := []string{"CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT"}
-	for _, m := range ms[:7] {
-		qs = append(qs, m.sql, fmt.Sprintf("INSERT INTO schema_migrations VALUES (%d, 0)", m.version))
-	}
-	qs = append(qs,
+	path := oldFile(t, 7,
 		fmt.Sprintf(`INSERT INTO users (username, email, status, hold_until, referral_code, created_at, updated_at)
 			VALUES ('alice', 'alice@example.com', 'held', %d, 'AAAAAAAA', 1, 2)`, until),
 		fmt.Sprintf(`INSERT INTO users (username, email, status, hold_until, referral_code, created_at, updated_at)
 			VALUES ('bob', 'bob@example.com', 'held', %d, 'BBBBBBBB', 1, 2)`, until),
 		`INSERT INTO users (username, email, status, referral_code, created_at, updated_at)
-			VALUES ('carol', 'carol@example.com', 'pending', 'CCCCCCCC', 1, 2)`)
-	for _, q := range qs {
-		if _, err := old.Exec(q); err != nil {
-			t.Fatalf("%.60s: %v", q, err)
-		}
-	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
+			VALUES ('carol', 'carol@example.com', 'pending', 'CCCCCCCC', 1, 2)`,
+	)
 
 	s, err := Open(ctx, path)
 	if err != nil {

@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"path/filepath"
 	"regexp"
 	"sync"
@@ -141,32 +139,11 @@ func TestPointsLedgerPlan(t *testing.T) {
 // of its own and a balance of 0.
 func TestMigrateFrom0005(t *testing.T) {
 	ctx := context.Background()
-	ms := mustMigrations(t)
-	path := filepath.Join(t.TempDir(), "old.db")
-	if _, err := createFile(path); err != nil {
-		t.Fatal(err)
-	}
-	old, err := sql.Open("sqlite", dsn(path, true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	old.SetMaxOpenConns(1)
-	qs := []string{"CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT"}
-	for _, m := range ms[:5] {
-		qs = append(qs, m.sql, fmt.Sprintf("INSERT INTO schema_migrations VALUES (%d, 0)", m.version))
-	}
-	qs = append(qs,
+	path := oldFile(t, 5,
 		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
 			INSERT INTO users (username, status, created_at, updated_at) SELECT 'user' || i, 'active', 1, 2 FROM n`,
-		`INSERT INTO users (status, created_at, updated_at, deleted_at) VALUES ('deleted', 1, 2, 2)`)
-	for _, q := range qs {
-		if _, err := old.Exec(q); err != nil {
-			t.Fatalf("%.60s: %v", q, err)
-		}
-	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
+		`INSERT INTO users (status, created_at, updated_at, deleted_at) VALUES ('deleted', 1, 2, 2)`,
+	)
 
 	s, err := Open(ctx, path)
 	if err != nil {

@@ -269,29 +269,11 @@ func failProcess(path, username string, count int) int {
 func TestMigrateFrom0001(t *testing.T) {
 	ctx := context.Background()
 	ms := mustMigrations(t)
-	path := filepath.Join(t.TempDir(), "old.db")
-	if _, err := createFile(path); err != nil {
-		t.Fatal(err)
-	}
-	old, err := sql.Open("sqlite", dsn(path, true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
-		"CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT",
-		ms[0].sql,
-		"INSERT INTO schema_migrations VALUES (1, 0)",
+	path := oldFile(t, 1,
 		`INSERT INTO users (username, email, status, password_hash, created_at, updated_at)
 			VALUES ('alice', 'alice@example.com', 'locked', 'hash', 1, 2)`,
 		`INSERT INTO users (username, status, created_at, updated_at) VALUES ('bob', 'active', 1, 2)`,
-	} {
-		if _, err := old.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
+	)
 
 	s, err := Open(ctx, path)
 	if err != nil {
