@@ -187,22 +187,36 @@ func codeLink(publicURL, code, param string) string {
 	return publicURL + sep + param + "=" + url.QueryEscape(code)
 }
 
+// SignupMode says how a new account is verified: "" when it is active at
+// once, SignupVerifyEmail (an activation link) or SignupVerifyPhone (a
+// signup passcode) when it starts pending. setting is signup.verify ("" is
+// none); pending is the registration's own request for a pending account,
+// which under "none" is verified by email when the account has one
+// (hasEmail), by phone otherwise. It is a function of its inputs so that a
+// command can check the delivery a registration will need before it asks
+// for a password.
+func SignupMode(setting string, pending, hasEmail bool) string {
+	if setting != "" && setting != SignupVerifyNone {
+		return setting
+	}
+	switch {
+	case !pending:
+		return ""
+	case hasEmail:
+		return SignupVerifyEmail
+	}
+	return SignupVerifyPhone
+}
+
 // signupVerification says how a new account proves its address: "" (it
 // is active at once), SignupVerifyEmail or SignupVerifyPhone. It refuses,
 // before anything is written, a pending account that could not be sent
 // its link or code.
 func (l *Local) signupVerification(in NewUser, rec *UserRecord) (string, error) {
-	mode := l.opt.SignupVerify
-	if mode == SignupVerifyNone {
-		if !in.Pending {
-			return "", nil
-		}
-		mode = SignupVerifyEmail
-		if rec.Email == "" {
-			mode = SignupVerifyPhone
-		}
-	}
+	mode := SignupMode(l.opt.SignupVerify, in.Pending, rec.Email != "")
 	switch {
+	case mode == "":
+		return "", nil
 	case mode == SignupVerifyEmail && rec.Email == "":
 		return "", FieldError("email", "required: a new account is activated by a link sent to its email address")
 	case mode == SignupVerifyPhone && rec.Phone == "":

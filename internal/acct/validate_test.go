@@ -90,3 +90,23 @@ func TestRefKey(t *testing.T) {
 		}
 	}
 }
+
+func TestSignupMode(t *testing.T) {
+	for _, c := range []struct {
+		setting           string
+		pending, hasEmail bool
+		want              string
+	}{
+		{"", false, true, ""},
+		{SignupVerifyNone, false, false, ""},
+		{SignupVerifyNone, true, true, SignupVerifyEmail},
+		{"", true, false, SignupVerifyPhone},
+		{SignupVerifyEmail, false, true, SignupVerifyEmail},
+		{SignupVerifyEmail, false, false, SignupVerifyEmail}, // Local then asks for the email
+		{SignupVerifyPhone, true, true, SignupVerifyPhone},
+	} {
+		if got := SignupMode(c.setting, c.pending, c.hasEmail); got != c.want {
+			t.Errorf("SignupMode(%q, pending %v, email %v) = %q, want %q", c.setting, c.pending, c.hasEmail, got, c.want)
+		}
+	}
+}

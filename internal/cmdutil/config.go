@@ -587,21 +587,14 @@ func (c *Config) CheckDelivery(ch acct.Channel) error {
 // SignupChannel says whether a registration makes a pending account, by
 // signup.verify or because it asks to be pending, and if so the channel
 // of its activation link or signup passcode: email, unless signup.verify
-// is phone or a pending account has no email address. Local decides the
-// same; a front end asks first, to check the delivery before anything is
-// created.
+// is phone or a pending account has no email address. The rule is
+// acct.SignupMode, the one Local applies; a front end asks first, to
+// check the delivery before anything is created.
 func (c *Config) SignupChannel(pending bool, email string) (acct.Channel, bool) {
-	mode := c.SignupVerify
-	if mode == "" || mode == acct.SignupVerifyNone {
-		if !pending {
-			return "", false
-		}
-		mode = acct.SignupVerifyEmail
-		if email == "" {
-			mode = acct.SignupVerifyPhone
-		}
-	}
-	if mode == acct.SignupVerifyPhone {
+	switch acct.SignupMode(c.SignupVerify, pending, email != "") {
+	case "":
+		return "", false
+	case acct.SignupVerifyPhone:
 		return acct.ChannelSMS, true
 	}
 	return acct.ChannelEmail, true
