@@ -99,12 +99,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // the file to WAL and migrates it.
 func (s *Store) open(ctx context.Context, created bool) error {
 	var err error
-	if s.w, err = sql.Open("sqlite", dsn(s.path, true)); err != nil {
+	if s.w, err = openDB(dsn(s.path, true)); err != nil {
 		return err
 	}
 	s.w.SetMaxOpenConns(1)
 	s.w.SetMaxIdleConns(1)
-	if s.r, err = sql.Open("sqlite", dsn(s.path, false)); err != nil {
+	if s.r, err = openDB(dsn(s.path, false)); err != nil {
 		return err
 	}
 	s.r.SetMaxOpenConns(readConns)
