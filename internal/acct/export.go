@@ -36,6 +36,9 @@ type ExportQuery struct {
 // hash. As JSON it is an ImportRow.
 type ExportRow struct {
 	User
+	// HeldFrom is, for an account on deletion hold, the status a restore
+	// returns it to (active, pending or locked), which an import keeps.
+	HeldFrom       Status    `json:"held_from,omitempty"`
 	ReferredByCode string    `json:"referred_by_code,omitempty"`
 	Addresses      []Address `json:"addresses,omitempty"`
 	PasswordHash   string    `json:"password_hash,omitempty"`
@@ -160,6 +163,9 @@ func (l *Local) exportPage(ctx context.Context, tx Tx, f UserFilter, limit int, 
 		rec := &recs[i]
 		l.settle(rec, f.Now)
 		row := ExportRow{User: rec.User}
+		if rec.Status == StatusHeld {
+			row.HeldFrom = heldFrom(rec)
+		}
 		if rec.ReferredBy != nil {
 			row.ReferredByCode = codes[*rec.ReferredBy]
 		}

@@ -107,15 +107,18 @@ type ImportRow struct {
 	Admin         *bool      `json:"admin,omitempty"`
 	Status        *Status    `json:"status,omitempty"`
 	HoldUntil     *time.Time `json:"hold_until,omitempty"`
-	Foreign       *string    `json:"foreign,omitempty"`
-	HasPassword   *bool      `json:"has_password,omitempty"`
-	FailedLogins  *int       `json:"failed_logins,omitempty"`
-	LockedUntil   *time.Time `json:"locked_until,omitempty"`
-	LockReason    *string    `json:"lock_reason,omitempty"`
-	CreatedAt     *time.Time `json:"created_at,omitempty"`
-	UpdatedAt     *time.Time `json:"updated_at,omitempty"`
-	ReferralCode  *string    `json:"referral_code,omitempty"`
-	ReferredBy    *int64     `json:"referred_by,omitempty"`
+	// HeldFrom is the status a held account returns to when restored:
+	// active (the default), pending or locked.
+	HeldFrom     *Status    `json:"held_from,omitempty"`
+	Foreign      *string    `json:"foreign,omitempty"`
+	HasPassword  *bool      `json:"has_password,omitempty"`
+	FailedLogins *int       `json:"failed_logins,omitempty"`
+	LockedUntil  *time.Time `json:"locked_until,omitempty"`
+	LockReason   *string    `json:"lock_reason,omitempty"`
+	CreatedAt    *time.Time `json:"created_at,omitempty"`
+	UpdatedAt    *time.Time `json:"updated_at,omitempty"`
+	ReferralCode *string    `json:"referral_code,omitempty"`
+	ReferredBy   *int64     `json:"referred_by,omitempty"`
 	// ReferredByCode is the referral code of the account that referred
 	// this one.
 	ReferredByCode *string `json:"referred_by_code,omitempty"`
@@ -344,6 +347,9 @@ func (l *Local) normalizeRow(it *importItem) error {
 		case !s.Valid():
 			return FieldError("status", "%q is not one of active, pending, locked, held", *s)
 		}
+	}
+	if h := row.HeldFrom; h != nil && *h != StatusActive && *h != StatusPending && *h != StatusLocked {
+		return FieldError("held_from", "%q is not one of active, pending, locked", *h)
 	}
 	if p := row.Points; p != nil && (*p < 0 || *p > MaxPointsDelta) {
 		return FieldError("points", "must be between 0 and %d", MaxPointsDelta)
@@ -785,7 +791,7 @@ func (p *importPlan) apply(acc *importAcc, it *importItem) (accState, error) {
 		}
 		r.Status = *row.Status
 		if r.Status != StatusHeld {
-			r.HoldUntil = nil
+			r.HoldUntil, r.HeldFrom = nil, ""
 		}
 		if r.Status != StatusLocked && row.LockedUntil == nil {
 			r.LockedUntil, r.LockReason = nil, ""
@@ -793,6 +799,9 @@ func (p *importPlan) apply(acc *importAcc, it *importItem) (accState, error) {
 	}
 	if row.HoldUntil != nil {
 		r.HoldUntil = row.HoldUntil
+	}
+	if row.HeldFrom != nil {
+		r.HeldFrom = *row.HeldFrom
 	}
 	if row.LockedUntil != nil {
 		r.LockedUntil = row.LockedUntil
@@ -832,6 +841,8 @@ func (p *importPlan) apply(acc *importAcc, it *importItem) (accState, error) {
 		return st, FieldError("email", "an email or a phone is required (or a foreign identity)")
 	case r.Status == StatusHeld && r.HoldUntil == nil:
 		return st, FieldError("hold_until", "required with status held")
+	case r.Status != StatusHeld && row.HeldFrom != nil:
+		return st, FieldError("held_from", "only with status held: the status a restore returns the account to")
 	}
 	next := *acc
 	next.st = st

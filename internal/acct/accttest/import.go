@@ -148,8 +148,10 @@ func testImportRejects(e *env) {
 		acct.ImportRow{Username: new("nobody")},
 		acct.ImportRow{Email: new("held2@example.com"), Status: new(acct.StatusHeld), HoldUntil: &held},
 		acct.ImportRow{Email: new("neg@example.com"), Points: new(int64(-1))},
+		acct.ImportRow{Email: new("hf1@example.com"), Status: new(acct.StatusHeld), HoldUntil: &held, HeldFrom: new(acct.StatusDeleted)},
+		acct.ImportRow{Email: new("hf2@example.com"), HeldFrom: new(acct.StatusPending)},
 	)
-	wantCounts(e.t, res, 13, 2, 0, 0, 11)
+	wantCounts(e.t, res, 15, 2, 0, 0, 13)
 	want := []struct {
 		line  int
 		code  acct.Code
@@ -159,6 +161,7 @@ func testImportRejects(e *env) {
 		{5, acct.CodeInvalid, "password_hash"}, {6, acct.CodeInvalid, "status"}, {7, acct.CodeInvalid, "hold_until"},
 		{8, acct.CodeInvalid, "has_password"}, {9, acct.CodeNotFound, "referred_by_code"},
 		{10, acct.CodeInvalid, "addresses"}, {11, acct.CodeInvalid, "email"}, {13, acct.CodeInvalid, "points"},
+		{14, acct.CodeInvalid, "held_from"}, {15, acct.CodeInvalid, "held_from"},
 	}
 	for i, w := range want {
 		r := res.Rejected[i]
@@ -515,6 +518,10 @@ func testExportRoundTrip(e *env, open Open) {
 	if _, err := e.svc.LockUser(e.ctx, "carol", acct.LockOptions{Until: &until, Reason: "suspicious"}); err != nil {
 		e.t.Fatal(err)
 	}
+	// Held from locked: the export carries the status a restore returns to.
+	if _, err := e.svc.Unregister(e.ctx, "carol", acct.UnregisterOptions{Hold: 24 * time.Hour}); err != nil {
+		e.t.Fatal(err)
+	}
 	e.register(acct.NewUser{Email: "dave@example.com"})
 	if _, err := e.svc.Unregister(e.ctx, "dave@example.com", acct.UnregisterOptions{Hold: 24 * time.Hour}); err != nil {
 		e.t.Fatal(err)
@@ -598,6 +605,25 @@ func testExportRoundTrip(e *env, open Open) {
 	// The passwords open the same accounts there.
 	if err := dst.VerifyPassword(e.ctx, "bob@example.com", GoodPassword); err != nil {
 		e.t.Fatal(err)
+	}
+	// A restore returns the held accounts to the same status on both
+	// sides: carol locked, with her lock, and dave active.
+	for _, name := range []string{"carol", "dave@example.com"} {
+		a, err := e.svc.Restore(e.ctx, name)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		b, err := dst.Restore(e.ctx, name)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		b.ID, b.ReferredBy, b.UpdatedAt = a.ID, a.ReferredBy, a.UpdatedAt
+		if !equalUser(*a, *b) {
+			e.t.Errorf("restore of %s after the round trip:\n%+v\n%+v", name, *a, *b)
+		}
+	}
+	if u := e.user("carol"); u.Status != acct.StatusLocked || u.LockReason != "suspicious" {
+		e.t.Errorf("carol restored: %+v, want locked (suspicious)", u)
 	}
 }
 

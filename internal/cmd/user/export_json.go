@@ -65,6 +65,9 @@ func appendExportRow(b []byte, r *acct.ExportRow) ([]byte, error) {
 	}
 	b = append(b, `,"points":`...)
 	b = strconv.AppendInt(b, u.Points, 10)
+	if r.HeldFrom != "" {
+		b = appendField(b, "held_from", string(r.HeldFrom))
+	}
 	if r.ReferredByCode != "" {
 		b = appendField(b, "referred_by_code", r.ReferredByCode)
 	}

@@ -74,14 +74,14 @@ func TestAppendExportRow(t *testing.T) {
 			FailedLogins: 5, ReferredBy: &ref, Points: 1 << 40, CreatedAt: at.In(time.FixedZone("x", 2*3600)),
 			UpdatedAt: time.Date(1999, 1, 2, 3, 4, 5, 1, time.UTC)}, ReferredByCode: "REF", PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$a2V5"},
 		{User: acct.User{ID: 3, Status: acct.StatusHeld, HoldUntil: &at, Foreign: "github:12345"},
-			Addresses: []acct.Address{{UserID: 3, Kind: acct.AddressKind("email"), Value: "a@b.c", Primary: true,
+			HeldFrom: acct.StatusPending, Addresses: []acct.Address{{UserID: 3, Kind: acct.AddressKind("email"), Value: "a@b.c", Primary: true,
 				Verified: true, VerifiedAt: &at, CreatedAt: at}, {UserID: 3, Kind: "phone", Value: "+15551234567"}}},
 		{User: acct.User{ID: 4}, Addresses: []acct.Address{}}, // empty, not nil: left out as well
 	}
 	for _, s := range tricky {
 		rows = append(rows, acct.ExportRow{User: acct.User{ID: 9, Username: s, Email: s, Phone: s, FirstName: s,
 			LastName: s, Language: s, Status: acct.Status(s), Foreign: s, LockReason: s, ReferralCode: s},
-			ReferredByCode: s, PasswordHash: s, Addresses: []acct.Address{{Kind: acct.AddressKind(s), Value: s}}})
+			HeldFrom: acct.Status(s), ReferredByCode: s, PasswordHash: s, Addresses: []acct.Address{{Kind: acct.AddressKind(s), Value: s}}})
 	}
 	for i := range rows {
 		want := encodeStd(t, &rows[i])
@@ -93,9 +93,9 @@ func TestAppendExportRow(t *testing.T) {
 			t.Errorf("row %d:\n got %s\nwant %s", i, got, want)
 		}
 	}
-	// The filled row has every field of the JSON: 22 of acct.User, 3 of
+	// The filled row has every field of the JSON: 22 of acct.User, 4 of
 	// the export, 7 for each of the 2 addresses.
-	if n, want := strings.Count(encodeStd(t, &full), `":`), 22+3+2*7; n != want {
+	if n, want := strings.Count(encodeStd(t, &full), `":`), 22+4+2*7; n != want {
 		t.Errorf("the filled row has %d fields, want %d: fill misses some", n, want)
 	}
 }

@@ -66,7 +66,8 @@ first character. The fields are those of "acctl user get -o json" and of
                   scrypt ($firebase-scrypt$SALT$HASH, with the project's
                   parameters in the config keys import.firebase_scrypt.*);
                   replaced by argon2id at the user's next good login
-and optionally status (active, pending, locked or held, with hold_until),
+and optionally status (active, pending, locked or held, with hold_until
+and held_from: the status a restore returns it to, active by default),
 created_at, updated_at, email_verified, phone_verified, points, failed
 logins and a lock, the account's referral_code (kept when no account has
 it, else a fresh one is drawn), referred_by_code (the referral code of the

@@ -69,7 +69,7 @@ func sniffFormat(r *bufio.Reader) string {
 // subset of them in any order, and password too.
 var csvColumns = []string{"id", "username", "email", "email_verified", "phone", "phone_verified",
 	"first_name", "last_name", "language", "admin", "foreign", "has_password", "status", "hold_until",
-	"locked_until", "lock_reason", "failed_logins", "referral_code", "referred_by", "referred_by_code",
+	"held_from", "locked_until", "lock_reason", "failed_logins", "referral_code", "referred_by", "referred_by_code",
 	"points", "created_at", "updated_at", "addresses"}
 
 // csvTime writes a time of the CSV: RFC 3339 in UTC with its milliseconds.
@@ -100,7 +100,7 @@ func exportCSVRow(r *acct.ExportRow, hashes bool, out []string) ([]string, error
 	}
 	out = append(out[:0], strconv.FormatInt(r.ID, 10), r.Username, r.Email, b(r.EmailVerified), r.Phone,
 		b(r.PhoneVerified), r.FirstName, r.LastName, r.Language, b(r.Admin), r.Foreign, b(r.HasPassword),
-		string(r.Status), csvTimePtr(r.HoldUntil), csvTimePtr(r.LockedUntil), r.LockReason,
+		string(r.Status), csvTimePtr(r.HoldUntil), string(r.HeldFrom), csvTimePtr(r.LockedUntil), r.LockReason,
 		strconv.Itoa(r.FailedLogins), r.ReferralCode, referredBy, r.ReferredByCode,
 		strconv.FormatInt(r.Points, 10), csvTime(r.CreatedAt), csvTime(r.UpdatedAt), addrs)
 	if hashes {
@@ -182,6 +182,11 @@ var csvSetters = map[string]cellSetter{
 	"status": func(r *acct.ImportRow, cell string) error {
 		s := acct.Status(strings.TrimSpace(cell))
 		r.Status = &s
+		return nil
+	},
+	"held_from": func(r *acct.ImportRow, cell string) error {
+		s := acct.Status(strings.TrimSpace(cell))
+		r.HeldFrom = &s
 		return nil
 	},
 	"failed_logins": func(r *acct.ImportRow, cell string) error {
