@@ -16,31 +16,6 @@ import (
 	"github.com/acctl/acctl/internal/pgtest"
 )
 
-// newAddress returns an unverified extra address of userID created at t0.
-func newAddress(userID int64, kind acct.AddressKind, value string) *acct.AddressRecord {
-	return &acct.AddressRecord{Address: acct.Address{UserID: userID, Kind: kind, Value: value, CreatedAt: t0}}
-}
-
-func listAddresses(t *testing.T, s *Store, userID int64, kind acct.AddressKind) []acct.AddressRecord {
-	t.Helper()
-	ctx := context.Background()
-	var out []acct.AddressRecord
-	err := s.View(ctx, func(tx acct.Tx) (err error) {
-		out, err = tx.ListAddresses(ctx, userID, kind)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func update(t *testing.T, s *Store, fn func(context.Context, acct.Tx) error) error {
-	t.Helper()
-	ctx := context.Background()
-	return s.Update(ctx, func(tx acct.Tx) error { return fn(ctx, tx) })
-}
-
 // TestAddressRaceStores has 20 stores on one database claim the same
 // address for 20 accounts, as Local does (a look-up, then the insert):
 // exactly one wins, the others get a conflict on email.

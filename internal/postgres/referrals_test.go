@@ -13,16 +13,6 @@ import (
 	"github.com/acctl/acctl/internal/pgtest"
 )
 
-func addPoints(ctx context.Context, s *Store, userID, delta int64) (int64, bool, error) {
-	var balance int64
-	var ok bool
-	err := s.Update(ctx, func(tx acct.Tx) (err error) {
-		balance, ok, err = tx.AddPoints(ctx, userID, delta)
-		return err
-	})
-	return balance, ok, err
-}
-
 // TestPointsCheck checks that the CHECK on the balance holds even against
 // a statement without the guard of AddPoints (the guarded changes are in
 // the storetest contract).

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,50 +12,6 @@ import (
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/pgtest"
 )
-
-// newSession returns an active session of userID created at t0 with the
-// public id id and the hash of a token derived from it.
-func newSession(userID int64, id string) *acct.SessionRecord {
-	h := sha256.Sum256([]byte("token-" + id))
-	return &acct.SessionRecord{
-		Session: acct.Session{
-			ID:                id,
-			UserID:            userID,
-			CreatedAt:         t0,
-			LastSeenAt:        t0,
-			ExpiresAt:         t0.Add(time.Hour),
-			AbsoluteExpiresAt: t0.Add(24 * time.Hour),
-			Label:             "laptop",
-		},
-		TokenHash: h[:],
-	}
-}
-
-func insertSessions(t *testing.T, s *Store, recs ...*acct.SessionRecord) {
-	t.Helper()
-	ctx := context.Background()
-	err := s.Update(ctx, func(tx acct.Tx) error {
-		for _, r := range recs {
-			if err := tx.InsertSession(ctx, r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("insert sessions: %v", err)
-	}
-}
-
-func addFailure(ctx context.Context, s *Store, userID int64) (int, error) {
-	var n int
-	err := s.Update(ctx, func(tx acct.Tx) error {
-		var err error
-		n, err = tx.AddLoginFailure(ctx, userID)
-		return err
-	})
-	return n, err
-}
 
 // TestConcurrentLoginFailures has 20 stores on one database, as 20
 // processes would, each count 5 failures of the same account the way the

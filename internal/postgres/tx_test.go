@@ -5,7 +5,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -13,48 +12,6 @@ import (
 )
 
 var t0 = time.Date(2025, 3, 4, 5, 6, 7, 891_000_000, time.UTC)
-
-// newRec returns an active account named username, with an email derived
-// from it when username is not "".
-func newRec(username string) *acct.UserRecord {
-	rec := &acct.UserRecord{User: acct.User{
-		Username:  username,
-		FirstName: "First " + username,
-		Status:    acct.StatusActive,
-		CreatedAt: t0,
-		UpdatedAt: t0,
-	}}
-	if username != "" {
-		rec.Email = username + "@example.com"
-	}
-	return rec
-}
-
-func insert(t *testing.T, s *Store, recs ...*acct.UserRecord) {
-	t.Helper()
-	err := s.Update(context.Background(), func(tx acct.Tx) error {
-		for _, r := range recs {
-			if err := tx.InsertUser(context.Background(), r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("insert: %v", err)
-	}
-}
-
-func get(t *testing.T, s *Store, key acct.UserKey) (*acct.UserRecord, error) {
-	t.Helper()
-	var rec *acct.UserRecord
-	err := s.View(context.Background(), func(tx acct.Tx) error {
-		var err error
-		rec, err = tx.GetUser(context.Background(), key)
-		return err
-	})
-	return rec, err
-}
 
 func TestEmptyKeysAreNull(t *testing.T) {
 	s := openTest(t)
@@ -126,18 +83,6 @@ func TestUniqueConflicts(t *testing.T) {
 	}
 }
 
-func checkConflict(t *testing.T, what string, err error, field string) {
-	t.Helper()
-	var ae *acct.Error
-	if !errors.As(err, &ae) {
-		t.Fatalf("%s: %v (%T), want an *acct.Error", what, err, err)
-	}
-	want := field + " already in use"
-	if ae.Code != acct.CodeConflict || ae.Field != field || ae.Message != want {
-		t.Errorf("%s: code %q field %q message %q; want conflict %q %q", what, ae.Code, ae.Field, ae.Message, field, want)
-	}
-}
-
 func TestTimesRoundTrip(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
@@ -193,42 +138,4 @@ func TestTimesRoundTrip(t *testing.T) {
 	if err := s.pool.QueryRow(ctx, "SELECT created_at = date_trunc('milliseconds', created_at) FROM users").Scan(&whole); err != nil || !whole {
 		t.Errorf("created_at in whole milliseconds: %v, %v", whole, err)
 	}
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func listUsers(t *testing.T, s *Store, q acct.UserFilter) []acct.UserRecord {
-	t.Helper()
-	var users []acct.UserRecord
-	err := s.View(context.Background(), func(tx acct.Tx) error {
-		var err error
-		users, err = tx.ListUsers(context.Background(), q)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return users
-}
-
-func ids(users []acct.UserRecord) []int64 {
-	var out []int64
-	for _, u := range users {
-		out = append(out, u.ID)
-	}
-	return out
-}
-
-func listEvents(t *testing.T, s *Store, q acct.EventFilter) []acct.Event {
-	t.Helper()
-	var events []acct.Event
-	err := s.View(context.Background(), func(tx acct.Tx) error {
-		var err error
-		events, err = tx.ListEvents(context.Background(), q)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return events
 }

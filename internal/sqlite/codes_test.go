@@ -3,7 +3,6 @@ package sqlite
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"os"
@@ -17,78 +16,6 @@ import (
 
 	"github.com/acctl/acctl/internal/acct"
 )
-
-// newCode returns an outstanding reset code of userID created at t0 for an
-// hour, with the public id id and a MAC derived from it.
-func newCode(userID int64, id string) *acct.CodeRecord {
-	return &acct.CodeRecord{
-		ID:        id,
-		UserID:    userID,
-		Kind:      acct.CodeKindReset,
-		MAC:       codeMAC(id),
-		Channel:   acct.ChannelNone,
-		CreatedAt: t0,
-		ExpiresAt: t0.Add(time.Hour),
-		IssuedBy:  "support",
-	}
-}
-
-func codeMAC(id string) []byte {
-	h := sha256.Sum256([]byte("code-" + id))
-	return h[:]
-}
-
-func insertCodes(t *testing.T, s *Store, recs ...*acct.CodeRecord) {
-	t.Helper()
-	ctx := context.Background()
-	err := s.Update(ctx, func(tx acct.Tx) error {
-		for _, r := range recs {
-			if err := tx.InsertCode(ctx, r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("insert codes: %v", err)
-	}
-}
-
-func getCode(s *Store, key acct.CodeKey) (*acct.CodeRecord, error) {
-	ctx := context.Background()
-	var rec *acct.CodeRecord
-	err := s.View(ctx, func(tx acct.Tx) error {
-		var err error
-		rec, err = tx.GetCode(ctx, key)
-		return err
-	})
-	return rec, err
-}
-
-func listCodes(t *testing.T, s *Store, q acct.CodeFilter) []acct.CodeRecord {
-	t.Helper()
-	ctx := context.Background()
-	var recs []acct.CodeRecord
-	err := s.View(ctx, func(tx acct.Tx) error {
-		var err error
-		recs, err = tx.ListCodes(ctx, q)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return recs
-}
-
-func useCode(ctx context.Context, s *Store, seq int64, now time.Time) (bool, error) {
-	var used bool
-	err := s.Update(ctx, func(tx acct.Tx) error {
-		var err error
-		used, err = tx.UseCode(ctx, seq, now)
-		return err
-	})
-	return used, err
-}
 
 func TestCodeQueriesUseIndexes(t *testing.T) {
 	s := openTest(t)
@@ -136,7 +63,7 @@ func TestCodeStorage(t *testing.T) {
 	alice := newRec("alice")
 	insert(t, s, alice)
 	used := newCode(alice.ID, "cod_used")
-	used.UsedAt, used.Attempts, used.IssuedBy = ptr(t0.Add(time.Minute)), 3, ""
+	used.UsedAt, used.Attempts, used.IssuedBy = new(t0.Add(time.Minute)), 3, ""
 	insertCodes(t, s, used)
 
 	// Times as integers, the MAC as a 32-byte blob, empty text as ''.
@@ -418,27 +345,6 @@ func TestMigrateFrom0002(t *testing.T) {
 	if err := s.w.QueryRow("SELECT count(*) FROM pragma_foreign_key_check").Scan(&fk); err != nil || fk != 0 {
 		t.Errorf("foreign_key_check: %d, %v", fk, err)
 	}
-}
-
-// newOTP returns an outstanding passcode of userID for purpose sent by SMS
-// to dest, created at created for ten minutes.
-func newOTP(userID int64, id, purpose, dest string, created time.Time) *acct.CodeRecord {
-	r := newCode(userID, id)
-	r.Kind, r.Purpose, r.Channel, r.Destination = acct.CodeKindOTP, purpose, acct.ChannelSMS, dest
-	r.CreatedAt, r.ExpiresAt = created, created.Add(10*time.Minute)
-	return r
-}
-
-// TestListCodesOTP checks the filters that passcodes need: any user, by
-// purpose, by destination and since a moment (inclusive).
-// failAttempt runs FailCodeAttempt in a transaction of its own.
-func failAttempt(ctx context.Context, s *Store, seq int64, max int, now time.Time) (int, error) {
-	var n int
-	err := s.Update(ctx, func(tx acct.Tx) (err error) {
-		n, err = tx.FailCodeAttempt(ctx, seq, max, now)
-		return err
-	})
-	return n, err
 }
 
 // TestFailCodeAttemptRace has 16 goroutines make wrong guesses at one

@@ -11,13 +11,6 @@ import (
 	"github.com/acctl/acctl/internal/acct"
 )
 
-// bulkUpdate runs fn with the store's BulkTx in a write transaction.
-func bulkUpdate(t *testing.T, s *Store, fn func(context.Context, acct.Tx, acct.BulkTx) error) error {
-	t.Helper()
-	ctx := context.Background()
-	return s.Update(ctx, func(tx acct.Tx) error { return fn(ctx, tx, tx.(acct.BulkTx)) })
-}
-
 // A bulk write lowers the write connection's page cache for its
 // transaction only, committed or not.
 func TestBulkPageCache(t *testing.T) {

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -18,51 +17,6 @@ import (
 
 	"github.com/acctl/acctl/internal/acct"
 )
-
-// newSession returns an active session of userID created at t0 with the
-// public id id and the hash of a token derived from it.
-func newSession(userID int64, id string) *acct.SessionRecord {
-	h := sha256.Sum256([]byte("token-" + id))
-	return &acct.SessionRecord{
-		Session: acct.Session{
-			ID:                id,
-			UserID:            userID,
-			CreatedAt:         t0,
-			LastSeenAt:        t0,
-			ExpiresAt:         t0.Add(time.Hour),
-			AbsoluteExpiresAt: t0.Add(24 * time.Hour),
-			Label:             "laptop",
-		},
-		TokenHash: h[:],
-	}
-}
-
-func insertSessions(t *testing.T, s *Store, recs ...*acct.SessionRecord) {
-	t.Helper()
-	ctx := context.Background()
-	err := s.Update(ctx, func(tx acct.Tx) error {
-		for _, r := range recs {
-			if err := tx.InsertSession(ctx, r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("insert sessions: %v", err)
-	}
-}
-
-func getSession(s *Store, key acct.SessionKey) (*acct.SessionRecord, error) {
-	ctx := context.Background()
-	var rec *acct.SessionRecord
-	err := s.View(ctx, func(tx acct.Tx) error {
-		var err error
-		rec, err = tx.GetSession(ctx, key)
-		return err
-	})
-	return rec, err
-}
 
 // queryPlan returns EXPLAIN QUERY PLAN's details for query, one a line.
 func queryPlan(t *testing.T, db *sql.DB, query string, args ...any) string {
@@ -106,16 +60,6 @@ func TestSessionQueriesUseIndexes(t *testing.T) {
 			t.Errorf("%s:\n%s", tc.query, plan)
 		}
 	}
-}
-
-func addFailure(ctx context.Context, s *Store, userID int64) (int, error) {
-	var n int
-	err := s.Update(ctx, func(tx acct.Tx) error {
-		var err error
-		n, err = tx.AddLoginFailure(ctx, userID)
-		return err
-	})
-	return n, err
 }
 
 // TestConcurrentLoginFailures has 20 stores on one file, as 20 processes

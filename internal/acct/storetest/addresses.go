@@ -11,8 +11,8 @@ import (
 	"github.com/acctl/acctl/internal/acct"
 )
 
-// newAddress returns an unverified extra address of userID created at t0.
-func newAddress(userID int64, kind acct.AddressKind, value string) *acct.AddressRecord {
+// NewAddress returns an unverified extra address of userID created at t0.
+func NewAddress(userID int64, kind acct.AddressKind, value string) *acct.AddressRecord {
 	return &acct.AddressRecord{Address: acct.Address{UserID: userID, Kind: kind, Value: value, CreatedAt: t0}}
 }
 
@@ -32,7 +32,8 @@ func insertAddresses(t *testing.T, s acct.Store, recs ...*acct.AddressRecord) {
 	}
 }
 
-func listAddresses(t *testing.T, s acct.Store, userID int64, kind acct.AddressKind) []acct.AddressRecord {
+// ListAddresses returns userID's addresses of kind ("" for all), failing t on an error.
+func ListAddresses(t *testing.T, s acct.Store, userID int64, kind acct.AddressKind) []acct.AddressRecord {
 	t.Helper()
 	ctx := context.Background()
 	var out []acct.AddressRecord
@@ -65,16 +66,16 @@ func addressValues(recs []acct.AddressRecord) string {
 
 func testAddressCRUD(t *testing.T, s acct.Store) {
 	ctx := context.Background()
-	alice, bob := newRec("alice"), newRec("bob")
-	insert(t, s, alice, bob)
+	alice, bob := NewRec("alice"), NewRec("bob")
+	Insert(t, s, alice, bob)
 
 	verifiedAt := t0.Add(time.Minute)
-	primary := newAddress(alice.ID, acct.AddressEmail, "alice@example.com")
+	primary := NewAddress(alice.ID, acct.AddressEmail, "alice@example.com")
 	primary.Primary = true
-	work := newAddress(alice.ID, acct.AddressEmail, "alice@work.example")
+	work := NewAddress(alice.ID, acct.AddressEmail, "alice@work.example")
 	work.Verified, work.VerifiedAt = true, &verifiedAt
-	phone := newAddress(alice.ID, acct.AddressPhone, "+447400100001")
-	old := newAddress(alice.ID, acct.AddressEmail, "alice@old.example")
+	phone := NewAddress(alice.ID, acct.AddressPhone, "+447400100001")
+	old := NewAddress(alice.ID, acct.AddressEmail, "alice@old.example")
 	insertAddresses(t, s, phone, work, primary, old)
 	if primary.Seq == 0 || work.Seq == 0 || primary.Seq == work.Seq {
 		t.Fatalf("seqs %d, %d", primary.Seq, work.Seq)
@@ -100,27 +101,27 @@ func testAddressCRUD(t *testing.T, s acct.Store) {
 	}
 
 	// Emails before phones, the primary first, then in seq order.
-	if got := addressValues(listAddresses(t, s, alice.ID, "")); got != "alice@example.com* alice@work.examplev alice@old.example +447400100001" {
+	if got := addressValues(ListAddresses(t, s, alice.ID, "")); got != "alice@example.com* alice@work.examplev alice@old.example +447400100001" {
 		t.Errorf("list: %s", got)
 	}
-	if got := addressValues(listAddresses(t, s, alice.ID, acct.AddressPhone)); got != "+447400100001" {
+	if got := addressValues(ListAddresses(t, s, alice.ID, acct.AddressPhone)); got != "+447400100001" {
 		t.Errorf("list phones: %s", got)
 	}
-	if got := listAddresses(t, s, bob.ID, ""); got == nil || len(got) != 0 {
+	if got := ListAddresses(t, s, bob.ID, ""); got == nil || len(got) != 0 {
 		t.Errorf("bob's: %#v", got)
 	}
 
 	// Swap the primary; the former one becomes an extra address.
-	if err := update(t, s, func(ctx context.Context, tx acct.Tx) error {
+	if err := Update(t, s, func(ctx context.Context, tx acct.Tx) error {
 		return tx.SetPrimaryAddress(ctx, alice.ID, acct.AddressEmail, "alice@work.example")
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if got := addressValues(listAddresses(t, s, alice.ID, acct.AddressEmail)); got != "alice@work.example*v alice@example.com alice@old.example" {
+	if got := addressValues(ListAddresses(t, s, alice.ID, acct.AddressEmail)); got != "alice@work.example*v alice@example.com alice@old.example" {
 		t.Errorf("after the swap: %s", got)
 	}
 	// A first primary of a kind, with none before.
-	if err := update(t, s, func(ctx context.Context, tx acct.Tx) error {
+	if err := Update(t, s, func(ctx context.Context, tx acct.Tx) error {
 		return tx.SetPrimaryAddress(ctx, alice.ID, acct.AddressPhone, "+447400100001")
 	}); err != nil {
 		t.Fatal(err)
@@ -139,7 +140,7 @@ func testAddressCRUD(t *testing.T, s acct.Store) {
 			},
 			"delete": func(ctx context.Context, tx acct.Tx) error { return tx.DeleteAddress(ctx, tc.user, tc.kind, tc.value) },
 		} {
-			if err := update(t, s, fn); !acct.IsCode(err, acct.CodeNotFound) {
+			if err := Update(t, s, fn); !acct.IsCode(err, acct.CodeNotFound) {
 				t.Errorf("%s of user %d's %s %q: %v", name, tc.user, tc.kind, tc.value, err)
 			}
 		}
@@ -148,7 +149,7 @@ func testAddressCRUD(t *testing.T, s acct.Store) {
 	// Verified: at a time, at an unknown time, and an earlier time kept.
 	verify := func(value string, at time.Time) {
 		t.Helper()
-		if err := update(t, s, func(ctx context.Context, tx acct.Tx) error {
+		if err := Update(t, s, func(ctx context.Context, tx acct.Tx) error {
 			return tx.SetAddressVerified(ctx, alice.ID, acct.AddressEmail, value, at)
 		}); err != nil {
 			t.Fatal(err)
@@ -160,7 +161,7 @@ func testAddressCRUD(t *testing.T, s acct.Store) {
 	verify("alice@old.example", time.Time{})
 	verify("alice@work.example", later)
 	byValue := map[string]acct.AddressRecord{}
-	for _, r := range listAddresses(t, s, alice.ID, "") {
+	for _, r := range ListAddresses(t, s, alice.ID, "") {
 		byValue[r.Value] = r
 	}
 	if r := byValue["alice@example.com"]; !r.Verified || r.VerifiedAt == nil || !r.VerifiedAt.Equal(later) {
@@ -174,72 +175,72 @@ func testAddressCRUD(t *testing.T, s acct.Store) {
 	}
 	// Verified, an unknown time is filled in later.
 	verify("alice@old.example", later)
-	if r := listAddresses(t, s, alice.ID, acct.AddressEmail)[2]; r.Value != "alice@old.example" || !r.VerifiedAt.Equal(later) {
+	if r := ListAddresses(t, s, alice.ID, acct.AddressEmail)[2]; r.Value != "alice@old.example" || !r.VerifiedAt.Equal(later) {
 		t.Errorf("time filled in: %+v", r)
 	}
 
 	// Delete one, then all.
-	if err := update(t, s, func(ctx context.Context, tx acct.Tx) error {
+	if err := Update(t, s, func(ctx context.Context, tx acct.Tx) error {
 		return tx.DeleteAddress(ctx, alice.ID, acct.AddressEmail, "alice@old.example")
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if got := addressValues(listAddresses(t, s, alice.ID, "")); got != "alice@work.example*v alice@example.comv +447400100001*" {
+	if got := addressValues(ListAddresses(t, s, alice.ID, "")); got != "alice@work.example*v alice@example.comv +447400100001*" {
 		t.Errorf("after delete: %s", got)
 	}
-	if err := update(t, s, func(ctx context.Context, tx acct.Tx) error { return tx.DeleteAddresses(ctx, alice.ID) }); err != nil {
+	if err := Update(t, s, func(ctx context.Context, tx acct.Tx) error { return tx.DeleteAddresses(ctx, alice.ID) }); err != nil {
 		t.Fatal(err)
 	}
-	if got := listAddresses(t, s, alice.ID, ""); len(got) != 0 {
+	if got := ListAddresses(t, s, alice.ID, ""); len(got) != 0 {
 		t.Errorf("after delete all: %v", got)
 	}
 	// Deleting none is fine.
-	if err := update(t, s, func(ctx context.Context, tx acct.Tx) error { return tx.DeleteAddresses(ctx, alice.ID) }); err != nil {
+	if err := Update(t, s, func(ctx context.Context, tx acct.Tx) error { return tx.DeleteAddresses(ctx, alice.ID) }); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func testAddressConflicts(t *testing.T, s acct.Store) {
-	alice, bob := newRec("alice"), newRec("bob")
-	insert(t, s, alice, bob)
-	insertAddresses(t, s, newAddress(alice.ID, acct.AddressEmail, "x@example.com"), newAddress(alice.ID, acct.AddressPhone, "+447400100001"))
+	alice, bob := NewRec("alice"), NewRec("bob")
+	Insert(t, s, alice, bob)
+	insertAddresses(t, s, NewAddress(alice.ID, acct.AddressEmail, "x@example.com"), NewAddress(alice.ID, acct.AddressPhone, "+447400100001"))
 
 	for _, a := range []*acct.AddressRecord{
-		newAddress(bob.ID, acct.AddressEmail, "x@example.com"),
-		newAddress(alice.ID, acct.AddressEmail, "x@example.com"),
-		newAddress(bob.ID, acct.AddressPhone, "+447400100001"),
+		NewAddress(bob.ID, acct.AddressEmail, "x@example.com"),
+		NewAddress(alice.ID, acct.AddressEmail, "x@example.com"),
+		NewAddress(bob.ID, acct.AddressPhone, "+447400100001"),
 	} {
-		err := update(t, s, func(ctx context.Context, tx acct.Tx) error { return tx.InsertAddress(ctx, a) })
-		checkConflict(t, "insert "+a.Value, err, string(a.Kind))
+		err := Update(t, s, func(ctx context.Context, tx acct.Tx) error { return tx.InsertAddress(ctx, a) })
+		CheckConflict(t, "insert "+a.Value, err, string(a.Kind))
 	}
 	// The same text as another kind is no clash.
-	insertAddresses(t, s, newAddress(bob.ID, acct.AddressPhone, "x@example.com"))
+	insertAddresses(t, s, NewAddress(bob.ID, acct.AddressPhone, "x@example.com"))
 
 	// Two primaries of one kind for one account: refused, but not as an
 	// address in use.
-	p1 := newAddress(bob.ID, acct.AddressEmail, "p1@example.com")
-	p2 := newAddress(bob.ID, acct.AddressEmail, "p2@example.com")
+	p1 := NewAddress(bob.ID, acct.AddressEmail, "p1@example.com")
+	p2 := NewAddress(bob.ID, acct.AddressEmail, "p2@example.com")
 	p1.Primary, p2.Primary = true, true
 	insertAddresses(t, s, p1)
-	err := update(t, s, func(ctx context.Context, tx acct.Tx) error { return tx.InsertAddress(ctx, p2) })
+	err := Update(t, s, func(ctx context.Context, tx acct.Tx) error { return tx.InsertAddress(ctx, p2) })
 	if err == nil || acct.ErrorField(err) == "email" {
 		t.Errorf("a second primary: %v (field %q)", err, acct.ErrorField(err))
 	}
 	// A verified time without verification is not stored.
-	odd := newAddress(bob.ID, acct.AddressEmail, "odd@example.com")
+	odd := NewAddress(bob.ID, acct.AddressEmail, "odd@example.com")
 	odd.VerifiedAt = &t0
 	insertAddresses(t, s, odd)
-	if r := listAddresses(t, s, bob.ID, acct.AddressEmail)[1]; r.Value != "odd@example.com" || r.VerifiedAt != nil {
+	if r := ListAddresses(t, s, bob.ID, acct.AddressEmail)[1]; r.Value != "odd@example.com" || r.VerifiedAt != nil {
 		t.Errorf("unverified with a time: %+v", r)
 	}
 	// A rolled-back insert leaves nothing.
-	err = update(t, s, func(ctx context.Context, tx acct.Tx) error {
-		if err := tx.InsertAddress(ctx, newAddress(bob.ID, acct.AddressEmail, "gone@example.com")); err != nil {
+	err = Update(t, s, func(ctx context.Context, tx acct.Tx) error {
+		if err := tx.InsertAddress(ctx, NewAddress(bob.ID, acct.AddressEmail, "gone@example.com")); err != nil {
 			return err
 		}
 		return fmt.Errorf("roll back")
 	})
-	if err == nil || len(listAddresses(t, s, bob.ID, acct.AddressEmail)) != 2 {
-		t.Errorf("rolled back: %v, %s", err, addressValues(listAddresses(t, s, bob.ID, "")))
+	if err == nil || len(ListAddresses(t, s, bob.ID, acct.AddressEmail)) != 2 {
+		t.Errorf("rolled back: %v, %s", err, addressValues(ListAddresses(t, s, bob.ID, "")))
 	}
 }

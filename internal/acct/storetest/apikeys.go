@@ -23,7 +23,7 @@ func newAPIKey(name string, created time.Time) *acct.APIKeyRecord {
 func insertAPIKeys(t *testing.T, s acct.Store, recs ...*acct.APIKeyRecord) {
 	t.Helper()
 	for _, rec := range recs {
-		if err := update(t, s, func(ctx context.Context, tx acct.Tx) error { return tx.InsertAPIKey(ctx, rec) }); err != nil {
+		if err := Update(t, s, func(ctx context.Context, tx acct.Tx) error { return tx.InsertAPIKey(ctx, rec) }); err != nil {
 			t.Fatalf("insert API key %s: %v", rec.Name, err)
 		}
 	}
@@ -98,13 +98,13 @@ func testAPIKeyConflicts(t *testing.T, s acct.Store) {
 	insertAPIKeys(t, s, newAPIKey("ci", at))
 	dup := newAPIKey("ci", at)
 	dup.TokenHash = bytes.Repeat([]byte{1}, 32)
-	err := update(t, s, func(ctx context.Context, tx acct.Tx) error { return tx.InsertAPIKey(ctx, dup) })
+	err := Update(t, s, func(ctx context.Context, tx acct.Tx) error { return tx.InsertAPIKey(ctx, dup) })
 	if !acct.IsCode(err, acct.CodeConflict) || acct.ErrorField(err) != "name" {
 		t.Errorf("same name: %v (field %q)", err, acct.ErrorField(err))
 	}
 	same := newAPIKey("ci", at)
 	same.Name = "other"
-	err = update(t, s, func(ctx context.Context, tx acct.Tx) error { return tx.InsertAPIKey(ctx, same) })
+	err = Update(t, s, func(ctx context.Context, tx acct.Tx) error { return tx.InsertAPIKey(ctx, same) })
 	if !acct.IsCode(err, acct.CodeConflict) || acct.ErrorField(err) != "token_hash" {
 		t.Errorf("same token: %v (field %q)", err, acct.ErrorField(err))
 	}
@@ -115,7 +115,7 @@ func testAPIKeyConflicts(t *testing.T, s acct.Store) {
 	} {
 		rec := newAPIKey("bad", at)
 		bad(rec)
-		err = update(t, s, func(ctx context.Context, tx acct.Tx) error { return tx.InsertAPIKey(ctx, rec) })
+		err = Update(t, s, func(ctx context.Context, tx acct.Tx) error { return tx.InsertAPIKey(ctx, rec) })
 		if err == nil || acct.IsCode(err, acct.CodeConflict) {
 			t.Errorf("stored %+v: %v", rec, err)
 		}
@@ -149,7 +149,7 @@ func testRevokeAPIKey(t *testing.T, s acct.Store) {
 	revoke := func(id int64, when time.Time) bool {
 		t.Helper()
 		var ok bool
-		err := update(t, s, func(ctx context.Context, tx acct.Tx) (err error) {
+		err := Update(t, s, func(ctx context.Context, tx acct.Tx) (err error) {
 			ok, err = tx.RevokeAPIKey(ctx, id, when)
 			return err
 		})
@@ -183,7 +183,7 @@ func testTouchAPIKey(t *testing.T, s acct.Store) {
 	touch := func(id int64, when time.Time) bool {
 		t.Helper()
 		var ok bool
-		err := update(t, s, func(ctx context.Context, tx acct.Tx) (err error) {
+		err := Update(t, s, func(ctx context.Context, tx acct.Tx) (err error) {
 			ok, err = tx.TouchAPIKey(ctx, id, when, when.Add(-time.Minute))
 			return err
 		})
@@ -219,7 +219,7 @@ func testTouchAPIKey(t *testing.T, s acct.Store) {
 		}
 	}
 	// A revoked key is never touched.
-	err := update(t, s, func(ctx context.Context, tx acct.Tx) error {
+	err := Update(t, s, func(ctx context.Context, tx acct.Tx) error {
 		_, err := tx.RevokeAPIKey(ctx, ci.ID, at.Add(time.Hour))
 		return err
 	})

@@ -11,12 +11,14 @@ import (
 	"github.com/acctl/acctl/internal/acct"
 )
 
-func newCode(userID int64, id string) *acct.CodeRecord {
+// NewCode returns an outstanding reset code of userID created at t0 for an
+// hour, with the public id id and a MAC derived from it (CodeMAC).
+func NewCode(userID int64, id string) *acct.CodeRecord {
 	return &acct.CodeRecord{
 		ID:        id,
 		UserID:    userID,
 		Kind:      acct.CodeKindReset,
-		MAC:       codeMAC(id),
+		MAC:       CodeMAC(id),
 		Channel:   acct.ChannelNone,
 		CreatedAt: t0,
 		ExpiresAt: t0.Add(time.Hour),
@@ -24,12 +26,15 @@ func newCode(userID int64, id string) *acct.CodeRecord {
 	}
 }
 
-func codeMAC(id string) []byte {
+// CodeMAC is the MAC NewCode gives the code id: any 32 bytes that differ
+// by id.
+func CodeMAC(id string) []byte {
 	h := sha256.Sum256([]byte("code-" + id))
 	return h[:]
 }
 
-func insertCodes(t *testing.T, s acct.Store, recs ...*acct.CodeRecord) {
+// InsertCodes inserts recs in one transaction, failing t on an error.
+func InsertCodes(t *testing.T, s acct.Store, recs ...*acct.CodeRecord) {
 	t.Helper()
 	ctx := context.Background()
 	err := s.Update(ctx, func(tx acct.Tx) error {
@@ -45,7 +50,8 @@ func insertCodes(t *testing.T, s acct.Store, recs ...*acct.CodeRecord) {
 	}
 }
 
-func getCode(s acct.Store, key acct.CodeKey) (*acct.CodeRecord, error) {
+// GetCode reads the code named by key in a read transaction.
+func GetCode(s acct.Store, key acct.CodeKey) (*acct.CodeRecord, error) {
 	ctx := context.Background()
 	var rec *acct.CodeRecord
 	err := s.View(ctx, func(tx acct.Tx) error {
@@ -56,7 +62,8 @@ func getCode(s acct.Store, key acct.CodeKey) (*acct.CodeRecord, error) {
 	return rec, err
 }
 
-func listCodes(t *testing.T, s acct.Store, q acct.CodeFilter) []acct.CodeRecord {
+// ListCodes lists the codes q selects, failing t on an error.
+func ListCodes(t *testing.T, s acct.Store, q acct.CodeFilter) []acct.CodeRecord {
 	t.Helper()
 	ctx := context.Background()
 	var recs []acct.CodeRecord
@@ -79,7 +86,9 @@ func codeIDs(recs []acct.CodeRecord) []string {
 	return out
 }
 
-func useCode(ctx context.Context, s acct.Store, seq int64, now time.Time) (bool, error) {
+// UseCode uses the code seq at now in its own transaction and reports
+// whether this call used it.
+func UseCode(ctx context.Context, s acct.Store, seq int64, now time.Time) (bool, error) {
 	var used bool
 	err := s.Update(ctx, func(tx acct.Tx) error {
 		var err error
@@ -90,13 +99,13 @@ func useCode(ctx context.Context, s acct.Store, seq int64, now time.Time) (bool,
 }
 
 func testCodeInsertGet(t *testing.T, s acct.Store) {
-	alice := newRec("alice")
-	insert(t, s, alice)
+	alice := NewRec("alice")
+	Insert(t, s, alice)
 
-	rec := newCode(alice.ID, "cod_one")
+	rec := NewCode(alice.ID, "cod_one")
 	rec.Kind, rec.Purpose = acct.CodeKindOTP, acct.PurposeVerifyPhone
 	rec.Channel, rec.Destination, rec.Reason = acct.ChannelSMS, "+15550100", "new phone"
-	insertCodes(t, s, rec)
+	InsertCodes(t, s, rec)
 	if rec.Seq != 1 {
 		t.Fatalf("Seq = %d, want 1", rec.Seq)
 	}
@@ -105,7 +114,7 @@ func testCodeInsertGet(t *testing.T, s acct.Store) {
 		{MAC: rec.MAC},
 		{ID: "cod_one", MAC: rec.MAC},
 	} {
-		got, err := getCode(s, key)
+		got, err := GetCode(s, key)
 		if err != nil {
 			t.Fatalf("GetCode(%+v): %v", key, err)
 		}
@@ -117,10 +126,10 @@ func testCodeInsertGet(t *testing.T, s acct.Store) {
 	for _, key := range []acct.CodeKey{
 		{},
 		{ID: "cod_two"},
-		{MAC: codeMAC("cod_two")},
-		{ID: "cod_one", MAC: codeMAC("cod_two")}, // both must match
+		{MAC: CodeMAC("cod_two")},
+		{ID: "cod_one", MAC: CodeMAC("cod_two")}, // both must match
 	} {
-		_, err := getCode(s, key)
+		_, err := GetCode(s, key)
 		if !acct.IsCode(err, acct.CodeNotFound) {
 			t.Errorf("GetCode(%+v): %v, want not_found", key, err)
 		}
@@ -128,15 +137,15 @@ func testCodeInsertGet(t *testing.T, s acct.Store) {
 
 	// Used and voided codes, the other optional fields empty, read back
 	// as stored; the seq grows.
-	used, voided := newCode(alice.ID, "cod_used"), newCode(alice.ID, "cod_voided")
-	used.UsedAt, used.Attempts, used.IssuedBy = ptr(t0.Add(time.Minute)), 3, ""
-	voided.VoidedAt, voided.Kind = ptr(t0.Add(2*time.Minute)), acct.CodeKindForgot
-	insertCodes(t, s, used, voided)
+	used, voided := NewCode(alice.ID, "cod_used"), NewCode(alice.ID, "cod_voided")
+	used.UsedAt, used.Attempts, used.IssuedBy = new(t0.Add(time.Minute)), 3, ""
+	voided.VoidedAt, voided.Kind = new(t0.Add(2*time.Minute)), acct.CodeKindForgot
+	InsertCodes(t, s, used, voided)
 	if used.Seq != 2 || voided.Seq != 3 {
 		t.Errorf("Seq = %d, %d; want 2, 3", used.Seq, voided.Seq)
 	}
 	for _, want := range []*acct.CodeRecord{used, voided} {
-		got, err := getCode(s, acct.CodeKey{ID: want.ID})
+		got, err := GetCode(s, acct.CodeKey{ID: want.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,18 +157,18 @@ func testCodeInsertGet(t *testing.T, s acct.Store) {
 
 func testCodeInsertRefused(t *testing.T, s acct.Store) {
 	ctx := context.Background()
-	alice := newRec("alice")
-	insert(t, s, alice)
-	insertCodes(t, s, newCode(alice.ID, "cod_one"))
+	alice := NewRec("alice")
+	Insert(t, s, alice)
+	InsertCodes(t, s, NewCode(alice.ID, "cod_one"))
 
-	dupID := newCode(alice.ID, "cod_one")
-	dupID.MAC = codeMAC("other")
+	dupID := NewCode(alice.ID, "cod_one")
+	dupID.MAC = CodeMAC("other")
 	err := s.Update(ctx, func(tx acct.Tx) error { return tx.InsertCode(ctx, dupID) })
 	if !acct.IsCode(err, acct.CodeConflict) || acct.ErrorField(err) != "public_id" {
 		t.Errorf("same public id: %v, want a conflict on public_id", err)
 	}
-	dupMAC := newCode(alice.ID, "cod_two")
-	dupMAC.MAC = codeMAC("cod_one")
+	dupMAC := NewCode(alice.ID, "cod_two")
+	dupMAC.MAC = CodeMAC("cod_one")
 	err = s.Update(ctx, func(tx acct.Tx) error { return tx.InsertCode(ctx, dupMAC) })
 	if !acct.IsCode(err, acct.CodeConflict) || acct.ErrorField(err) != "mac" {
 		t.Errorf("same MAC: %v, want a conflict on mac", err)
@@ -176,30 +185,30 @@ func testCodeInsertRefused(t *testing.T, s acct.Store) {
 		"used and voided":  func(r *acct.CodeRecord) { r.UsedAt, r.VoidedAt = &t0, &t0 },
 		"user 0 (no user)": func(r *acct.CodeRecord) { r.UserID = 0 },
 	} {
-		rec := newCode(alice.ID, "cod_"+strings.ReplaceAll(name, " ", "_"))
+		rec := NewCode(alice.ID, "cod_"+strings.ReplaceAll(name, " ", "_"))
 		edit(rec)
 		if err := s.Update(ctx, func(tx acct.Tx) error { return tx.InsertCode(ctx, rec) }); err == nil {
 			t.Errorf("%s: stored", name)
 		}
 	}
-	if n := len(listCodes(t, s, acct.CodeFilter{UserID: alice.ID})); n != 1 {
+	if n := len(ListCodes(t, s, acct.CodeFilter{UserID: alice.ID})); n != 1 {
 		t.Errorf("%d codes stored, want 1", n)
 	}
 }
 
 func testListCodes(t *testing.T, s acct.Store) {
-	alice, bob := newRec("alice"), newRec("bob")
-	insert(t, s, alice, bob)
+	alice, bob := NewRec("alice"), NewRec("bob")
+	Insert(t, s, alice, bob)
 	now := t0.Add(30 * time.Minute)
 	mk := func(userID int64, id string, kind acct.CodeKind, expires time.Duration) *acct.CodeRecord {
-		r := newCode(userID, id)
+		r := NewCode(userID, id)
 		r.Kind, r.ExpiresAt = kind, now.Add(expires)
 		return r
 	}
 	reset, forgot, otp := acct.CodeKindReset, acct.CodeKindForgot, acct.CodeKind("otp")
 	used, voided := mk(alice.ID, "a_used", reset, time.Minute), mk(alice.ID, "a_voided", forgot, time.Minute)
-	used.UsedAt, voided.VoidedAt = ptr(now.Add(-time.Minute)), ptr(now.Add(-time.Minute))
-	insertCodes(t, s,
+	used.UsedAt, voided.VoidedAt = new(now.Add(-time.Minute)), new(now.Add(-time.Minute))
+	InsertCodes(t, s,
 		mk(alice.ID, "a1", reset, time.Minute), // 1 outstanding
 		mk(alice.ID, "a_at_now", reset, 0),     // 2 expired: its end is now
 		mk(bob.ID, "b1", reset, time.Minute),   // 3 outstanding
@@ -227,7 +236,7 @@ func testListCodes(t *testing.T, s acct.Store) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.q.Now = now
-			got := listCodes(t, s, tc.q)
+			got := ListCodes(t, s, tc.q)
 			if ids := codeIDs(got); !reflect.DeepEqual(ids, tc.want) {
 				t.Errorf("got %v, want %v", ids, tc.want)
 			}
@@ -238,12 +247,12 @@ func testListCodes(t *testing.T, s acct.Store) {
 	}
 
 	// One millisecond later a2 has expired as well.
-	later := listCodes(t, s, acct.CodeFilter{UserID: alice.ID, Outstanding: true, Now: now.Add(time.Millisecond)})
+	later := ListCodes(t, s, acct.CodeFilter{UserID: alice.ID, Outstanding: true, Now: now.Add(time.Millisecond)})
 	if ids := codeIDs(later); !reflect.DeepEqual(ids, []string{"a3", "a1"}) {
 		t.Errorf("a millisecond later: %v", ids)
 	}
 	// Records read back whole.
-	if got := listCodes(t, s, acct.CodeFilter{UserID: alice.ID, Kinds: []acct.CodeKind{reset}, Limit: 2}); len(got) != 2 ||
+	if got := ListCodes(t, s, acct.CodeFilter{UserID: alice.ID, Kinds: []acct.CodeKind{reset}, Limit: 2}); len(got) != 2 ||
 		!reflect.DeepEqual(&got[0], used) {
 		t.Errorf("records: %+v\nwant first %+v", got, used)
 	}
@@ -260,16 +269,16 @@ func testListCodes(t *testing.T, s acct.Store) {
 
 func testUseCode(t *testing.T, s acct.Store) {
 	ctx := context.Background()
-	alice := newRec("alice")
-	insert(t, s, alice)
-	live, edge, voided := newCode(alice.ID, "live"), newCode(alice.ID, "edge"), newCode(alice.ID, "voided")
+	alice := NewRec("alice")
+	Insert(t, s, alice)
+	live, edge, voided := NewCode(alice.ID, "live"), NewCode(alice.ID, "edge"), NewCode(alice.ID, "voided")
 	voided.VoidedAt = &t0
-	insertCodes(t, s, live, edge, voided)
+	InsertCodes(t, s, live, edge, voided)
 	end := live.ExpiresAt
 
 	use := func(seq int64, now time.Time) bool {
 		t.Helper()
-		used, err := useCode(ctx, s, seq, now)
+		used, err := UseCode(ctx, s, seq, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -280,7 +289,7 @@ func testUseCode(t *testing.T, s acct.Store) {
 	if !use(live.Seq, now) {
 		t.Fatal("live code not used")
 	}
-	got, err := getCode(s, acct.CodeKey{ID: "live"})
+	got, err := GetCode(s, acct.CodeKey{ID: "live"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,14 +299,14 @@ func testUseCode(t *testing.T, s acct.Store) {
 	if use(live.Seq, now) {
 		t.Error("used twice")
 	}
-	if got, _ := getCode(s, acct.CodeKey{ID: "live"}); !got.UsedAt.Equal(now) {
+	if got, _ := GetCode(s, acct.CodeKey{ID: "live"}); !got.UsedAt.Equal(now) {
 		t.Errorf("second use moved used_at to %v", got.UsedAt)
 	}
 	// Refused at its very end, and after.
 	if use(edge.Seq, end) || use(edge.Seq, end.Add(time.Hour)) {
 		t.Error("expired code used")
 	}
-	if got, _ := getCode(s, acct.CodeKey{ID: "edge"}); got.UsedAt != nil {
+	if got, _ := GetCode(s, acct.CodeKey{ID: "edge"}); got.UsedAt != nil {
 		t.Errorf("expired code changed: %+v", got)
 	}
 	if use(voided.Seq, t0) {
@@ -317,19 +326,19 @@ func testVoidCodes(t *testing.T, open func(*testing.T) acct.Store) {
 	const alice, bob = 1, 2
 	setup := func(t *testing.T) acct.Store {
 		s := open(t)
-		a, b := newRec("alice"), newRec("bob")
-		insert(t, s, a, b)
+		a, b := NewRec("alice"), NewRec("bob")
+		Insert(t, s, a, b)
 		if a.ID != alice || b.ID != bob {
 			t.Fatalf("ids %d and %d", a.ID, b.ID)
 		}
-		expired := newCode(alice, "a_expired")
+		expired := NewCode(alice, "a_expired")
 		expired.ExpiresAt = at // expired at the very moment
-		used, voided := newCode(alice, "a_used"), newCode(alice, "a_voided")
+		used, voided := NewCode(alice, "a_used"), NewCode(alice, "a_voided")
 		used.UsedAt, voided.VoidedAt = &t0, &t0
-		forgot := newCode(alice, "a_forgot")
+		forgot := NewCode(alice, "a_forgot")
 		forgot.Kind = acct.CodeKindForgot
-		insertCodes(t, s,
-			newCode(alice, "a1"), newCode(bob, "b1"), forgot, expired, used, voided, newCode(alice, "a2"))
+		InsertCodes(t, s,
+			NewCode(alice, "a1"), NewCode(bob, "b1"), forgot, expired, used, voided, NewCode(alice, "a2"))
 		return s
 	}
 	reset, forgot := acct.CodeKindReset, acct.CodeKindForgot
@@ -375,7 +384,7 @@ func testVoidCodes(t *testing.T, open func(*testing.T) acct.Store) {
 				voidedNow[id] = true
 			}
 			for _, user := range []int64{alice, bob} {
-				for _, r := range listCodes(t, s, acct.CodeFilter{UserID: user}) {
+				for _, r := range ListCodes(t, s, acct.CodeFilter{UserID: user}) {
 					switch {
 					case voidedNow[r.ID]:
 						if r.VoidedAt == nil || !r.VoidedAt.Equal(at) || r.UsedAt != nil {
@@ -395,11 +404,11 @@ func testVoidCodes(t *testing.T, open func(*testing.T) acct.Store) {
 				t.Errorf("again: %#v", got)
 			}
 			for id := range voidedNow {
-				c, err := getCode(s, acct.CodeKey{ID: id})
+				c, err := GetCode(s, acct.CodeKey{ID: id})
 				if err != nil {
 					t.Fatal(err)
 				}
-				if used, err := useCode(ctx, s, c.Seq, at); used || err != nil {
+				if used, err := UseCode(ctx, s, c.Seq, at); used || err != nil {
 					t.Errorf("voided %s used: %v, %v", id, used, err)
 				}
 			}
@@ -407,31 +416,34 @@ func testVoidCodes(t *testing.T, open func(*testing.T) acct.Store) {
 	}
 }
 
-func newOTP(userID int64, id, purpose, dest string, created time.Time) *acct.CodeRecord {
-	r := newCode(userID, id)
+// NewOTP returns an outstanding one-time passcode of userID for purpose,
+// sent by SMS to dest at created and valid ten minutes, with the public id
+// id.
+func NewOTP(userID int64, id, purpose, dest string, created time.Time) *acct.CodeRecord {
+	r := NewCode(userID, id)
 	r.Kind, r.Purpose, r.Channel, r.Destination = acct.CodeKindOTP, purpose, acct.ChannelSMS, dest
 	r.CreatedAt, r.ExpiresAt = created, created.Add(10*time.Minute)
 	return r
 }
 
 func testListCodesOTP(t *testing.T, s acct.Store) {
-	alice, bob := newRec("alice"), newRec("bob")
-	insert(t, s, alice, bob)
+	alice, bob := NewRec("alice"), NewRec("bob")
+	Insert(t, s, alice, bob)
 	const phone, other = "+15550100", "+15550199"
 	verify, recovery := acct.PurposeVerifyPhone, acct.PurposeRecovery
 	since := t0.Add(time.Minute)
-	reset := newCode(alice.ID, "a_reset")
+	reset := NewCode(alice.ID, "a_reset")
 	reset.Channel, reset.Destination, reset.CreatedAt = acct.ChannelEmail, phone, since // no purpose
-	usedOTP := newOTP(alice.ID, "a_used", verify, phone, since.Add(time.Second))
-	usedOTP.UsedAt = ptr(since.Add(2 * time.Second))
-	insertCodes(t, s,
-		newOTP(alice.ID, "a_before", verify, phone, since.Add(-time.Millisecond)), // 1 a ms too early
-		newOTP(alice.ID, "a_at", verify, phone, since),                            // 2 at the very moment
-		newOTP(bob.ID, "b_phone", recovery, phone, since.Add(time.Second)),        // 3 another user, same phone
+	usedOTP := NewOTP(alice.ID, "a_used", verify, phone, since.Add(time.Second))
+	usedOTP.UsedAt = new(since.Add(2 * time.Second))
+	InsertCodes(t, s,
+		NewOTP(alice.ID, "a_before", verify, phone, since.Add(-time.Millisecond)), // 1 a ms too early
+		NewOTP(alice.ID, "a_at", verify, phone, since),                            // 2 at the very moment
+		NewOTP(bob.ID, "b_phone", recovery, phone, since.Add(time.Second)),        // 3 another user, same phone
 		reset,   // 4 not a passcode
 		usedOTP, // 5 used
-		newOTP(alice.ID, "a_recovery", recovery, other, since.Add(time.Second)), // 6 other purpose and phone
-		newOTP(bob.ID, "b_other", verify, other, since.Add(time.Minute)),        // 7
+		NewOTP(alice.ID, "a_recovery", recovery, other, since.Add(time.Second)), // 6 other purpose and phone
+		NewOTP(bob.ID, "b_other", verify, other, since.Add(time.Minute)),        // 7
 	)
 	otp := []acct.CodeKind{acct.CodeKindOTP}
 	for _, tc := range []struct {
@@ -460,14 +472,14 @@ func testListCodesOTP(t *testing.T, s acct.Store) {
 			if tc.q.Outstanding {
 				tc.q.Now = since.Add(time.Minute)
 			}
-			got := listCodes(t, s, tc.q)
+			got := ListCodes(t, s, tc.q)
 			if ids := codeIDs(got); !reflect.DeepEqual(ids, tc.want) {
 				t.Errorf("got %v, want %v", ids, tc.want)
 			}
 		})
 	}
 	// Records read back whole, purpose and all.
-	if got := listCodes(t, s, acct.CodeFilter{Destination: phone, Limit: 1}); len(got) != 1 || !reflect.DeepEqual(&got[0], usedOTP) {
+	if got := ListCodes(t, s, acct.CodeFilter{Destination: phone, Limit: 1}); len(got) != 1 || !reflect.DeepEqual(&got[0], usedOTP) {
 		t.Errorf("record: %+v\nwant %+v", got, usedOTP)
 	}
 
@@ -483,22 +495,22 @@ func testListCodesOTP(t *testing.T, s acct.Store) {
 
 func testVoidCodesPurpose(t *testing.T, s acct.Store) {
 	ctx := context.Background()
-	alice, bob := newRec("alice"), newRec("bob")
-	insert(t, s, alice, bob)
+	alice, bob := NewRec("alice"), NewRec("bob")
+	Insert(t, s, alice, bob)
 	at := t0.Add(time.Minute)
 	const phone = "+15550100"
 	verify, recovery := acct.PurposeVerifyPhone, acct.PurposeRecovery
-	used := newOTP(alice.ID, "a_used", verify, phone, t0)
-	used.UsedAt = ptr(t0.Add(time.Second))
-	expired := newOTP(alice.ID, "a_expired", verify, phone, t0)
+	used := NewOTP(alice.ID, "a_used", verify, phone, t0)
+	used.UsedAt = new(t0.Add(time.Second))
+	expired := NewOTP(alice.ID, "a_expired", verify, phone, t0)
 	expired.ExpiresAt = at // expired at the very moment
-	insertCodes(t, s,
-		newOTP(alice.ID, "a_verify", verify, phone, t0),
-		newOTP(alice.ID, "a_recovery", recovery, phone, t0),
-		newOTP(bob.ID, "b_verify", verify, phone, t0),
-		newCode(alice.ID, "a_reset"),
+	InsertCodes(t, s,
+		NewOTP(alice.ID, "a_verify", verify, phone, t0),
+		NewOTP(alice.ID, "a_recovery", recovery, phone, t0),
+		NewOTP(bob.ID, "b_verify", verify, phone, t0),
+		NewCode(alice.ID, "a_reset"),
 		used, expired,
-		newOTP(alice.ID, "a_verify2", verify, "+15550199", t0),
+		NewOTP(alice.ID, "a_verify2", verify, "+15550199", t0),
 	)
 	void := func(q acct.CodeVoid) []string {
 		t.Helper()
@@ -519,7 +531,7 @@ func testVoidCodesPurpose(t *testing.T, s acct.Store) {
 	if got := void(acct.CodeVoid{UserID: alice.ID, Kinds: otp, Purpose: verify, At: at}); !reflect.DeepEqual(got, []string{"a_verify", "a_verify2"}) {
 		t.Errorf("voided %v, want [a_verify a_verify2]", got)
 	}
-	left := codeIDs(listCodes(t, s, acct.CodeFilter{Outstanding: true, Now: at}))
+	left := codeIDs(ListCodes(t, s, acct.CodeFilter{Outstanding: true, Now: at}))
 	if !reflect.DeepEqual(left, []string{"a_reset", "b_verify", "a_recovery"}) {
 		t.Errorf("outstanding after voiding: %v", left)
 	}
@@ -529,7 +541,9 @@ func testVoidCodesPurpose(t *testing.T, s acct.Store) {
 	}
 }
 
-func failAttempt(ctx context.Context, s acct.Store, seq int64, max int, now time.Time) (int, error) {
+// FailAttempt counts a wrong guess of the code seq (voided at max) in its
+// own transaction and returns the count.
+func FailAttempt(ctx context.Context, s acct.Store, seq int64, max int, now time.Time) (int, error) {
 	var n int
 	err := s.Update(ctx, func(tx acct.Tx) (err error) {
 		n, err = tx.FailCodeAttempt(ctx, seq, max, now)
@@ -540,22 +554,22 @@ func failAttempt(ctx context.Context, s acct.Store, seq int64, max int, now time
 
 func testFailCodeAttempt(t *testing.T, s acct.Store) {
 	ctx := context.Background()
-	alice := newRec("alice")
-	insert(t, s, alice)
+	alice := NewRec("alice")
+	Insert(t, s, alice)
 	const phone = "+15550100"
-	capped := newOTP(alice.ID, "capped", acct.PurposeVerifyPhone, phone, t0)
-	edge := newOTP(alice.ID, "edge", acct.PurposeSignup, phone, t0)
-	used := newOTP(alice.ID, "used", acct.PurposeRecovery, phone, t0)
-	used.UsedAt = ptr(t0.Add(time.Second))
-	voided := newOTP(alice.ID, "voided", acct.PurposeRecovery, phone, t0)
-	voided.VoidedAt, voided.Attempts = ptr(t0.Add(time.Second)), 2
-	one := newOTP(alice.ID, "one", acct.PurposeRecovery, phone, t0)
-	insertCodes(t, s, capped, edge, used, voided, one)
+	capped := NewOTP(alice.ID, "capped", acct.PurposeVerifyPhone, phone, t0)
+	edge := NewOTP(alice.ID, "edge", acct.PurposeSignup, phone, t0)
+	used := NewOTP(alice.ID, "used", acct.PurposeRecovery, phone, t0)
+	used.UsedAt = new(t0.Add(time.Second))
+	voided := NewOTP(alice.ID, "voided", acct.PurposeRecovery, phone, t0)
+	voided.VoidedAt, voided.Attempts = new(t0.Add(time.Second)), 2
+	one := NewOTP(alice.ID, "one", acct.PurposeRecovery, phone, t0)
+	InsertCodes(t, s, capped, edge, used, voided, one)
 	end := capped.ExpiresAt
 
 	fail := func(seq int64, max int, now time.Time) int {
 		t.Helper()
-		n, err := failAttempt(ctx, s, seq, max, now)
+		n, err := FailAttempt(ctx, s, seq, max, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -563,7 +577,7 @@ func testFailCodeAttempt(t *testing.T, s acct.Store) {
 	}
 	get := func(id string) *acct.CodeRecord {
 		t.Helper()
-		c, err := getCode(s, acct.CodeKey{ID: id})
+		c, err := GetCode(s, acct.CodeKey{ID: id})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -591,7 +605,7 @@ func testFailCodeAttempt(t *testing.T, s acct.Store) {
 	if n := fail(capped.Seq, 5, at.Add(time.Second)); n != 0 {
 		t.Errorf("guess on a void code: count %d", n)
 	}
-	if ok, err := useCode(ctx, s, capped.Seq, at); ok || err != nil {
+	if ok, err := UseCode(ctx, s, capped.Seq, at); ok || err != nil {
 		t.Errorf("void code used: %v, %v", ok, err)
 	}
 	if c := get("capped"); c.Attempts != 5 || !c.VoidedAt.Equal(at) {

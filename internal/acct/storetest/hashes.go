@@ -12,14 +12,14 @@ import (
 // skipping purged accounts.
 func testListPasswordHashes(t *testing.T, s acct.Store) {
 	ctx := context.Background()
-	a, b, c, d := newRec("a"), newRec("b"), newRec("c"), newRec("d")
+	a, b, c, d := NewRec("a"), NewRec("b"), NewRec("c"), NewRec("d")
 	a.PasswordHash = "$2b$04$hash-of-a"
 	c.PasswordHash = "$argon2id$hash-of-c"
 	d.PasswordHash = "pbkdf2_sha256$1$s$hash-of-d"
-	insert(t, s, a, b, c, d)
-	gone := newRec("")
+	Insert(t, s, a, b, c, d)
+	gone := NewRec("")
 	gone.Status, gone.DeletedAt = acct.StatusDeleted, &t0
-	insert(t, s, gone)
+	Insert(t, s, gone)
 	page := func(after int64, limit int) []acct.UserHash {
 		t.Helper()
 		var out []acct.UserHash

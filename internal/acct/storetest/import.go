@@ -9,8 +9,8 @@ import (
 	"github.com/acctl/acctl/internal/acct"
 )
 
-// bulkUpdate runs fn with the store's BulkTx in a write transaction.
-func bulkUpdate(t *testing.T, s acct.Store, fn func(context.Context, acct.Tx, acct.BulkTx) error) error {
+// BulkUpdate runs fn with the store's BulkTx in a write transaction.
+func BulkUpdate(t *testing.T, s acct.Store, fn func(context.Context, acct.Tx, acct.BulkTx) error) error {
 	t.Helper()
 	ctx := context.Background()
 	return s.Update(ctx, func(tx acct.Tx) error { return fn(ctx, tx, tx.(acct.BulkTx)) })
@@ -18,18 +18,18 @@ func bulkUpdate(t *testing.T, s acct.Store, fn func(context.Context, acct.Tx, ac
 
 func testBulkImportMethods(t *testing.T, s acct.Store) {
 	ctx := context.Background()
-	alice := newRec("alice")
+	alice := NewRec("alice")
 	alice.ReferralCode = "AAAAAAAA"
-	insert(t, s, alice)
+	Insert(t, s, alice)
 
 	// InsertUsers: ids in order, the balance written, a referrer among
 	// the accounts already there.
-	bob, carol := newRec("bob"), newRec("carol")
+	bob, carol := NewRec("bob"), NewRec("carol")
 	bob.Points, bob.ReferralCode, bob.ReferredBy = 12, "BBBBBBBB", &alice.ID
 	bob.Foreign, bob.Phone = "github:1", "+447400123123"
 	bob.Status, bob.HoldUntil, bob.HeldFrom = acct.StatusHeld, &t0, acct.StatusLocked
 	carol.PasswordHash, carol.Status = "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$a2V5", acct.StatusPending
-	err := bulkUpdate(t, s, func(ctx context.Context, tx acct.Tx, bt acct.BulkTx) error {
+	err := BulkUpdate(t, s, func(ctx context.Context, tx acct.Tx, bt acct.BulkTx) error {
 		if err := bt.InsertUsers(ctx, []*acct.UserRecord{bob, carol}); err != nil {
 			return err
 		}
@@ -46,7 +46,7 @@ func testBulkImportMethods(t *testing.T, s acct.Store) {
 	if bob.ID != alice.ID+1 || carol.ID != bob.ID+1 {
 		t.Fatalf("ids %d, %d after %d", bob.ID, carol.ID, alice.ID)
 	}
-	got, err := get(t, s, acct.UserKey{Field: acct.KeyID, ID: bob.ID})
+	got, err := Get(t, s, acct.UserKey{Field: acct.KeyID, ID: bob.ID})
 	if err != nil || got.Points != 12 || got.ReferredBy == nil || *got.ReferredBy != alice.ID || got.Foreign != "github:1" ||
 		got.HeldFrom != acct.StatusLocked {
 		t.Fatalf("bob: %+v, %v", got, err)
@@ -105,28 +105,28 @@ func testBulkImportMethods(t *testing.T, s acct.Store) {
 
 	// A unique key taken fails the call with a conflict naming it, and
 	// nothing of the transaction stays.
-	dup := newRec("dave")
+	dup := NewRec("dave")
 	dup.Email = "bob@example.com"
-	err = bulkUpdate(t, s, func(ctx context.Context, _ acct.Tx, bt acct.BulkTx) error {
-		return bt.InsertUsers(ctx, []*acct.UserRecord{newRec("erin"), dup})
+	err = BulkUpdate(t, s, func(ctx context.Context, _ acct.Tx, bt acct.BulkTx) error {
+		return bt.InsertUsers(ctx, []*acct.UserRecord{NewRec("erin"), dup})
 	})
 	if !acct.IsCode(err, acct.CodeConflict) || acct.ErrorField(err) != "email" {
 		t.Fatalf("duplicate email: %v", err)
 	}
-	err = bulkUpdate(t, s, func(ctx context.Context, _ acct.Tx, bt acct.BulkTx) error {
+	err = BulkUpdate(t, s, func(ctx context.Context, _ acct.Tx, bt acct.BulkTx) error {
 		return bt.InsertAddresses(ctx, []*acct.AddressRecord{{Address: acct.Address{UserID: alice.ID,
 			Kind: acct.AddressPhone, Value: "+447400123123", CreatedAt: t0}}})
 	})
 	if !acct.IsCode(err, acct.CodeConflict) || acct.ErrorField(err) != "phone" {
 		t.Fatalf("duplicate phone: %v", err)
 	}
-	if _, err := get(t, s, acct.UserKey{Field: acct.KeyUsername, Value: "erin"}); !acct.IsCode(err, acct.CodeNotFound) {
+	if _, err := Get(t, s, acct.UserKey{Field: acct.KeyUsername, Value: "erin"}); !acct.IsCode(err, acct.CodeNotFound) {
 		t.Fatalf("erin: %v", err)
 	}
 
 	// The ledger, and the waiting list.
 	at := t0.Add(time.Hour)
-	err = bulkUpdate(t, s, func(ctx context.Context, tx acct.Tx, bt acct.BulkTx) error {
+	err = BulkUpdate(t, s, func(ctx context.Context, tx acct.Tx, bt acct.BulkTx) error {
 		if err := bt.InsertPointsEntries(ctx, []*acct.PointsEntry{{UserID: bob.ID, Delta: 12, Balance: 12, Reason: "imported balance", Actor: "me", At: at}}); err != nil {
 			return err
 		}
@@ -141,7 +141,7 @@ func testBulkImportMethods(t *testing.T, s acct.Store) {
 		t.Fatal(err)
 	}
 	var off []acct.Preregistration
-	err = bulkUpdate(t, s, func(ctx context.Context, tx acct.Tx, bt acct.BulkTx) error {
+	err = BulkUpdate(t, s, func(ctx context.Context, tx acct.Tx, bt acct.BulkTx) error {
 		es, err := tx.ListPointsEntries(ctx, acct.PointsFilter{UserID: bob.ID, Limit: 10})
 		if err != nil || len(es) != 1 || es[0].Delta != 12 || es[0].Reason != "imported balance" || !es[0].At.Equal(at) {
 			t.Errorf("ledger: %+v, %v", es, err)
@@ -163,7 +163,7 @@ func testBulkImportMethods(t *testing.T, s acct.Store) {
 		t.Fatal(err)
 	}
 	// Empty lists are no work and no error.
-	err = bulkUpdate(t, s, func(ctx context.Context, _ acct.Tx, bt acct.BulkTx) error {
+	err = BulkUpdate(t, s, func(ctx context.Context, _ acct.Tx, bt acct.BulkTx) error {
 		if o, err := bt.FindKeys(ctx, nil); err != nil || len(o) != 0 {
 			t.Errorf("FindKeys(nil): %v, %v", o, err)
 		}

@@ -10,7 +10,9 @@ import (
 	"github.com/acctl/acctl/internal/acct"
 )
 
-func addPoints(ctx context.Context, s acct.Store, userID, delta int64) (int64, bool, error) {
+// AddPoints adds delta to userID's points in its own transaction: the
+// balance, and whether it changed.
+func AddPoints(ctx context.Context, s acct.Store, userID, delta int64) (int64, bool, error) {
 	var balance int64
 	var ok bool
 	err := s.Update(ctx, func(tx acct.Tx) (err error) {
@@ -22,23 +24,23 @@ func addPoints(ctx context.Context, s acct.Store, userID, delta int64) (int64, b
 
 func testAddPoints(t *testing.T, s acct.Store) {
 	ctx := context.Background()
-	alice := newRec("alice")
-	insert(t, s, alice)
+	alice := NewRec("alice")
+	Insert(t, s, alice)
 	for _, c := range []struct {
 		delta, balance int64
 		ok             bool
 	}{
 		{10, 10, true}, {-4, 6, true}, {-7, 6, false}, {-6, 0, true}, {-1, 0, false}, {3, 3, true},
 	} {
-		balance, ok, err := addPoints(ctx, s, alice.ID, c.delta)
+		balance, ok, err := AddPoints(ctx, s, alice.ID, c.delta)
 		if err != nil || balance != c.balance || ok != c.ok {
 			t.Errorf("AddPoints(%+d) = %d, %v, %v; want %d, %v", c.delta, balance, ok, err, c.balance, c.ok)
 		}
 	}
-	if _, _, err := addPoints(ctx, s, 99, 1); !acct.IsCode(err, acct.CodeNotFound) {
+	if _, _, err := AddPoints(ctx, s, 99, 1); !acct.IsCode(err, acct.CodeNotFound) {
 		t.Errorf("AddPoints of no user: %v, want not found", err)
 	}
-	got, err := get(t, s, acct.UserKey{Field: acct.KeyID, ID: alice.ID})
+	got, err := Get(t, s, acct.UserKey{Field: acct.KeyID, ID: alice.ID})
 	if err != nil || got.Points != 3 {
 		t.Fatalf("points after the changes: %+v, %v", got, err)
 	}
@@ -48,15 +50,15 @@ func testAddPoints(t *testing.T, s acct.Store) {
 	if err := s.Update(ctx, func(tx acct.Tx) error { return tx.UpdateUser(ctx, got) }); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ = get(t, s, acct.UserKey{Field: acct.KeyID, ID: alice.ID}); got.Points != 3 || got.FirstName != "Alicia" {
+	if got, _ = Get(t, s, acct.UserKey{Field: acct.KeyID, ID: alice.ID}); got.Points != 3 || got.FirstName != "Alicia" {
 		t.Errorf("after UpdateUser: points %d, first name %q", got.Points, got.FirstName)
 	}
 }
 
 func testPointsLedger(t *testing.T, s acct.Store) {
 	ctx := context.Background()
-	alice, bob := newRec("alice"), newRec("bob")
-	insert(t, s, alice, bob)
+	alice, bob := NewRec("alice"), NewRec("bob")
+	Insert(t, s, alice, bob)
 	var want []acct.PointsEntry
 	err := s.Update(ctx, func(tx acct.Tx) error {
 		for i := range 5 {
@@ -167,29 +169,29 @@ func testPreregistrations(t *testing.T, s acct.Store) {
 
 func testReferralCodeColumns(t *testing.T, s acct.Store) {
 	ctx := context.Background()
-	alice, bob, carol := newRec("alice"), newRec("bob"), newRec("carol")
+	alice, bob, carol := NewRec("alice"), NewRec("bob"), NewRec("carol")
 	alice.ReferralCode = "AAAA1111"
 	bob.ReferralCode = "BBBB2222"
-	insert(t, s, alice, bob, carol) // carol has none: NULL, as any number may
+	Insert(t, s, alice, bob, carol) // carol has none: NULL, as any number may
 	carol.ReferralCode = "CCCC3333"
 	carol.ReferredBy = &alice.ID
 	if err := s.Update(ctx, func(tx acct.Tx) error { return tx.UpdateUser(ctx, carol) }); err != nil {
 		t.Fatal(err)
 	}
-	got, err := get(t, s, acct.UserKey{Field: acct.KeyReferralCode, Value: "CCCC3333"})
+	got, err := Get(t, s, acct.UserKey{Field: acct.KeyReferralCode, Value: "CCCC3333"})
 	if err != nil || !reflect.DeepEqual(got, carol) {
 		t.Fatalf("by referral code: %+v, %v\nwant %+v", got, err, carol)
 	}
-	if _, err := get(t, s, acct.UserKey{Field: acct.KeyReferralCode, Value: ""}); !acct.IsCode(err, acct.CodeNotFound) {
+	if _, err := Get(t, s, acct.UserKey{Field: acct.KeyReferralCode, Value: ""}); !acct.IsCode(err, acct.CodeNotFound) {
 		t.Errorf("empty code: %v, want not found", err)
 	}
-	dup := newRec("dave")
+	dup := NewRec("dave")
 	dup.ReferralCode = "AAAA1111"
 	err = s.Update(ctx, func(tx acct.Tx) error { return tx.InsertUser(ctx, dup) })
 	if !acct.IsCode(err, acct.CodeConflict) || acct.ErrorField(err) != "referral_code" {
 		t.Errorf("taken code: %v (field %q), want a conflict on referral_code", err, acct.ErrorField(err))
 	}
-	bad := newRec("erin")
+	bad := NewRec("erin")
 	bad.ReferredBy = new(int64(99))
 	if err := s.Update(ctx, func(tx acct.Tx) error { return tx.InsertUser(ctx, bad) }); err == nil {
 		t.Error("referred_by of no account was stored")
@@ -199,7 +201,7 @@ func testReferralCodeColumns(t *testing.T, s acct.Store) {
 	if err := s.Update(ctx, func(tx acct.Tx) error { return tx.UpdateUser(ctx, carol) }); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := get(t, s, acct.UserKey{Field: acct.KeyID, ID: carol.ID}); got.ReferralCode != "" || got.ReferredBy != nil {
+	if got, _ := Get(t, s, acct.UserKey{Field: acct.KeyID, ID: carol.ID}); got.ReferralCode != "" || got.ReferredBy != nil {
 		t.Errorf("tombstone: %+v", got)
 	}
 }

@@ -11,7 +11,9 @@ import (
 	"github.com/acctl/acctl/internal/acct"
 )
 
-func newSession(userID int64, id string) *acct.SessionRecord {
+// NewSession returns a live session of userID created at t0, with the
+// public id id and a token hash derived from it.
+func NewSession(userID int64, id string) *acct.SessionRecord {
 	h := sha256.Sum256([]byte("token-" + id))
 	return &acct.SessionRecord{
 		Session: acct.Session{
@@ -27,7 +29,8 @@ func newSession(userID int64, id string) *acct.SessionRecord {
 	}
 }
 
-func insertSessions(t *testing.T, s acct.Store, recs ...*acct.SessionRecord) {
+// InsertSessions inserts recs in one transaction, failing t on an error.
+func InsertSessions(t *testing.T, s acct.Store, recs ...*acct.SessionRecord) {
 	t.Helper()
 	ctx := context.Background()
 	err := s.Update(ctx, func(tx acct.Tx) error {
@@ -43,7 +46,8 @@ func insertSessions(t *testing.T, s acct.Store, recs ...*acct.SessionRecord) {
 	}
 }
 
-func getSession(s acct.Store, key acct.SessionKey) (*acct.SessionRecord, error) {
+// GetSession reads the session named by key in a read transaction.
+func GetSession(s acct.Store, key acct.SessionKey) (*acct.SessionRecord, error) {
 	ctx := context.Background()
 	var rec *acct.SessionRecord
 	err := s.View(ctx, func(tx acct.Tx) error {
@@ -78,12 +82,12 @@ func sessionIDs(recs []acct.SessionRecord) []string {
 }
 
 func testSessionInsertGet(t *testing.T, s acct.Store) {
-	alice := newRec("alice")
-	insert(t, s, alice)
+	alice := NewRec("alice")
+	Insert(t, s, alice)
 
-	rec := newSession(alice.ID, "ses_one")
+	rec := NewSession(alice.ID, "ses_one")
 	rec.Persistent = true
-	insertSessions(t, s, rec)
+	InsertSessions(t, s, rec)
 	if rec.Seq != 1 {
 		t.Fatalf("Seq = %d, want 1", rec.Seq)
 	}
@@ -94,7 +98,7 @@ func testSessionInsertGet(t *testing.T, s acct.Store) {
 		{TokenHash: rec.TokenHash},
 		{ID: "ses_one", TokenHash: rec.TokenHash},
 	} {
-		got, err := getSession(s, key)
+		got, err := GetSession(s, key)
 		if err != nil {
 			t.Fatalf("GetSession(%+v): %v", key, err)
 		}
@@ -110,20 +114,20 @@ func testSessionInsertGet(t *testing.T, s acct.Store) {
 		{TokenHash: other[:]},
 		{ID: "ses_one", TokenHash: other[:]}, // both must match
 	} {
-		if _, err := getSession(s, key); !acct.IsCode(err, acct.CodeNotFound) {
+		if _, err := GetSession(s, key); !acct.IsCode(err, acct.CodeNotFound) {
 			t.Errorf("GetSession(%+v): %v, want not_found", key, err)
 		}
 	}
 
 	// An ended session reads back with its end; a user without username or
 	// email gives empty strings.
-	bob := newRec("")
-	insert(t, s, bob)
-	ended := newSession(bob.ID, "ses_ended")
+	bob := NewRec("")
+	Insert(t, s, bob)
+	ended := NewSession(bob.ID, "ses_ended")
 	end := t0.Add(time.Minute)
 	ended.EndedAt = &end
-	insertSessions(t, s, ended)
-	got, err := getSession(s, acct.SessionKey{ID: "ses_ended"})
+	InsertSessions(t, s, ended)
+	got, err := GetSession(s, acct.SessionKey{ID: "ses_ended"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,18 +138,18 @@ func testSessionInsertGet(t *testing.T, s acct.Store) {
 
 func testSessionInsertRefused(t *testing.T, s acct.Store) {
 	ctx := context.Background()
-	alice := newRec("alice")
-	insert(t, s, alice)
-	insertSessions(t, s, newSession(alice.ID, "ses_one"))
+	alice := NewRec("alice")
+	Insert(t, s, alice)
+	InsertSessions(t, s, NewSession(alice.ID, "ses_one"))
 
-	dupID := newSession(alice.ID, "ses_one")
-	dupID.TokenHash = newSession(alice.ID, "x").TokenHash
+	dupID := NewSession(alice.ID, "ses_one")
+	dupID.TokenHash = NewSession(alice.ID, "x").TokenHash
 	err := s.Update(ctx, func(tx acct.Tx) error { return tx.InsertSession(ctx, dupID) })
 	if !acct.IsCode(err, acct.CodeConflict) || acct.ErrorField(err) != "public_id" {
 		t.Errorf("same public id: %v, want a conflict on public_id", err)
 	}
-	dupToken := newSession(alice.ID, "ses_two")
-	dupToken.TokenHash = newSession(alice.ID, "ses_one").TokenHash
+	dupToken := NewSession(alice.ID, "ses_two")
+	dupToken.TokenHash = NewSession(alice.ID, "ses_one").TokenHash
 	err = s.Update(ctx, func(tx acct.Tx) error { return tx.InsertSession(ctx, dupToken) })
 	if !acct.IsCode(err, acct.CodeConflict) || acct.ErrorField(err) != "token_hash" {
 		t.Errorf("same token: %v, want a conflict on token_hash", err)
@@ -157,7 +161,7 @@ func testSessionInsertRefused(t *testing.T, s acct.Store) {
 		"no token hash": func(r *acct.SessionRecord) { r.TokenHash = nil },
 		"no public id":  func(r *acct.SessionRecord) { r.ID = "" },
 	} {
-		rec := newSession(alice.ID, "ses_"+strings.ReplaceAll(name, " ", "_"))
+		rec := NewSession(alice.ID, "ses_"+strings.ReplaceAll(name, " ", "_"))
 		edit(rec)
 		if err := s.Update(ctx, func(tx acct.Tx) error { return tx.InsertSession(ctx, rec) }); err == nil {
 			t.Errorf("%s: stored", name)
@@ -166,11 +170,11 @@ func testSessionInsertRefused(t *testing.T, s acct.Store) {
 }
 
 func testListSessions(t *testing.T, s acct.Store) {
-	alice, bob := newRec("alice"), newRec("bob")
-	insert(t, s, alice, bob)
+	alice, bob := NewRec("alice"), NewRec("bob")
+	Insert(t, s, alice, bob)
 	now := t0.Add(30 * time.Minute)
 	at := func(userID int64, id string, expires time.Duration, ended bool) *acct.SessionRecord {
-		r := newSession(userID, id)
+		r := NewSession(userID, id)
 		r.ExpiresAt = now.Add(expires)
 		if ended {
 			e := now.Add(-time.Minute)
@@ -178,7 +182,7 @@ func testListSessions(t *testing.T, s acct.Store) {
 		}
 		return r
 	}
-	insertSessions(t, s,
+	InsertSessions(t, s,
 		at(alice.ID, "a1", time.Minute, false),      // 1 active
 		at(alice.ID, "a2", 0, false),                // 2 expired: the deadline is now
 		at(bob.ID, "b1", time.Minute, false),        // 3 active
@@ -201,7 +205,7 @@ func testListSessions(t *testing.T, s acct.Store) {
 		{"user expired", acct.SessionFilter{UserID: &bob.ID, Status: acct.SessionExpired}, nil},
 		{"limit", acct.SessionFilter{Status: acct.SessionAll, Limit: 2}, []string{"a5", "a4"}},
 		{"user limit", acct.SessionFilter{UserID: &alice.ID, Status: acct.SessionAll, Limit: 3}, []string{"a5", "a4", "a3"}},
-		{"missing user", acct.SessionFilter{UserID: ptr(int64(99)), Status: acct.SessionAll}, nil},
+		{"missing user", acct.SessionFilter{UserID: new(int64(99)), Status: acct.SessionAll}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.q.Now = now
@@ -246,11 +250,11 @@ func testListSessions(t *testing.T, s acct.Store) {
 
 func testTouchSession(t *testing.T, s acct.Store) {
 	ctx := context.Background()
-	alice := newRec("alice")
-	insert(t, s, alice)
-	live, ended := newSession(alice.ID, "live"), newSession(alice.ID, "ended")
+	alice := NewRec("alice")
+	Insert(t, s, alice)
+	live, ended := NewSession(alice.ID, "live"), NewSession(alice.ID, "ended")
 	ended.EndedAt = &t0
-	insertSessions(t, s, live, ended)
+	InsertSessions(t, s, live, ended)
 
 	touch := func(seq int64, seen, exp time.Time) bool {
 		t.Helper()
@@ -269,7 +273,7 @@ func testTouchSession(t *testing.T, s acct.Store) {
 	if !touch(live.Seq, seen, exp) {
 		t.Error("live session not touched")
 	}
-	got, err := getSession(s, acct.SessionKey{ID: "live"})
+	got, err := GetSession(s, acct.SessionKey{ID: "live"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +283,7 @@ func testTouchSession(t *testing.T, s acct.Store) {
 	if touch(ended.Seq, seen, exp) {
 		t.Error("ended session touched")
 	}
-	if got, _ := getSession(s, acct.SessionKey{ID: "ended"}); got.LastSeenAt != t0 || got.ExpiresAt != ended.ExpiresAt {
+	if got, _ := GetSession(s, acct.SessionKey{ID: "ended"}); got.LastSeenAt != t0 || got.ExpiresAt != ended.ExpiresAt {
 		t.Errorf("ended session changed: %+v", got)
 	}
 	if touch(99, seen, exp) {
@@ -292,18 +296,18 @@ func testEndSessions(t *testing.T, open func(*testing.T) acct.Store) {
 	alice, bob := &acct.UserRecord{User: acct.User{ID: 1}}, &acct.UserRecord{User: acct.User{ID: 2}}
 	setup := func(t *testing.T) acct.Store {
 		s := open(t)
-		a, b := newRec("alice"), newRec("bob")
-		insert(t, s, a, b)
+		a, b := NewRec("alice"), NewRec("bob")
+		Insert(t, s, a, b)
 		if a.ID != alice.ID || b.ID != bob.ID {
 			t.Fatalf("ids %d and %d", a.ID, b.ID)
 		}
-		expired := newSession(alice.ID, "a_expired")
+		expired := NewSession(alice.ID, "a_expired")
 		expired.ExpiresAt = at // expired at the very moment
-		ended := newSession(alice.ID, "a_ended")
+		ended := NewSession(alice.ID, "a_ended")
 		ended.EndedAt = &t0
-		insertSessions(t, s,
-			newSession(alice.ID, "a1"), newSession(bob.ID, "b1"), newSession(alice.ID, "a2"),
-			expired, ended, newSession(alice.ID, "a3"))
+		InsertSessions(t, s,
+			NewSession(alice.ID, "a1"), NewSession(bob.ID, "b1"), NewSession(alice.ID, "a2"),
+			expired, ended, NewSession(alice.ID, "a3"))
 		return s
 	}
 	for _, tc := range []struct {
@@ -367,16 +371,16 @@ func testEndSessions(t *testing.T, open func(*testing.T) acct.Store) {
 
 func testDeleteSessions(t *testing.T, s acct.Store) {
 	ctx := context.Background()
-	alice := newRec("alice")
-	insert(t, s, alice)
+	alice := NewRec("alice")
+	Insert(t, s, alice)
 	cutoff := t0.Add(time.Hour)
 	mk := func(id string, expires time.Time, ended *time.Time) *acct.SessionRecord {
-		r := newSession(alice.ID, id)
+		r := NewSession(alice.ID, id)
 		r.ExpiresAt, r.EndedAt = expires, ended
 		return r
 	}
 	early, late := cutoff.Add(-time.Minute), cutoff.Add(time.Minute)
-	insertSessions(t, s,
+	InsertSessions(t, s,
 		mk("expired1", early, nil),
 		mk("keep_active", late, nil),
 		mk("ended1", late, &early),
@@ -430,16 +434,16 @@ func testDeleteSessions(t *testing.T, s acct.Store) {
 func testListUsersLockLapse(t *testing.T, s acct.Store) {
 	now := t0.Add(time.Hour)
 	locked := func(name string, until *time.Time) *acct.UserRecord {
-		r := newRec(name)
+		r := NewRec(name)
 		r.Status, r.LockedUntil = acct.StatusLocked, until
 		return r
 	}
-	insert(t, s,
-		newRec("active"),                             // 1
+	Insert(t, s,
+		NewRec("active"),                             // 1
 		locked("forever", nil),                       // 2: until an operator unlocks
-		locked("lapsed", ptr(now.Add(-time.Minute))), // 3
-		locked("at_now", ptr(now)),                   // 4: lapses at Now itself
-		locked("later", ptr(now.Add(time.Minute))),   // 5
+		locked("lapsed", new(now.Add(-time.Minute))), // 3
+		locked("at_now", new(now)),                   // 4: lapses at Now itself
+		locked("later", new(now.Add(time.Minute))),   // 5
 		&acct.UserRecord{User: acct.User{Status: acct.StatusPending, CreatedAt: t0, UpdatedAt: t0}}, // 6
 	)
 	for _, tc := range []struct {
@@ -459,21 +463,23 @@ func testListUsersLockLapse(t *testing.T, s acct.Store) {
 		{"active much later", []acct.Status{acct.StatusActive}, now.Add(time.Hour), []int64{1, 3, 4, 5}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := ids(listUsers(t, s, acct.UserFilter{Statuses: tc.statuses, Now: tc.now, Limit: 100}))
+			got := IDs(ListUsers(t, s, acct.UserFilter{Statuses: tc.statuses, Now: tc.now, Limit: 100}))
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
 	}
 	// Combined with search and paging.
-	got := ids(listUsers(t, s, acct.UserFilter{Statuses: []acct.Status{acct.StatusActive}, Now: now,
+	got := IDs(ListUsers(t, s, acct.UserFilter{Statuses: []acct.Status{acct.StatusActive}, Now: now,
 		Search: "a", AfterID: 1, Limit: 1}))
 	if !reflect.DeepEqual(got, []int64{3}) {
 		t.Errorf("search and page: %v, want [3]", got)
 	}
 }
 
-func addFailure(ctx context.Context, s acct.Store, userID int64) (int, error) {
+// AddFailure counts a failed login of userID in its own transaction and
+// returns the count.
+func AddFailure(ctx context.Context, s acct.Store, userID int64) (int, error) {
 	var n int
 	err := s.Update(ctx, func(tx acct.Tx) error {
 		var err error
@@ -485,22 +491,22 @@ func addFailure(ctx context.Context, s acct.Store, userID int64) (int, error) {
 
 func testAddLoginFailure(t *testing.T, s acct.Store) {
 	ctx := context.Background()
-	alice, bob := newRec("alice"), newRec("bob")
+	alice, bob := NewRec("alice"), NewRec("bob")
 	alice.FailedLogins = 3
-	insert(t, s, alice, bob)
+	Insert(t, s, alice, bob)
 	for want := 4; want <= 6; want++ {
-		if n, err := addFailure(ctx, s, alice.ID); err != nil || n != want {
+		if n, err := AddFailure(ctx, s, alice.ID); err != nil || n != want {
 			t.Fatalf("AddLoginFailure = %d, %v; want %d", n, err, want)
 		}
 	}
-	got, err := get(t, s, acct.UserKey{Field: acct.KeyID, ID: alice.ID})
+	got, err := Get(t, s, acct.UserKey{Field: acct.KeyID, ID: alice.ID})
 	if err != nil || got.FailedLogins != 6 {
 		t.Errorf("stored count %v, %v; want 6", got, err)
 	}
-	if got, _ := get(t, s, acct.UserKey{Field: acct.KeyID, ID: bob.ID}); got.FailedLogins != 0 {
+	if got, _ := Get(t, s, acct.UserKey{Field: acct.KeyID, ID: bob.ID}); got.FailedLogins != 0 {
 		t.Errorf("bob's count %d", got.FailedLogins)
 	}
-	if _, err := addFailure(ctx, s, 99); !acct.IsCode(err, acct.CodeNotFound) {
+	if _, err := AddFailure(ctx, s, 99); !acct.IsCode(err, acct.CodeNotFound) {
 		t.Errorf("missing user: %v, want not_found", err)
 	}
 	// A reset through UpdateUser.
@@ -508,7 +514,7 @@ func testAddLoginFailure(t *testing.T, s acct.Store) {
 	if err := s.Update(ctx, func(tx acct.Tx) error { return tx.UpdateUser(ctx, got) }); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := addFailure(ctx, s, alice.ID); err != nil || n != 1 {
+	if n, err := AddFailure(ctx, s, alice.ID); err != nil || n != 1 {
 		t.Errorf("after reset: %d, %v; want 1", n, err)
 	}
 }

@@ -74,8 +74,8 @@ var cases = []struct {
 	{"ListPasswordHashes", testListPasswordHashes},
 }
 
-// update runs fn in one write transaction of s.
-func update(t *testing.T, s acct.Store, fn func(context.Context, acct.Tx) error) error {
+// Update runs fn in one write transaction of s.
+func Update(t *testing.T, s acct.Store, fn func(context.Context, acct.Tx) error) error {
 	t.Helper()
 	ctx := context.Background()
 	return s.Update(ctx, func(tx acct.Tx) error { return fn(ctx, tx) })
@@ -84,9 +84,9 @@ func update(t *testing.T, s acct.Store, fn func(context.Context, acct.Tx) error)
 // t0 is the time records are created at.
 var t0 = time.Date(2025, 3, 4, 5, 6, 7, 891_000_000, time.UTC)
 
-// newRec returns an active account named username, with an email derived
+// NewRec returns an active account named username, with an email derived
 // from it when username is not "".
-func newRec(username string) *acct.UserRecord {
+func NewRec(username string) *acct.UserRecord {
 	rec := &acct.UserRecord{User: acct.User{
 		Username:  username,
 		FirstName: "First " + username,
@@ -100,7 +100,9 @@ func newRec(username string) *acct.UserRecord {
 	return rec
 }
 
-func insert(t *testing.T, s acct.Store, recs ...*acct.UserRecord) {
+// Insert inserts the accounts recs in one transaction (setting their
+// ids), failing t on an error.
+func Insert(t *testing.T, s acct.Store, recs ...*acct.UserRecord) {
 	t.Helper()
 	err := s.Update(context.Background(), func(tx acct.Tx) error {
 		for _, r := range recs {
@@ -115,7 +117,8 @@ func insert(t *testing.T, s acct.Store, recs ...*acct.UserRecord) {
 	}
 }
 
-func get(t *testing.T, s acct.Store, key acct.UserKey) (*acct.UserRecord, error) {
+// Get reads the account named by key in a read transaction.
+func Get(t *testing.T, s acct.Store, key acct.UserKey) (*acct.UserRecord, error) {
 	t.Helper()
 	var rec *acct.UserRecord
 	err := s.View(context.Background(), func(tx acct.Tx) error {
@@ -126,8 +129,8 @@ func get(t *testing.T, s acct.Store, key acct.UserKey) (*acct.UserRecord, error)
 	return rec, err
 }
 
-// checkConflict checks that err is a conflict on field, as the stores word it.
-func checkConflict(t *testing.T, what string, err error, field string) {
+// CheckConflict checks that err is a conflict on field, as the stores word it.
+func CheckConflict(t *testing.T, what string, err error, field string) {
 	t.Helper()
 	var ae *acct.Error
 	if !errors.As(err, &ae) {
@@ -142,7 +145,8 @@ func checkConflict(t *testing.T, what string, err error, field string) {
 // ptr returns a pointer to a copy of v.
 func ptr[T any](v T) *T { return &v }
 
-func listUsers(t *testing.T, s acct.Store, q acct.UserFilter) []acct.UserRecord {
+// ListUsers lists the accounts q selects, failing t on an error.
+func ListUsers(t *testing.T, s acct.Store, q acct.UserFilter) []acct.UserRecord {
 	t.Helper()
 	var users []acct.UserRecord
 	err := s.View(context.Background(), func(tx acct.Tx) error {
@@ -156,7 +160,8 @@ func listUsers(t *testing.T, s acct.Store, q acct.UserFilter) []acct.UserRecord 
 	return users
 }
 
-func ids(users []acct.UserRecord) []int64 {
+// IDs returns the ids of users, in order.
+func IDs(users []acct.UserRecord) []int64 {
 	var out []int64
 	for _, u := range users {
 		out = append(out, u.ID)

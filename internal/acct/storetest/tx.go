@@ -26,7 +26,7 @@ func testUserCRUD(t *testing.T, s acct.Store) {
 		PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
 		HeldFrom:     acct.StatusLocked,
 	}
-	insert(t, s, rec)
+	Insert(t, s, rec)
 	if rec.ID != 1 {
 		t.Fatalf("ID = %d, want 1", rec.ID)
 	}
@@ -37,7 +37,7 @@ func testUserCRUD(t *testing.T, s acct.Store) {
 		{Field: acct.KeyPhone, Value: "+15551234567"},
 		{Field: acct.KeyForeign, Value: "github:12345"},
 	} {
-		got, err := get(t, s, key)
+		got, err := Get(t, s, key)
 		if err != nil {
 			t.Fatalf("GetUser(%v): %v", key, err)
 		}
@@ -52,7 +52,7 @@ func testUserCRUD(t *testing.T, s acct.Store) {
 	if err := s.Update(ctx, func(tx acct.Tx) error { return tx.UpdateUser(ctx, &pend) }); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := get(t, s, acct.UserKey{Field: acct.KeyID, ID: rec.ID}); err != nil || !reflect.DeepEqual(got, &pend) {
+	if got, err := Get(t, s, acct.UserKey{Field: acct.KeyID, ID: rec.ID}); err != nil || !reflect.DeepEqual(got, &pend) {
 		t.Errorf("after HeldFrom changed:\n%+v, %v\nwant\n%+v", got, err, &pend)
 	}
 
@@ -66,7 +66,7 @@ func testUserCRUD(t *testing.T, s acct.Store) {
 	if err := s.Update(ctx, func(tx acct.Tx) error { return tx.UpdateUser(ctx, &upd) }); err != nil {
 		t.Fatal(err)
 	}
-	got, err := get(t, s, acct.UserKey{Field: acct.KeyID, ID: rec.ID})
+	got, err := Get(t, s, acct.UserKey{Field: acct.KeyID, ID: rec.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func testUserCRUD(t *testing.T, s acct.Store) {
 		{Field: acct.KeyEmail, Value: "alice@example.com"},
 		{Field: acct.KeyForeign, Value: "github:12345"},
 	} {
-		if _, err := get(t, s, key); !acct.IsCode(err, acct.CodeNotFound) {
+		if _, err := Get(t, s, key); !acct.IsCode(err, acct.CodeNotFound) {
 			t.Errorf("old %s still found: %v", key.Field, err)
 		}
 	}
@@ -91,17 +91,17 @@ func testUserCRUD(t *testing.T, s acct.Store) {
 		{Field: acct.KeyForeign, Value: ""},
 		{Field: acct.KeyForeign, Value: "github:99"},
 	} {
-		if _, err := get(t, s, key); !acct.IsCode(err, acct.CodeNotFound) {
+		if _, err := Get(t, s, key); !acct.IsCode(err, acct.CodeNotFound) {
 			t.Errorf("GetUser(%v): %v, want not_found", key, err)
 		}
 	}
-	missing := newRec("ghost")
+	missing := NewRec("ghost")
 	missing.ID = 99
 	err = s.Update(ctx, func(tx acct.Tx) error { return tx.UpdateUser(ctx, missing) })
 	if !acct.IsCode(err, acct.CodeNotFound) {
 		t.Errorf("UpdateUser(missing): %v, want not_found", err)
 	}
-	if _, err := get(t, s, acct.UserKey{Field: "nickname", Value: "x"}); err == nil || acct.IsCode(err, acct.CodeNotFound) {
+	if _, err := Get(t, s, acct.UserKey{Field: "nickname", Value: "x"}); err == nil || acct.IsCode(err, acct.CodeNotFound) {
 		t.Errorf("GetUser(unknown field): %v, want an internal error", err)
 	}
 }
@@ -110,26 +110,26 @@ func testListUsers(t *testing.T, s acct.Store) {
 	ctx := context.Background()
 	day := 24 * time.Hour
 	held := func(name string, until time.Time) *acct.UserRecord {
-		r := newRec(name)
+		r := NewRec(name)
 		r.Status, r.HoldUntil = acct.StatusHeld, &until
 		return r
 	}
 	recs := []*acct.UserRecord{
-		newRec("alice"),              // 1
-		newRec("bob"),                // 2
+		NewRec("alice"),              // 1
+		NewRec("bob"),                // 2
 		held("carol", t0.Add(1*day)), // 3
 		held("dave", t0.Add(2*day)),  // 4
 		held("erin", t0.Add(3*day)),  // 5
-		newRec("a_b"),                // 6
-		newRec("axb"),                // 7
+		NewRec("a_b"),                // 6
+		NewRec("axb"),                // 7
 		{User: acct.User{FirstName: "100%", LastName: "Percent", Status: acct.StatusPending, CreatedAt: t0, UpdatedAt: t0}}, // 8
 		{User: acct.User{FirstName: "1000", LastName: "ALICIA", Status: acct.StatusLocked, CreatedAt: t0, UpdatedAt: t0}},   // 9
 		{User: acct.User{Phone: "+4915112345678", Status: acct.StatusDeleted, CreatedAt: t0, UpdatedAt: t0}},                // 10
 	}
-	frank := newRec("frank") // 11: has a hold date but is not held
+	frank := NewRec("frank") // 11: has a hold date but is not held
 	frank.HoldUntil = &t0
 	recs = append(recs, frank)
-	insert(t, s, recs...)
+	Insert(t, s, recs...)
 
 	for _, tc := range []struct {
 		name string
@@ -149,14 +149,14 @@ func testListUsers(t *testing.T, s acct.Store) {
 		{"search and status", acct.UserFilter{Search: "ali", Statuses: []acct.Status{acct.StatusActive}}, []int64{1}},
 		{"after id", acct.UserFilter{AfterID: 9}, []int64{10, 11}},
 		{"limit", acct.UserFilter{Limit: 2}, []int64{1, 2}},
-		{"hold before, inclusive", acct.UserFilter{HoldBefore: ptr(t0.Add(2 * day))}, []int64{3, 4}},
-		{"hold before, none", acct.UserFilter{HoldBefore: ptr(t0)}, nil},
+		{"hold before, inclusive", acct.UserFilter{HoldBefore: new(t0.Add(2 * day))}, []int64{3, 4}},
+		{"hold before, none", acct.UserFilter{HoldBefore: new(t0)}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.q.Limit == 0 {
 				tc.q.Limit = 100
 			}
-			if got := ids(listUsers(t, s, tc.q)); !reflect.DeepEqual(got, tc.want) {
+			if got := IDs(ListUsers(t, s, tc.q)); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
@@ -166,11 +166,11 @@ func testListUsers(t *testing.T, s acct.Store) {
 	var all []int64
 	q := acct.UserFilter{Limit: 3}
 	for {
-		page := listUsers(t, s, q)
+		page := ListUsers(t, s, q)
 		if len(page) == 0 {
 			break
 		}
-		all = append(all, ids(page)...)
+		all = append(all, IDs(page)...)
 		q.AfterID = page[len(page)-1].ID
 	}
 	if want := []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}; !reflect.DeepEqual(all, want) {
@@ -188,8 +188,8 @@ func testListUsers(t *testing.T, s acct.Store) {
 
 func testListEvents(t *testing.T, s acct.Store) {
 	ctx := context.Background()
-	alice, bob := newRec("alice"), newRec("bob")
-	insert(t, s, alice, bob)
+	alice, bob := NewRec("alice"), NewRec("bob")
+	Insert(t, s, alice, bob)
 	events := []*acct.Event{
 		{At: t0, Actor: "root", Action: "user.register", UserID: &alice.ID, Outcome: acct.OutcomeOK},                                               // 1
 		{At: t0.Add(time.Minute), Actor: "root", Action: "user.register", UserID: &bob.ID, Outcome: acct.OutcomeOK},                                // 2
@@ -214,7 +214,7 @@ func testListEvents(t *testing.T, s acct.Store) {
 		}
 	}
 
-	got := listEvents(t, s, acct.EventFilter{})
+	got := ListEvents(t, s, acct.EventFilter{})
 	if len(got) != 5 || !reflect.DeepEqual(got[2], *events[2]) {
 		t.Errorf("all events: %+v", got)
 	}
@@ -238,7 +238,7 @@ func testListEvents(t *testing.T, s acct.Store) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var gotIDs []int64
-			for _, ev := range listEvents(t, s, tc.q) {
+			for _, ev := range ListEvents(t, s, tc.q) {
 				gotIDs = append(gotIDs, ev.ID)
 			}
 			if !reflect.DeepEqual(gotIDs, tc.want) {
@@ -257,7 +257,8 @@ func testListEvents(t *testing.T, s acct.Store) {
 	}
 }
 
-func listEvents(t *testing.T, s acct.Store, q acct.EventFilter) []acct.Event {
+// ListEvents lists the audit events q selects, failing t on an error.
+func ListEvents(t *testing.T, s acct.Store, q acct.EventFilter) []acct.Event {
 	t.Helper()
 	var events []acct.Event
 	err := s.View(context.Background(), func(tx acct.Tx) error {
@@ -275,7 +276,7 @@ func testRollback(t *testing.T, s acct.Store) {
 	ctx := context.Background()
 	boom := errors.New("boom")
 	err := s.Update(ctx, func(tx acct.Tx) error {
-		rec := newRec("alice")
+		rec := NewRec("alice")
 		if err := tx.InsertUser(ctx, rec); err != nil {
 			return err
 		}
@@ -290,7 +291,7 @@ func testRollback(t *testing.T, s acct.Store) {
 	if n := countUsers(t, s); n != 0 {
 		t.Errorf("%d users after rollback", n)
 	}
-	if ev := listEvents(t, s, acct.EventFilter{}); len(ev) != 0 {
+	if ev := ListEvents(t, s, acct.EventFilter{}); len(ev) != 0 {
 		t.Errorf("%d events after rollback", len(ev))
 	}
 
@@ -298,11 +299,11 @@ func testRollback(t *testing.T, s acct.Store) {
 	func() {
 		defer func() { _ = recover() }()
 		_ = s.Update(ctx, func(tx acct.Tx) error {
-			_ = tx.InsertUser(ctx, newRec("bob"))
+			_ = tx.InsertUser(ctx, NewRec("bob"))
 			panic("oops")
 		})
 	}()
-	insert(t, s, newRec("carol"))
+	Insert(t, s, NewRec("carol"))
 	if n := countUsers(t, s); n != 1 {
 		t.Errorf("%d users, want 1", n)
 	}
@@ -310,7 +311,7 @@ func testRollback(t *testing.T, s acct.Store) {
 
 func testViewIsReadOnly(t *testing.T, s acct.Store) {
 	ctx := context.Background()
-	err := s.View(ctx, func(tx acct.Tx) error { return tx.InsertUser(ctx, newRec("alice")) })
+	err := s.View(ctx, func(tx acct.Tx) error { return tx.InsertUser(ctx, NewRec("alice")) })
 	if err == nil {
 		t.Fatal("InsertUser in View succeeded")
 	}
