@@ -1,0 +1,120 @@
+package accttest
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/acctl/acctl/internal/acct"
+)
+
+// The bodies of the stores' import and export benchmarks.
+
+// benchRows is how many accounts the import and export benchmarks move
+// (ACCTL_BENCH_ROWS overrides it).
+func benchRows() int {
+	if n, err := strconv.Atoi(os.Getenv("ACCTL_BENCH_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}
+
+// benchImportRows makes n pre-hashed accounts as an import from another
+// system would bring them: username, email, names, a language and an
+// argon2id hash each.
+func benchImportRows(n int) []acct.ImportRow {
+	const hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U"
+	rows := make([]acct.ImportRow, n)
+	for i := range rows {
+		rows[i] = acct.ImportRow{Line: i + 2, Username: new(fmt.Sprintf("user%07d", i)),
+			Email: new(fmt.Sprintf("user%07d@example.com", i)), FirstName: new("First"), LastName: new(fmt.Sprintf("Last %d", i)),
+			Language: new("en"), PasswordHash: hash}
+	}
+	return rows
+}
+
+// benchLocal is a Local over a new, empty store from open.
+func benchLocal(b *testing.B, open func(b *testing.B) acct.Store) *acct.Local {
+	b.Helper()
+	l, err := acct.NewLocal(open(b), acct.Options{Actor: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
+	return l
+}
+
+// importAll imports rows in batches of 1000, as "user import" does.
+func importAll(b *testing.B, l *acct.Local, rows []acct.ImportRow) {
+	b.Helper()
+	ctx := context.Background()
+	for i := 0; i < len(rows); i += 1000 {
+		res, err := l.ImportUsers(ctx, acct.ImportBatch{Rows: rows[i:min(i+1000, len(rows))]})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Rejected) > 0 {
+			b.Fatalf("rejected: %+v", res.Rejected[0])
+		}
+	}
+}
+
+// BenchmarkImport imports 100,000 pre-hashed accounts (ACCTL_BENCH_ROWS)
+// into an empty store from open, as "user import" does, and reports
+// rows/s. A store's BenchmarkImport calls it.
+func BenchmarkImport(b *testing.B, open func(b *testing.B) acct.Store) {
+	rows := benchImportRows(benchRows())
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		l := benchLocal(b, open)
+		b.StartTimer()
+		start := time.Now()
+		importAll(b, l, rows)
+		b.ReportMetric(float64(len(rows))/time.Since(start).Seconds(), "rows/s")
+	}
+}
+
+// BenchmarkExport exports 100,000 accounts (ACCTL_BENCH_ROWS) with their
+// hashes as JSON lines, as "user export --with-hashes" does (to
+// io.Discard), from a store from open, and reports rows/s.
+func BenchmarkExport(b *testing.B, open func(b *testing.B) acct.Store) {
+	rows := benchImportRows(benchRows())
+	l := benchLocal(b, open)
+	importAll(b, l, rows)
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		w := bufio.NewWriterSize(io.Discard, 256<<10)
+		enc := json.NewEncoder(w)
+		n := 0
+		q := acct.ExportQuery{Limit: 2000}
+		for {
+			p, err := l.ExportUsersWithHashes(ctx, q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := range p.Rows {
+				if err := enc.Encode(&p.Rows[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			n += len(p.Rows)
+			if p.Next == "" {
+				break
+			}
+			q.Cursor = p.Next
+		}
+		if n != len(rows) {
+			b.Fatalf("exported %d of %d", n, len(rows))
+		}
+		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "rows/s")
+	}
+}
