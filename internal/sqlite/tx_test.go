@@ -47,39 +47,6 @@ func TestEmptyKeysAreNull(t *testing.T) {
 	insert(t, s, d)
 }
 
-func TestUniqueConflicts(t *testing.T) {
-	s := openTest(t)
-	ctx := context.Background()
-	alice := newRec("alice")
-	alice.Phone = "+15551234567"
-	alice.Foreign = "github:12345"
-	insert(t, s, alice)
-
-	for _, tc := range []struct {
-		field string
-		edit  func(*acct.UserRecord)
-	}{
-		{"username", func(r *acct.UserRecord) { r.Username = "alice" }},
-		{"email", func(r *acct.UserRecord) { r.Email = "alice@example.com" }},
-		{"phone", func(r *acct.UserRecord) { r.Phone = "+15551234567" }},
-		{"foreign", func(r *acct.UserRecord) { r.Foreign = "github:12345" }},
-	} {
-		rec := newRec("bob")
-		tc.edit(rec)
-		err := s.Update(ctx, func(tx acct.Tx) error { return tx.InsertUser(ctx, rec) })
-		checkConflict(t, "insert "+tc.field, err, tc.field)
-
-		bob := newRec("bob")
-		insert(t, s, bob)
-		tc.edit(bob)
-		err = s.Update(ctx, func(tx acct.Tx) error { return tx.UpdateUser(ctx, bob) })
-		checkConflict(t, "update "+tc.field, err, tc.field)
-		if _, err := s.w.Exec("DELETE FROM users WHERE username = 'bob'"); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func TestTimesRoundTrip(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()

@@ -66,6 +66,7 @@ var cases = []struct {
 	{"ListUsersLockLapse", testListUsersLockLapse},
 	{"AddLoginFailure", testAddLoginFailure},
 	{"UserCRUD", testUserCRUD},
+	{"UniqueConflicts", testUniqueConflicts},
 	{"ListUsers", testListUsers},
 	{"ListEvents", testListEvents},
 	{"Rollback", testRollback},

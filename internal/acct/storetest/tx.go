@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -349,4 +350,36 @@ func countUsers(t *testing.T, s acct.Store) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// testUniqueConflicts: an insert or an update that takes another account's
+// username, email, phone or foreign identity is a conflict that names the
+// field.
+func testUniqueConflicts(t *testing.T, s acct.Store) {
+	ctx := context.Background()
+	alice := NewRec("alice")
+	alice.Phone = "+15551234567"
+	alice.Foreign = "github:12345"
+	Insert(t, s, alice)
+
+	for i, tc := range []struct {
+		field string
+		edit  func(*acct.UserRecord)
+	}{
+		{"username", func(r *acct.UserRecord) { r.Username = "alice" }},
+		{"email", func(r *acct.UserRecord) { r.Email = "alice@example.com" }},
+		{"phone", func(r *acct.UserRecord) { r.Phone = "+15551234567" }},
+		{"foreign", func(r *acct.UserRecord) { r.Foreign = "github:12345" }},
+	} {
+		rec := NewRec(fmt.Sprintf("bob%d", i))
+		tc.edit(rec)
+		err := s.Update(ctx, func(tx acct.Tx) error { return tx.InsertUser(ctx, rec) })
+		CheckConflict(t, "insert "+tc.field, err, tc.field)
+
+		bob := NewRec(fmt.Sprintf("bob%d", i))
+		Insert(t, s, bob)
+		tc.edit(bob)
+		err = s.Update(ctx, func(tx acct.Tx) error { return tx.UpdateUser(ctx, bob) })
+		CheckConflict(t, "update "+tc.field, err, tc.field)
+	}
 }
