@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -23,93 +22,6 @@ func TestPointsCheck(t *testing.T) {
 	insert(t, s, alice)
 	if _, err := s.pool.Exec(ctx, "UPDATE users SET points = -1 WHERE id = $1", alice.ID); err == nil {
 		t.Error("a negative balance was stored")
-	}
-}
-
-// TestConcurrentPoints has 20 stores on one schema, as 20 processes would,
-// each take 1 point 5 times from a balance of 50 the way the core does (a
-// look-up, the guarded change, a ledger row): exactly 50 succeed, the
-// balance ends at 0, and the ledger holds 50 rows whose balances are 49
-// down to 0, each once.
-func TestConcurrentPoints(t *testing.T) {
-	ctx := context.Background()
-	url := pgtest.URL(t)
-	s := openURL(t, url)
-	alice := newRec("alice")
-	insert(t, s, alice)
-	if _, ok, err := addPoints(ctx, s, alice.ID, 50); err != nil || !ok {
-		t.Fatal(ok, err)
-	}
-
-	const stores, perStore = 20, 5
-	start := make(chan struct{})
-	type result struct {
-		ok  bool
-		err error
-	}
-	results := make(chan result, stores*perStore)
-	var ready, wg sync.WaitGroup
-	ready.Add(stores)
-	for range stores {
-		wg.Go(func() {
-			s, err := Open(ctx, url)
-			ready.Done()
-			if err != nil {
-				results <- result{err: err}
-				return
-			}
-			defer s.Close()
-			<-start
-			for range perStore {
-				var ok bool
-				err := s.Update(ctx, func(tx acct.Tx) error {
-					u, err := tx.GetUser(ctx, acct.UserKey{Field: acct.KeyUsername, Value: "alice"})
-					if err != nil {
-						return err
-					}
-					var balance int64
-					if balance, ok, err = tx.AddPoints(ctx, u.ID, -1); err != nil || !ok {
-						return err
-					}
-					return tx.InsertPointsEntry(ctx, &acct.PointsEntry{UserID: u.ID, Delta: -1, Balance: balance,
-						Reason: "spend", Actor: "test", At: t0})
-				})
-				results <- result{ok, err}
-			}
-		})
-	}
-	ready.Wait()
-	close(start)
-	wg.Wait()
-	close(results)
-	won := 0
-	for r := range results {
-		if r.err != nil {
-			t.Error(r.err)
-		}
-		if r.ok {
-			won++
-		}
-	}
-	if won != 50 {
-		t.Errorf("%d changes went through, want 50", won)
-	}
-	got, err := get(t, s, acct.UserKey{Field: acct.KeyID, ID: alice.ID})
-	if err != nil || got.Points != 0 {
-		t.Fatalf("balance %+v, %v; want 0", got, err)
-	}
-	var es []acct.PointsEntry
-	err = s.View(ctx, func(tx acct.Tx) (err error) {
-		es, err = tx.ListPointsEntries(ctx, acct.PointsFilter{UserID: alice.ID, Limit: 1000})
-		return err
-	})
-	if err != nil || len(es) != 50 {
-		t.Fatalf("ledger: %d rows, %v; want 50", len(es), err)
-	}
-	for i, e := range es { // newest first: balances 0, 1, …, 49
-		if e.Balance != int64(i) {
-			t.Errorf("ledger row %d: balance %d, want %d", i, e.Balance, i)
-		}
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -79,124 +78,12 @@ func TestCodeStorage(t *testing.T) {
 	}
 }
 
-// TestUseCodeRace has 16 goroutines, each with its own store on one file as
-// processes would have, submit the same code at once the way the core
-// does: all read it first and find it outstanding, then all try to use
-// it. Exactly one succeeds. Then 16 goroutines sharing one store do the
-// same with a second code.
-func TestUseCodeRace(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "acctl.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	alice := newRec("alice")
-	insert(t, s, alice)
-	separate, shared := newCode(alice.ID, "cod_separate"), newCode(alice.ID, "cod_shared")
-	insertCodes(t, s, separate, shared)
-	now := t0.Add(time.Minute)
-
-	const racers = 16
-	race := func(t *testing.T, mac []byte, own bool) {
-		start := make(chan struct{})
-		results := make(chan string, racers)
-		var ready, wg sync.WaitGroup
-		ready.Add(racers)
-		for i := range racers {
-			wg.Go(func() {
-				res, err := func() (string, error) {
-					racer := s
-					if own {
-						var err error
-						if racer, err = Open(ctx, path); err != nil {
-							ready.Done()
-							return "", err
-						}
-						defer racer.Close()
-					}
-					return submitCode(ctx, racer, mac, now, ready.Done, start)
-				}()
-				if err != nil {
-					res = fmt.Sprintf("racer %d: %v", i, err)
-				}
-				results <- res
-			})
-		}
-		ready.Wait()
-		close(start)
-		wg.Wait()
-		close(results)
-		var outcomes []string
-		for r := range results {
-			outcomes = append(outcomes, r)
-		}
-		checkUseRace(t, outcomes, racers)
-	}
-	t.Run("separate stores", func(t *testing.T) { race(t, separate.MAC, true) })
-	t.Run("one store", func(t *testing.T) { race(t, shared.MAC, false) })
-	for _, c := range []*acct.CodeRecord{separate, shared} {
-		got, err := getCode(s, acct.CodeKey{ID: c.ID})
-		if err != nil || got.UsedAt == nil || !got.UsedAt.Equal(now) {
-			t.Errorf("%s: %+v, %v", c.ID, got, err)
-		}
-	}
-	integrityCheck(t, s.w)
-}
-
-// submitCode is one racer on s: it finds the code by MAC and checks that
-// it is outstanding, calls ready, waits for start, and then uses the code
-// in a transaction of its own. It returns "used" or "refused".
-func submitCode(ctx context.Context, s *Store, mac []byte, now time.Time,
-	ready func(), start <-chan struct{}) (string, error) {
-	var c *acct.CodeRecord
-	err := s.View(ctx, func(tx acct.Tx) (err error) {
-		c, err = tx.GetCode(ctx, acct.CodeKey{MAC: mac})
-		return err
-	})
-	ready()
-	if err == nil && (c.UsedAt != nil || c.VoidedAt != nil || !now.Before(c.ExpiresAt)) {
-		err = fmt.Errorf("code %s not outstanding before the race: %+v", c.ID, c)
-	}
-	<-start
-	if err != nil {
-		return "", err
-	}
-	used, err := useCode(ctx, s, c.Seq, now)
-	switch {
-	case err != nil:
-		return "", err
-	case used:
-		return "used", nil
-	}
-	return "refused", nil
-}
-
-func checkUseRace(t *testing.T, outcomes []string, racers int) {
-	t.Helper()
-	var used, refused int
-	for _, o := range outcomes {
-		switch o {
-		case "used":
-			used++
-		case "refused":
-			refused++
-		default:
-			t.Error(o)
-		}
-	}
-	if used != 1 || refused != racers-1 {
-		t.Errorf("%d used and %d refused, want 1 and %d", used, refused, racers-1)
-	}
-}
-
 // codeProcessEnv names the database of a child process of
 // TestUseCodeProcesses; TestUseCodeProcess reads it.
 const codeProcessEnv = "ACCTL_SQLITE_TEST_CODE_DB"
 
-// TestUseCodeProcesses is TestUseCodeRace with 16 real processes, whose
-// locks SQLite cannot share in memory. Each process reads the code, says
+// TestUseCodeProcesses is the contract's UseCodeRace (storetest) with 16
+// real processes, whose locks SQLite cannot share in memory. Each process reads the code, says
 // "ready" and waits until its standard input closes, which happens when
 // all are ready; then all use the code at once. Exactly one succeeds.
 func TestUseCodeProcesses(t *testing.T) {
@@ -345,73 +232,6 @@ func TestMigrateFrom0002(t *testing.T) {
 	if err := s.w.QueryRow("SELECT count(*) FROM pragma_foreign_key_check").Scan(&fk); err != nil || fk != 0 {
 		t.Errorf("foreign_key_check: %d, %v", fk, err)
 	}
-}
-
-// TestFailCodeAttemptRace has 16 goroutines make wrong guesses at one
-// code with max 5 at once, each three times: exactly five are counted,
-// as 1 to 5, and the code is then void. First each with its own store on
-// one file, as processes would have, then sharing one store.
-func TestFailCodeAttemptRace(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "acctl.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	alice := newRec("alice")
-	insert(t, s, alice)
-	separate := newOTP(alice.ID, "cod_separate", acct.PurposeVerifyPhone, "+15550100", t0)
-	shared := newOTP(alice.ID, "cod_shared", acct.PurposeRecovery, "+15550100", t0)
-	insertCodes(t, s, separate, shared)
-	now := t0.Add(time.Minute)
-	const racers, guesses, max = 16, 3, 5
-
-	race := func(t *testing.T, c *acct.CodeRecord, own bool) {
-		start := make(chan struct{})
-		counts := make(chan int, racers*guesses)
-		var wg sync.WaitGroup
-		for range racers {
-			wg.Go(func() {
-				racer := s
-				if own {
-					var err error
-					if racer, err = Open(ctx, path); err != nil {
-						t.Error(err)
-						return
-					}
-					defer racer.Close()
-				}
-				<-start
-				for range guesses {
-					n, err := failAttempt(ctx, racer, c.Seq, max, now)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					counts <- n
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
-		close(counts)
-		seen := map[int]int{}
-		for n := range counts {
-			seen[n]++
-		}
-		want := map[int]int{0: racers*guesses - max, 1: 1, 2: 1, 3: 1, 4: 1, 5: 1}
-		if !reflect.DeepEqual(seen, want) {
-			t.Errorf("counts returned (count: times) %v, want %v", seen, want)
-		}
-		got, err := getCode(s, acct.CodeKey{ID: c.ID})
-		if err != nil || got.Attempts != max || got.VoidedAt == nil || !got.VoidedAt.Equal(now) || got.UsedAt != nil {
-			t.Errorf("after the race: %+v, %v", got, err)
-		}
-	}
-	t.Run("separate stores", func(t *testing.T) { race(t, separate, true) })
-	t.Run("one store", func(t *testing.T) { race(t, shared, false) })
-	integrityCheck(t, s.w)
 }
 
 // TestMigrateFrom0003 opens a file that the first three migrations made,

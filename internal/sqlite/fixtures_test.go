@@ -10,6 +10,9 @@ var (
 	bulkUpdate     = storetest.BulkUpdate
 	checkConflict  = storetest.CheckConflict
 	codeMAC        = storetest.CodeMAC
+	checkUseRace   = storetest.CheckUseRace
+	failLogin      = storetest.FailLogin
+	submitCode     = storetest.SubmitCode
 	failAttempt    = storetest.FailAttempt
 	get            = storetest.Get
 	getCode        = storetest.GetCode
