@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"reflect"
 	"strings"
@@ -250,6 +251,10 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, op string, key *
 	if !acct.Permitted(k.Role, op) {
 		return fail(0, acct.Errorf(acct.CodeRefused, "API key %q (role %s) may not call %s", k.Name, k.Role, op))
 	}
+	if !jsonBody(r) {
+		return fail(http.StatusUnsupportedMediaType, acct.Errorf(acct.CodeInvalid,
+			"request body: send Content-Type: application/json, not %q", r.Header.Get("Content-Type")))
+	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, api.MaxBodyBytes))
 	dec.DisallowUnknownFields()
 	out, err := run(acct.WithActor(r.Context(), k.Name), h.svc, dec)
@@ -262,6 +267,26 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, op string, key *
 	}
 	api.WriteJSON(w, http.StatusOK, emptySlice(out))
 	return http.StatusOK, nil
+}
+
+// jsonBody reports whether the body of r is declared JSON: Content-Type
+// application/json, with no parameter but charset=utf-8. A request with
+// no body at all (Content-Length: 0) may leave the header out.
+func jsonBody(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return r.ContentLength == 0
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	for k, v := range params {
+		if k != "charset" || !strings.EqualFold(v, "utf-8") {
+			return false
+		}
+	}
+	return true
 }
 
 // bearer returns the token of an `Authorization: Bearer` header.

@@ -69,6 +69,9 @@ type result struct {
 func post(t *testing.T, h http.Handler, path, token string, body io.Reader) result {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodPost, path, body)
+	if body != nil {
+		r.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		r.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -223,6 +226,49 @@ func TestBodies(t *testing.T) {
 	res = post(t, h, "/v1/ListSessions", "admin-key", nil)
 	if res.status != 200 || strings.TrimSpace(res.raw) != "[]" {
 		t.Errorf("empty list: %d %q", res.status, res.raw)
+	}
+}
+
+func TestMediaType(t *testing.T) {
+	svc := &fakeService{}
+	h := New(svc, keys{}, nil)
+	call := func(ct, body string) *httptest.ResponseRecorder {
+		op := "/v1/User"
+		if body == "" {
+			op = "/v1/ListSessions"
+		}
+		r := httptest.NewRequest(http.MethodPost, op, strings.NewReader(body))
+		if body == "" {
+			r.ContentLength = 0
+		}
+		if ct != "" {
+			r.Header.Set("Content-Type", ct)
+		}
+		r.Header.Set("Authorization", "Bearer admin-key")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+		"application/json; charset=latin1", "application/jsonx", "application/json; foo=bar", "nonsense;;"} {
+		w := call(ct, `{"ref":"ok"}`)
+		var body api.ErrorBody
+		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != http.StatusUnsupportedMediaType ||
+			body.Error.Code != acct.CodeInvalid {
+			t.Errorf("Content-Type %q: %d %s", ct, w.Code, w.Body)
+		}
+	}
+	if n := len(svc.calls); n != 0 {
+		t.Fatalf("the Service was called %d times for bodies that are not JSON", n)
+	}
+	for _, ct := range []string{"application/json", "Application/JSON; charset=UTF-8", "application/json;charset=utf-8"} {
+		if w := call(ct, `{"ref":"ok"}`); w.Code != http.StatusOK {
+			t.Errorf("Content-Type %q: %d %s", ct, w.Code, w.Body)
+		}
+	}
+	// No body at all needs no Content-Type.
+	if w := call("", ""); w.Code != http.StatusOK {
+		t.Errorf("no body: %d %s", w.Code, w.Body)
 	}
 }
 
