@@ -30,6 +30,7 @@ import (
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/api"
+	"github.com/acctl/acctl/internal/forwarded"
 )
 
 // Prefix is the path under which the auth API is served.
@@ -71,10 +72,11 @@ type Options struct {
 	// server's own and PublicURL's that may send state-changing requests
 	// with the session cookie.
 	AllowedOrigins []string
-	// ClientIPHeader, when set, is the header (X-Forwarded-For,
-	// X-Real-IP) whose last address is the client's, behind a reverse
-	// proxy that sets it; otherwise the connection's address is.
-	ClientIPHeader string
+	// TrustedProxies are the reverse proxies whose forwarded headers
+	// (X-Forwarded-For and -Proto, Forwarded) name the client's address
+	// (the limits) and scheme (the cookies' Secure, the origin checks);
+	// from anyone else they are ignored. nil: no one.
+	TrustedProxies *forwarded.Trust
 	// AddressRate and AccountRate limit attempts per client address and
 	// per account (DefaultAddressRate, DefaultAccountRate; Unlimited).
 	AddressRate Rate
@@ -106,6 +108,7 @@ type handler struct {
 	byAccount *limiter
 	tasks     *Tasks
 	origins   map[string]bool
+	cop       *http.CrossOriginProtection
 	redirect  string // where an activation goes
 	csrfName  string
 	pad       padder
@@ -157,6 +160,12 @@ func New(svc acct.Service, opts Options) http.Handler {
 	for _, o := range append([]string{h.opt.PublicURL}, h.opt.AllowedOrigins...) {
 		if o = originOf(o); o != "" {
 			h.origins[o] = true
+		}
+	}
+	h.cop = http.NewCrossOriginProtection()
+	for o := range h.origins {
+		if err := h.cop.AddTrustedOrigin(o); err != nil {
+			h.log.Warn("auth api: origin not trusted", slog.String("origin", o), slog.String("error", err.Error()))
 		}
 	}
 	h.redirect = redirectTarget(h.opt.PublicURL)
@@ -320,7 +329,7 @@ func (h *handler) body(w http.ResponseWriter, r *http.Request) (fields, bool) {
 // is not "", from the account's; when one is empty it answers 429 with
 // Retry-After and reports false.
 func (h *handler) limit(w http.ResponseWriter, r *http.Request, account string) bool {
-	ok, wait := h.byAddress.allow(limitKey(ClientAddr(r, h.opt.ClientIPHeader)))
+	ok, wait := h.byAddress.allow(limitKey(h.opt.TrustedProxies.Of(r).Addr))
 	if ok && account != "" {
 		ok, wait = h.byAccount.allow(accountKey(account))
 	}
@@ -364,15 +373,42 @@ func csrfToken(sessionToken string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-// crossSite reports whether a state-changing request must be refused: it
-// comes from an origin that is neither the server's own nor allowed; or it
-// carries the session cookie with neither a same-origin Origin (or, without
-// Origin, Referer) nor the session's CSRF token in the X-CSRF-Token header.
+// crossSite reports whether a state-changing request must be refused.
+//
+// A browser says where a request comes from: net/http's
+// CrossOriginProtection judges Sec-Fetch-Site, or, from a browser too old
+// to send it, Origin against Host; the origins of public_url and
+// auth.origins are trusted. Origin against Host alone ignores the scheme,
+// so without Sec-Fetch-Site an http:// Origin is refused when the client
+// spoke HTTPS (to the server, or to a trusted proxy that says so), unless
+// it is trusted: a page of http://host, which anyone on the network can
+// forge, must not act on https://host. The other way round (an https://
+// page, a request that looks plain) is what a TLS proxy not listed in
+// serve.trusted_proxies gives, and is let through.
+//
+// A request with neither header (a script, curl), or with Origin: null,
+// passes when it carries no session cookie; with the cookie it needs a
+// same-origin Referer or the session's CSRF token in X-CSRF-Token.
+//
+// GET /auth/logout changes state too: it is judged as a POST would be.
 func (h *handler) crossSite(r *http.Request) (string, bool) {
 	origin := r.Header.Get("Origin")
-	if origin != "" && origin != "null" {
-		if !h.allowedOrigin(r, origin) {
-			return "cross-origin request refused: origin " + origin + " is not allowed", true
+	site := r.Header.Get("Sec-Fetch-Site")
+	hasOrigin := origin != "" && origin != "null"
+	if hasOrigin || site != "" {
+		if hasOrigin && site == "" && !h.origins[origin] && h.downgrade(r, origin) {
+			return "cross-origin request refused: origin " + origin + " is plain HTTP and this server HTTPS", true
+		}
+		check := r
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			check = r.WithContext(r.Context())
+			check.Method = http.MethodPost
+		}
+		if err := h.cop.Check(check); err != nil {
+			if hasOrigin {
+				return "cross-origin request refused: origin " + origin + " is not allowed", true
+			}
+			return "cross-origin request refused (Sec-Fetch-Site: " + site + ")", true
 		}
 		return "", false
 	}
@@ -389,14 +425,22 @@ func (h *handler) crossSite(r *http.Request) (string, bool) {
 	return "cross-site request refused: send a same-origin Origin header or the " + CSRFHeader + " header", true
 }
 
-// allowedOrigin reports whether the origin of u (an Origin or a Referer)
-// is the server's own (the Host the request was sent to) or allowed.
+// downgrade reports whether the URL u is http:// while the client of r
+// spoke HTTPS.
+func (h *handler) downgrade(r *http.Request, u string) bool {
+	p, err := url.Parse(u)
+	return err != nil || (!strings.EqualFold(p.Scheme, "https") && h.opt.TrustedProxies.Of(r).HTTPS())
+}
+
+// allowedOrigin reports whether the origin of u (a Referer) is the
+// server's own (the Host the request was sent to, not over http:// when
+// the client spoke HTTPS) or allowed.
 func (h *handler) allowedOrigin(r *http.Request, u string) bool {
 	p, err := url.Parse(u)
 	if err != nil || p.Host == "" {
 		return false
 	}
-	if strings.EqualFold(p.Host, r.Host) {
+	if strings.EqualFold(p.Host, r.Host) && !h.downgrade(r, u) {
 		return true
 	}
 	return h.origins[strings.ToLower(p.Scheme+"://"+p.Host)]
@@ -413,10 +457,10 @@ func (h *handler) guard(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // secure reports whether cookies get the Secure attribute: always, unless
-// the request came over plain HTTP to a loopback host (development on
-// one's own machine).
-func secure(r *http.Request) bool {
-	if r.TLS != nil {
+// the client spoke plain HTTP (to the server, or to a trusted proxy that
+// says so) to a loopback host (development on one's own machine).
+func (h *handler) secure(r *http.Request) bool {
+	if h.opt.TrustedProxies.Of(r).HTTPS() {
 		return true
 	}
 	host := r.Host
@@ -441,7 +485,7 @@ func (h *handler) setSession(w http.ResponseWriter, r *http.Request, token strin
 			maxAge = -1
 		}
 	}
-	sec := secure(r)
+	sec := h.secure(r)
 	http.SetCookie(w, &http.Cookie{Name: h.opt.CookieName, Value: token, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: sec, SameSite: http.SameSiteLaxMode})
 	http.SetCookie(w, &http.Cookie{Name: h.csrfName, Value: csrfToken(token), Path: "/", MaxAge: maxAge,
@@ -450,7 +494,7 @@ func (h *handler) setSession(w http.ResponseWriter, r *http.Request, token strin
 
 // clearSession removes both cookies.
 func (h *handler) clearSession(w http.ResponseWriter, r *http.Request) {
-	sec := secure(r)
+	sec := h.secure(r)
 	http.SetCookie(w, &http.Cookie{Name: h.opt.CookieName, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: sec, SameSite: http.SameSiteLaxMode})
 	http.SetCookie(w, &http.Cookie{Name: h.csrfName, Value: "", Path: "/", MaxAge: -1,

@@ -19,6 +19,7 @@ import (
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/acct/accttest"
 	"github.com/acctl/acctl/internal/api"
+	"github.com/acctl/acctl/internal/forwarded"
 	"github.com/acctl/acctl/internal/sqlite"
 )
 
@@ -491,20 +492,131 @@ func TestLimits(t *testing.T) {
 func TestLimitsBehindAProxy(t *testing.T) {
 	e := newEnv(t, func(o *Options) {
 		o.AddressRate = Rate{Events: 1, Per: time.Minute}
-		o.ClientIPHeader = "X-Forwarded-For"
+		o.TrustedProxies = forwarded.MustParse("10.0.0.0/8")
 	})
-	try := func(xff string) int {
+	tryFrom := func(remote, xff string) int {
 		q := post("/auth/login", "username", "a@example.com", "password", "wrong password here")
-		q.remote = "10.0.0.1:5000"
+		q.remote = remote
 		q.header = map[string]string{"X-Forwarded-For": xff}
 		return e.do(q).Code
 	}
+	try := func(xff string) int { return tryFrom("10.0.0.1:5000", xff) }
 	if try("192.0.2.50, 198.51.100.1") != http.StatusUnauthorized || try("198.51.100.2") != http.StatusUnauthorized {
 		t.Errorf("clients behind the proxy share a bucket")
 	}
 	if got := try("192.0.2.99, 198.51.100.1"); got != http.StatusTooManyRequests {
 		t.Errorf("status %d, want 429 for the second attempt of 198.51.100.1", got)
 	}
+	// A client that is not a trusted proxy cannot choose its bucket.
+	if got := tryFrom("203.0.113.5:1", "198.51.100.77"); got != http.StatusUnauthorized {
+		t.Fatalf("first attempt from 203.0.113.5: %d", got)
+	}
+	if got := tryFrom("203.0.113.5:1", "198.51.100.78"); got != http.StatusTooManyRequests {
+		t.Errorf("status %d: a client outside the trusted proxies got a fresh bucket by sending X-Forwarded-For", got)
+	}
+}
+
+func TestCookiesBehindAProxy(t *testing.T) {
+	// nginx's defaults: the request comes from 127.0.0.1 with Host
+	// 127.0.0.1:PORT, and the proxy says the client spoke HTTPS.
+	nginx := func(remote string) req {
+		q := post("/auth/login", "username", "alice@example.com", "password", password)
+		q.remote, q.host = remote, "127.0.0.1:8080"
+		q.header = map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+		return q
+	}
+	for _, c := range []struct {
+		name    string
+		trusted *forwarded.Trust
+		remote  string
+		secure  bool
+	}{
+		{"a trusted proxy says https", forwarded.MustParse("127.0.0.1"), "127.0.0.1:40000", true},
+		{"no trusted proxies: the headers are ignored", nil, "127.0.0.1:40000", false},
+		{"from a peer outside the trusted proxies: ignored", forwarded.MustParse("10.0.0.0/8"), "127.0.0.1:40000", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, func(o *Options) { o.TrustedProxies = c.trusted })
+			e.register("alice@example.com", "Alice")
+			w := e.do(nginx(c.remote))
+			wantStatus(t, w, http.StatusOK)
+			for _, name := range []string{DefaultCookieName, "acctl_csrf"} {
+				if got := cookie(t, w, name).Secure; got != c.secure {
+					t.Errorf("%s: Secure %v, want %v", name, got, c.secure)
+				}
+			}
+		})
+	}
+	// Behind the trusted proxy, a proxy that says http keeps the loopback
+	// exception (a proxy on one's own machine, for development).
+	e := newEnv(t, func(o *Options) { o.TrustedProxies = forwarded.MustParse("127.0.0.1") })
+	e.register("alice@example.com", "Alice")
+	q := nginx("127.0.0.1:40000")
+	q.header["X-Forwarded-Proto"] = "http"
+	w := e.do(q)
+	wantStatus(t, w, http.StatusOK)
+	if cookie(t, w, DefaultCookieName).Secure {
+		t.Errorf("Secure over plain HTTP to a loopback host")
+	}
+}
+
+func TestCrossOriginScheme(t *testing.T) {
+	e := newEnv(t, func(o *Options) {
+		o.AllowedOrigins = []string{"http://localhost:3000"}
+		o.TrustedProxies = forwarded.MustParse("10.0.0.0/8")
+	})
+	e.register("alice@example.com", "Alice")
+	c, a := e.login("alice@example.com", false)
+	lang := func(tls bool, remote string, header map[string]string) *httptest.ResponseRecorder {
+		q := post("/auth/change_language", "language", "fr")
+		q.cookies, q.header, q.tls, q.remote = []*http.Cookie{c}, header, tls, remote
+		return e.do(q)
+	}
+	for _, k := range []struct {
+		name   string
+		tls    bool
+		remote string
+		header map[string]string
+		status int
+	}{
+		{"an http:// page of the same host, to HTTPS", true, "", map[string]string{"Origin": "http://example.com"}, http.StatusForbidden},
+		{"even with the CSRF token", true, "", map[string]string{"Origin": "http://example.com", CSRFHeader: a.CSRFToken}, http.StatusForbidden},
+		{"an http:// Referer, to HTTPS", true, "", map[string]string{"Referer": "http://example.com/settings"}, http.StatusForbidden},
+		{"an http:// page, behind a trusted proxy that says https", false, "10.1.1.1:3000",
+			map[string]string{"Origin": "http://example.com", "X-Forwarded-Proto": "https"}, http.StatusForbidden},
+		{"the same origin over HTTPS", true, "", map[string]string{"Origin": "https://example.com"}, http.StatusOK},
+		{"a trusted http:// origin", true, "", map[string]string{"Origin": "http://localhost:3000"}, http.StatusOK},
+		{"plain HTTP both ways", false, "", map[string]string{"Origin": "http://example.com"}, http.StatusOK},
+		{"https page, the request looks plain (a TLS proxy not trusted)", false, "", map[string]string{"Origin": "https://example.com"}, http.StatusOK},
+		{"Sec-Fetch-Site same-origin", true, "", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": "https://example.com"}, http.StatusOK},
+		{"Sec-Fetch-Site cross-site from the same host", true, "",
+			map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://example.com"}, http.StatusForbidden},
+		{"Sec-Fetch-Site same-site from an untrusted origin", true, "",
+			map[string]string{"Sec-Fetch-Site": "same-site", "Origin": "https://evil.example.com"}, http.StatusForbidden},
+		{"Sec-Fetch-Site cross-site from a trusted origin", true, "",
+			map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://app.example.com"}, http.StatusOK},
+		{"Sec-Fetch-Site alone, same-origin", true, "", map[string]string{"Sec-Fetch-Site": "same-origin"}, http.StatusOK},
+		{"Sec-Fetch-Site alone, cross-site, with the CSRF token", true, "",
+			map[string]string{"Sec-Fetch-Site": "cross-site", CSRFHeader: a.CSRFToken}, http.StatusForbidden},
+		{"neither header: the CSRF token", true, "", map[string]string{CSRFHeader: a.CSRFToken}, http.StatusOK},
+		{"neither header nor token", true, "", nil, http.StatusForbidden},
+	} {
+		t.Run(k.name, func(t *testing.T) {
+			w := lang(k.tls, k.remote, k.header)
+			wantStatus(t, w, k.status)
+			if k.status == http.StatusForbidden {
+				if a := decode[Answer](t, w); a.Code != acct.CodeRefused {
+					t.Errorf("answer %+v", a)
+				}
+			}
+		})
+	}
+	// GET /auth/logout changes state: a cross-site navigation is refused.
+	q := req{method: http.MethodGet, path: "/auth/logout", cookies: []*http.Cookie{c}, tls: true,
+		header: map[string]string{"Sec-Fetch-Site": "cross-site"}}
+	wantStatus(t, e.do(q), http.StatusForbidden)
+	q.header = map[string]string{"Sec-Fetch-Site": "same-origin"}
+	wantStatus(t, e.do(q), http.StatusOK)
 }
 
 // findNotice returns the last notice of a template sent to an address.

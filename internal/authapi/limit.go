@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -142,30 +141,6 @@ func (l *limiter) sweep(now time.Time) {
 		}
 		delete(l.buckets, k)
 	}
-}
-
-// ClientAddr returns the address of the client of r, as the limits and
-// the request log know it: the host of r.RemoteAddr, or, when header is
-// set (say X-Forwarded-For, behind a reverse proxy that sets it), the last
-// address of that header, the one the proxy added. An IPv6 address stands
-// for its /64 network, which one client usually holds whole.
-func ClientAddr(r *http.Request, header string) string {
-	addr := r.RemoteAddr
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		addr = host
-	}
-	if header != "" {
-		if v := r.Header.Values(header); len(v) > 0 {
-			last := v[len(v)-1]
-			if i := strings.LastIndexByte(last, ','); i >= 0 {
-				last = last[i+1:]
-			}
-			if last = strings.TrimSpace(last); last != "" {
-				addr = last
-			}
-		}
-	}
-	return addr
 }
 
 // limitKey is the key of a client address in the address limiter.

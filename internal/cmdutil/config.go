@@ -17,6 +17,7 @@ import (
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/authapi"
+	"github.com/acctl/acctl/internal/forwarded"
 	"github.com/acctl/acctl/internal/notify"
 )
 
@@ -74,10 +75,21 @@ const (
 
 // The keys of the auth API of `acctl serve` (internal/authapi).
 const (
-	KeyAuthRateAddress    = "auth.rate.address"
-	KeyAuthRateAccount    = "auth.rate.account"
-	KeyAuthOrigins        = "auth.origins"
+	KeyAuthRateAddress = "auth.rate.address"
+	KeyAuthRateAccount = "auth.rate.account"
+	KeyAuthOrigins     = "auth.origins"
+	// KeyAuthClientIPHeader is removed: it believed the header from any
+	// client. serve.trusted_proxies replaced it; `acctl serve` refuses to
+	// start while it is set, naming the new key.
 	KeyAuthClientIPHeader = "auth.client_ip_header"
+)
+
+// The keys of `acctl serve` itself.
+const (
+	// KeyTrustedProxies lists the reverse proxies (CIDRs or addresses)
+	// whose X-Forwarded-For, X-Forwarded-Proto and Forwarded headers are
+	// believed.
+	KeyTrustedProxies = "serve.trusted_proxies"
 )
 
 // The keys of imported password hashes: a Firebase project's scrypt
@@ -102,13 +114,19 @@ var ConfigKeys = []string{
 	KeyOutbox, KeyTemplates,
 	KeyOTPTTL, KeyOTPAttempts, KeyOTPCooldown, KeySignupVerify, KeyRequireVerified, KeyActivationTTL,
 	KeyReferrerPoints, KeyNewUserPoints,
-	KeyAuthRateAddress, KeyAuthRateAccount, KeyAuthOrigins, KeyAuthClientIPHeader,
+	KeyAuthRateAddress, KeyAuthRateAccount, KeyAuthOrigins,
+	KeyTrustedProxies,
 	KeyFirebaseSignerKey, KeyFirebaseSaltSeparator, KeyFirebaseRounds, KeyFirebaseMemCost,
 }
 
 // listKeys are the keys whose value is a list of strings: in the config
 // file a YAML list, in the environment words separated by spaces.
-var listKeys = map[string]bool{KeySMSCommand: true, KeyAuthOrigins: true}
+var listKeys = map[string]bool{KeySMSCommand: true, KeyAuthOrigins: true, KeyTrustedProxies: true}
+
+// removedKeys are keys acctl no longer reads but still recognises, so
+// that the command that used them can say what replaced them (rather
+// than a warning that they are unknown).
+var removedKeys = map[string]bool{KeyAuthClientIPHeader: true}
 
 // EnvPrefix is the prefix of the environment variables read as config.
 const EnvPrefix = "ACCTL"
@@ -177,9 +195,13 @@ type Config struct {
 	// AuthOrigins are the origins besides the server's own and public_url's
 	// that may send state-changing requests to the auth API.
 	AuthOrigins []string
-	// AuthClientIPHeader is the header whose last address is the client's
-	// (behind a reverse proxy); "" means the connection's address.
+	// AuthClientIPHeader is the value of the removed key
+	// auth.client_ip_header, "" when not set: `acctl serve` refuses to
+	// start with it (see TrustedProxies).
 	AuthClientIPHeader string
+	// TrustedProxies are the reverse proxies whose forwarded headers (the
+	// client's address and scheme) `acctl serve` believes; empty: none.
+	TrustedProxies *forwarded.Trust
 	// FirebaseScrypt are the parameters of imported firebase-scrypt
 	// password hashes; zero when import.firebase_scrypt.signer_key is not
 	// set.
@@ -231,10 +253,11 @@ func ConfigDefaults() map[string]any {
 		KeyReferrerPoints: acct.DefaultReferrerPoints,
 		KeyNewUserPoints:  acct.DefaultNewUserPoints,
 
-		KeyAuthRateAddress:    "30/1m",  // authapi.DefaultAddressRate
-		KeyAuthRateAccount:    "10/15m", // authapi.DefaultAccountRate
-		KeyAuthOrigins:        []string{},
-		KeyAuthClientIPHeader: "",
+		KeyAuthRateAddress: "30/1m",  // authapi.DefaultAddressRate
+		KeyAuthRateAccount: "10/15m", // authapi.DefaultAccountRate
+		KeyAuthOrigins:     []string{},
+
+		KeyTrustedProxies: []string{},
 
 		KeyFirebaseSignerKey:     "",
 		KeyFirebaseSaltSeparator: "",
@@ -324,7 +347,7 @@ func UnknownConfigKeys(v *viper.Viper) []string {
 	}
 	var out []string
 	for _, k := range v.AllKeys() {
-		if !known[k] && v.InConfig(k) {
+		if !known[k] && !removedKeys[k] && v.InConfig(k) {
 			out = append(out, k)
 		}
 	}
@@ -409,8 +432,9 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 }
 
 // authFromViper reads the keys of the auth API: the rates ("30/1m" or
-// "off"), the origins (scheme://host[:port]) and the client address
-// header.
+// "off"), the origins (scheme://host[:port]), and the trusted proxies
+// of `acctl serve` (CIDRs or addresses; in the environment separated by
+// spaces or commas).
 func authFromViper(v *viper.Viper, c *Config) error {
 	for _, it := range []struct {
 		key string
@@ -437,9 +461,15 @@ func authFromViper(v *viper.Viper, c *Config) error {
 		c.AuthOrigins = append(c.AuthOrigins, strings.ToLower(u.Scheme+"://"+u.Host))
 	}
 	c.AuthClientIPHeader = strings.TrimSpace(v.GetString(KeyAuthClientIPHeader))
-	if h := c.AuthClientIPHeader; h != "" && strings.ContainsAny(h, " :\t") {
-		return acct.FieldError(KeyAuthClientIPHeader, "want a header name such as X-Forwarded-For, got %q", h)
+	var proxies []string
+	for _, p := range v.GetStringSlice(KeyTrustedProxies) {
+		proxies = append(proxies, strings.Split(p, ",")...)
 	}
+	trust, err := forwarded.Parse(proxies)
+	if err != nil {
+		return acct.FieldError(KeyTrustedProxies, "%v", err)
+	}
+	c.TrustedProxies = trust
 	return nil
 }
 

@@ -24,7 +24,7 @@ type Trust struct {
 }
 
 // Parse reads a list of CIDRs ("10.0.0.0/8", "2001:db8::/32") or single
-// addresses ("127.0.0.1"); an empty list trusts no one.
+// addresses ("127.0.0.1"). An empty list gives nil, which trusts no one.
 func Parse(list []string) (*Trust, error) {
 	t := &Trust{}
 	for _, s := range list {
@@ -45,6 +45,9 @@ func Parse(list []string) (*Trust, error) {
 		}
 		a = a.Unmap()
 		t.prefixes = append(t.prefixes, netip.PrefixFrom(a, a.BitLen()))
+	}
+	if len(t.prefixes) == 0 {
+		return nil, nil
 	}
 	return t, nil
 }

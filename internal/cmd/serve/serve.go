@@ -12,7 +12,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"path"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +25,7 @@ import (
 	"github.com/acctl/acctl/internal/api"
 	"github.com/acctl/acctl/internal/authapi"
 	"github.com/acctl/acctl/internal/cmdutil"
+	"github.com/acctl/acctl/internal/forwarded"
 	"github.com/acctl/acctl/internal/httpapi"
 )
 
@@ -74,8 +79,18 @@ terminates TLS. Session cookies are Secure unless a request comes over
 plain HTTP to a loopback host.
 
 The auth API limits attempts per client address (auth.rate.address,
-default 30/1m) and per account (auth.rate.account, default 10/15m);
-behind a proxy, auth.client_ip_header (X-Forwarded-For) names the client.
+default 30/1m) and per account (auth.rate.account, default 10/15m).
+
+Behind a reverse proxy, list its addresses (CIDRs) in
+serve.trusted_proxies: from those only, X-Forwarded-For and
+X-Forwarded-Proto (or Forwarded) name the client's address (limits, logs)
+and scheme (Secure cookies, origin checks, HSTS); from anyone else they
+are ignored.
+
+With TLS the server offers HTTP/2, sends Strict-Transport-Security
+(max-age one year) and reloads the certificate and key on SIGHUP (a pair
+that does not load leaves the old one in use, with an error in the log).
+SIGHUP never stops the server.
 Sign-up and lost_password are on when public_url and email delivery
 (email.smtp.host or outbox) are configured.
 
@@ -131,9 +146,15 @@ func Run(ctx context.Context, opts *Options) error {
 			Message: "acctl serve serves a local store (a SQLite file or PostgreSQL), not another server"},
 			"give --store the path of the SQLite file or the postgres:// URL")
 	}
-	var cert tls.Certificate
+	if cfg.AuthClientIPHeader != "" {
+		return cmdutil.WithHint(acct.FieldError(cmdutil.KeyAuthClientIPHeader,
+			"replaced by serve.trusted_proxies (it believed the header from any client)"),
+			"list the addresses (CIDRs) of your reverse proxies in serve.trusted_proxies (ACCTL_SERVE_TRUSTED_PROXIES), "+
+				"whose X-Forwarded-For or Forwarded header then names the client, and remove auth.client_ip_header")
+	}
+	var certs *certReloader
 	if opts.TLSCert != "" {
-		if cert, err = tls.LoadX509KeyPair(opts.TLSCert, opts.TLSKey); err != nil {
+		if certs, err = newCertReloader(opts.TLSCert, opts.TLSKey); err != nil {
 			return &acct.Error{Code: acct.CodeInvalid, Field: "tls-cert", Message: "--tls-cert, --tls-key: " + err.Error(), Err: err}
 		}
 	}
@@ -169,13 +190,28 @@ func Run(ctx context.Context, opts *Options) error {
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	scheme := "http"
-	if opts.TLSCert != "" {
-		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
-		ln = tls.NewListener(ln, srv.TLSConfig)
+	if certs != nil {
+		// ServeTLS offers HTTP/2 and HTTP/1.1 (ALPN) over this config.
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: certs.getCertificate}
 		scheme = "https"
 	}
+	// SIGHUP reloads the certificate and key; it never stops the server.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				certs.reloadLogged(log)
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	log.Info("listening", slog.String("url", scheme+"://"+ln.Addr().String()),
 		slog.String("store", cmdutil.RedactURL(cfg.Store)),
+		slog.Int("trusted_proxies", len(cfg.TrustedProxies.Prefixes())),
 		slog.Bool("signin", auth.Signin), slog.Bool("lost_password", auth.LostPassword))
 	if scheme == "http" && !loopback(ln.Addr()) {
 		log.Warn("plain HTTP on a non-loopback address: put a reverse proxy with TLS in front, or give --tls-cert and --tls-key")
@@ -189,12 +225,19 @@ func Run(ctx context.Context, opts *Options) error {
 	return serve(ctx, srv, ln, tasks, opts.ShutdownTimeout, log)
 }
 
-// serve runs srv on ln until ctx ends, then stops taking connections and
-// waits for the requests under way and the background tasks, up to
-// timeout. It returns nil after a graceful stop.
+// serve runs srv on ln (with TLS when srv has a TLSConfig) until ctx
+// ends, then stops taking connections and waits for the requests under
+// way and the background tasks, up to timeout. It returns nil after a
+// graceful stop.
 func serve(ctx context.Context, srv *http.Server, ln net.Listener, tasks *authapi.Tasks, timeout time.Duration, log *slog.Logger) error {
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if srv.TLSConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return &acct.Error{Code: acct.CodeUnavailable, Message: "serve: " + err.Error(), Err: err}
@@ -228,7 +271,7 @@ func authOptions(cfg *cmdutil.Config, f *cmdutil.Factory, tasks *authapi.Tasks, 
 		PasswordMinLength: cfg.PasswordMinLength,
 		Argon2:            cfg.Argon2,
 		AllowedOrigins:    cfg.AuthOrigins,
-		ClientIPHeader:    cfg.AuthClientIPHeader,
+		TrustedProxies:    cfg.TrustedProxies,
 		AddressRate:       cfg.AuthAddressRate,
 		AccountRate:       cfg.AuthAccountRate,
 		Now:               f.Clock,
@@ -240,16 +283,51 @@ func authOptions(cfg *cmdutil.Config, f *cmdutil.Factory, tasks *authapi.Tasks, 
 // Handler is the server's whole handler: /healthz, the admin API under
 // /v1/ (authenticated by keys) and the auth API under /auth/, with one log
 // line per request on log. apiLog receives the admin API's own lines
-// (the causes of failures).
+// (the causes of failures). Answers to a client that spoke HTTPS (to the
+// server, or to a trusted proxy that says so) carry HSTS.
 func Handler(svc acct.Service, keys acct.KeyManager, auth authapi.Options, apiLog, log *slog.Logger) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/healthz", health(svc, log))
-	mux.Handle(api.Prefix, httpapi.New(svc, keyRecorder{keys}, apiLog))
-	mux.Handle(authapi.Prefix, authapi.New(svc, auth))
-	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return logRequests(log, auth.TrustedProxies, &router{
+		health: health(svc, log),
+		admin:  httpapi.New(svc, keyRecorder{keys}, apiLog),
+		auth:   authapi.New(svc, auth),
+	})
+}
+
+// router sends a request to its API by the path's prefix. Unlike
+// http.ServeMux it never redirects: an unclean path ("/auth//login",
+// "/v1/../auth/login") or a prefix without its slash ("/v1") is 404 with
+// the error body, as any unknown path is.
+type router struct {
+	health, admin, auth http.Handler
+}
+
+func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	switch {
+	case !cleanPath(p):
+		api.WriteError(w, acct.Errorf(acct.CodeNotFound, "no such endpoint: the path is not in its clean form"))
+	case p == "/healthz":
+		rt.health.ServeHTTP(w, r)
+	case strings.HasPrefix(p, api.Prefix):
+		rt.admin.ServeHTTP(w, r)
+	case strings.HasPrefix(p, authapi.Prefix):
+		rt.auth.ServeHTTP(w, r)
+	default:
 		api.WriteError(w, acct.Errorf(acct.CodeNotFound, "no such endpoint: see /v1/, /auth/ and /healthz"))
-	}))
-	return logRequests(log, auth.ClientIPHeader, mux)
+	}
+}
+
+// cleanPath reports whether p is rooted and in the form path.Clean gives
+// it (a final slash aside): no empty, "." or ".." segment.
+func cleanPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
 }
 
 // health answers GET /healthz: 200 "ok" when the store answers a read,
@@ -293,11 +371,19 @@ func (k keyRecorder) AuthenticateAPIKey(ctx context.Context, token string) (*acc
 	return key, err
 }
 
+// hsts is the Strict-Transport-Security header's value.
+var hsts = fmt.Sprintf("max-age=%d", int(HSTSMaxAge/time.Second))
+
 // logRequests logs one line per request: method, path (never the query),
-// status, duration, bytes, client address and API key name.
-func logRequests(log *slog.Logger, ipHeader string, next http.Handler) http.Handler {
+// status, duration, bytes, client address (as the trusted proxies name
+// it) and API key name. It also sets HSTS on answers to HTTPS clients.
+func logRequests(log *slog.Logger, proxies *forwarded.Trust, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		client := proxies.Of(r)
+		if client.HTTPS() {
+			w.Header().Set("Strict-Transport-Security", hsts)
+		}
 		info := &requestInfo{}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
 		rec := &recorder{ResponseWriter: w}
@@ -312,7 +398,7 @@ func logRequests(log *slog.Logger, ipHeader string, next http.Handler) http.Hand
 				slog.Int("status", status),
 				slog.Duration("duration", time.Since(start)),
 				slog.Int64("bytes", rec.bytes),
-				slog.String("client", authapi.ClientAddr(r, ipHeader)),
+				slog.String("client", client.Addr),
 			}
 			if info.key != "" {
 				attrs = append(attrs, slog.String("key", info.key))

@@ -160,7 +160,7 @@ func TestServe(t *testing.T) {
 	}
 
 	// The admin API, with the key.
-	resp, body = s.do(http.MethodPost, "/v1/User", `{"ref":"alice@example.com"}`, map[string]string{"Authorization": "Bearer " + token})
+	resp, body = s.do(http.MethodPost, "/v1/User", `{"ref":"alice@example.com"}`, map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"})
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"email":"alice@example.com"`) {
 		t.Errorf("/v1/User: %d %s", resp.StatusCode, body)
 	}
