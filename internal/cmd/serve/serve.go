@@ -211,7 +211,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}()
 	log.Info("listening", slog.String("url", scheme+"://"+ln.Addr().String()),
 		slog.String("store", cmdutil.RedactURL(cfg.Store)),
-		slog.Int("trusted_proxies", len(cfg.TrustedProxies.Prefixes())),
+		slog.String("trusted_proxies", fmt.Sprint(cfg.TrustedProxies.Prefixes())),
 		slog.Bool("signin", auth.Signin), slog.Bool("lost_password", auth.LostPassword))
 	if scheme == "http" && !loopback(ln.Addr()) {
 		log.Warn("plain HTTP on a non-loopback address: put a reverse proxy with TLS in front, or give --tls-cert and --tls-key")
