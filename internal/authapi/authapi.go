@@ -425,11 +425,12 @@ func (h *handler) crossSite(r *http.Request) (string, bool) {
 	return "cross-site request refused: send a same-origin Origin header or the " + CSRFHeader + " header", true
 }
 
-// downgrade reports whether the URL u is http:// while the client of r
-// spoke HTTPS.
+// downgrade reports whether the URL u is http:// (or any scheme but
+// https) while the client of r spoke HTTPS. A URL that does not parse is
+// left to the other checks.
 func (h *handler) downgrade(r *http.Request, u string) bool {
 	p, err := url.Parse(u)
-	return err != nil || (!strings.EqualFold(p.Scheme, "https") && h.opt.TrustedProxies.Of(r).HTTPS())
+	return err == nil && !strings.EqualFold(p.Scheme, "https") && h.opt.TrustedProxies.Of(r).HTTPS()
 }
 
 // allowedOrigin reports whether the origin of u (a Referer) is the

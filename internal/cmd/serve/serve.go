@@ -91,6 +91,7 @@ With TLS the server offers HTTP/2, sends Strict-Transport-Security
 (max-age one year) and reloads the certificate and key on SIGHUP (a pair
 that does not load leaves the old one in use, with an error in the log).
 SIGHUP never stops the server.
+
 Sign-up and lost_password are on when public_url and email delivery
 (email.smtp.host or outbox) are configured.
 
@@ -196,19 +197,7 @@ func Run(ctx context.Context, opts *Options) error {
 		scheme = "https"
 	}
 	// SIGHUP reloads the certificate and key; it never stops the server.
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	go func() {
-		for {
-			select {
-			case <-hup:
-				certs.reloadLogged(log)
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	defer watchHUP(certs, log)()
 	log.Info("listening", slog.String("url", scheme+"://"+ln.Addr().String()),
 		slog.String("store", cmdutil.RedactURL(cfg.Store)),
 		slog.String("trusted_proxies", fmt.Sprint(cfg.TrustedProxies.Prefixes())),
@@ -259,6 +248,29 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, tasks *authap
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// watchHUP holds SIGHUP, whose default action would end the process, and
+// reloads certs (nil: nothing to reload) at each one, until the returned
+// function is called.
+func watchHUP(certs *certReloader, log *slog.Logger) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	done := make(chan struct{})
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				certs.reloadLogged(log)
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
+	}
 }
 
 // authOptions are the auth API's options from the configuration.
