@@ -10,6 +10,7 @@
 package forwarded
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -304,4 +305,19 @@ func hostOf(addr string) string {
 		return h
 	}
 	return addr
+}
+
+type clientKey struct{}
+
+// NewContext returns ctx carrying c, the client of the request whose
+// context it is (the server's request log sets it once for the handlers
+// below it).
+func NewContext(ctx context.Context, c Client) context.Context {
+	return context.WithValue(ctx, clientKey{}, c)
+}
+
+// FromContext returns the client that NewContext stored in ctx.
+func FromContext(ctx context.Context) (Client, bool) {
+	c, ok := ctx.Value(clientKey{}).(Client)
+	return c, ok
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/api"
+	"github.com/acctl/acctl/internal/forwarded"
 )
 
 // Authenticator finds the API key of a bearer token. acct.KeyManager
@@ -193,7 +194,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var key *acct.APIKey
 	status, err := h.serve(w, r, op, &key)
 	attrs := []slog.Attr{slog.String("op", op), slog.Int("status", status),
-		slog.Duration("duration", time.Since(start)), slog.String("remote", r.RemoteAddr)}
+		slog.Duration("duration", time.Since(start)), slog.String("remote", remote(r))}
 	if key != nil {
 		attrs = append(attrs, slog.String("key", key.Name), slog.String("role", string(key.Role)))
 	}
@@ -267,6 +268,15 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, op string, key *
 	}
 	api.WriteJSON(w, http.StatusOK, emptySlice(out))
 	return http.StatusOK, nil
+}
+
+// remote is the client of r for the log: the one the server's trusted
+// proxies name (forwarded.FromContext), else the connection's address.
+func remote(r *http.Request) string {
+	if c, ok := forwarded.FromContext(r.Context()); ok {
+		return c.Addr
+	}
+	return r.RemoteAddr
 }
 
 // jsonBody reports whether the body of r is declared JSON: Content-Type

@@ -271,9 +271,18 @@ func TestBehindATrustedProxy(t *testing.T) {
 	if got := resp.Header.Get("Strict-Transport-Security"); got == "" {
 		t.Errorf("no HSTS behind a proxy that says https")
 	}
+	// The admin API's own line of a failure names the client too.
+	resp, _ = s.do(http.MethodPost, "/v1/User", `{"ref":"x"}`, map[string]string{"Authorization": "Bearer nope",
+		"Content-Type": "application/json", "X-Forwarded-For": "203.0.113.8"})
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("/v1/User with a bad key: %d", resp.StatusCode)
+	}
 	s.shutdown()
 	if !strings.Contains(s.log.String(), "path=/auth/login status=200") || !strings.Contains(s.log.String(), "client=203.0.113.7") {
 		t.Errorf("the log does not name the client behind the proxy:\n%s", s.log)
+	}
+	if !strings.Contains(s.log.String(), "msg=\"api call\" op=User status=401") || !strings.Contains(s.log.String(), "remote=203.0.113.8") {
+		t.Errorf("the admin API's line does not name the client behind the proxy:\n%s", s.log)
 	}
 }
 

@@ -397,7 +397,7 @@ func logRequests(log *slog.Logger, proxies *forwarded.Trust, next http.Handler) 
 			w.Header().Set("Strict-Transport-Security", hsts)
 		}
 		info := &requestInfo{}
-		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+		r = r.WithContext(forwarded.NewContext(context.WithValue(r.Context(), infoKey{}, info), client))
 		rec := &recorder{ResponseWriter: w}
 		defer func() {
 			status := rec.status
