@@ -7,12 +7,10 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 
 	"golang.org/x/crypto/argon2"
-	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/crypto/scrypt"
 )
 
@@ -149,27 +147,38 @@ var errNoFirebase = hashError("firebase-scrypt hashes need the project's paramet
 // Verify reports whether password matches the stored hash, and whether
 // the hash should be replaced by the current argon2id (any other scheme,
 // other parameters, another key length). The comparison takes constant
-// time. It returns an error only when the hash cannot be read or checked.
+// time. It returns an error only when the hash cannot be read or checked;
+// when the Firebase parameters are missing or do not fit the hash, the
+// error is ErrFirebaseConfig's (invalid, naming the config keys).
+//
+// A bcrypt hash without a pre-hash (bcrypt, django-bcrypt) read only the
+// first 72 bytes of the password: a longer password verifies whatever its
+// tail, so it is not asked to be rehashed (the new hash would keep that
+// tail, and the user's real one would stop working). The bcrypt hash
+// stays until a login with 72 bytes or fewer, or a password change.
 func (h Hasher) Verify(password, hash string) (ok, rehash bool, err error) {
 	ph, err := parseHash(hash)
 	if err != nil {
 		return false, false, err
 	}
 	var got []byte
-	switch ph.info.Scheme {
-	case SchemeArgon2id:
-		got = argon2.IDKey([]byte(password), ph.salt, ph.argon2.Time, ph.argon2.Memory, ph.argon2.Threads, uint32(len(ph.key)))
-	case SchemeArgon2i:
-		got = argon2.Key([]byte(password), ph.salt, ph.argon2.Time, ph.argon2.Memory, ph.argon2.Threads, uint32(len(ph.key)))
-	case SchemeBcrypt:
-		// bcrypt reads only the first 72 bytes of a password, as the
-		// system that made the hash did; the rehash keeps them all.
-		err := bcrypt.CompareHashAndPassword([]byte(ph.bcrypt), []byte(password))
-		if err != nil && !errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
-			return false, false, hashError("bad bcrypt hash: %v", err)
+	switch {
+	case ph.bcrypt != "":
+		if ok, err = verifyBcrypt(password, ph); err != nil {
+			return false, false, err
 		}
-		ok = err == nil
+		return ok, ok && !ph.truncates(password), nil
+	case ph.crypt != "":
+		if ok, err = verifyCrypt(password, ph); err != nil {
+			return false, false, err
+		}
 		return ok, ok, nil
+	}
+	switch ph.info.Scheme {
+	case SchemeArgon2id, SchemeDjangoArgon2id:
+		got = argon2.IDKey([]byte(password), ph.salt, ph.argon2.Time, ph.argon2.Memory, ph.argon2.Threads, uint32(len(ph.key)))
+	case SchemeArgon2i, SchemeDjangoArgon2i:
+		got = argon2.Key([]byte(password), ph.salt, ph.argon2.Time, ph.argon2.Memory, ph.argon2.Threads, uint32(len(ph.key)))
 	case SchemeScrypt:
 		if got, err = scrypt.Key([]byte(password), ph.salt, 1<<ph.ln, ph.r, ph.p, len(ph.key)); err != nil {
 			return false, false, hashError("bad scrypt hash: %v", err)
@@ -178,6 +187,8 @@ func (h Hasher) Verify(password, hash string) (ok, rehash bool, err error) {
 		if got, err = pbkdf2.Key(ph.digest, password, ph.salt, ph.rounds, len(ph.key)); err != nil {
 			return false, false, hashError("bad %s hash: %v", ph.info.Scheme, err)
 		}
+	case SchemeLDAPSHA, SchemeLDAPSSHA, SchemeLDAPSSHA256, SchemeLDAPSSHA512:
+		got = ldapDigest(password, ph)
 	case SchemeFirebaseScrypt:
 		if got, err = h.firebase(password, ph); err != nil {
 			return false, false, err

@@ -171,6 +171,10 @@ def line(scheme, password, h, made_by):
 
 line("django-argon2id", pw, Argon2().encode(pw, Argon2().salt()),
      "Django 3.2.25 (argon2-cffi 21.1.0): Argon2PasswordHasher with time_cost=2, memory_cost=1024, parallelism=2: encode(password, salt())")
+# Django 1.10 to 2.1 wrote argon2i: "argon2" followed by argon2-cffi's hash.
+import argon2
+line("django-argon2i", uni, "argon2" + argon2.PasswordHasher(time_cost=2, memory_cost=512, parallelism=2, type=argon2.Type.I).hash(uni),
+     "argon2-cffi 21.1.0 argon2i (time_cost=2, memory_cost=512, parallelism=2) behind Django's prefix \"argon2\", as Django 1.10 to 2.1 wrote it (Argon2PasswordHasher then used argon2i)")
 line("django-bcrypt-sha256", pw, BCryptSHA256().encode(pw, BCryptSHA256().salt()),
      "Django 3.2.25 (bcrypt 3.2.2): BCryptSHA256PasswordHasher with rounds=5: encode(password, salt())")
 line("django-bcrypt-sha256", long, BCryptSHA256().encode(long, BCryptSHA256().salt()),
