@@ -245,22 +245,38 @@ func TestVerifyFirebaseParameters(t *testing.T) {
 	}
 	h := fb.hasher(t)
 	none := Hasher{Argon2: cheap}
-	if _, _, err := none.Verify(fb.Password, fb.Hash); err == nil || !strings.Contains(err.Error(), "import.firebase_scrypt") {
-		t.Fatalf("firebase hash without parameters: %v", err)
+	// Missing parameters: an invalid configuration naming its keys, at
+	// login (Verify) as at import (Check).
+	configErr := func(what string, err error) {
+		t.Helper()
+		if !IsCode(err, CodeInvalid) || ErrorField(err) != FirebaseConfigField ||
+			!strings.Contains(err.Error(), "import.firebase_scrypt.signer_key") {
+			t.Errorf("%s: %v, want an invalid %s naming the keys", what, err, FirebaseConfigField)
+		}
 	}
-	if _, err := none.Check(fb.Hash); err == nil {
-		t.Fatal("Check accepted a firebase hash without parameters")
+	_, _, err := none.Verify(fb.Password, fb.Hash)
+	configErr("Verify without parameters", err)
+	if _, err := none.Check(fb.Hash); err == nil || ErrorField(err) != "password_hash" || !strings.Contains(err.Error(), "import.firebase_scrypt.signer_key") {
+		t.Fatalf("Check without parameters: %v", err)
 	}
 	other := h
 	other.Firebase.SaltSeparator = []byte{8}
 	if ok, _, err := other.Verify(fb.Password, fb.Hash); ok || err != nil {
 		t.Fatalf("another salt separator: %v %v", ok, err)
 	}
+	// A hash of another length than the signer key: another project's,
+	// refused at import, and a configuration error at login.
 	short := h
 	short.Firebase.SignerKey = h.Firebase.SignerKey[:32]
-	if _, _, err := short.Verify(fb.Password, fb.Hash); err == nil {
-		t.Fatal("a hash longer than the signer key verified")
+	_, _, err = short.Verify(fb.Password, fb.Hash)
+	configErr("Verify with a shorter signer key", err)
+	if _, err := short.Check(fb.Hash); err == nil || !strings.Contains(err.Error(), "64 bytes, but the signer key (import.firebase_scrypt.signer_key) has 32") {
+		t.Fatalf("Check with a shorter signer key: %v", err)
 	}
+	bad := h
+	bad.Firebase.MemCost = 30
+	_, _, err = bad.Verify(fb.Password, fb.Hash)
+	configErr("Verify with mem_cost 30", err)
 	// URL-safe base64, as some exports give it, reads the same.
 	urlSafe := strings.NewReplacer("+", "-", "/", "_").Replace(fb.Hash)
 	if ok, _, err := h.Verify(fb.Password, urlSafe); !ok || err != nil {
