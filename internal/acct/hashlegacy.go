@@ -36,10 +36,11 @@ import (
 //	apr1-md5               $apr1$<salt ≤ 8>$<22>                               (htpasswd -m, openssl passwd -apr1)
 //	sha256-crypt           $5$[rounds=N$]<salt ≤ 16>$<43>                      (openssl passwd -5, mkpasswd)
 //	sha512-crypt           $6$[rounds=N$]<salt ≤ 16>$<86>                      (/etc/shadow, openssl passwd -6)
+//	yescrypt               $y$j9T$<salt>$<43>                                  (/etc/shadow; see yescrypt.go)
 //	ldap-sha               {SHA}base64(SHA-1(password))
 //	ldap-ssha, -ssha256,   {SSHA}base64(SHA-1(password‖salt)‖salt), {SSHA256} and {SSHA512}
 //	-ssha512               with SHA-256 and SHA-512 (salt: what follows the digest)
-//	{CRYPT}<hash>          a crypt(3) hash above (or bcrypt) in LDAP: counted as that scheme
+//	{CRYPT}<hash>          a crypt(3) hash above, yescrypt or bcrypt in LDAP: counted as that scheme
 //	django-argon2id/i      argon2$argon2id$v=19$m=…,t=…,p=…$<salt>$<key>
 //	django-bcrypt          bcrypt$$2b$12$…   (the password as typed, 72 bytes read)
 //	django-bcrypt-sha256   bcrypt_sha256$$2b$12$…   (bcrypt of SHA-256(password) in hex)
@@ -155,14 +156,14 @@ func parseLDAP(h string) (*parsedHash, error) {
 	prefix, rest := strings.ToUpper(h[:end+1]), h[end+1:]
 	if prefix == "{CRYPT}" {
 		if !strings.HasPrefix(rest, "$") {
-			return nil, hashError("unsupported {CRYPT} hash: only $1$, $apr1$, $5$, $6$ and bcrypt are supported (not traditional DES crypt)")
+			return nil, hashError("unsupported {CRYPT} hash: only $1$, $apr1$, $5$, $6$, $y$ and bcrypt are supported (not traditional DES crypt)")
 		}
 		ph, err := parseHash(rest)
 		if err != nil {
 			return nil, err
 		}
-		if ph.crypt == "" && ph.bcrypt == "" {
-			return nil, hashError("unsupported {CRYPT} hash %s: want a crypt(3) hash ($1$, $apr1$, $5$, $6$, bcrypt)", ph.info.Scheme)
+		if ph.crypt == "" && ph.bcrypt == "" && ph.yescrypt == "" {
+			return nil, hashError("unsupported {CRYPT} hash %s: want a crypt(3) hash ($1$, $apr1$, $5$, $6$, $y$, bcrypt)", ph.info.Scheme)
 		}
 		return ph, nil
 	}

@@ -57,7 +57,7 @@ var HashSchemes = []string{
 	SchemeArgon2id, SchemeArgon2i, SchemeBcrypt, SchemeScrypt,
 	SchemePBKDF2SHA1, SchemePBKDF2SHA256, SchemePBKDF2SHA512,
 	SchemeDjangoPBKDF2SHA1, SchemeDjangoPBKDF2SHA256, SchemeFirebaseScrypt,
-	SchemeMD5Crypt, SchemeAPR1MD5, SchemeSHA256Crypt, SchemeSHA512Crypt,
+	SchemeMD5Crypt, SchemeAPR1MD5, SchemeSHA256Crypt, SchemeSHA512Crypt, SchemeYescrypt,
 	SchemeLDAPSHA, SchemeLDAPSSHA, SchemeLDAPSSHA256, SchemeLDAPSSHA512,
 	SchemeDjangoArgon2id, SchemeDjangoArgon2i, SchemeDjangoBcrypt, SchemeDjangoBcryptSHA256,
 	SchemeBcryptSHA256,
@@ -109,18 +109,19 @@ const (
 
 // parsedHash is a stored hash taken apart for verification.
 type parsedHash struct {
-	info    HashInfo
-	argon2  Argon2Params         // argon2id, argon2i
-	bcrypt  string               // bcrypt and its pre-hashed forms: the bcrypt hash, for x/crypto/bcrypt
-	prehash func(string) []byte  // bcrypt-sha256, django-bcrypt-sha256: what bcrypt is given
-	crypt   string               // crypt(3) family: the hash, for the crypter
-	crypter func() crypt.Crypter // crypt(3) family
-	ln      uint8                // scrypt: log2 N
-	r, p    int                  // scrypt
-	rounds  int                  // PBKDF2
-	digest  func() hash.Hash     // PBKDF2, LDAP
-	salt    []byte
-	key     []byte
+	info     HashInfo
+	argon2   Argon2Params         // argon2id, argon2i
+	bcrypt   string               // bcrypt and its pre-hashed forms: the bcrypt hash, for x/crypto/bcrypt
+	prehash  func(string) []byte  // bcrypt-sha256, django-bcrypt-sha256: what bcrypt is given
+	crypt    string               // crypt(3) family: the hash, for the crypter
+	crypter  func() crypt.Crypter // crypt(3) family
+	yescrypt string               // yescrypt: the hash as given (ln and r hold its N and r)
+	ln       uint8                // scrypt: log2 N
+	r, p     int                  // scrypt
+	rounds   int                  // PBKDF2
+	digest   func() hash.Hash     // PBKDF2, LDAP
+	salt     []byte
+	key      []byte
 }
 
 // IdentifyHash says which scheme a stored password hash is in, with its
@@ -176,7 +177,7 @@ func parseHash(h string) (*parsedHash, error) {
 	case "bcrypt-sha256":
 		return parseBcryptSHA256(parts)
 	case "y":
-		return nil, hashError("yescrypt ($y$) password hashes are not supported yet: set a new password for these accounts (a reset code), or keep them out of the import")
+		return parseYescrypt(h, parts)
 	case "argon2d":
 		return nil, hashError("argon2d password hashes are not supported (argon2id and argon2i are)")
 	case "2", "2x":

@@ -27,6 +27,10 @@ func TestIdentifyHash(t *testing.T) {
 		{"$5$di9RUElcjpr3oeh3$BMAT6Z885CEeTKn8wo1y56WmJv53jOgC9YR9wWVFTEA", SchemeSHA256Crypt, "rounds=5000"},
 		{"$6$rounds=20000$m/mYo1/P7A/rkpoi$" + strings.Repeat("a", 86), SchemeSHA512Crypt, "rounds=20000"},
 		{"$6$rounds=1000000$m/mYo1/P7A/rkpoi$" + strings.Repeat("a", 86), SchemeSHA512Crypt, "rounds=1000000"},
+		{"$y$j9T$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", SchemeYescrypt, "N=2^12,r=32"},
+		{"$y$j75$KYJSs4lXOJ17tXzl/pLVS/$86rGedJkt/4KJvqduRijyc/3TEOEn8lQGG6fhWcv771", SchemeYescrypt, "N=2^10,r=8"},
+		{"$y$jFT$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", SchemeYescrypt, "N=2^18,r=32"}, // mkpasswd -R 11: 1 GiB
+		{"{CRYPT}$y$j9T$OExei4B6.SGEznXR$G3cDdDnv1/Ct53UGyaPQtUDg3MoFtYU7pOYrxOUeDf6", SchemeYescrypt, "N=2^12,r=32"},
 		{"{CRYPT}$6$rounds=5000$U7KuOWUarvGgEcY5$" + strings.Repeat("a", 86), SchemeSHA512Crypt, "rounds=5000"},
 		{"{crypt}$2y$04$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy", SchemeBcrypt, "cost=4"},
 		{"{SSHA}/FFTy9gpNr65H7hu01s4XsnY44y8jisY", SchemeLDAPSSHA, ""},
@@ -63,7 +67,17 @@ func TestIdentifyHashRefuses(t *testing.T) {
 		{"$5$rounds=x$salt$" + strings.Repeat("a", 43), "bad sha256-crypt rounds"},
 		{"$6$salt$" + strings.Repeat("a", 43), "bad sha512-crypt hash"},
 		{"$6$saltsaltsaltsalt1$" + strings.Repeat("a", 86), "bad sha512-crypt hash"},
-		{"$y$j9T$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "yescrypt"},
+		{"$y$jHT$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "beyond the limits"}, // N=2^20, r=32: 4 GiB
+		{"$y$jIT$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "beyond the limits"}, // N=2^21
+		{"$y$j9j$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "beyond the limits"}, // r=48
+		{"$y$i9T$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "unsupported yescrypt"},
+		{"$y$j9T3$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "unsupported yescrypt"}, // p, t, g or a ROM
+		{"$y$j9$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "bad yescrypt parameters"},
+		{"$y$j9T$p!zbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "bad yescrypt salt"},
+		{"$y$j9T$p$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "bad yescrypt salt"},
+		{"$y$j9T$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii", "bad yescrypt hash"},
+		{"$y$j9T$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii!", "bad yescrypt hash"},
+		{"{CRYPT}$y$j9T3$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "unsupported yescrypt"},
 		{"{SSHA}q/eq1kOINtvlJqojGr3i0O73TUI=", "bad {SSHA} hash"},
 		{"{SSHA}not base64!", "not base64"},
 		{"{SHA}/FFTy9gpNr65H7hu01s4XsnY44y8jisY", "want 20 bytes"},
@@ -114,4 +128,21 @@ func TestIdentifyHashRefuses(t *testing.T) {
 			t.Errorf("IdentifyHash(%q) = %+v, %v; want an invalid password_hash error with %q", c.hash, info, err, c.want)
 		}
 	}
+}
+
+// IdentifyHash never panics, whatever it is given: it reads hashes from
+// import files.
+func FuzzIdentifyHash(f *testing.F) {
+	for _, s := range []string{"$y$j9T$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2",
+		"{SSHA}/FFTy9gpNr65H7hu01s4XsnY44y8jisY", "$6$rounds=5000$salt$" + strings.Repeat("a", 86),
+		"bcrypt_sha256$$2b$05$VBEdOd.F43dlI5G20Sn3zuFGv4N4nSK6n4ZHm16I2JTZ61ssT.9Z.",
+		"$bcrypt-sha256$v=2,t=2b,r=5$3TlUbEd.ZXfkq6TrSrC4Ue$TyTZ1j.0VEGgGt1t/Gag4v2VUPc4TUq", "$y$", "{", "argon2$"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		info, err := IdentifyHash(h)
+		if err == nil && info.Scheme == "" {
+			t.Fatalf("IdentifyHash(%q): no scheme and no error", h)
+		}
+	})
 }

@@ -205,6 +205,9 @@ func (h Hasher) Verify(password, hash string) (ok, rehash bool, err error) {
 			return false, false, err
 		}
 		return ok, ok, nil
+	case ph.yescrypt != "":
+		ok = verifyYescrypt(password, ph)
+		return ok, ok, nil
 	}
 	switch ph.info.Scheme {
 	case SchemeArgon2id, SchemeDjangoArgon2id:

@@ -22,8 +22,10 @@ var hashCases = []suiteCase{
 // Hashes made by the tools of the systems operators migrate from (from
 // acct/testdata/hash-fixtures.jsonl, where each says how it was made).
 const (
+	umlauts         = "pässwörd mit Ümlauten"
 	longPassword    = "a very long passphrase that goes past the seventy-two bytes that bcrypt reads, and on"
 	sha512CryptHash = "$6$bog2PMVLfP4qnjdu$V5Ye23IV7ugDxsH2v5ANpAuq9.aGYQGOqXdzzNnixJ8rfzT746ZW406C3k1YHj/pFXweYDr5PvcM59.3YDhFP0" // openssl passwd -6
+	yescryptHash    = "$y$j7T$EJv55zaM3fY8sTIWmU/7C0$jrFmazcyRqdUxrZU0SHglBe1FLjWeew2oLlfo3DApR7"                                  // mkpasswd -m yescrypt -R 3
 	apr1Hash        = "$apr1$8OrPRM6y$N0wf9dwB9g86n7gCD/K7/."                                                                      // htpasswd -nbm
 	sshaHash        = "{SSHA}/FFTy9gpNr65H7hu01s4XsnY44y8jisY"                                                                     // slappasswd -h {SSHA}
 	ldapCryptHash   = "{CRYPT}$6$rounds=5000$U7KuOWUarvGgEcY5$kjFM0IaTII7wE7CZDIHF/euYrdsRKQjgB3PAnQKL.4sNvJIJQuN3bPKBm4t76QUHUbXv3rpyTYIbUAxHklAWq/"
@@ -62,6 +64,7 @@ func (e *env) wantHashes(want map[string]int64) {
 func testLegacyHashesMigrate(e *env) {
 	accounts := []struct{ name, hash, password, scheme string }{
 		{"shadow", sha512CryptHash, GoodPassword, "sha512-crypt rounds=5000"},
+		{"debian", yescryptHash, umlauts, "yescrypt N=2^10,r=32"},
 		{"apache", apr1Hash, GoodPassword, "apr1-md5"},
 		{"slapd", sshaHash, GoodPassword, "ldap-ssha"},
 		{"ds389", ldapCryptHash, GoodPassword, "sha512-crypt rounds=5000"},

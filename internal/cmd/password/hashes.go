@@ -35,8 +35,9 @@ bcrypt, scrypt, pbkdf2-sha1, pbkdf2-sha256, pbkdf2-sha512 (passlib, PHC),
 django-pbkdf2-sha1, django-pbkdf2-sha256, django-argon2id,
 django-argon2i, django-bcrypt, django-bcrypt-sha256, bcrypt-sha256
 (passlib), firebase-scrypt, md5-crypt ($1$), apr1-md5 (htpasswd),
-sha256-crypt ($5$), sha512-crypt ($6$, also behind LDAP's {CRYPT}),
-ldap-sha, ldap-ssha, ldap-ssha256 and ldap-ssha512.
+sha256-crypt ($5$), sha512-crypt ($6$), yescrypt ($y$; the crypt(3)
+schemes also behind LDAP's {CRYPT}), ldap-sha, ldap-ssha, ldap-ssha256
+and ldap-ssha512.
 
 bcrypt reads only the first 72 bytes of a password: a login with a
 longer one keeps the bcrypt hash (what was typed beyond byte 72 was never

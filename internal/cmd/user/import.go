@@ -63,7 +63,7 @@ first character. The fields are those of "acctl user get -o json" and of
   password_hash   a hash from another system: argon2id or argon2i (PHC),
                   bcrypt ($2a$, $2b$, $2y$), scrypt (PHC), PBKDF2 (Django's
                   pbkdf2_sha256$… or PHC $pbkdf2-sha256$…), crypt(3)
-                  (/etc/shadow, openssl passwd, mkpasswd: $6$, $5$, $1$;
+                  (/etc/shadow, openssl passwd, mkpasswd: $y$, $6$, $5$, $1$;
                   htpasswd's $apr1$), LDAP ({SSHA}, {SSHA256}, {SSHA512},
                   {SHA}, {CRYPT}$6$…), Django's argon2$…, bcrypt$… and
                   bcrypt_sha256$…, passlib's $bcrypt-sha256$…, or
