@@ -70,7 +70,7 @@ type HashInfo struct {
 	// Params are the hash's cost parameters in a canonical form:
 	// "m=19456,t=2,p=1" (argon2), "cost=10" (bcrypt), "ln=16,r=8,p=1"
 	// (scrypt), "i=600000" (PBKDF2), "rounds=5000" (sha256-crypt,
-	// sha512-crypt); "" for schemes without a cost (md5-crypt, apr1-md5,
+	// sha512-crypt), "N=2^12,r=32" (yescrypt); "" for schemes without a cost (md5-crypt, apr1-md5,
 	// the LDAP digests) and for firebase-scrypt, whose parameters are the
 	// project's, in the configuration.
 	Params string `json:"params"`
