@@ -74,11 +74,12 @@ const (
 	bcryptMaxPassword = 72
 )
 
-// cryptAlphabet is the base64 alphabet of crypt(3) salts and hashes.
+// isCryptBase64 reports whether s is in the base64 alphabet of crypt(3)
+// salts and hashes (bcrypt's too).
 func isCryptBase64(s string) bool { return isBcryptBase64(s) }
 
-// shaCrypt is the shape of one member of the crypt(3) family.
-type shaCrypt struct {
+// cryptForm is the shape of one member of the crypt(3) family.
+type cryptForm struct {
 	scheme  string
 	maxSalt int
 	hashLen int
@@ -86,7 +87,7 @@ type shaCrypt struct {
 	new     func() crypt.Crypter
 }
 
-var cryptForms = map[string]shaCrypt{
+var cryptForms = map[string]cryptForm{
 	"1":    {SchemeMD5Crypt, 8, 22, false, md5_crypt.New},
 	"apr1": {SchemeAPR1MD5, 8, 22, false, apr1_crypt.New},
 	"5":    {SchemeSHA256Crypt, 16, 43, true, sha256_crypt.New},
@@ -95,7 +96,7 @@ var cryptForms = map[string]shaCrypt{
 
 // parseCrypt reads $1$, $apr1$, $5$ and $6$ hashes (parts: h split at
 // "$" after the first).
-func parseCrypt(h string, form shaCrypt, parts []string) (*parsedHash, error) {
+func parseCrypt(h string, form cryptForm, parts []string) (*parsedHash, error) {
 	id := parts[0]
 	rest := parts[1:]
 	params := ""
