@@ -9,6 +9,8 @@ import (
 	"hash"
 	"strconv"
 	"strings"
+
+	"github.com/GehirnInc/crypt"
 )
 
 // Password hash schemes. New passwords are always hashed with argon2id;
@@ -24,6 +26,7 @@ import (
 //	                       $pbkdf2-sha256$i=29000,l=32$<salt>$<key>             (PHC parameters; l optional)
 //	django-pbkdf2-sha1/256 pbkdf2_sha256$600000$<salt>$<key>                    (Django; the salt is text)
 //	firebase-scrypt        $firebase-scrypt$<salt>$<hash>                       (see below)
+//	crypt(3), LDAP, Django's argon2$, bcrypt$ and bcrypt_sha256$, passlib's $bcrypt-sha256$: see hashlegacy.go
 //
 // The salt and key of the $-forms are base64, read with or without
 // padding, in the standard alphabet or passlib's "ab64" (which writes "."
@@ -54,6 +57,10 @@ var HashSchemes = []string{
 	SchemeArgon2id, SchemeArgon2i, SchemeBcrypt, SchemeScrypt,
 	SchemePBKDF2SHA1, SchemePBKDF2SHA256, SchemePBKDF2SHA512,
 	SchemeDjangoPBKDF2SHA1, SchemeDjangoPBKDF2SHA256, SchemeFirebaseScrypt,
+	SchemeMD5Crypt, SchemeAPR1MD5, SchemeSHA256Crypt, SchemeSHA512Crypt, SchemeYescrypt,
+	SchemeLDAPSHA, SchemeLDAPSSHA, SchemeLDAPSSHA256, SchemeLDAPSSHA512,
+	SchemeDjangoArgon2id, SchemeDjangoArgon2i, SchemeDjangoBcrypt, SchemeDjangoBcryptSHA256,
+	SchemeBcryptSHA256,
 }
 
 // HashInfo says what a stored password hash is, without verifying it.
@@ -62,8 +69,10 @@ type HashInfo struct {
 	Scheme string `json:"scheme"`
 	// Params are the hash's cost parameters in a canonical form:
 	// "m=19456,t=2,p=1" (argon2), "cost=10" (bcrypt), "ln=16,r=8,p=1"
-	// (scrypt), "i=600000" (PBKDF2); "" for firebase-scrypt, whose
-	// parameters are the project's, in the configuration.
+	// (scrypt), "i=600000" (PBKDF2), "rounds=5000" (sha256-crypt,
+	// sha512-crypt), "N=2^12,r=32" (yescrypt); "" for schemes without a cost (md5-crypt, apr1-md5,
+	// the LDAP digests) and for firebase-scrypt, whose parameters are the
+	// project's, in the configuration.
 	Params string `json:"params"`
 }
 
@@ -100,15 +109,19 @@ const (
 
 // parsedHash is a stored hash taken apart for verification.
 type parsedHash struct {
-	info   HashInfo
-	argon2 Argon2Params     // argon2id, argon2i
-	bcrypt string           // bcrypt: the hash as given, for x/crypto/bcrypt
-	ln     uint8            // scrypt: log2 N
-	r, p   int              // scrypt
-	rounds int              // PBKDF2
-	digest func() hash.Hash // PBKDF2
-	salt   []byte
-	key    []byte
+	info     HashInfo
+	argon2   Argon2Params         // argon2id, argon2i
+	bcrypt   string               // bcrypt and its pre-hashed forms: the bcrypt hash, for x/crypto/bcrypt
+	prehash  func(string) []byte  // bcrypt-sha256, django-bcrypt-sha256: what bcrypt is given
+	crypt    string               // crypt(3) family: the hash, for the crypter
+	crypter  func() crypt.Crypter // crypt(3) family
+	yescrypt string               // yescrypt: the hash as given (ln and r hold its N and r)
+	ln       uint8                // scrypt: log2 N
+	r, p     int                  // scrypt
+	rounds   int                  // PBKDF2
+	digest   func() hash.Hash     // PBKDF2, LDAP
+	salt     []byte
+	key      []byte
 }
 
 // IdentifyHash says which scheme a stored password hash is in, with its
@@ -137,10 +150,17 @@ func parseHash(h string) (*parsedHash, error) {
 		return nil, hashError("password hash of %d characters is too long (at most %d)", len(h), maxHashLength)
 	case strings.HasPrefix(h, "pbkdf2_"):
 		return parseDjango(h)
+	case strings.HasPrefix(h, "argon2$"), strings.HasPrefix(h, "bcrypt$"), strings.HasPrefix(h, "bcrypt_sha256$"):
+		return parseDjangoPrefixed(h)
+	case strings.HasPrefix(h, "{"):
+		return parseLDAP(h)
 	case !strings.HasPrefix(h, "$"):
-		return nil, hashError("unrecognised password hash: want a PHC string ($scheme$…), bcrypt ($2b$…) or Django's pbkdf2_sha256$…")
+		return nil, hashError("unrecognised password hash: want a PHC string ($scheme$…), crypt(3) ($6$…), bcrypt ($2b$…), LDAP's {SSHA}… or Django's pbkdf2_sha256$…")
 	}
 	parts := strings.Split(h[1:], "$")
+	if form, ok := cryptForms[parts[0]]; ok {
+		return parseCrypt(h, form, parts)
+	}
 	switch alg := parts[0]; alg {
 	case "argon2id", "argon2i":
 		return parseArgon2(alg, parts)
@@ -154,6 +174,10 @@ func parseHash(h string) (*parsedHash, error) {
 		return parsePBKDF2(alg, "sha1", parts)
 	case "firebase-scrypt":
 		return parseFirebase(parts)
+	case "bcrypt-sha256":
+		return parseBcryptSHA256(parts)
+	case "y":
+		return parseYescrypt(h, parts)
 	case "argon2d":
 		return nil, hashError("argon2d password hashes are not supported (argon2id and argon2i are)")
 	case "2", "2x":

@@ -22,6 +22,26 @@ func TestIdentifyHash(t *testing.T) {
 		{"pbkdf2_sha256$600000$seasalt$" + key32 + "=", SchemeDjangoPBKDF2SHA256, "i=600000"},
 		{"pbkdf2_sha1$10000$seasalt$" + key32, SchemeDjangoPBKDF2SHA1, "i=10000"},
 		{"$firebase-scrypt$42xEC+ixf3L2lw==$lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==", SchemeFirebaseScrypt, ""},
+		{"$1$5ZKlTfWI$JImZ4WC13skUTdnPoyjku.", SchemeMD5Crypt, ""},
+		{"$apr1$8OrPRM6y$N0wf9dwB9g86n7gCD/K7/.", SchemeAPR1MD5, ""},
+		{"$5$di9RUElcjpr3oeh3$BMAT6Z885CEeTKn8wo1y56WmJv53jOgC9YR9wWVFTEA", SchemeSHA256Crypt, "rounds=5000"},
+		{"$6$rounds=20000$m/mYo1/P7A/rkpoi$" + strings.Repeat("a", 86), SchemeSHA512Crypt, "rounds=20000"},
+		{"$6$rounds=1000000$m/mYo1/P7A/rkpoi$" + strings.Repeat("a", 86), SchemeSHA512Crypt, "rounds=1000000"},
+		{"$y$j9T$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", SchemeYescrypt, "N=2^12,r=32"},
+		{"$y$j75$KYJSs4lXOJ17tXzl/pLVS/$86rGedJkt/4KJvqduRijyc/3TEOEn8lQGG6fhWcv771", SchemeYescrypt, "N=2^10,r=8"},
+		{"$y$jFT$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", SchemeYescrypt, "N=2^18,r=32"}, // mkpasswd -R 11: 1 GiB
+		{"{CRYPT}$y$j9T$OExei4B6.SGEznXR$G3cDdDnv1/Ct53UGyaPQtUDg3MoFtYU7pOYrxOUeDf6", SchemeYescrypt, "N=2^12,r=32"},
+		{"{CRYPT}$6$rounds=5000$U7KuOWUarvGgEcY5$" + strings.Repeat("a", 86), SchemeSHA512Crypt, "rounds=5000"},
+		{"{crypt}$2y$04$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy", SchemeBcrypt, "cost=4"},
+		{"{SSHA}/FFTy9gpNr65H7hu01s4XsnY44y8jisY", SchemeLDAPSSHA, ""},
+		{"{ssha}/FFTy9gpNr65H7hu01s4XsnY44y8jisY", SchemeLDAPSSHA, ""},
+		{"{SSHA256}3vR/1fGxvRDoplWhE2qvVfg/maQRj5h/yLfwqaxsem3vkMphh86aow==", SchemeLDAPSSHA256, ""},
+		{"{SHA}q/eq1kOINtvlJqojGr3i0O73TUI=", SchemeLDAPSHA, ""},
+		{"argon2$argon2id$v=19$m=1024,t=2,p=2$VEhPM1lsOTVmcEhIUUVzdXk2RnI4Vw$aEPa8H8SpdZtqysww5Vzuw", SchemeDjangoArgon2id, "m=1024,t=2,p=2"},
+		{"bcrypt$$2b$04$OL8IuKEUfQojgCKZz287o.4hLhi2mkJ6XrYez71SVUmfDu8KzXvh2", SchemeDjangoBcrypt, "cost=4"},
+		{"bcrypt_sha256$$2b$05$VBEdOd.F43dlI5G20Sn3zuFGv4N4nSK6n4ZHm16I2JTZ61ssT.9Z.", SchemeDjangoBcryptSHA256, "cost=5"},
+		{"$bcrypt-sha256$v=2,t=2b,r=5$3TlUbEd.ZXfkq6TrSrC4Ue$TyTZ1j.0VEGgGt1t/Gag4v2VUPc4TUq", SchemeBcryptSHA256, "cost=5"},
+		{"$bcrypt-sha256$2a,12$3TlUbEd.ZXfkq6TrSrC4Ue$TyTZ1j.0VEGgGt1t/Gag4v2VUPc4TUq", SchemeBcryptSHA256, "cost=12"},
 	} {
 		info, err := IdentifyHash(c.hash)
 		if err != nil || info.Scheme != c.scheme || info.Params != c.params {
@@ -37,7 +57,41 @@ func TestIdentifyHashRefuses(t *testing.T) {
 		{"", "empty"},
 		{"plain text", "unrecognised"},
 		{"$md5$abc", "unsupported password hash scheme"},
-		{"$1$saltsalt$abcdefghijklmnopqrstuv", "unsupported password hash scheme"},
+		{"$1$saltsalt$abcdefghijklmnopqrstu", "bad md5-crypt hash"},
+		{"$1$salt!$abcdefghijklmnopqrstuv", "bad md5-crypt hash"},
+		{"$1$saltsalty$abcdefghijklmnopqrstuv", "bad md5-crypt hash"},
+		{"$apr1$$abcdefghijklmnopqrstuv", "bad apr1-md5 hash"},
+		{"$6$rounds=1000001$salt$" + strings.Repeat("a", 86), "beyond the limit"},
+		{"$6$rounds=999999999$salt$" + strings.Repeat("a", 86), "beyond the limit"},
+		{"$5$rounds=999$salt$" + strings.Repeat("a", 43), "bad sha256-crypt rounds"},
+		{"$5$rounds=x$salt$" + strings.Repeat("a", 43), "bad sha256-crypt rounds"},
+		{"$6$salt$" + strings.Repeat("a", 43), "bad sha512-crypt hash"},
+		{"$6$saltsaltsaltsalt1$" + strings.Repeat("a", 86), "bad sha512-crypt hash"},
+		{"$y$jHT$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "beyond the limits"}, // N=2^20, r=32: 4 GiB
+		{"$y$jIT$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "beyond the limits"}, // N=2^21
+		{"$y$j9j$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "beyond the limits"}, // r=48
+		{"$y$i9T$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "unsupported yescrypt"},
+		{"$y$j9T3$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "unsupported yescrypt"}, // p, t, g or a ROM
+		{"$y$j9$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "bad yescrypt parameters"},
+		{"$y$j9T$p!zbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "bad yescrypt salt"},
+		{"$y$j9T$p$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "bad yescrypt salt"},
+		{"$y$j9T$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii", "bad yescrypt hash"},
+		{"$y$j9T$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii!", "bad yescrypt hash"},
+		{"{CRYPT}$y$j9T3$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2", "unsupported yescrypt"},
+		{"{SSHA}q/eq1kOINtvlJqojGr3i0O73TUI=", "bad {SSHA} hash"},
+		{"{SSHA}not base64!", "not base64"},
+		{"{SHA}/FFTy9gpNr65H7hu01s4XsnY44y8jisY", "want 20 bytes"},
+		{"{MD5}X03MO1qnZdYdgyfeuILPmQ==", "unsupported LDAP password scheme"},
+		{"{CRYPT}abJnggxhB/yWI", "traditional DES"},
+		{"{CRYPT}$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E", "unsupported {CRYPT}"},
+		{"{SSHA", "bad LDAP"},
+		{"argon2$argon2d$v=19$m=64,t=1,p=1$" + salt16 + "$" + key32, "unsupported Django argon2"},
+		{"argon2$argon2i$m=512,t=2,p=2$" + salt16 + "$" + key32, "bad argon2i hash"},
+		{"bcrypt$$2b$17$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy", "beyond the limit"},
+		{"bcrypt_sha256$pbkdf2_sha256$1000$salt$" + key32, "bad Django bcrypt_sha256"},
+		{"$bcrypt-sha256$v=3,t=2b,r=12$3TlUbEd.ZXfkq6TrSrC4Ue$TyTZ1j.0VEGgGt1t/Gag4v2VUPc4TUq", "bad bcrypt-sha256"},
+		{"$bcrypt-sha256$v=2,t=2b,r=17$3TlUbEd.ZXfkq6TrSrC4Ue$TyTZ1j.0VEGgGt1t/Gag4v2VUPc4TUq", "beyond the limit"},
+		{"$bcrypt-sha256$2x,12$3TlUbEd.ZXfkq6TrSrC4Ue$TyTZ1j.0VEGgGt1t/Gag4v2VUPc4TUq", "bad bcrypt-sha256"},
 		{"$argon2d$v=19$m=64,t=1,p=1$" + salt16 + "$" + key32, "argon2d"},
 		{"$argon2id$v=16$m=64,t=1,p=1$" + salt16 + "$" + key32, "version"},
 		{"$argon2id$m=64,t=1,p=1$" + salt16 + "$" + key32, "bad argon2id hash"},
@@ -74,4 +128,21 @@ func TestIdentifyHashRefuses(t *testing.T) {
 			t.Errorf("IdentifyHash(%q) = %+v, %v; want an invalid password_hash error with %q", c.hash, info, err, c.want)
 		}
 	}
+}
+
+// IdentifyHash never panics, whatever it is given: it reads hashes from
+// import files.
+func FuzzIdentifyHash(f *testing.F) {
+	for _, s := range []string{"$y$j9T$pOzbAMkwyoFf6ChaXBN9w/$kXGLrnsm0/VrLDLFxuOJuedzAgmoOAtNdaZycPjlii2",
+		"{SSHA}/FFTy9gpNr65H7hu01s4XsnY44y8jisY", "$6$rounds=5000$salt$" + strings.Repeat("a", 86),
+		"bcrypt_sha256$$2b$05$VBEdOd.F43dlI5G20Sn3zuFGv4N4nSK6n4ZHm16I2JTZ61ssT.9Z.",
+		"$bcrypt-sha256$v=2,t=2b,r=5$3TlUbEd.ZXfkq6TrSrC4Ue$TyTZ1j.0VEGgGt1t/Gag4v2VUPc4TUq", "$y$", "{", "argon2$"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		info, err := IdentifyHash(h)
+		if err == nil && info.Scheme == "" {
+			t.Fatalf("IdentifyHash(%q): no scheme and no error", h)
+		}
+	})
 }

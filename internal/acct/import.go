@@ -372,12 +372,11 @@ func (l *Local) normalizeRow(it *importItem) error {
 		}
 		it.plain = true
 	case row.PasswordHash != "":
-		info, err := IdentifyHash(row.PasswordHash)
-		if err != nil {
+		// Check refuses what no login could verify: a firebase-scrypt
+		// hash without the project's parameters, or of another length
+		// than its signer key.
+		if _, err := l.hasher().Check(row.PasswordHash); err != nil {
 			return err
-		}
-		if info.Scheme == SchemeFirebaseScrypt && len(l.opt.FirebaseScrypt.SignerKey) == 0 {
-			return FieldError("password_hash", "a firebase-scrypt hash needs the project's parameters (config import.firebase_scrypt)")
 		}
 		it.hash = row.PasswordHash
 	}

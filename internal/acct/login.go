@@ -46,6 +46,11 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 		return a, Errorf(CodeUnauthenticated, "user %d has no password: set one with a reset or `acctl password set`", rec.ID)
 	}
 	ok, rehash, err := l.hasher().Verify(password, rec.PasswordHash)
+	if ErrorField(err) == FirebaseConfigField {
+		// The operator's configuration, not the store, is at fault:
+		// say which keys to set rather than fail as an internal error.
+		return nil, err
+	}
 	if err != nil {
 		return nil, Internal(err, fmt.Sprintf("verify password of user %d", rec.ID))
 	}

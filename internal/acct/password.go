@@ -7,12 +7,10 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 
 	"golang.org/x/crypto/argon2"
-	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/crypto/scrypt"
 )
 
@@ -135,41 +133,87 @@ func (h Hasher) argon2() Argon2Params {
 }
 
 // Check identifies a stored hash as IdentifyHash does, and also refuses a
-// firebase-scrypt hash when there are no Firebase parameters to verify it.
+// firebase-scrypt hash that the configured Firebase parameters cannot
+// verify: none configured, parameters out of bounds, or a hash whose
+// length is not the signer key's (an export of another project). Import
+// checks every row with it, so such a row is refused with its line
+// rather than failing every login.
 func (h Hasher) Check(hash string) (HashInfo, error) {
-	info, err := IdentifyHash(hash)
-	if err == nil && info.Scheme == SchemeFirebaseScrypt && h.Firebase.IsZero() {
-		return HashInfo{}, errNoFirebase
+	ph, err := parseHash(hash)
+	if err != nil {
+		return HashInfo{}, err
 	}
-	return info, err
+	if ph.info.Scheme == SchemeFirebaseScrypt {
+		if msg := h.firebaseUnfit(ph); msg != "" {
+			return HashInfo{}, hashError("%s", msg)
+		}
+	}
+	return ph.info, nil
 }
 
-var errNoFirebase = hashError("firebase-scrypt hashes need the project's parameters in the configuration (import.firebase_scrypt.signer_key, salt_separator, rounds, mem_cost)")
+// FirebaseConfigField is the field of the error a login gets when a
+// firebase-scrypt hash cannot be verified with the configured Firebase
+// parameters: missing, out of bounds, or changed since the import.
+const FirebaseConfigField = "import.firebase_scrypt"
+
+// firebaseKeys names the configuration keys of the Firebase parameters.
+const firebaseKeys = "import.firebase_scrypt.signer_key, import.firebase_scrypt.salt_separator, import.firebase_scrypt.rounds and import.firebase_scrypt.mem_cost"
+
+// firebaseUnfit says why the configured Firebase parameters cannot verify
+// ph, or "" when they can.
+func (h Hasher) firebaseUnfit(ph *parsedHash) string {
+	f := h.Firebase
+	if f.IsZero() {
+		return "firebase-scrypt hashes need the project's password hash parameters in the configuration: " + firebaseKeys
+	}
+	if err := f.Validate(); err != nil {
+		return fmt.Sprintf("%v: check %s", err, firebaseKeys)
+	}
+	if len(ph.key) != len(f.SignerKey) {
+		return fmt.Sprintf("firebase-scrypt password hash of %d bytes, but the signer key (import.firebase_scrypt.signer_key) has %d: the hash and the configuration are of different Firebase projects", len(ph.key), len(f.SignerKey))
+	}
+	return ""
+}
 
 // Verify reports whether password matches the stored hash, and whether
 // the hash should be replaced by the current argon2id (any other scheme,
 // other parameters, another key length). The comparison takes constant
-// time. It returns an error only when the hash cannot be read or checked.
+// time. It returns an error only when the hash cannot be read or checked;
+// when the Firebase parameters are missing or do not fit the hash, the
+// error is invalid with the field FirebaseConfigField, and its message
+// names the configuration keys.
+//
+// A bcrypt hash without a pre-hash (bcrypt, django-bcrypt) read only the
+// first 72 bytes of the password: a longer password verifies whatever its
+// tail, so it is not asked to be rehashed (the new hash would keep that
+// tail, and the user's real one would stop working). The bcrypt hash
+// stays until a login with 72 bytes or fewer, or a password change.
 func (h Hasher) Verify(password, hash string) (ok, rehash bool, err error) {
 	ph, err := parseHash(hash)
 	if err != nil {
 		return false, false, err
 	}
 	var got []byte
-	switch ph.info.Scheme {
-	case SchemeArgon2id:
-		got = argon2.IDKey([]byte(password), ph.salt, ph.argon2.Time, ph.argon2.Memory, ph.argon2.Threads, uint32(len(ph.key)))
-	case SchemeArgon2i:
-		got = argon2.Key([]byte(password), ph.salt, ph.argon2.Time, ph.argon2.Memory, ph.argon2.Threads, uint32(len(ph.key)))
-	case SchemeBcrypt:
-		// bcrypt reads only the first 72 bytes of a password, as the
-		// system that made the hash did; the rehash keeps them all.
-		err := bcrypt.CompareHashAndPassword([]byte(ph.bcrypt), []byte(password))
-		if err != nil && !errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
-			return false, false, hashError("bad bcrypt hash: %v", err)
+	switch {
+	case ph.bcrypt != "":
+		if ok, err = verifyBcrypt(password, ph); err != nil {
+			return false, false, err
 		}
-		ok = err == nil
+		return ok, ok && !ph.truncates(password), nil
+	case ph.crypt != "":
+		if ok, err = verifyCrypt(password, ph); err != nil {
+			return false, false, err
+		}
 		return ok, ok, nil
+	case ph.yescrypt != "":
+		ok = verifyYescrypt(password, ph)
+		return ok, ok, nil
+	}
+	switch ph.info.Scheme {
+	case SchemeArgon2id, SchemeDjangoArgon2id:
+		got = argon2.IDKey([]byte(password), ph.salt, ph.argon2.Time, ph.argon2.Memory, ph.argon2.Threads, uint32(len(ph.key)))
+	case SchemeArgon2i, SchemeDjangoArgon2i:
+		got = argon2.Key([]byte(password), ph.salt, ph.argon2.Time, ph.argon2.Memory, ph.argon2.Threads, uint32(len(ph.key)))
 	case SchemeScrypt:
 		if got, err = scrypt.Key([]byte(password), ph.salt, 1<<ph.ln, ph.r, ph.p, len(ph.key)); err != nil {
 			return false, false, hashError("bad scrypt hash: %v", err)
@@ -178,6 +222,8 @@ func (h Hasher) Verify(password, hash string) (ok, rehash bool, err error) {
 		if got, err = pbkdf2.Key(ph.digest, password, ph.salt, ph.rounds, len(ph.key)); err != nil {
 			return false, false, hashError("bad %s hash: %v", ph.info.Scheme, err)
 		}
+	case SchemeLDAPSHA, SchemeLDAPSSHA, SchemeLDAPSSHA256, SchemeLDAPSSHA512:
+		got = ldapDigest(password, ph)
 	case SchemeFirebaseScrypt:
 		if got, err = h.firebase(password, ph); err != nil {
 			return false, false, err
@@ -197,14 +243,8 @@ func (h Hasher) Verify(password, hash string) (ok, rehash bool, err error) {
 // mode with a zero IV; that ciphertext is the account's hash.
 func (h Hasher) firebase(password string, ph *parsedHash) ([]byte, error) {
 	f := h.Firebase
-	if f.IsZero() {
-		return nil, errNoFirebase
-	}
-	if err := f.Validate(); err != nil {
-		return nil, hashError("%v", err)
-	}
-	if len(ph.key) != len(f.SignerKey) {
-		return nil, hashError("bad firebase-scrypt hash: %d bytes, but the signer key has %d", len(ph.key), len(f.SignerKey))
+	if msg := h.firebaseUnfit(ph); msg != "" {
+		return nil, &Error{Code: CodeInvalid, Field: FirebaseConfigField, Message: msg}
 	}
 	salt := append(append(make([]byte, 0, len(ph.salt)+len(f.SaltSeparator)), ph.salt...), f.SaltSeparator...)
 	dk, err := scrypt.Key([]byte(password), salt, 1<<f.MemCost, f.Rounds, 1, 32)

@@ -145,7 +145,8 @@ func (f hashFixture) hasher(t *testing.T) Hasher {
 }
 
 // Every fixture verifies with its password, not with another, and asks
-// to be replaced by the current argon2id.
+// to be replaced by the current argon2id (but for a bcrypt hash of a
+// password longer than the 72 bytes bcrypt read).
 func TestVerifyFixtures(t *testing.T) {
 	fixtures := readHashFixtures(t)
 	seen := map[string]bool{}
@@ -158,11 +159,12 @@ func TestVerifyFixtures(t *testing.T) {
 			seen[info.Scheme] = true
 			h := f.hasher(t)
 			ok, rehash, err := h.Verify(f.Password, f.Hash)
-			if !ok || !rehash || err != nil {
-				t.Errorf("Verify(%q, %q) = %v, %v, %v; want true, true (%s)", f.Password, f.Hash, ok, rehash, err, f.MadeBy)
+			wantRehash := !(bcryptTruncates[f.Scheme] && len(f.Password) > 72)
+			if !ok || rehash != wantRehash || err != nil {
+				t.Errorf("Verify(%q, %q) = %v, %v, %v; want true, %v (%s)", f.Password, f.Hash, ok, rehash, err, wantRehash, f.MadeBy)
 			}
 			wrongs := []string{"x" + f.Password, strings.ToUpper(f.Password), ""}
-			if len(f.Password) <= 72 { // bcrypt reads no further
+			if len(f.Password) <= 72 || !bcryptTruncates[f.Scheme] { // bcrypt reads no further
 				wrongs = append(wrongs, f.Password[:len(f.Password)-1], f.Password+"x")
 			}
 			for _, wrong := range wrongs {
@@ -182,17 +184,40 @@ func TestVerifyFixtures(t *testing.T) {
 	}
 }
 
-// bcrypt reads 72 bytes, as the tools that made the hashes did.
+// The schemes whose bcrypt reads the password as typed, so only its first
+// 72 bytes; the bcrypt-sha256 forms give bcrypt a digest of all of it.
+var bcryptTruncates = map[string]bool{SchemeBcrypt: true, SchemeDjangoBcrypt: true}
+
+// bcrypt reads 72 bytes, as the tools that made the hashes did: a
+// password with another tail verifies, and is not rehashed (what was
+// typed beyond byte 72 was never checked). A 72-byte login rehashes.
+// The bcrypt-sha256 forms read the whole password.
 func TestVerifyBcryptLongPassword(t *testing.T) {
+	long := map[string]bool{}
 	for _, f := range readHashFixtures(t) {
-		if f.Scheme == SchemeBcrypt && len(f.Password) > 72 {
-			if ok, _, err := f.hasher(t).Verify(f.Password[:72]+"different tail", f.Hash); !ok || err != nil {
-				t.Fatalf("bcrypt beyond 72 bytes: %v %v", ok, err)
+		if len(f.Password) <= 72 || !strings.Contains(f.Scheme, "bcrypt") {
+			continue
+		}
+		long[f.Scheme] = true
+		h := f.hasher(t)
+		other := f.Password[:72] + "different tail"
+		ok, rehash, err := h.Verify(other, f.Hash)
+		if bcryptTruncates[f.Scheme] {
+			if !ok || rehash || err != nil {
+				t.Errorf("%s beyond 72 bytes: %v %v %v; want true, no rehash", f.Scheme, ok, rehash, err)
 			}
-			return
+			if ok, rehash, err := h.Verify(f.Password[:72], f.Hash); !ok || !rehash || err != nil {
+				t.Errorf("%s with its first 72 bytes: %v %v %v; want true, rehash", f.Scheme, ok, rehash, err)
+			}
+		} else if ok || err != nil {
+			t.Errorf("%s read only 72 bytes: %v %v", f.Scheme, ok, err)
 		}
 	}
-	t.Fatal("no long bcrypt fixture")
+	for _, s := range []string{SchemeBcrypt, SchemeDjangoBcrypt, SchemeDjangoBcryptSHA256, SchemeBcryptSHA256} {
+		if !long[s] {
+			t.Errorf("no long-password fixture of %s", s)
+		}
+	}
 }
 
 func TestVerifyFirebaseParameters(t *testing.T) {
@@ -204,22 +229,38 @@ func TestVerifyFirebaseParameters(t *testing.T) {
 	}
 	h := fb.hasher(t)
 	none := Hasher{Argon2: cheap}
-	if _, _, err := none.Verify(fb.Password, fb.Hash); err == nil || !strings.Contains(err.Error(), "import.firebase_scrypt") {
-		t.Fatalf("firebase hash without parameters: %v", err)
+	// Missing parameters: an invalid configuration naming its keys, at
+	// login (Verify) as at import (Check).
+	configErr := func(what string, err error) {
+		t.Helper()
+		if !IsCode(err, CodeInvalid) || ErrorField(err) != FirebaseConfigField ||
+			!strings.Contains(err.Error(), "import.firebase_scrypt.signer_key") {
+			t.Errorf("%s: %v, want an invalid %s naming the keys", what, err, FirebaseConfigField)
+		}
 	}
-	if _, err := none.Check(fb.Hash); err == nil {
-		t.Fatal("Check accepted a firebase hash without parameters")
+	_, _, err := none.Verify(fb.Password, fb.Hash)
+	configErr("Verify without parameters", err)
+	if _, err := none.Check(fb.Hash); err == nil || ErrorField(err) != "password_hash" || !strings.Contains(err.Error(), "import.firebase_scrypt.signer_key") {
+		t.Fatalf("Check without parameters: %v", err)
 	}
 	other := h
 	other.Firebase.SaltSeparator = []byte{8}
 	if ok, _, err := other.Verify(fb.Password, fb.Hash); ok || err != nil {
 		t.Fatalf("another salt separator: %v %v", ok, err)
 	}
+	// A hash of another length than the signer key: another project's,
+	// refused at import, and a configuration error at login.
 	short := h
 	short.Firebase.SignerKey = h.Firebase.SignerKey[:32]
-	if _, _, err := short.Verify(fb.Password, fb.Hash); err == nil {
-		t.Fatal("a hash longer than the signer key verified")
+	_, _, err = short.Verify(fb.Password, fb.Hash)
+	configErr("Verify with a shorter signer key", err)
+	if _, err := short.Check(fb.Hash); err == nil || !strings.Contains(err.Error(), "64 bytes, but the signer key (import.firebase_scrypt.signer_key) has 32") {
+		t.Fatalf("Check with a shorter signer key: %v", err)
 	}
+	bad := h
+	bad.Firebase.MemCost = 30
+	_, _, err = bad.Verify(fb.Password, fb.Hash)
+	configErr("Verify with mem_cost 30", err)
 	// URL-safe base64, as some exports give it, reads the same.
 	urlSafe := strings.NewReplacer("+", "-", "/", "_").Replace(fb.Hash)
 	if ok, _, err := h.Verify(fb.Password, urlSafe); !ok || err != nil {

@@ -937,6 +937,36 @@ func TestInternalErrorsAreNotShownAndLogsHoldNoSecret(t *testing.T) {
 	}
 }
 
+// firebaseUnset is a Service whose Login fails as Local's does when an
+// account's firebase-scrypt hash has no Firebase parameters to verify it.
+type firebaseUnset struct {
+	acct.Service
+}
+
+func (firebaseUnset) Login(_ context.Context, in acct.Login) (*acct.Session, error) {
+	return nil, &acct.Error{Code: acct.CodeInvalid, Field: acct.FirebaseConfigField,
+		Message: "firebase-scrypt hashes need the project's password hash parameters in the configuration: import.firebase_scrypt.signer_key"}
+}
+
+// The operator's configuration error is not shown to the user at the
+// door: a 500, and the keys to set in the server's log.
+func TestFirebaseConfigErrorIsTheServers(t *testing.T) {
+	e := newEnv(t, nil)
+	h := New(firebaseUnset{e.svc}, Options{Log: slog.New(slog.NewTextHandler(e.logs, nil))})
+	q := post("/auth/login", "username", "user1@test.com", "password", password)
+	r := httptest.NewRequest(q.method, q.path, strings.NewReader(q.form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	wantStatus(t, w, http.StatusInternalServerError)
+	if strings.Contains(w.Body.String(), "firebase") {
+		t.Errorf("the body shows the server's configuration: %s", w.Body)
+	}
+	if !strings.Contains(e.logs.String(), "import.firebase_scrypt.signer_key") {
+		t.Errorf("the keys to set are not logged: %s", e.logs)
+	}
+}
+
 func TestParseRate(t *testing.T) {
 	for in, want := range map[string]Rate{
 		"30/1m": {30, time.Minute}, "10/15m": {10, 15 * time.Minute}, "5/m": {5, time.Minute},

@@ -28,12 +28,24 @@ func NewCmdHashes(f *cmdutil.Factory, runF func(context.Context, *HashesOptions)
 migration of imported accounts to argon2id: SCHEME PARAMS CURRENT ACCOUNTS.
 
 New passwords are hashed with argon2id at the configured cost
-(password.argon2.*); CURRENT is "yes" on that row. Imported hashes
-(argon2i, bcrypt, scrypt, PBKDF2, Django's PBKDF2, firebase-scrypt) and
+(password.argon2.*); CURRENT is "yes" on that row. Imported hashes and
 argon2id hashes of another cost are replaced by the current argon2id at
-the user's next successful login. SCHEME is "none" for accounts without
-a password and "unreadable" for a stored hash in no supported form.
-Purged accounts are not counted.
+the user's next successful login. The schemes: argon2id, argon2i,
+bcrypt, scrypt, pbkdf2-sha1, pbkdf2-sha256, pbkdf2-sha512 (passlib, PHC),
+django-pbkdf2-sha1, django-pbkdf2-sha256, django-argon2id,
+django-argon2i, django-bcrypt, django-bcrypt-sha256, bcrypt-sha256
+(passlib), firebase-scrypt, md5-crypt ($1$), apr1-md5 (htpasswd),
+sha256-crypt ($5$), sha512-crypt ($6$), yescrypt ($y$; the crypt(3)
+schemes also behind LDAP's {CRYPT}), ldap-sha, ldap-ssha, ldap-ssha256
+and ldap-ssha512.
+
+bcrypt reads only the first 72 bytes of a password: a login with a
+longer one keeps the bcrypt hash (what was typed beyond byte 72 was never
+checked, so it must not become the password); it is replaced at a login
+of 72 bytes or fewer, or by a password change or reset.
+
+SCHEME is "none" for accounts without a password and "unreadable" for a
+stored hash in no supported form. Purged accounts are not counted.
 
 With -o json: an array of {"scheme","params","current","accounts"}.`),
 		Example: `  acctl password hashes

@@ -112,7 +112,10 @@ func TestFirebaseLogin(t *testing.T) {
 	login := func() cmdtest.Result {
 		return e.RunWith(cmdtest.Run{Stdin: "user1password\n"}, "session", "create", "user1", "--password-stdin", "-o", "json")
 	}
-	if res := login(); res.Code != 1 || !strings.Contains(res.Err, "import.firebase_scrypt") {
+	// Without the parameters: a usage error naming the keys (issue 14:
+	// it was an internal error, exit 1).
+	if res := login(); res.Code != 2 || !strings.Contains(res.Err, "import.firebase_scrypt.signer_key") ||
+		!strings.Contains(res.Err, `"field":"import.firebase_scrypt"`) {
 		t.Fatalf("without the parameters: %+v", res)
 	}
 	e.Defaults[cmdutil.KeyFirebaseSignerKey] = "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA=="

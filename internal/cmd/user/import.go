@@ -62,10 +62,16 @@ first character. The fields are those of "acctl user get -o json" and of
                   and hashed with argon2id (on every core in parallel)
   password_hash   a hash from another system: argon2id or argon2i (PHC),
                   bcrypt ($2a$, $2b$, $2y$), scrypt (PHC), PBKDF2 (Django's
-                  pbkdf2_sha256$… or PHC $pbkdf2-sha256$…), or Firebase's
-                  scrypt ($firebase-scrypt$SALT$HASH, with the project's
-                  parameters in the config keys import.firebase_scrypt.*);
-                  replaced by argon2id at the user's next good login
+                  pbkdf2_sha256$… or PHC $pbkdf2-sha256$…), crypt(3)
+                  (/etc/shadow, openssl passwd, mkpasswd: $y$, $6$, $5$, $1$;
+                  htpasswd's $apr1$), LDAP ({SSHA}, {SSHA256}, {SSHA512},
+                  {SHA}, {CRYPT}$6$…), Django's argon2$…, bcrypt$… and
+                  bcrypt_sha256$…, passlib's $bcrypt-sha256$…, or
+                  Firebase's scrypt ($firebase-scrypt$SALT$HASH, with the
+                  project's parameters in the config keys
+                  import.firebase_scrypt.*; a hash of another length than
+                  the signer key is rejected); replaced by argon2id at the
+                  user's next good login ("acctl password hashes")
 and optionally status (active, pending, locked or held, with hold_until
 and held_from: the status a restore returns it to, active by default),
 created_at, updated_at, email_verified, phone_verified, points, failed
