@@ -347,8 +347,8 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 		return nil, err
 	}
 	hold, err := ParseDuration(v.GetString(KeyDeletionHold))
-	if err != nil || hold < 0 {
-		return nil, acct.FieldError(KeyDeletionHold, "want a duration such as 14d or 36h, got %q", v.GetString(KeyDeletionHold))
+	if err != nil || hold <= 0 {
+		return nil, acct.FieldError(KeyDeletionHold, "want a positive duration such as 14d or 36h, got %q", v.GetString(KeyDeletionHold))
 	}
 	c.DeletionHold = hold
 	lifetimes := []struct {
