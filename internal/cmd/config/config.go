@@ -35,7 +35,8 @@ Keys:
   password.argon2.threads  argon2id lanes (1)
   otp.ttl                  life of a one-time passcode (10m)
   otp.attempts             checks a passcode allows before it is void (5)
-  otp.cooldown             wait before another passcode of the same purpose (60s)
+  otp.cooldown             wait before another passcode of the same purpose to
+                           the same number or address (60s)
   signup.verify            how a new account proves its address: none, email
                            (an activation link) or phone (a passcode) (none)
   login.require_verified   refuse the login of a pending account until it is
