@@ -24,6 +24,7 @@ import (
 	"github.com/acctl/acctl/internal/cmd/root"
 	"github.com/acctl/acctl/internal/cmdutil"
 	"github.com/acctl/acctl/internal/pgtest"
+	"github.com/acctl/acctl/internal/testenv"
 )
 
 // testNowEnv names the variable through which a script sets the clock of
@@ -45,12 +46,15 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// stopPostgres runs the tests, then stops the throw-away PostgreSQL server
-// if a script started one.
+// stopPostgres runs the tests, away from the ACCTL_* variables, config
+// file and home folder of whoever runs them (testenv.Run; the scripts'
+// own environment is built by Setup and never inherits them), then stops
+// the throw-away PostgreSQL server if a script started one. It runs only
+// in the test process, not in the acctl that the scripts run.
 type stopPostgres struct{ m *testing.M }
 
 func (s stopPostgres) Run() int {
-	code := s.m.Run()
+	code := testenv.Run(s.m)
 	if err := pgtest.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "pgtest:", err)
 		if code == 0 {

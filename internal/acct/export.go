@@ -163,6 +163,7 @@ func (l *Local) exportPage(ctx context.Context, tx Tx, f UserFilter, limit int, 
 		rec := &recs[i]
 		l.settle(rec, f.Now)
 		row := ExportRow{User: rec.User}
+		row.HoldExpired = false // computed, not data: an import takes it from hold_until
 		if rec.Status == StatusHeld {
 			row.HeldFrom = heldFrom(rec)
 		}

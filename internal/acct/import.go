@@ -1134,10 +1134,9 @@ func (l *Local) writePlan(ctx context.Context, tx Tx, p *importPlan) error {
 			return err
 		}
 	}
+	// One event per batch, even one that only skipped or rejected rows:
+	// the trail must show every batch that reached the store.
 	res := p.result(false)
-	if len(created)+len(updated) == 0 {
-		return nil
-	}
 	detail := fmt.Sprintf("imported %d users: created %d%s, updated %d%s, skipped %d, rejected %d",
 		len(created)+len(updated), len(created), idNote(created), len(updated), idNote(updated), res.Skipped, len(res.Rejected))
 	if len(off) > 0 {

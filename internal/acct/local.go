@@ -223,8 +223,10 @@ func (l *Local) get(ctx context.Context, tx Tx, ref string) (*UserRecord, error)
 }
 
 // settle applies what time has decided to rec: a lock whose time is up no
-// longer holds. It changes only the copy in memory; a write stores it.
+// longer holds, and a deletion hold whose time is up is marked as run out
+// (HoldExpired). It changes only the copy in memory; a write stores it.
 func (l *Local) settle(rec *UserRecord, now time.Time) {
+	rec.HoldExpired = holdRanOut(rec, now)
 	if rec.LockedUntil != nil && !now.Before(*rec.LockedUntil) {
 		if rec.Status == StatusLocked {
 			rec.Status = StatusActive
@@ -234,6 +236,19 @@ func (l *Local) settle(rec *UserRecord, now time.Time) {
 		}
 		rec.LockedUntil, rec.LockReason = nil, ""
 	}
+}
+
+// holdRanOut reports whether rec is on a deletion hold whose time is up:
+// from hold_until on, the account is only waiting for a purge; no login
+// and no restore brings it back.
+func holdRanOut(rec *UserRecord, now time.Time) bool {
+	return rec.Status == StatusHeld && rec.HoldUntil != nil && !now.Before(*rec.HoldUntil)
+}
+
+// errHoldRanOut refuses to bring back an account whose hold ran out.
+func errHoldRanOut(rec *UserRecord) error {
+	return Errorf(CodeRefused, "the deletion hold of user %d ran out on %s: it can no longer be restored, only purged",
+		rec.ID, rec.HoldUntil.Format(time.RFC3339))
 }
 
 // heldFrom is the status a held account returns to when its hold is
@@ -426,6 +441,9 @@ func writable(rec *UserRecord) error {
 	case StatusDeleted:
 		return Errorf(CodeConflict, "user %d was deleted", rec.ID)
 	case StatusHeld:
+		if rec.HoldExpired {
+			return errHoldRanOut(rec)
+		}
 		return Errorf(CodeRefused, "user %d is on deletion hold until %s: restore it first", rec.ID, rec.HoldUntil.Format(time.RFC3339))
 	}
 	return nil
@@ -434,8 +452,8 @@ func writable(rec *UserRecord) error {
 // Unregister puts an account on deletion hold for opt.Hold, or erases it
 // at once with opt.Purge.
 func (l *Local) Unregister(ctx context.Context, ref string, opt UnregisterOptions) (*User, error) {
-	if opt.Hold < 0 {
-		return nil, FieldError("hold", "must not be negative")
+	if !opt.Purge && opt.Hold <= 0 {
+		return nil, FieldError("hold", "must be a positive duration, got %s (to erase the account now, purge it)", opt.Hold)
 	}
 	var rec *UserRecord
 	action := ActionUserUnregister
@@ -511,6 +529,9 @@ func (l *Local) Restore(ctx context.Context, ref string) (*User, error) {
 		}
 		switch rec.Status {
 		case StatusHeld:
+			if rec.HoldExpired {
+				return errHoldRanOut(rec)
+			}
 		case StatusDeleted:
 			return Errorf(CodeConflict, "user %d was purged and cannot be restored", rec.ID)
 		default:

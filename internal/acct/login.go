@@ -36,6 +36,12 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 	now := l.now()
 	l.settle(rec, now)
 	if err := l.loginAllowed(rec, now); err != nil {
+		if holdRanOut(rec, now) { // answered as for an unknown account
+			if !foreign {
+				l.dummyVerify(password)
+			}
+			return nil, &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("no user %q", ref)}
+		}
 		return &authAttempt{rec: rec}, err
 	}
 	a := &authAttempt{rec: rec, ok: foreign}
@@ -64,8 +70,13 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 }
 
 // loginAllowed refuses accounts that may not log in whatever the
-// password: purged, locked, or pending when verification is required.
+// password: purged, on a deletion hold that ran out (as if unknown: a
+// login must not tell that such an account exists), locked, or pending
+// when verification is required.
 func (l *Local) loginAllowed(rec *UserRecord, now time.Time) error {
+	if holdRanOut(rec, now) {
+		return &Error{Code: CodeNotFound, Field: "user", Message: "no such user"}
+	}
 	if err := lockAllowed(rec, now); err != nil {
 		return err
 	}

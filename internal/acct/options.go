@@ -62,7 +62,10 @@ type Options struct {
 	// default: accounts are active at once), "email" (pending, with an
 	// activation link) or "phone" (pending, with a signup OTP by SMS).
 	SignupVerify string
-	// RequireVerified refuses the login of a pending account.
+	// RequireVerified refuses the login of a pending account. The
+	// configuration key login.require_verified sets it, true unless an
+	// operator turns it off; a program that builds Options itself must
+	// set it too.
 	RequireVerified bool
 	// ActivationTTL is the life of an activation link; default 24h.
 	ActivationTTL time.Duration

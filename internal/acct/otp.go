@@ -64,7 +64,7 @@ func canonicalOTP(s string) (string, error) {
 // SendOTP sends a one-time passcode for a purpose: by SMS to the phone
 // named by the REF (or the account's phone), or by email. The older code
 // of the same purpose is voided. Sends are spaced by Options.OTPCooldown
-// per account and purpose, and limited to OTPSendLimit per OTPSendWindow
+// per account, purpose and destination, and limited to OTPSendLimit per OTPSendWindow
 // per destination.
 func (l *Local) SendOTP(ctx context.Context, in OTPRequest) (*OTPSent, error) {
 	if err := validPurpose(in.Purpose); err != nil {
@@ -183,10 +183,12 @@ func otpDestination(rec *UserRecord, key UserKey, ch Channel) (string, error) {
 }
 
 // otpRateLimit refuses a send within the cooldown of the last code of the
-// same purpose, or beyond OTPSendLimit codes per OTPSendWindow to one
-// destination, saying how long to wait.
+// same purpose to the same destination (a code to one phone of an account
+// does not hold up the verification of its other phone), or beyond
+// OTPSendLimit codes per OTPSendWindow to one destination, saying how long
+// to wait.
 func (l *Local) otpRateLimit(ctx context.Context, tx Tx, userID int64, purpose, to string, now time.Time) error {
-	last, err := tx.ListCodes(ctx, CodeFilter{UserID: userID, Kinds: []CodeKind{CodeKindOTP}, Purpose: purpose, Limit: 1})
+	last, err := tx.ListCodes(ctx, CodeFilter{UserID: userID, Kinds: []CodeKind{CodeKindOTP}, Purpose: purpose, Destination: to, Limit: 1})
 	if err != nil {
 		return err
 	}
@@ -316,6 +318,10 @@ func (l *Local) checkOTP(ctx context.Context, ref, purpose, code string,
 	err = l.store.View(ctx, func(tx Tx) (err error) {
 		if rec, err = l.get(ctx, tx, ref); err != nil {
 			return err
+		}
+		if purpose == PurposeSignup && (rec.Status == StatusActive || rec.Status == StatusLocked) {
+			// Whatever the code: there is nothing left to activate.
+			return Errorf(CodeConflict, "user %d is already activated", rec.ID)
 		}
 		c, err = l.currentOTP(ctx, tx, rec.ID, purpose, key)
 		return err

@@ -370,6 +370,9 @@ func (l *Local) ResetPassword(ctx context.Context, in PasswordReset) (*User, err
 			return err
 		}
 		cur.PasswordHash, cur.HasPassword, cur.FailedLogins, cur.UpdatedAt = hash, true, 0, now
+		if err := l.verifyReached(ctx, tx, cur, c, now); err != nil {
+			return err
+		}
 		if cur.LockedUntil != nil { // a lockout after failed logins: the reset proves the owner
 			cur.LockedUntil, cur.LockReason = nil, ""
 			if cur.Status == StatusLocked {
@@ -394,6 +397,31 @@ func (l *Local) ResetPassword(ctx context.Context, in PasswordReset) (*User, err
 		return nil, l.fail(ctx, ActionPasswordReset, c.UserID, wrap(err, "reset password"))
 	}
 	return &cur.User, nil
+}
+
+// verifyReached marks the address that a used code was sent to as
+// verified (a forgot-password link or a reset code by email or SMS): the
+// code reached it, as a recovery passcode proves its phone. A code handed
+// over by an operator proves nothing; an address that is no longer the
+// account's is left alone. The caller saves cur.
+func (l *Local) verifyReached(ctx context.Context, tx Tx, cur *UserRecord, c *CodeRecord, now time.Time) error {
+	kind := AddressEmail
+	switch {
+	case c.Destination == "":
+		return nil
+	case c.Channel == ChannelSMS:
+		kind = AddressPhone
+	case c.Channel != ChannelEmail:
+		return nil
+	}
+	if ok, err := l.addressVerified(ctx, tx, cur, kind, c.Destination); err != nil || ok {
+		return err
+	}
+	err := l.verifyAddress(ctx, tx, cur, kind, c.Destination, now)
+	if IsCode(err, CodeNotFound) {
+		return nil
+	}
+	return err
 }
 
 func codeUser(c *CodeRecord) int64 {
@@ -515,7 +543,7 @@ func (l *Local) ForgotPassword(ctx context.Context, email string) error {
 	var rec *UserRecord
 	var c *CodeRecord
 	err = l.store.Update(ctx, func(tx Tx) (err error) {
-		rec, err = tx.GetUser(ctx, UserKey{Field: KeyEmail, Value: addr})
+		rec, err = l.forgotAccount(ctx, tx, addr)
 		if IsCode(err, CodeNotFound) {
 			rec = nil
 			return nil
@@ -550,6 +578,26 @@ func (l *Local) ForgotPassword(ctx context.Context, email string) error {
 		Data: NoticeData{Name: displayName(rec), URL: codeLink(l.opt.PublicURL, code, "token"), ExpiresAt: c.ExpiresAt}}
 	_ = l.deliver(ctx, rec.ID, c, n) // recorded in the audit trail; the answer must not differ
 	return nil
+}
+
+// forgotAccount finds the account that a forgot-password link for addr
+// goes to: the one whose primary email it is, verified or not, or the one
+// whose verified extra address it is. An unverified extra address reaches
+// nobody: anyone may add an address, and a link to it would hand the
+// account to whoever did.
+func (l *Local) forgotAccount(ctx context.Context, tx Tx, addr string) (*UserRecord, error) {
+	rec, err := tx.GetUser(ctx, UserKey{Field: KeyEmail, Value: addr})
+	if !IsCode(err, CodeNotFound) {
+		return rec, err
+	}
+	a, err := tx.GetAddress(ctx, AddressEmail, addr)
+	if err != nil {
+		return nil, err
+	}
+	if !a.Verified {
+		return nil, Errorf(CodeNotFound, "no such user")
+	}
+	return tx.GetUser(ctx, UserKey{Field: KeyID, ID: a.UserID})
 }
 
 // resetByPhone sets a new password with a recovery passcode sent to a

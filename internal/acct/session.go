@@ -75,11 +75,14 @@ type SessionRef struct {
 }
 
 // EndSessions is the input of Service.EndSessions: either IDs, or every
-// session of User except the one named by Except.
+// session of User except the one named by Except, or the one session of
+// Token (an app logging its own session out: it holds the token, not the
+// public id).
 type EndSessions struct {
 	IDs    []string `json:"ids,omitempty"`
 	User   string   `json:"user,omitempty"`
 	Except string   `json:"except,omitempty"`
+	Token  string   `json:"token,omitempty"`
 }
 
 // EndResult lists the sessions that EndSessions ended; sessions that were

@@ -278,13 +278,16 @@ func (l *Local) FreshenSession(ctx context.Context, ref SessionRef) (*Session, e
 }
 
 // EndSessions ends the sessions named by id, or every session of a user
-// (but one).
+// (but one), or the session of a token (an unknown token is
+// CodeUnauthenticated, as in ValidateSession).
 func (l *Local) EndSessions(ctx context.Context, in EndSessions) (*EndResult, error) {
 	switch {
 	case len(in.IDs) > 0 && in.User != "":
 		return nil, FieldError("user", "give session ids or a user, not both")
-	case len(in.IDs) == 0 && in.User == "":
-		return nil, FieldError("session", "give session ids or a user")
+	case in.Token != "" && (len(in.IDs) > 0 || in.User != ""):
+		return nil, FieldError("token", "give a session token, or session ids or a user, not several")
+	case len(in.IDs) == 0 && in.User == "" && in.Token == "":
+		return nil, FieldError("session", "give session ids, a user or a session token")
 	case in.Except != "" && in.User == "":
 		return nil, FieldError("except", "only goes with a user")
 	}
@@ -314,10 +317,17 @@ func (l *Local) EndSessions(ctx context.Context, in EndSessions) (*EndResult, er
 			res.Ended = append(res.Ended, ended...)
 			return tx.InsertEvent(ctx, l.event(ctx, ActionSessionEnd, u.ID, "logged out everywhere"+exceptNote(in.Except)+endedNote(ended)))
 		}
+		refs := make([]SessionRef, 0, len(in.IDs)+1)
+		for _, id := range in.IDs {
+			refs = append(refs, SessionRef{ID: id})
+		}
+		if in.Token != "" {
+			refs = append(refs, SessionRef{Token: in.Token})
+		}
 		byUser := map[int64][]string{}
 		var order []int64
-		for _, id := range in.IDs {
-			s, err := findSession(ctx, tx, SessionRef{ID: id})
+		for _, ref := range refs {
+			s, err := findSession(ctx, tx, ref)
 			if err != nil {
 				return err
 			}

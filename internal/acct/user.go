@@ -38,6 +38,10 @@ type User struct {
 	Admin         bool       `json:"admin"`
 	Status        Status     `json:"status"`
 	HoldUntil     *time.Time `json:"hold_until,omitempty"`
+	// HoldExpired is true when HoldUntil has passed: the account can no
+	// longer be restored or log in, and waits for a purge. It is computed
+	// from the clock, never stored.
+	HoldExpired bool `json:"hold_expired,omitempty"`
 	// Foreign is the outside identity ("github:12345") linked to the account.
 	Foreign string `json:"foreign,omitempty"`
 	// HasPassword is false for an account that can log in only through its
@@ -130,8 +134,8 @@ type UserPage struct {
 
 // UnregisterOptions tune Service.Unregister.
 type UnregisterOptions struct {
-	// Hold is how long the account stays restorable; 0 means the next purge
-	// may erase it. Ignored with Purge.
+	// Hold is how long the account stays restorable; it must be positive
+	// (to erase an account at once, use Purge). Ignored with Purge.
 	Hold time.Duration `json:"hold"`
 	// Purge erases the account now instead of holding it.
 	Purge bool `json:"purge,omitempty"`

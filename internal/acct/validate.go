@@ -1,6 +1,7 @@
 package acct
 
 import (
+	"errors"
 	"net/mail"
 	"regexp"
 	"strconv"
@@ -143,7 +144,13 @@ func NormalizeLanguage(s string) (string, error) {
 		return "", nil
 	}
 	tag, err := language.Parse(s)
-	if err != nil || len(s) > 35 {
+	var unknown language.ValueError
+	switch {
+	case len(s) > 35:
+		return "", FieldError("language", "%q is not a BCP 47 language tag (like en, fr-CA): longer than 35 characters", s)
+	case errors.As(err, &unknown):
+		return "", FieldError("language", "%q is a well-formed tag, but %q is not a known language, script, region or variant (like en, fr-CA)", s, unknown.Subtag())
+	case err != nil:
 		return "", FieldError("language", "%q is not a BCP 47 language tag (like en, fr-CA)", s)
 	}
 	return tag.String(), nil

@@ -1,6 +1,10 @@
 package acct
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 func TestNormalizeEmail(t *testing.T) {
 	for in, want := range map[string]string{
@@ -62,6 +66,20 @@ func TestNormalizeUsernameAndLanguage(t *testing.T) {
 	for _, in := range []string{"english", "xx-!!", "en_US_POSIX_EXTRA_LONG_THING"} {
 		if _, err := NormalizeLanguage(in); ErrorField(err) != "language" {
 			t.Errorf("NormalizeLanguage(%q): %v", in, err)
+		}
+	}
+	for _, in := range []string{"english", "xx-!!"} {
+		if _, err := NormalizeLanguage(in); !strings.Contains(fmt.Sprint(err), "not a BCP 47 language tag") {
+			t.Errorf("NormalizeLanguage(%q): %v", in, err)
+		}
+	}
+	// Well-formed but unknown: the message says so, not that the tag is
+	// malformed.
+	for in, subtag := range map[string]string{"xy": `"xy"`, "zz-ZZ": `"zz"`, "en-abcde": `"abcde"`} {
+		_, err := NormalizeLanguage(in)
+		if msg := fmt.Sprint(err); ErrorField(err) != "language" || strings.Contains(msg, "not a BCP 47") ||
+			!strings.Contains(msg, "well-formed") || !strings.Contains(msg, subtag+" is not a known") {
+			t.Errorf("NormalizeLanguage(%q): %v, want it to say that %s is unknown", in, err, subtag)
 		}
 	}
 }

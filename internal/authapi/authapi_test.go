@@ -259,6 +259,12 @@ func TestLoginNeverTellsWhetherTheAccountExists(t *testing.T) {
 	if _, err := e.svc.Register(context.Background(), acct.NewUser{Email: "pending@example.com", Password: password, Pending: true}); err != nil {
 		t.Fatal(err)
 	}
+	// An account whose deletion hold ran out: only a purge is left.
+	e.register("gone@example.com", "Gone")
+	if _, err := e.svc.Unregister(context.Background(), "gone@example.com", acct.UnregisterOptions{Hold: time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(2 * time.Second)
 	ask := func(ref, pw string) *httptest.ResponseRecorder {
 		return e.do(post("/auth/login", "username", ref, "password", pw))
 	}
@@ -269,6 +275,7 @@ func TestLoginNeverTellsWhetherTheAccountExists(t *testing.T) {
 		ask("ghost", "wrong password here"),
 		ask("locked@example.com", password), // the right password of a locked account
 		ask("pending@example.com", password),
+		ask("gone@example.com", password), // the right password, after the hold ran out
 		ask("12345", password),
 	} {
 		if w.Code != ref.Code || !bytes.Equal(w.Body.Bytes(), ref.Body.Bytes()) {

@@ -178,8 +178,9 @@ type Config struct {
 	// SignupVerify is how a new account proves its address: none, email
 	// or phone (acct.SignupVerify*).
 	SignupVerify string
-	// RequireVerified refuses the login of a pending account; unless set,
-	// it is true when SignupVerify is email or phone.
+	// RequireVerified refuses the login of a pending account; true unless
+	// an operator turns it off, whatever SignupVerify says (an account made
+	// pending by "user register --pending" or /auth/signin waits too).
 	RequireVerified bool
 	// ActivationTTL is the life of an activation link.
 	ActivationTTL time.Duration
@@ -247,7 +248,7 @@ func ConfigDefaults() map[string]any {
 		KeyOTPAttempts:     acct.DefaultOTPAttempts,
 		KeyOTPCooldown:     "60s", // acct.DefaultOTPCooldown
 		KeySignupVerify:    acct.SignupVerifyNone,
-		KeyRequireVerified: "",    // true when signup.verify is email or phone
+		KeyRequireVerified: "true",
 		KeyActivationTTL:   "24h", // acct.DefaultActivationTTL
 
 		KeyReferrerPoints: acct.DefaultReferrerPoints,
@@ -370,8 +371,8 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 		return nil, err
 	}
 	hold, err := ParseDuration(v.GetString(KeyDeletionHold))
-	if err != nil || hold < 0 {
-		return nil, acct.FieldError(KeyDeletionHold, "want a duration such as 14d or 36h, got %q", v.GetString(KeyDeletionHold))
+	if err != nil || hold <= 0 {
+		return nil, acct.FieldError(KeyDeletionHold, "want a positive duration such as 14d or 36h, got %q", v.GetString(KeyDeletionHold))
 	}
 	c.DeletionHold = hold
 	lifetimes := []struct {
@@ -525,7 +526,7 @@ func verifyFromViper(v *viper.Viper, c *Config) error {
 	default:
 		return acct.FieldError(KeySignupVerify, "want none, email or phone, got %q", v.GetString(KeySignupVerify))
 	}
-	c.RequireVerified = c.SignupVerify != acct.SignupVerifyNone
+	c.RequireVerified = true
 	if s := strings.TrimSpace(v.GetString(KeyRequireVerified)); s != "" {
 		b, err := strconv.ParseBool(s)
 		if err != nil {

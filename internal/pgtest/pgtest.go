@@ -41,6 +41,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/acctl/acctl/internal/testenv"
 )
 
 // EnvURL names the environment variable that points the tests at a running
@@ -74,10 +76,12 @@ type server struct {
 	took   time.Duration // the time its start took
 }
 
-// Main runs the tests of m and then stops the throw-away server, if one
-// was started, and removes its folder. Call it from TestMain.
+// Main runs the tests of m, in an environment isolated from the person
+// running them (testenv.Isolate: ACCTL_TEST_POSTGRES is kept), and then
+// stops the throw-away server, if one was started, and removes its folder.
+// Call it from TestMain.
 func Main(m *testing.M) {
-	code := m.Run()
+	code := testenv.Run(m)
 	if err := Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "pgtest:", err)
 		if code == 0 {

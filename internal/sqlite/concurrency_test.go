@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/testenv"
 )
 
 // TestMain lets the test binary act as one of several processes sharing a
@@ -27,7 +28,9 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(helperProcess(path, name))
 	}
-	os.Exit(m.Run())
+	// Away from the ACCTL_* variables and config of whoever runs the tests
+	// (the helper processes above only use the file they are given).
+	os.Exit(testenv.Run(m))
 }
 
 // registerOne registers rec as the core does: in one Update, a look-up

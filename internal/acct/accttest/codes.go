@@ -46,6 +46,8 @@ var codeCases = []suiteCase{
 	{"ResetCodeSendFails", testResetCodeSendFails, nil},
 	{"ResetCodeNoDelivery", testResetCodeNoDelivery, func(o *acct.Options) { forgotOptions(o); o.Notifier = nil }},
 	{"ForgotPassword", testForgotPassword, forgotOptions},
+	{"ForgotPasswordExtraEmail", testForgotPasswordExtraEmail, forgotOptions},
+	{"ResetVerifiesEmail", testResetVerifiesEmail, forgotOptions},
 	{"ForgotPasswordTokenParam", testForgotPasswordTokenParam, func(o *acct.Options) { o.PublicURL = "https://accounts.example.com/reset" }},
 	{"ForgotPasswordNoURL", testForgotPasswordNoURL, nil},
 	{"ForgotPasswordSendFails", testForgotPasswordSendFails, forgotOptions},
@@ -1291,4 +1293,70 @@ func testLockAndEmailChangeVoidCodes(e *env) {
 	e.wantCodeIDs(newAddr, c.ID)
 	e.codeRefused(link, "voided")
 	e.reset(c.Code, NewPassword)
+}
+
+// testForgotPasswordExtraEmail: a forgot-password link goes to any
+// verified address of an account, an extra one included, and is audited;
+// an unverified extra address gets nothing and the unknown's answer.
+func testForgotPasswordExtraEmail(e *env) {
+	u := e.register(acct.NewUser{Email: "main@example.com", Username: "twomails"})
+	e.addAddress("twomails", acct.AddressEmail, "Work@Example.com", true)
+	e.addAddress("twomails", acct.AddressEmail, "maybe@example.com", false)
+	unknown := e.svc.ForgotPassword(e.ctx, "stranger@example.com")
+	before := len(e.notes.Notices())
+	code := e.forgotLink("work@EXAMPLE.com")
+	n := e.notes.Notices()[before]
+	if n.To != "work@example.com" || n.Template != acct.TemplateForgot {
+		e.t.Fatalf("notice %+v, want the link to work@example.com", n)
+	}
+	cs := e.codes("twomails", code)
+	if len(cs) != 1 || cs[0].Kind != acct.CodeKindForgot || cs[0].SentBy != acct.ChannelEmail {
+		e.t.Fatalf("outstanding %+v, want one link sent to work@example.com", cs)
+	}
+	evs, err := e.svc.ListEvents(e.ctx, acct.EventQuery{User: "twomails", Action: acct.ActionResetCodeIssue})
+	if err != nil || len(evs) != 1 || !strings.Contains(evs[0].Detail, cs[0].ID) {
+		e.t.Fatalf("issue events %+v, %v, want one for %s", evs, err, cs[0].ID)
+	}
+	// An unverified extra address: nothing sent, nothing written.
+	sameAnswer(e, e.svc.ForgotPassword(e.ctx, "maybe@example.com"), unknown)
+	e.notices(before + 1)
+	if got := e.codes("twomails", code); len(got) != 1 || got[0].ID != cs[0].ID {
+		e.t.Fatalf("after a request to an unverified address: %+v", got)
+	}
+	if got := e.reset(code, NewPassword); got.ID != u.ID {
+		e.t.Fatalf("the link reset user %d, want %d", got.ID, u.ID)
+	}
+}
+
+// testResetVerifiesEmail: a reset through an emailed link or code proves
+// the address it went to, as a recovery passcode proves its phone; a code
+// handed over by an operator proves nothing.
+func testResetVerifiesEmail(e *env) {
+	e.register(acct.NewUser{Email: "unproven@example.com", Username: "unproven"})
+	if u := e.user("unproven"); u.EmailVerified {
+		e.t.Fatalf("registered %+v, want the email not verified", u)
+	}
+	if u := e.reset(e.issueCode("unproven").Code, NewPassword); u.EmailVerified {
+		e.t.Fatalf("a handed-over code verified the email: %+v", u)
+	}
+	e.clock.Advance(time.Minute)
+	if u := e.reset(e.forgotLink("unproven@example.com"), GoodPassword); !u.EmailVerified {
+		e.t.Fatalf("after a reset by the emailed link: %+v, want the email verified", u)
+	}
+	if u := e.user("unproven"); !u.EmailVerified {
+		e.t.Fatalf("stored after the reset: %+v, want the email verified", u)
+	}
+	as := e.addresses("unproven", acct.AddressEmail)
+	if len(as) != 1 || !as[0].Verified || as[0].VerifiedAt == nil || !as[0].VerifiedAt.Equal(e.clock.Now()) {
+		e.t.Fatalf("addresses %+v, want the primary verified now", as)
+	}
+
+	// A reset code sent by email proves the address too.
+	e.register(acct.NewUser{Email: "mailed@example.com", Username: "mailed"})
+	before := len(e.notes.Notices())
+	e.issue(acct.ResetCodeRequest{Ref: "mailed", Send: acct.ChannelEmail})
+	sent := e.notices(before + 1)[before]
+	if u := e.reset(sent.Data.Code, NewPassword); !u.EmailVerified {
+		e.t.Fatalf("after a reset by an emailed code: %+v, want the email verified", u)
+	}
 }

@@ -1,6 +1,7 @@
 package accttest
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -22,6 +23,8 @@ var holdCases = []suiteCase{
 	{"RestoreKeepsStatus", testRestoreKeepsStatus, holdOptions(true)},
 	{"HeldLoginKeepsStatus", testHeldLoginKeepsStatus, holdOptions(false)},
 	{"HeldLoginRequireVerified", testHeldLoginRequireVerified, holdOptions(true)},
+	{"HoldRanOut", testHoldRanOut, holdOptions(false)},
+	{"HoldPositive", testHoldPositive, nil},
 }
 
 // hold unregisters ref with a day's hold and checks that it is held.
@@ -217,4 +220,68 @@ func testHeldLoginRequireVerified(e *env) {
 	_, key := e.sendActivation("pend", "pend@example.com")
 	e.activate(key, u.ID)
 	e.valid(e.loginPW("pend"))
+}
+
+// testHoldRanOut: once hold_until has passed, the account waits only for
+// a purge. A login fails exactly as for an unknown account (nothing
+// tells that the account exists), a restore is refused saying when the
+// hold ran out, the account shows hold_expired, and a purge erases it.
+func testHoldRanOut(e *env) {
+	u := e.register(acct.NewUser{Email: "ivan@example.com", Username: "ivan"})
+	if _, err := e.svc.Unregister(e.ctx, "ivan", acct.UnregisterOptions{Hold: time.Second}); err != nil {
+		e.t.Fatal(err)
+	}
+	if g := e.wantStatus("ivan", acct.StatusHeld); g.HoldExpired {
+		e.t.Fatalf("hold expired before its time: %+v", g)
+	}
+	e.clock.Advance(time.Second) // hold_until is now: a purge would take it
+	end := e.clock.Now()
+	g := e.wantStatus("ivan", acct.StatusHeld)
+	if !g.HoldExpired || g.HoldUntil == nil || !g.HoldUntil.Equal(end) {
+		e.t.Fatalf("user get after the hold ran out: %+v, want held, hold_expired, hold_until %s", g, end)
+	}
+	e.clock.Advance(time.Second)
+	_, unknown := e.svc.Login(e.ctx, acct.Login{Ref: "nobody@example.com", Password: GoodPassword})
+	for _, pw := range []string{GoodPassword, WrongPassword} {
+		_, err := e.svc.Login(e.ctx, acct.Login{Ref: "ivan@example.com", Password: pw})
+		e.wantCode(err, acct.ErrorCode(unknown), acct.ErrorField(unknown))
+		if want := strings.ReplaceAll(unknown.Error(), "nobody", "ivan"); err.Error() != want {
+			e.t.Fatalf("login after the hold ran out: %q, want %q as for an unknown account", err, want)
+		}
+	}
+	_, err := e.svc.Restore(e.ctx, "ivan")
+	e.wantCode(err, acct.CodeRefused, "")
+	if !strings.Contains(err.Error(), "ran out on "+end.Format(time.RFC3339)) {
+		e.t.Fatalf("restore after the hold ran out: %q, want it to say when the hold ran out", err)
+	}
+	if _, err := e.svc.UpdateUser(e.ctx, "ivan", acct.UserUpdate{FirstName: new("Ivan")}); !strings.Contains(fmt.Sprint(err), "ran out") {
+		e.t.Fatalf("update after the hold ran out: %v", err)
+	}
+	if g := e.wantStatus("ivan", acct.StatusHeld); !g.HoldExpired || g.FailedLogins != 0 {
+		e.t.Fatalf("after the refused login and restore: %+v", g)
+	}
+	if p, err := e.svc.ListUsers(e.ctx, acct.UserQuery{Status: acct.StatusHeld}); err != nil || len(p.Users) != 1 || !p.Users[0].HoldExpired {
+		e.t.Fatalf("held users: %+v, %v", p, err)
+	}
+	res, err := e.svc.PurgeHeld(e.ctx, acct.PurgeOptions{})
+	if err != nil || fmt.Sprint(res.Purged) != fmt.Sprint([]int64{u.ID}) {
+		e.t.Fatalf("purge: %+v, %v", res, err)
+	}
+	if g := e.user(fmt.Sprint(u.ID)); g.Status != acct.StatusDeleted || g.HoldExpired {
+		e.t.Fatalf("after the purge: %+v", g)
+	}
+}
+
+// testHoldPositive: a deletion hold is a positive duration; an account to
+// erase at once is purged.
+func testHoldPositive(e *env) {
+	e.register(acct.NewUser{Email: "zero@example.com", Username: "zero"})
+	for _, d := range []time.Duration{0, -time.Hour} {
+		_, err := e.svc.Unregister(e.ctx, "zero", acct.UnregisterOptions{Hold: d})
+		e.wantCode(err, acct.CodeInvalid, "hold")
+	}
+	e.wantStatus("zero", acct.StatusActive)
+	if u, err := e.svc.Unregister(e.ctx, "zero", acct.UnregisterOptions{Purge: true}); err != nil || u.Status != acct.StatusDeleted {
+		e.t.Fatalf("purge at once: %+v, %v", u, err)
+	}
 }

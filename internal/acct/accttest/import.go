@@ -24,6 +24,7 @@ func importCases(open Open) []suiteCase {
 		{"ImportUpdate", testImportUpdate, nil},
 		{"ImportRerunSkip", testImportRerunSkip, nil},
 		{"ImportDryRun", testImportDryRun, nil},
+		{"ImportAuditsEveryBatch", testImportAuditsEveryBatch, nil},
 		{"ImportReferrals", testImportReferrals, nil},
 		{"ImportRacesPreregister", testImportRacesPreregister, nil},
 		{"ExportPages", testExportPages, nil},
@@ -343,6 +344,30 @@ func testImportDryRun(e *env) {
 	evs, _ := e.svc.ListEvents(e.ctx, acct.EventQuery{Action: acct.ActionUserImport})
 	if len(evs) != 0 {
 		e.t.Fatalf("a dry run was audited: %+v", evs)
+	}
+}
+
+// testImportAuditsEveryBatch: every batch that reaches the store has its
+// user.import event, one that only skipped or rejected rows too.
+func testImportAuditsEveryBatch(e *env) {
+	e.register(acct.NewUser{Email: "alice@example.com"})
+	wantCounts(e.t, e.importBatch(acct.ConflictFail, false,
+		acct.ImportRow{Email: new("alice@example.com")}, acct.ImportRow{Email: new("bad")}), 2, 0, 0, 0, 2)
+	wantCounts(e.t, e.importBatch(acct.ConflictSkip, false, acct.ImportRow{Email: new("alice@example.com")}), 1, 0, 0, 1, 0)
+	wantCounts(e.t, e.importBatch(acct.ConflictSkip, false, acct.ImportRow{Email: new("bob@example.com")}), 1, 1, 0, 0, 0)
+	evs, err := e.svc.ListEvents(e.ctx, acct.EventQuery{Action: acct.ActionUserImport})
+	if err != nil || len(evs) != 3 {
+		e.t.Fatalf("import events: %+v, %v, want one per batch", evs, err)
+	}
+	slices.SortFunc(evs, func(a, b acct.Event) int { return int(a.ID - b.ID) })
+	for i, want := range []string{
+		"imported 0 users: created 0, updated 0, skipped 0, rejected 2",
+		"imported 0 users: created 0, updated 0, skipped 1, rejected 0",
+		"imported 1 users: created 1",
+	} {
+		if ev := evs[i]; !strings.HasPrefix(ev.Detail, want) || ev.Outcome != acct.OutcomeOK || ev.UserID != nil {
+			e.t.Errorf("event %d: %+v, want %q", i, ev, want)
+		}
 	}
 }
 

@@ -59,6 +59,7 @@ var otpCases = []suiteCase{
 	{"OTPSendRefused", testOTPSendRefused, otpOptions},
 	{"OTPSendNoNotifier", testOTPSendNoNotifier, func(o *acct.Options) { otpOptions(o); o.Notifier = nil }},
 	{"OTPCooldown", testOTPCooldownRule, otpOptions},
+	{"OTPCooldownPerDestination", testOTPCooldownPerDestination, otpOptions},
 	{"OTPSendLimit", testOTPSendLimit, otpOptions},
 	{"OTPVoidsOlder", testOTPVoidsOlder, otpOptions},
 	{"OTPVerifyPhone", testOTPVerifyPhone, otpOptions},
@@ -512,6 +513,24 @@ func testOTPCooldownRule(e *env) {
 	e.verifyOTP("+447400123143", acct.PurposeVerifyPhone, code)
 }
 
+// testOTPCooldownPerDestination: the cooldown counts per destination and
+// purpose: a code to one phone of an account does not hold up the
+// verification of its other phone, but a second code to the same phone
+// waits.
+func testOTPCooldownPerDestination(e *env) {
+	e.register(acct.NewUser{Email: "phones@example.com", Username: "phones", Phone: "+447400123150"})
+	e.addAddress("phones", acct.AddressPhone, "+447400123151", false)
+	e.addAddress("phones", acct.AddressPhone, "+447400123152", false)
+	e.sendOTP(acct.OTPRequest{Ref: "+447400123151", Purpose: acct.PurposeVerifyPhone})
+	e.to(time.Second)
+	_, code := e.sendOTP(acct.OTPRequest{Ref: "+447400123152", Purpose: acct.PurposeVerifyPhone})
+	e.sendRefused(acct.OTPRequest{Ref: "+447400123151", Purpose: acct.PurposeVerifyPhone}, testOTPCooldown-time.Second)
+	e.sendRefused(acct.OTPRequest{Ref: "+447400123152", Purpose: acct.PurposeVerifyPhone}, testOTPCooldown)
+	// Another purpose to the same phone is not held up either.
+	e.sendOTP(acct.OTPRequest{Ref: "+447400123150", Purpose: acct.PurposeRecovery})
+	e.verifyOTP("+447400123152", acct.PurposeVerifyPhone, code)
+}
+
 // testOTPSendLimit: at most 5 passcodes per 10 minutes to one
 // destination, whatever their purpose, each send past the cooldown.
 func testOTPSendLimit(e *env) {
@@ -790,7 +809,18 @@ func testOTPPurposeBound(e *env) {
 	}
 	e.wantStatus("pender", acct.StatusActive)
 	e.loginPW("pender")
-	e.otpRefused(phone, acct.PurposeSignup, signup)
+	// Once active, a signup passcode, used or not, is a conflict (exit 4):
+	// there is nothing left to activate.
+	for _, code := range []string{signup, "000000"} {
+		_, err = e.svc.VerifyOTP(e.ctx, acct.OTPCheck{Ref: phone, Purpose: acct.PurposeSignup, Code: code})
+		e.wantCode(err, acct.CodeConflict, "")
+		if !strings.Contains(err.Error(), "already activated") || hasOTP(err.Error(), code) {
+			e.t.Fatalf("signup passcode on an active account: %q", err)
+		}
+	}
+	if got := e.user("pender"); got.FailedLogins != 0 {
+		e.t.Fatalf("after signup passcodes on an active account: %+v, want no failure counted", got)
+	}
 }
 
 // testOTPSignupByEmail: a signup passcode sent by email activates the

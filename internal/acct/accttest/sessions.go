@@ -51,6 +51,7 @@ var sessionCases = []suiteCase{
 	{"ListSessions", testListSessions, sessionOptions},
 	{"ListSessionsInvalid", testListSessionsInvalid, sessionOptions},
 	{"EndSessions", testEndSessions, sessionOptions},
+	{"EndSessionByToken", testEndSessionByToken, sessionOptions},
 	{"PurgeSessions", testPurgeSessions, sessionOptions},
 	{"Lockout", testLockoutRule, sessionOptions},
 	{"LockoutWrongWhileLocked", testLockoutWrongWhileLocked, sessionOptions},
@@ -648,6 +649,30 @@ func testEndSessions(e *env) {
 			e.t.Fatalf("ended session without ended_at: %+v", s)
 		}
 	}
+}
+
+// testEndSessionByToken: an app ends its own session by the token it
+// holds; an unknown token is refused like a bad one at validation, and a
+// token goes with no other way of naming sessions.
+func testEndSessionByToken(e *env) {
+	e.register(acct.NewUser{Email: "app@example.com", Username: "appuser"})
+	s1, s2 := e.loginPW("appuser"), e.loginPW("appuser")
+	e.to(time.Minute)
+	e.wantIDs("end by token", e.end(acct.EndSessions{Token: "  " + s1.Token + " "}), s1)
+	e.refused(s1.Token, "ended")
+	e.valid(s2)
+	e.wantIDs("end by token again", e.end(acct.EndSessions{Token: s1.Token}))
+	evs, err := e.svc.ListEvents(e.ctx, acct.EventQuery{User: "appuser", Action: acct.ActionSessionEnd})
+	if err != nil || len(evs) != 1 || !strings.Contains(evs[0].Detail, s1.ID) || strings.Contains(evs[0].Detail, s1.Token) {
+		e.t.Fatalf("session.end events %+v, %v: want one naming %s, never the token", evs, err, s1.ID)
+	}
+	_, err = e.svc.EndSessions(e.ctx, acct.EndSessions{Token: "acctl_sess_" + strings.Repeat("A", 43)})
+	e.wantMessage(err, acct.CodeUnauthenticated, "invalid")
+	for _, in := range []acct.EndSessions{{Token: s2.Token, IDs: []string{s2.ID}}, {Token: s2.Token, User: "appuser"}} {
+		_, err = e.svc.EndSessions(e.ctx, in)
+		e.wantCode(err, acct.CodeInvalid, "token")
+	}
+	e.valid(s2)
 }
 
 func testPurgeSessions(e *env) {

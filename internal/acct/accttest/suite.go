@@ -502,7 +502,7 @@ func testPurgeAtOnce(e *env) {
 	checkTombstone(e, u.ID)
 	_, err = e.svc.Unregister(e.ctx, fmt.Sprint(u.ID), acct.UnregisterOptions{Purge: true})
 	e.wantCode(err, acct.CodeConflict, "")
-	_, err = e.svc.Unregister(e.ctx, "nobody", acct.UnregisterOptions{})
+	_, err = e.svc.Unregister(e.ctx, "nobody", acct.UnregisterOptions{Hold: time.Hour})
 	e.wantCode(err, acct.CodeNotFound, "")
 	_, err = e.svc.Unregister(e.ctx, fmt.Sprint(u.ID), acct.UnregisterOptions{Hold: -time.Hour})
 	e.wantCode(err, acct.CodeInvalid, "hold")

@@ -35,11 +35,12 @@ Keys:
   password.argon2.threads  argon2id lanes (1)
   otp.ttl                  life of a one-time passcode (10m)
   otp.attempts             checks a passcode allows before it is void (5)
-  otp.cooldown             wait before another passcode of the same purpose (60s)
+  otp.cooldown             wait before another passcode of the same purpose to
+                           the same number or address (60s)
   signup.verify            how a new account proves its address: none, email
                            (an activation link) or phone (a passcode) (none)
-  login.require_verified   refuse the login of a pending account (default: true
-                           when signup.verify is email or phone)
+  login.require_verified   refuse the login of a pending account until it is
+                           activated (true; false lets it log in)
   activation.ttl           life of an activation link (24h)
 
 Durations take the units s, m, h and d (days of 24h): 90m, 36h, 14d.`),

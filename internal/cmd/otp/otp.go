@@ -29,8 +29,8 @@ passcode the user types back. A passcode proves one thing, its purpose:
 A passcode works once, for otp.ttl (default 10m), and allows otp.attempts
 (default 5) tries; it is good only for its purpose, its account and the
 number it was sent to. A new passcode voids the older one of the same
-purpose; another may be sent only otp.cooldown (default 60s) after the
-last, and at most 5 are sent to one number in 10 minutes.
+purpose; another to the same number or address may be sent only
+otp.cooldown (default 60s) after the last, and at most 5 are sent to one number in 10 minutes.
 
 A passcode is never printed and never an argument: the user reads it from
 the message and types it at the prompt (or a program gives it on stdin).`),

@@ -285,9 +285,9 @@ func TestVerifyInput(t *testing.T) {
 	if res := verify(e, phone, "verify-phone", ""); res.Code != 2 || !strings.Contains(res.Err, "nothing on the first line of stdin") {
 		t.Errorf("empty: exit %d, %s", res.Code, res.Err)
 	}
-	// No code of that purpose was sent.
-	if res := verify(e, phone, "signup", code); res.Code != 5 {
-		t.Errorf("other purpose: exit %d, %s", res.Code, res.Err)
+	// A signup passcode of an active account: exit 4, as the help says.
+	if res := verify(e, phone, "signup", code); res.Code != 4 || !strings.Contains(res.Err, "already activated") {
+		t.Errorf("signup of an active account: exit %d, %s", res.Code, res.Err)
 	}
 	// On a terminal, asked without echo.
 	res := e.RunWith(cmdtest.TTY(code+"\n"), "otp", "verify", "alice", "--purpose", "verify-phone")

@@ -46,8 +46,9 @@ or recovery passcode goes to the phone only (a lost password is reset by
 email with "acctl password forgot").
 
 A phone that belongs to no account is exit 3, and no message is sent. A
-second passcode of the same purpose within otp.cooldown (default 60s) of
-the last is exit 6, and the message says how long to wait; so is a sixth
+second passcode of the same purpose to the same number or address within
+otp.cooldown (default 60s) of the last is exit 6 (a passcode to another
+phone of the account is not held up), and the message says how long to wait; so is a sixth
 passcode to one number or address within 10 minutes. A verify-phone
 passcode for a phone that is verified already is exit 4, as is a signup
 passcode for an account that is active already.

@@ -26,8 +26,11 @@ func NewCmdForgot(f *cmdutil.Factory, runF func(context.Context, *ForgotOptions)
 		Use:   "forgot EMAIL",
 		Short: "Email a password reset link, without telling whether the account exists",
 		Long: cmdutil.LongHelp(`The forgot-password flow, for apps and scripts behind a web form: if EMAIL
-belongs to an account whose password may be reset, email it a link to the
-reset page, which works once, for 1 hour.
+belongs to an account whose password may be reset, email a link to the
+reset page to EMAIL, which works once, for 1 hour. EMAIL is the account's
+primary address or one of its verified extra addresses; an extra address
+that is not verified gets nothing (anyone may add one), with the same
+answer. Using the link verifies the address it was sent to.
 
 The answer is the same line, and exit 0, whether or not an account has the
 address, so that the command cannot be used to find out who has an

@@ -55,9 +55,10 @@ with the right password. A login lifts a deletion hold: the account is
 restored to the status it had before the hold, as "acctl user restore"
 does. An account that was locked or pending before the hold may log in
 only as it could then: a locked one not at all, a pending one not while
-login.require_verified is on. --keep opens a keep-me-logged-in session that lasts
-session.persistent (default 720h) instead of session.idle and
-session.absolute.
+login.require_verified is on (the default). Once the hold has run out, a
+login fails as for an unknown account (exit 3): only a purge is left.
+--keep opens a keep-me-logged-in session that lasts session.persistent
+(default 720h) instead of session.idle and session.absolute.
 
 ` + user.RefHelp),
 		Example: `  # asks for the password on the terminal

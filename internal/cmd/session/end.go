@@ -12,10 +12,11 @@ import (
 
 // EndOptions are the parsed command line of "session end".
 type EndOptions struct {
-	Factory *cmdutil.Factory
-	IDs     []string
-	User    string
-	Except  string
+	Factory    *cmdutil.Factory
+	IDs        []string
+	User       string
+	Except     string
+	TokenStdin bool
 }
 
 // NewCmdEnd returns "session end". runF, if not nil, replaces the
@@ -23,12 +24,17 @@ type EndOptions struct {
 func NewCmdEnd(f *cmdutil.Factory, runF func(context.Context, *EndOptions) error) *cobra.Command {
 	opts := &EndOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:     "end {ID... | --user REF [--except ID]}",
+		Use:     "end {ID... | --user REF [--except ID] | --token-stdin}",
 		Aliases: []string{"logout"},
 		Short:   "Log sessions out",
 		Long: cmdutil.LongHelp(`Log sessions out: their tokens stop working at once. Name the sessions by
 their public IDs, or give --user to log a user out everywhere (all the
 user's active sessions, but the one named by --except).
+
+An application logging its own session out holds the token, not the public
+ID: without ID and --user, the token is read from the first line of stdin
+with --token-stdin, or else from the ACCTL_SESSION_TOKEN environment
+variable (it is never an argument). An unknown token is exit 5.
 
 Logging a user out everywhere asks for no confirmation: it is the everyday
 support action (a lost phone, a shared computer, a suspected takeover), it
@@ -41,14 +47,20 @@ ending them again is not an error.`),
 		Example: `  acctl session end ses_4k7q2mx9d1tf
   acctl session end ses_4k7q2mx9d1tf ses_9b3c0t5hxw2a
   acctl session end --user alice@example.com
-  acctl session end --user alice --except ses_4k7q2mx9d1tf -o json`,
+  acctl session end --user alice --except ses_4k7q2mx9d1tf -o json
+  printf '%s\n' "$TOKEN" | acctl session end --token-stdin`,
 		Args: func(cmd *cobra.Command, args []string) error {
+			for _, a := range args {
+				if strings.HasPrefix(strings.TrimSpace(a), "acctl_sess_") {
+					return errTokenArg // a token, not a public id: never on the command line
+				}
+			}
 			user := cmd.Flags().Changed("user")
 			switch {
 			case len(args) > 0 && user:
 				return cmdutil.UsageErrorf("give session IDs or --user, not both")
-			case len(args) == 0 && !user:
-				return cmdutil.UsageErrorf("missing argument ID (or --user REF to log a user out everywhere)")
+			case opts.TokenStdin && (len(args) > 0 || user):
+				return cmdutil.UsageErrorf("--token-stdin names the session: give no ID and no --user with it")
 			case cmd.Flags().Changed("except") && !user:
 				return cmdutil.UsageErrorf("--except goes with --user")
 			}
@@ -65,15 +77,27 @@ ending them again is not an error.`),
 	fl := cmd.Flags()
 	fl.StringVar(&opts.User, "user", "", "end every active session of the user `REF`")
 	fl.StringVar(&opts.Except, "except", "", "with --user, keep the session `ID` open")
+	addTokenFlag(cmd, &opts.TokenStdin)
 	return cmd
 }
 
 func runEnd(ctx context.Context, opts *EndOptions) error {
+	in := acct.EndSessions{IDs: opts.IDs, User: opts.User, Except: opts.Except}
+	if len(opts.IDs) == 0 && opts.User == "" {
+		tok, err := readToken(ctx, opts.Factory, opts.TokenStdin)
+		if err != nil {
+			if cmdutil.ExitCode(err) == cmdutil.ExitUsage && !opts.TokenStdin {
+				return cmdutil.UsageErrorf("missing argument ID (or --user REF to log a user out everywhere, or the session's token with --token-stdin or in %s)", TokenEnv)
+			}
+			return err
+		}
+		in.Token = tok
+	}
 	p, svc, err := opts.Factory.PrinterAndService(ctx)
 	if err != nil {
 		return err
 	}
-	res, err := svc.EndSessions(ctx, acct.EndSessions{IDs: opts.IDs, User: opts.User, Except: opts.Except})
+	res, err := svc.EndSessions(ctx, in)
 	if err != nil {
 		return err
 	}

@@ -275,6 +275,51 @@ func TestListFreshenEnd(t *testing.T) {
 	}
 }
 
+// TestEndByToken: an app logs its own session out with the token it
+// holds, from stdin or from ACCTL_SESSION_TOKEN; never from an argument.
+func TestEndByToken(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	e.Register("--email", "alice@example.com", "--username", "alice")
+	s1, s2, s3 := e.Login("alice"), e.Login("alice"), e.Login("alice")
+
+	if out := e.MustRunWith(stdin("  "+s1.Token+"  "), "session", "end", "--token-stdin"); out != s1.ID+"\n" {
+		t.Errorf("end --token-stdin: %q", out)
+	}
+	env := cmdtest.Run{Env: map[string]string{"ACCTL_SESSION_TOKEN": s2.Token}}
+	if out := e.MustRunWith(env, "session", "end", "-o", "json"); out != "{\n  \"ended\": [\n    \""+s2.ID+"\"\n  ]\n}\n" {
+		t.Errorf("end from the environment: %q", out)
+	}
+	if out := e.MustRun("session", "list"); !strings.HasPrefix(out, s3.ID+"\t") || strings.Count(out, "\n") != 1 {
+		t.Errorf("active after ending two by token: %q", out)
+	}
+	// Ending it again: nothing to end, not an error.
+	if out := e.MustRunWith(stdin(s1.Token), "session", "end", "--token-stdin"); out != "" {
+		t.Errorf("end by token again: %q", out)
+	}
+	for _, c := range []struct {
+		run  cmdtest.Run
+		args []string
+		code int
+		err  string
+	}{
+		{stdin("acctl_sess_" + strings.Repeat("A", 43)), []string{"--token-stdin"}, 5, "invalid session token"},
+		{stdin(""), []string{"--token-stdin"}, 2, "nothing on the first line of stdin"},
+		{stdin(s3.Token), []string{"--token-stdin", s3.ID}, 2, "--token-stdin"},
+		{stdin(s3.Token), []string{"--token-stdin", "--user", "alice"}, 2, "--token-stdin"},
+		{cmdtest.Run{}, nil, 2, "ACCTL_SESSION_TOKEN"},
+		{cmdtest.Run{}, []string{s3.Token}, 2, "never a command-line argument"},
+	} {
+		res := e.RunWith(c.run, append([]string{"session", "end"}, c.args...)...)
+		if res.Code != c.code || !strings.Contains(res.Err, c.err) || strings.Contains(res.Err, s3.Token[11:]) {
+			t.Errorf("end %v: exit %d, %q; want exit %d, %q", c.args, res.Code, res.Err, c.code, c.err)
+		}
+	}
+	if out := e.MustRun("session", "list"); !strings.HasPrefix(out, s3.ID+"\t") {
+		t.Errorf("s3 ended: %q", out)
+	}
+}
+
 func TestPurge(t *testing.T) {
 	t.Parallel()
 	e := cmdtest.New(t)

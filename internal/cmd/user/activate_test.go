@@ -66,13 +66,15 @@ func TestRegisterPending(t *testing.T) {
 	if to != "carol@example.com" {
 		t.Errorf("link sent to %s", to)
 	}
-	// Logins of pending accounts are allowed unless required otherwise.
-	e.Login("carol@example.com")
-	e.Defaults[cmdutil.KeyRequireVerified] = "true"
+	// A pending account does not log in before its activation (by
+	// default), unless an operator turns login.require_verified off.
 	res := e.RunWith(cmdtest.Run{Stdin: cmdtest.Password + "\n"}, "session", "create", "carol@example.com", "--password-stdin")
 	if res.Code != 6 || !strings.Contains(res.Err, "not verified") {
 		t.Fatalf("login while pending: exit %d, %s", res.Code, res.Err)
 	}
+	e.Defaults[cmdutil.KeyRequireVerified] = "false"
+	e.Login("carol@example.com")
+	e.Defaults[cmdutil.KeyRequireVerified] = "true"
 
 	// Activated by the key as the argument.
 	out := e.MustRun("user", "activate", key, "-o", "json")

@@ -36,6 +36,9 @@ func appendExportRow(b []byte, r *acct.ExportRow) ([]byte, error) {
 			return b, err
 		}
 	}
+	if u.HoldExpired {
+		b = appendBoolField(b, "hold_expired", true)
+	}
 	if u.Foreign != "" {
 		b = appendField(b, "foreign", u.Foreign)
 	}

@@ -93,9 +93,9 @@ func TestAppendExportRow(t *testing.T) {
 			t.Errorf("row %d:\n got %s\nwant %s", i, got, want)
 		}
 	}
-	// The filled row has every field of the JSON: 22 of acct.User, 4 of
+	// The filled row has every field of the JSON: 23 of acct.User, 4 of
 	// the export, 7 for each of the 2 addresses.
-	if n, want := strings.Count(encodeStd(t, &full), `":`), 22+4+2*7; n != want {
+	if n, want := strings.Count(encodeStd(t, &full), `":`), 23+4+2*7; n != want {
 		t.Errorf("the filled row has %d fields, want %d: fill misses some", n, want)
 	}
 }

@@ -31,6 +31,10 @@ other_phones list the extra ones ("acctl user email", "acctl user phone"),
 each marked "(unverified)" until the user proves to control it. The JSON
 has every address, the primary ones included, in "addresses".
 
+An account on deletion hold shows hold_until; once that time has passed,
+hold_until says "(ran out: only a purge is left)" and the JSON has
+"hold_expired": true: the account can no longer be restored or log in.
+
 ` + RefHelp),
 		Example: `  acctl user get alice
   acctl user get alice@example.com -o json

@@ -110,7 +110,8 @@ without it, the first rejections are listed on stderr.
 A progress bar is shown on stderr when it is a terminal. At the end a
 summary (read, created, updated, skipped, rejected) is printed: one field a
 line on a terminal, a tab-separated line when piped, an object with -o json.
-The audit trail gets one user.import event per batch.
+The audit trail gets one user.import event per batch sent to the store,
+even one that only skipped or rejected rows (a dry run writes none).
 
 The exit code is 0 when no row was rejected; when some were, 4 if every
 rejected row was a conflict, 2 otherwise (the summary is printed first; the

@@ -66,7 +66,7 @@ func userRecord(u *acct.User) cmdutil.Record {
 			{Key: "locked_until", Value: lockedUntil(u)},
 			{Key: "lock_reason", Value: u.LockReason},
 			{Key: "failed_logins", Value: strconv.Itoa(u.FailedLogins)},
-			{Key: "hold_until", Value: cmdutil.FormatTimePtr(u.HoldUntil)},
+			{Key: "hold_until", Value: holdUntil(u)},
 			{Key: "referral_code", Value: u.ReferralCode},
 			{Key: "referred_by", Value: formatID(u.ReferredBy)},
 			{Key: "points", Value: strconv.FormatInt(u.Points, 10)},
@@ -103,4 +103,14 @@ func RunAndPrintUser(ctx context.Context, f *cmdutil.Factory, op func(acct.Servi
 		return err
 	}
 	return PrintUser(p, u)
+}
+
+// holdUntil shows the end of a deletion hold, and says when it has run
+// out (the account can then only be purged).
+func holdUntil(u *acct.User) string {
+	s := cmdutil.FormatTimePtr(u.HoldUntil)
+	if u.HoldExpired {
+		s += " (ran out: only a purge is left)"
+	}
+	return s
 }

@@ -48,7 +48,7 @@ activation link by email, or a signup passcode by SMS when it has no email:
 "acctl user activate KEY" or "acctl otp verify PHONE --purpose signup"
 activates it. With signup.verify set to email or phone in the
 configuration every new account is pending, activated that way. While
-login.require_verified is on (the default when signup.verify is set) a
+login.require_verified is on (the default, whatever signup.verify says) a
 pending account cannot log in (exit 6). The link is public_url with
 "?confirm=KEY" added (or KEY in place of "{code}"), and works for
 activation.ttl (default 24h); it needs public_url and email delivery

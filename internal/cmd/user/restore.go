@@ -27,7 +27,8 @@ to the status it had before "acctl user unregister". A pending account stays
 pending (it still needs its activation), a locked one stays locked, with its
 reason and end, unless the lock ran out during the hold: then it is active.
 The audit event says which status it returned to. An account that was
-purged cannot be restored.
+purged cannot be restored (exit 4), nor one whose hold has run out (exit 6:
+the message says when it ran out; "acctl user purge" erases it).
 
 ` + RefHelp),
 		Example: `  acctl user restore alice

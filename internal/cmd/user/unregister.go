@@ -32,12 +32,15 @@ func NewCmdUnregister(f *cmdutil.Factory, runF func(context.Context, *Unregister
 		Short: "Put a user account on deletion hold, or erase it",
 		Long: cmdutil.LongHelp(`Put a user account on deletion hold and print it. During the hold the
 account cannot be changed, and "acctl user restore" or a login brings it
-back with the status it had; when the hold has run out, "acctl user purge"
+back with the status it had. Once the hold has run out the account can no
+longer be restored and no login brings it back (a login fails as for an
+unknown account; "acctl user get" shows hold_expired); "acctl user purge"
 erases it.
 
 The hold lasts --hold, by default the deletion.hold setting (14d unless
-configured). With --purge the account is erased at once: its personal data
-is gone and only a tombstone with its id is left for the audit trail.
+configured); it is a positive duration (0 or less is exit 2). With --purge
+the account is erased at once: its personal data is gone and only a
+tombstone with its id is left for the audit trail.
 
 On a terminal the command asks you to type the user's name to confirm;
 elsewhere it needs --yes.
@@ -53,8 +56,8 @@ elsewhere it needs --yes.
 			if opts.HoldSet && opts.Purge {
 				return cmdutil.UsageErrorf("--hold and --purge cannot be used together")
 			}
-			if opts.Hold < 0 {
-				return cmdutil.UsageErrorf("--hold: must not be negative")
+			if opts.HoldSet && opts.Hold <= 0 {
+				return cmdutil.UsageErrorf("--hold: must be a positive duration such as 14d or 36h, got %s (--purge erases the account now)", cmdutil.FormatDuration(opts.Hold))
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)

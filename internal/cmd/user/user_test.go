@@ -257,7 +257,25 @@ func TestUnregisterRestorePurge(t *testing.T) {
 		t.Errorf("restore an active user: %+v", res)
 	}
 	e.MustRun("user", "unregister", "bob", "--hold", "1d", "--yes")
-	e.MustRun("user", "unregister", "carol@example.com", "--hold", "0s", "--yes")
+	// A hold is a positive duration: to erase at once, --purge.
+	for _, hold := range []string{"0s", "0", "-1h"} {
+		if res := e.Run("user", "unregister", "carol@example.com", "--hold="+hold, "--yes"); res.Code != 2 || !strings.Contains(res.Err, "--purge erases") {
+			t.Errorf("--hold %s: %+v", hold, res)
+		}
+	}
+	e.MustRun("user", "unregister", "carol@example.com", "--hold", "1s", "--yes")
+	e.Clock.Advance(time.Second)
+
+	// A hold that ran out: shown, no restore (exit 6), no login.
+	if out := e.MustRunWith(cmdtest.TTY(""), "user", "get", "carol@example.com"); !strings.Contains(out, "(ran out") {
+		t.Errorf("user get after the hold ran out: %q", out)
+	}
+	if u := cmdtest.DecodeJSON[acct.User](t, e.MustRun("user", "get", "carol@example.com", "-o", "json")); u.Status != acct.StatusHeld || !u.HoldExpired {
+		t.Errorf("user get -o json after the hold ran out: %+v", u)
+	}
+	if res := e.Run("user", "restore", "carol@example.com"); res.Code != 6 || !strings.Contains(res.Err, "ran out on ") {
+		t.Errorf("restore after the hold ran out: %+v", res)
+	}
 
 	// Purge: only the accounts whose hold ran out.
 	res = e.RunWith(cmdtest.TTY(""), "user", "purge", "--dry-run")
