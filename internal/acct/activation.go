@@ -18,6 +18,9 @@ func (l *Local) SendActivation(ctx context.Context, ref string) (*ActivationSent
 	if err := l.activationReady(); err != nil {
 		return nil, err
 	}
+	if err := l.secretReady(ctx); err != nil {
+		return nil, err
+	}
 	key, err := refKey(ref, l.opt.PhoneRegion)
 	if err != nil {
 		return nil, err
@@ -100,6 +103,9 @@ func (l *Local) activationReady() error {
 // the account no longer has, is refused.
 func (l *Local) Activate(ctx context.Context, key string) (*User, error) {
 	const invalid = "invalid or outdated activation key"
+	if err := l.secretReady(ctx); err != nil {
+		return nil, err
+	}
 	canon, ok := canonicalCode(key)
 	if !ok {
 		return nil, Errorf(CodeUnauthenticated, "%s: not the shape of one", invalid)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,6 +19,9 @@ type Local struct {
 	// noRehash leaves weak hashes as they are (for VerifyPassword, which
 	// must change nothing but the failure count).
 	noRehash bool
+	// secretOK is set once the installation secret is known to be the
+	// store's (secret.go); shared by the copies of l.
+	secretOK *atomic.Bool
 }
 
 var _ Service = (*Local)(nil)
@@ -29,7 +33,7 @@ func NewLocal(store Store, opt Options) (*Local, error) {
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
-	return &Local{store: store, opt: opt}, nil
+	return &Local{store: store, opt: opt, secretOK: new(atomic.Bool)}, nil
 }
 
 // Close closes the store.

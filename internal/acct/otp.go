@@ -36,6 +36,9 @@ func (l *Local) otpMAC(c *CodeRecord, code string) ([]byte, error) {
 	if len(l.opt.Secret) < MinSecretLength {
 		return nil, Errorf(CodeInternal, "no installation secret: codes cannot be issued or checked (set secret_file)")
 	}
+	if err := l.secretChecked(); err != nil {
+		return nil, err
+	}
 	m := hmac.New(sha256.New, l.opt.Secret)
 	for _, part := range []string{"acctl otp v1", c.Purpose, strconv.FormatInt(c.UserID, 10), c.Destination, c.ID, code} {
 		m.Write([]byte(part))
@@ -87,6 +90,9 @@ func (l *Local) SendOTP(ctx context.Context, in OTPRequest) (*OTPSent, error) {
 	}
 	key, err := refKey(in.Ref, l.opt.PhoneRegion)
 	if err != nil {
+		return nil, err
+	}
+	if err := l.secretReady(ctx); err != nil {
 		return nil, err
 	}
 	code, err := l.newOTP()
@@ -249,6 +255,9 @@ func (l *Local) VerifyOTP(ctx context.Context, in OTPCheck) (*User, error) {
 	}
 	code, err := canonicalOTP(in.Code)
 	if err != nil {
+		return nil, err
+	}
+	if err := l.secretReady(ctx); err != nil {
 		return nil, err
 	}
 	rec, err := l.checkOTP(ctx, in.Ref, in.Purpose, code, func(tx Tx, cur *UserRecord, c *CodeRecord, now time.Time) (string, error) {

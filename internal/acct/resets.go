@@ -80,6 +80,9 @@ func (l *Local) codeMAC(canonical string) ([]byte, error) {
 	if len(l.opt.Secret) < MinSecretLength {
 		return nil, Errorf(CodeInternal, "no installation secret: codes cannot be issued or checked (set secret_file)")
 	}
+	if err := l.secretChecked(); err != nil {
+		return nil, err
+	}
 	m := hmac.New(sha256.New, l.opt.Secret)
 	m.Write([]byte("acctl code v1\x00"))
 	m.Write([]byte(canonical))
@@ -149,6 +152,9 @@ func (l *Local) IssueResetCode(ctx context.Context, in ResetCodeRequest) (*Reset
 	}
 	reason, err := normalizeNote("reason", in.Reason)
 	if err != nil {
+		return nil, err
+	}
+	if err := l.secretReady(ctx); err != nil {
 		return nil, err
 	}
 	code, err := l.newCode(resetCodeBytes)
@@ -316,6 +322,9 @@ func (l *Local) ResetPassword(ctx context.Context, in PasswordReset) (*User, err
 	}
 	if in.Password == "" {
 		return nil, FieldError("password", "required")
+	}
+	if err := l.secretReady(ctx); err != nil {
+		return nil, err
 	}
 	if in.Phone != "" {
 		return l.resetByPhone(ctx, in)
@@ -499,6 +508,9 @@ func (l *Local) ForgotPassword(ctx context.Context, email string) error {
 	}
 	if l.opt.PublicURL == "" {
 		return FieldError("public_url", "not configured: a reset link needs the address of the reset page")
+	}
+	if err := l.secretReady(ctx); err != nil {
+		return err
 	}
 	code, err := l.newCode(forgotCodeBytes)
 	if err != nil {

@@ -71,3 +71,32 @@ func TestConformance(t *testing.T) {
 		return c
 	})
 }
+
+// TestSharedConformance runs the conformance cases of several services on
+// one store through the client: each service is a client of its own
+// server, whose Local opens the same SQLite file.
+func TestSharedConformance(t *testing.T) {
+	accttest.RunShared(t, func(t *testing.T) func(acct.Options) acct.Service {
+		path := filepath.Join(t.TempDir(), "acctl.db")
+		return func(opt acct.Options) acct.Service {
+			store, err := sqlite.Open(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			local, err := acct.NewLocal(store, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(httpapi.New(local, testKeys{}, nil))
+			t.Cleanup(func() {
+				srv.Close()
+				local.Close()
+			})
+			c, err := remote.New(srv.URL, keyPrefix+opt.Actor, remote.Options{Transport: actorKeys{http.DefaultTransport}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+	})
+}
