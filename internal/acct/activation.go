@@ -15,6 +15,9 @@ import (
 // address). A REF that is an email address says which address; any other
 // REF means the primary one. The older link is voided.
 func (l *Local) SendActivation(ctx context.Context, ref string) (*ActivationSent, error) {
+	if err := l.permit(ctx, "SendActivation"); err != nil {
+		return nil, err
+	}
 	if err := l.activationReady(); err != nil {
 		return nil, err
 	}
@@ -102,6 +105,9 @@ func (l *Local) activationReady() error {
 // activated"); a wrong, expired or voided key, or one sent to an address
 // the account no longer has, is refused.
 func (l *Local) Activate(ctx context.Context, key string) (*User, error) {
+	if err := l.permit(ctx, "Activate"); err != nil {
+		return nil, err
+	}
 	const invalid = "invalid or outdated activation key"
 	if err := l.secretReady(ctx); err != nil {
 		return nil, err

@@ -70,6 +70,9 @@ func canonicalOTP(s string) (string, error) {
 // per account and purpose, and limited to OTPSendLimit per OTPSendWindow
 // per destination.
 func (l *Local) SendOTP(ctx context.Context, in OTPRequest) (*OTPSent, error) {
+	if err := l.permit(ctx, "SendOTP"); err != nil {
+		return nil, err
+	}
 	if err := validPurpose(in.Purpose); err != nil {
 		return nil, err
 	}
@@ -107,6 +110,9 @@ func (l *Local) SendOTP(ctx context.Context, in OTPRequest) (*OTPSent, error) {
 	var c *CodeRecord
 	err = l.store.Update(ctx, func(tx Tx) (err error) {
 		if rec, err = l.get(ctx, tx, in.Ref); err != nil {
+			return err
+		}
+		if err := l.mayChange(ctx, rec, "send a passcode to"); err != nil {
 			return err
 		}
 		if err := l.otpAllowed(rec, in.Purpose); err != nil {
@@ -247,6 +253,9 @@ func waitFor(d time.Duration) time.Duration {
 // pending account. A recovery code goes with a new password to
 // ResetPassword instead.
 func (l *Local) VerifyOTP(ctx context.Context, in OTPCheck) (*User, error) {
+	if err := l.permit(ctx, "VerifyOTP"); err != nil {
+		return nil, err
+	}
 	if err := validPurpose(in.Purpose); err != nil {
 		return nil, err
 	}
@@ -324,6 +333,9 @@ func (l *Local) checkOTP(ctx context.Context, ref, purpose, code string,
 	var c *CodeRecord
 	err = l.store.View(ctx, func(tx Tx) (err error) {
 		if rec, err = l.get(ctx, tx, ref); err != nil {
+			return err
+		}
+		if err := l.mayChange(ctx, rec, "check a passcode of"); err != nil {
 			return err
 		}
 		c, err = l.currentOTP(ctx, tx, rec.ID, purpose, key)
