@@ -359,6 +359,9 @@ func (l *Local) AddAddress(ctx context.Context, in NewAddress) (*Address, error)
 		if err := l.activationReady(); err != nil {
 			return nil, err // before the address is added: nothing half done
 		}
+		if err := l.secretReady(ctx); err != nil {
+			return nil, err // likewise
+		}
 	}
 	var rec *UserRecord
 	var a *AddressRecord

@@ -124,6 +124,13 @@ func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
+	if verify != "" {
+		// The link or passcode is made after the account: a secret that
+		// is not the store's is refused before, so nothing is half done.
+		if err := l.secretReady(ctx); err != nil {
+			return nil, err
+		}
+	}
 	now := l.now()
 	rec.Status, rec.CreatedAt, rec.UpdatedAt = StatusActive, now, now
 	if verify != "" {

@@ -94,6 +94,18 @@ func testSecretMismatch(t *testing.T, open OpenShared) {
 	wantSecretRefused(t, "activate", err)
 	_, err = second.svc.ResetPassword(ctx, acct.PasswordReset{Phone: "+447400123123", Code: "123456", Password: GoodPassword + " 2"})
 	wantSecretRefused(t, "reset by phone", err)
+	// A pending account or an address with its link: refused before
+	// anything is made, so nothing is half done.
+	_, err = second.svc.Register(ctx, acct.NewUser{Email: "bob@example.com", Pending: true, NoPassword: true})
+	wantSecretRefused(t, "register a pending account", err)
+	if _, err := second.svc.User(ctx, "bob@example.com"); acct.ErrorCode(err) != acct.CodeNotFound {
+		t.Fatalf("the refused pending account: %v; want not found", err)
+	}
+	_, err = second.svc.AddAddress(ctx, acct.NewAddress{User: "alice", Kind: acct.AddressEmail, Value: "alice@work.example", Send: true})
+	wantSecretRefused(t, "add an address with its link", err)
+	if as, err := second.svc.ListAddresses(ctx, "alice", acct.AddressEmail); err != nil || len(as) != 1 {
+		t.Fatalf("alice's addresses after a refused add: %+v, %v", as, err)
+	}
 	if n := len(notes.Notices()); n != 0 {
 		t.Fatalf("the refused operator sent %d notices", n)
 	}
