@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/acctl/acctl/internal/acct"
@@ -25,6 +26,7 @@ func RunShared(t *testing.T, open OpenShared) {
 	}{
 		{"SecretMismatch", testSecretMismatch},
 		{"SecretFirstWins", testSecretFirstWins},
+		{"SecretRace", testSecretRace},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
 	}
@@ -142,4 +144,54 @@ func testSecretFirstWins(t *testing.T, open OpenShared) {
 	wantSecretRefused(t, "issue reset code", err)
 	rc := other.issueCode("alice")
 	other.reset(rc.Code, GoodPassword+" 2")
+}
+
+// testSecretRace: on a store without a fingerprint, processes with two
+// different secrets issue codes at once: the secret of exactly one side
+// is recorded, its codes are issued, and every call of the other side is
+// refused.
+func testSecretRace(t *testing.T, open OpenShared) {
+	opener := open(t)
+	clock, notes := NewClock(Start), &Recorder{}
+	setup := sharedEnv(t, opener, clock, notes, Secret)
+	setup.register(acct.NewUser{Email: "alice@example.com", Username: "alice"})
+	// setup made no code: the store has no fingerprint yet.
+	const perSide = 4
+	secrets := [][]byte{Secret, OtherSecret}
+	var envs []*env
+	for i := range 2 * perSide {
+		envs = append(envs, sharedEnv(t, opener, clock, notes, secrets[i%2]))
+	}
+	errs := make([]error, len(envs))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, e := range envs {
+		wg.Go(func() {
+			<-start
+			_, errs[i] = e.svc.IssueResetCode(e.ctx, acct.ResetCodeRequest{Ref: "alice"})
+		})
+	}
+	close(start)
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			if won >= 0 && won != i%2 {
+				t.Fatalf("both secrets issued codes: %v", errs)
+			}
+			won = i % 2
+		case acct.ErrorField(err) == "secret_file":
+		default:
+			t.Fatalf("issue %d: %v", i, err)
+		}
+	}
+	if won < 0 {
+		t.Fatalf("no side won: %v", errs)
+	}
+	for i, err := range errs {
+		if (i%2 == won) != (err == nil) {
+			t.Fatalf("issue %d (side %d, winner %d): %v", i, i%2, won, err)
+		}
+	}
 }
