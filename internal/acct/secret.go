@@ -75,3 +75,9 @@ func (l *Local) secretChecked() error {
 	}
 	return nil
 }
+
+// CheckSecret checks now what every code operation checks first: that
+// the installation secret is the store's (recording it on a store that has
+// none). `acctl serve` calls it at start, to warn at once of a secret that
+// no code would work with. Without a secret it does nothing.
+func (l *Local) CheckSecret(ctx context.Context) error { return l.secretReady(ctx) }
