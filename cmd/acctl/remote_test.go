@@ -92,7 +92,9 @@ type remoteAnswer struct {
 const deadStore = "http://127.0.0.1:1"
 
 // useRemote, in an acctl of a remote story, asks the hub for the script's
-// server and points the store at it.
+// server and points the store at it, with the server's admin key unless
+// the script gave a key of its own (ACCTL_TOKEN: a key it made with
+// `acctl --store FILE apikey create`, to act with another role).
 func useRemote() {
 	hub := os.Getenv(remoteEnv)
 	if hub == "" {
@@ -116,7 +118,9 @@ func useRemote() {
 		ans.Store, ans.Token = deadStore, "no-server"
 	}
 	os.Setenv(cmdutil.EnvVar(cmdutil.KeyStore), ans.Store)
-	os.Setenv(root.TokenEnv, ans.Token)
+	if os.Getenv(root.TokenEnv) == "" || ans.Error != "" {
+		os.Setenv(root.TokenEnv, ans.Token)
+	}
 }
 
 // watchParent makes the server of a remote story exit when the test

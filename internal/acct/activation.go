@@ -15,7 +15,13 @@ import (
 // address). A REF that is an email address says which address; any other
 // REF means the primary one. The older link is voided.
 func (l *Local) SendActivation(ctx context.Context, ref string) (*ActivationSent, error) {
+	if err := l.permit(ctx, "SendActivation"); err != nil {
+		return nil, err
+	}
 	if err := l.activationReady(); err != nil {
+		return nil, err
+	}
+	if err := l.secretReady(ctx); err != nil {
 		return nil, err
 	}
 	key, err := refKey(ref, l.opt.PhoneRegion)
@@ -99,7 +105,13 @@ func (l *Local) activationReady() error {
 // activated"); a wrong, expired or voided key, or one sent to an address
 // the account no longer has, is refused.
 func (l *Local) Activate(ctx context.Context, key string) (*User, error) {
+	if err := l.permit(ctx, "Activate"); err != nil {
+		return nil, err
+	}
 	const invalid = "invalid or outdated activation key"
+	if err := l.secretReady(ctx); err != nil {
+		return nil, err
+	}
 	canon, ok := canonicalCode(key)
 	if !ok {
 		return nil, Errorf(CodeUnauthenticated, "%s: not the shape of one", invalid)

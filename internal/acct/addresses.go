@@ -317,6 +317,9 @@ func addresses(ctx context.Context, tx Tx, rec *UserRecord, kind AddressKind) ([
 // emails before phones, the primary first within a kind, then in the
 // order they were added.
 func (l *Local) ListAddresses(ctx context.Context, ref string, kind AddressKind) ([]Address, error) {
+	if err := l.permit(ctx, "ListAddresses"); err != nil {
+		return nil, err
+	}
 	if err := validKind(kind, true); err != nil {
 		return nil, err
 	}
@@ -339,6 +342,9 @@ func (l *Local) ListAddresses(ctx context.Context, ref string, kind AddressKind)
 // is unverified unless in.Verified; an account without an address of its
 // kind gets it as its primary.
 func (l *Local) AddAddress(ctx context.Context, in NewAddress) (*Address, error) {
+	if err := l.permit(ctx, "AddAddress"); err != nil {
+		return nil, err
+	}
 	value, err := l.normalizeAddress(in.Kind, in.Value)
 	if err != nil {
 		return nil, err
@@ -352,6 +358,9 @@ func (l *Local) AddAddress(ctx context.Context, in NewAddress) (*Address, error)
 		}
 		if err := l.activationReady(); err != nil {
 			return nil, err // before the address is added: nothing half done
+		}
+		if err := l.secretReady(ctx); err != nil {
+			return nil, err // likewise
 		}
 	}
 	var rec *UserRecord
@@ -430,6 +439,9 @@ func ownAddress(ctx context.Context, tx Tx, rec *UserRecord, kind AddressKind, v
 // RemoveAddress removes an address that is not the account's primary,
 // and voids the outstanding codes sent to it.
 func (l *Local) RemoveAddress(ctx context.Context, in AddressRef) (*Address, error) {
+	if err := l.permit(ctx, "RemoveAddress"); err != nil {
+		return nil, err
+	}
 	value, err := l.normalizeAddress(in.Kind, in.Value)
 	if err != nil {
 		return nil, err
@@ -485,6 +497,9 @@ func (l *Local) RemoveAddress(ctx context.Context, in AddressRef) (*Address, err
 // address of that kind (User.Email or User.Phone); the former primary
 // stays as an extra address.
 func (l *Local) SetPrimaryAddress(ctx context.Context, in AddressRef) (*User, error) {
+	if err := l.permit(ctx, "SetPrimaryAddress"); err != nil {
+		return nil, err
+	}
 	value, err := l.normalizeAddress(in.Kind, in.Value)
 	if err != nil {
 		return nil, err

@@ -33,6 +33,9 @@ const (
 	ActionUserUnlock     = "user.unlock"
 	ActionSessionLogin   = "session.login"
 	ActionSessionEnd     = "session.end"
+	// ActionSessionFreshen is recorded only when a freshen is refused (a
+	// freshen that works is too frequent and too slight to record).
+	ActionSessionFreshen = "session.freshen"
 	ActionSessionPurge   = "session.purge"
 	ActionPasswordSet    = "password.set"
 	ActionPasswordChange = "password.change"

@@ -54,12 +54,18 @@ type ExportPage struct {
 // ExportUsers returns a page of accounts to export, without password
 // hashes.
 func (l *Local) ExportUsers(ctx context.Context, q ExportQuery) (*ExportPage, error) {
+	if err := l.permit(ctx, "ExportUsers"); err != nil {
+		return nil, err
+	}
 	return l.export(ctx, q, false)
 }
 
 // ExportUsersWithHashes returns a page of accounts to export with their
 // password hashes, and records it in the audit trail.
 func (l *Local) ExportUsersWithHashes(ctx context.Context, q ExportQuery) (*ExportPage, error) {
+	if err := l.permit(ctx, "ExportUsersWithHashes"); err != nil {
+		return nil, err
+	}
 	return l.export(ctx, q, true)
 }
 

@@ -43,6 +43,9 @@ const hashPage = 5000
 // parameters, so that an operator can follow a migration to argon2id.
 // It reads the stored hashes in pages, one read transaction each.
 func (l *Local) PasswordHashes(ctx context.Context) ([]HashCount, error) {
+	if err := l.permit(ctx, "PasswordHashes"); err != nil {
+		return nil, err
+	}
 	counts := map[HashInfo]int64{}
 	var after int64
 	for {

@@ -232,6 +232,9 @@ const importAttempts = 4
 // ImportUsers imports a batch of accounts in one transaction; see the
 // rules above.
 func (l *Local) ImportUsers(ctx context.Context, in ImportBatch) (*ImportResult, error) {
+	if err := l.permit(ctx, "ImportUsers"); err != nil {
+		return nil, err
+	}
 	mode := in.OnConflict
 	if mode == "" {
 		mode = ConflictFail

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,6 +19,9 @@ type Local struct {
 	// noRehash leaves weak hashes as they are (for VerifyPassword, which
 	// must change nothing but the failure count).
 	noRehash bool
+	// secretOK is set once the installation secret is known to be the
+	// store's (secret.go); shared by the copies of l.
+	secretOK *atomic.Bool
 }
 
 var _ Service = (*Local)(nil)
@@ -29,7 +33,7 @@ func NewLocal(store Store, opt Options) (*Local, error) {
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
-	return &Local{store: store, opt: opt}, nil
+	return &Local{store: store, opt: opt, secretOK: new(atomic.Bool)}, nil
 }
 
 // Close closes the store.
@@ -88,6 +92,9 @@ func wrap(err error, what string) error {
 // Register creates an account after validating every field and the
 // password.
 func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
+	if err := l.permit(ctx, "Register"); err != nil {
+		return nil, err
+	}
 	rec, err := l.newRecord(in)
 	if err != nil {
 		return nil, err
@@ -116,6 +123,13 @@ func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
 	verify, err := l.signupVerification(in, rec)
 	if err != nil {
 		return nil, err
+	}
+	if verify != "" {
+		// The link or passcode is made after the account: a secret that
+		// is not the store's is refused before, so nothing is half done.
+		if err := l.secretReady(ctx); err != nil {
+			return nil, err
+		}
 	}
 	now := l.now()
 	rec.Status, rec.CreatedAt, rec.UpdatedAt = StatusActive, now, now
@@ -281,6 +295,9 @@ func liftHold(rec *UserRecord, now time.Time) string {
 
 // User finds one account by REF.
 func (l *Local) User(ctx context.Context, ref string) (*User, error) {
+	if err := l.permit(ctx, "User"); err != nil {
+		return nil, err
+	}
 	var rec *UserRecord
 	err := l.store.View(ctx, func(tx Tx) (err error) {
 		rec, err = l.get(ctx, tx, ref)
@@ -295,6 +312,9 @@ func (l *Local) User(ctx context.Context, ref string) (*User, error) {
 // ListUsers returns one page of accounts in id order. Deleted tombstones
 // appear only when asked for by status.
 func (l *Local) ListUsers(ctx context.Context, q UserQuery) (*UserPage, error) {
+	if err := l.permit(ctx, "ListUsers"); err != nil {
+		return nil, err
+	}
 	limit, err := pageLimit(q.Limit)
 	if err != nil {
 		return nil, err
@@ -347,6 +367,9 @@ func pageLimit(n int) (int, error) {
 // UpdateUser changes the given fields of an account. A changed email or
 // phone is no longer verified. An account keeps an email or a phone.
 func (l *Local) UpdateUser(ctx context.Context, ref string, in UserUpdate) (*User, error) {
+	if err := l.permit(ctx, "UpdateUser"); err != nil {
+		return nil, err
+	}
 	if in.Empty() {
 		return nil, FieldError("update", "nothing to change: name at least one field")
 	}
@@ -452,6 +475,9 @@ func writable(rec *UserRecord) error {
 // Unregister puts an account on deletion hold for opt.Hold, or erases it
 // at once with opt.Purge.
 func (l *Local) Unregister(ctx context.Context, ref string, opt UnregisterOptions) (*User, error) {
+	if err := l.permit(ctx, "Unregister"); err != nil {
+		return nil, err
+	}
 	if !opt.Purge && opt.Hold <= 0 {
 		return nil, FieldError("hold", "must be a positive duration, got %s (to erase the account now, purge it)", opt.Hold)
 	}
@@ -522,6 +548,9 @@ func erase(rec *UserRecord, now time.Time) {
 // Restore lifts a deletion hold: the account returns to the status it
 // had when it was put on hold.
 func (l *Local) Restore(ctx context.Context, ref string) (*User, error) {
+	if err := l.permit(ctx, "Restore"); err != nil {
+		return nil, err
+	}
 	var rec *UserRecord
 	err := l.store.Update(ctx, func(tx Tx) (err error) {
 		if rec, err = l.get(ctx, tx, ref); err != nil {
@@ -552,6 +581,9 @@ func (l *Local) Restore(ctx context.Context, ref string) (*User, error) {
 // PurgeHeld erases every account whose deletion hold has run out, in
 // batches of short transactions. Running it again finds nothing more.
 func (l *Local) PurgeHeld(ctx context.Context, opt PurgeOptions) (*PurgeResult, error) {
+	if err := l.permit(ctx, "PurgeHeld"); err != nil {
+		return nil, err
+	}
 	now := l.now()
 	res := &PurgeResult{DryRun: opt.DryRun, Purged: []int64{}}
 	f := UserFilter{Statuses: []Status{StatusHeld}, HoldBefore: &now, Limit: purgeBatch}
@@ -605,6 +637,9 @@ func (l *Local) PurgeHeld(ctx context.Context, opt PurgeOptions) (*PurgeResult, 
 
 // ListEvents returns audit events, newest first.
 func (l *Local) ListEvents(ctx context.Context, q EventQuery) ([]Event, error) {
+	if err := l.permit(ctx, "ListEvents"); err != nil {
+		return nil, err
+	}
 	limit, err := pageLimit(q.Limit)
 	if err != nil {
 		return nil, err

@@ -263,6 +263,9 @@ func (l *Local) loginKey(in Login) (key UserKey, ref string, err error) {
 // Login checks the password (or vouches for the foreign identity) and
 // opens a session. A login lifts a deletion hold.
 func (l *Local) Login(ctx context.Context, in Login) (*Session, error) {
+	if err := l.permit(ctx, "Login"); err != nil {
+		return nil, err
+	}
 	key, ref, err := l.loginKey(in)
 	if err != nil {
 		return nil, err
@@ -315,6 +318,9 @@ func (l *Local) Login(ctx context.Context, in Login) (*Session, error) {
 // VerifyPassword checks a password without logging in. A wrong password
 // counts towards the lockout; nothing else changes.
 func (l *Local) VerifyPassword(ctx context.Context, ref, password string) error {
+	if err := l.permit(ctx, "VerifyPassword"); err != nil {
+		return err
+	}
 	key, _, err := l.loginKey(Login{Ref: ref, Password: password})
 	if err != nil {
 		return err

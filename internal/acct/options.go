@@ -44,6 +44,9 @@ type Options struct {
 	// (HMAC-SHA256); at least MinSecretLength bytes. Without it no code
 	// can be issued or checked.
 	Secret []byte
+	// SecretFile names where Secret came from (a file path), for the
+	// message that refuses a secret the store does not know; optional.
+	SecretFile string
 	// Notifier delivers messages; nil means codes can only be handed over.
 	Notifier Notifier
 	// PublicURL is the address of the reset page for forgot-password

@@ -36,6 +36,9 @@ func (l *Local) otpMAC(c *CodeRecord, code string) ([]byte, error) {
 	if len(l.opt.Secret) < MinSecretLength {
 		return nil, Errorf(CodeInternal, "no installation secret: codes cannot be issued or checked (set secret_file)")
 	}
+	if err := l.secretChecked(); err != nil {
+		return nil, err
+	}
 	m := hmac.New(sha256.New, l.opt.Secret)
 	for _, part := range []string{"acctl otp v1", c.Purpose, strconv.FormatInt(c.UserID, 10), c.Destination, c.ID, code} {
 		m.Write([]byte(part))
@@ -67,6 +70,9 @@ func canonicalOTP(s string) (string, error) {
 // per account, purpose and destination, and limited to OTPSendLimit per OTPSendWindow
 // per destination.
 func (l *Local) SendOTP(ctx context.Context, in OTPRequest) (*OTPSent, error) {
+	if err := l.permit(ctx, "SendOTP"); err != nil {
+		return nil, err
+	}
 	if err := validPurpose(in.Purpose); err != nil {
 		return nil, err
 	}
@@ -89,6 +95,9 @@ func (l *Local) SendOTP(ctx context.Context, in OTPRequest) (*OTPSent, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := l.secretReady(ctx); err != nil {
+		return nil, err
+	}
 	code, err := l.newOTP()
 	if err != nil {
 		return nil, err
@@ -101,6 +110,9 @@ func (l *Local) SendOTP(ctx context.Context, in OTPRequest) (*OTPSent, error) {
 	var c *CodeRecord
 	err = l.store.Update(ctx, func(tx Tx) (err error) {
 		if rec, err = l.get(ctx, tx, in.Ref); err != nil {
+			return err
+		}
+		if err := l.mayChange(ctx, rec, "send a passcode to"); err != nil {
 			return err
 		}
 		if err := l.otpAllowed(rec, in.Purpose); err != nil {
@@ -243,6 +255,9 @@ func waitFor(d time.Duration) time.Duration {
 // pending account. A recovery code goes with a new password to
 // ResetPassword instead.
 func (l *Local) VerifyOTP(ctx context.Context, in OTPCheck) (*User, error) {
+	if err := l.permit(ctx, "VerifyOTP"); err != nil {
+		return nil, err
+	}
 	if err := validPurpose(in.Purpose); err != nil {
 		return nil, err
 	}
@@ -251,6 +266,9 @@ func (l *Local) VerifyOTP(ctx context.Context, in OTPCheck) (*User, error) {
 	}
 	code, err := canonicalOTP(in.Code)
 	if err != nil {
+		return nil, err
+	}
+	if err := l.secretReady(ctx); err != nil {
 		return nil, err
 	}
 	rec, err := l.checkOTP(ctx, in.Ref, in.Purpose, code, func(tx Tx, cur *UserRecord, c *CodeRecord, now time.Time) (string, error) {
@@ -317,6 +335,9 @@ func (l *Local) checkOTP(ctx context.Context, ref, purpose, code string,
 	var c *CodeRecord
 	err = l.store.View(ctx, func(tx Tx) (err error) {
 		if rec, err = l.get(ctx, tx, ref); err != nil {
+			return err
+		}
+		if err := l.mayChange(ctx, rec, "check a passcode of"); err != nil {
 			return err
 		}
 		if purpose == PurposeSignup && (rec.Status == StatusActive || rec.Status == StatusLocked) {

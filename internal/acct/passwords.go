@@ -9,6 +9,9 @@ import (
 // SetPassword sets an account's password on an operator's word; every
 // session of the user ends.
 func (l *Local) SetPassword(ctx context.Context, ref, password string) (*User, error) {
+	if err := l.permit(ctx, "SetPassword"); err != nil {
+		return nil, err
+	}
 	if password == "" {
 		return nil, FieldError("password", "required")
 	}
@@ -30,6 +33,9 @@ func (l *Local) SetPassword(ctx context.Context, ref, password string) (*User, e
 // ChangePassword checks the current password (a wrong one counts towards
 // the lockout) and sets the new one; every other session of the user ends.
 func (l *Local) ChangePassword(ctx context.Context, in PasswordChange) (*User, error) {
+	if err := l.permit(ctx, "ChangePassword"); err != nil {
+		return nil, err
+	}
 	if in.Current == "" {
 		return nil, FieldError("current", "the current password is required")
 	}
@@ -110,6 +116,9 @@ func (l *Local) replacePassword(ctx context.Context, rec *UserRecord, password, 
 // LockUser disables an account, until opt.Until or until an operator
 // unlocks it, and ends its sessions.
 func (l *Local) LockUser(ctx context.Context, ref string, opt LockOptions) (*User, error) {
+	if err := l.permit(ctx, "LockUser"); err != nil {
+		return nil, err
+	}
 	reason, err := normalizeNote("reason", opt.Reason)
 	if err != nil {
 		return nil, err
@@ -157,9 +166,15 @@ func (l *Local) LockUser(ctx context.Context, ref string, opt LockOptions) (*Use
 // UnlockUser lifts an operator's lock or a lockout after failed logins,
 // and resets the failed-login count.
 func (l *Local) UnlockUser(ctx context.Context, ref string) (*User, error) {
+	if err := l.permit(ctx, "UnlockUser"); err != nil {
+		return nil, err
+	}
 	var rec *UserRecord
 	err := l.store.Update(ctx, func(tx Tx) (err error) {
 		if rec, err = l.get(ctx, tx, ref); err != nil {
+			return err
+		}
+		if err := l.mayChange(ctx, rec, "unlock"); err != nil {
 			return err
 		}
 		if heldFrom(rec) != StatusLocked && rec.LockedUntil == nil {

@@ -45,6 +45,9 @@ type PreregFilter struct {
 // Preregister puts an email address on the waiting list. An address that
 // belongs to an account, or that is on the list already, is a conflict.
 func (l *Local) Preregister(ctx context.Context, email string) (*Preregistration, error) {
+	if err := l.permit(ctx, "Preregister"); err != nil {
+		return nil, err
+	}
 	e, err := NormalizeEmail(email)
 	if err != nil {
 		return nil, err
@@ -107,6 +110,9 @@ func hasNoAccount(ctx context.Context, tx Tx, email string) error {
 // ListPreregistrations returns a page of the waiting list, in the order
 // the addresses were put on it.
 func (l *Local) ListPreregistrations(ctx context.Context, q PreregQuery) (*PreregPage, error) {
+	if err := l.permit(ctx, "ListPreregistrations"); err != nil {
+		return nil, err
+	}
 	limit, err := pageLimit(q.Limit)
 	if err != nil {
 		return nil, err
@@ -140,6 +146,9 @@ func (l *Local) ListPreregistrations(ctx context.Context, q PreregQuery) (*Prere
 // person changed their mind, or asked to be forgotten). An address that is
 // not on it is CodeNotFound. The answer is the entry that was removed.
 func (l *Local) RemovePreregistration(ctx context.Context, email string) (*Preregistration, error) {
+	if err := l.permit(ctx, "RemovePreregistration"); err != nil {
+		return nil, err
+	}
 	e, err := NormalizeEmail(email)
 	if err != nil {
 		return nil, err

@@ -213,6 +213,9 @@ func (l *Local) changePoints(ctx context.Context, tx Tx, rec *UserRecord, delta 
 
 // Points returns an account's balance and referral details.
 func (l *Local) Points(ctx context.Context, ref string) (*PointsBalance, error) {
+	if err := l.permit(ctx, "Points"); err != nil {
+		return nil, err
+	}
 	u, err := l.User(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -226,6 +229,9 @@ func (l *Local) Points(ctx context.Context, ref string) (*PointsBalance, error) 
 // such a change is refused and changes nothing. An account on deletion
 // hold or deleted gets no points.
 func (l *Local) AddPoints(ctx context.Context, in PointsChange) (*PointsEntry, error) {
+	if err := l.permit(ctx, "AddPoints"); err != nil {
+		return nil, err
+	}
 	if in.Delta == 0 {
 		return nil, FieldError("delta", "must not be 0")
 	}
@@ -260,6 +266,9 @@ func (l *Local) AddPoints(ctx context.Context, in PointsChange) (*PointsEntry, e
 // PointsHistory returns a page of an account's points ledger, newest
 // first.
 func (l *Local) PointsHistory(ctx context.Context, q PointsQuery) (*PointsPage, error) {
+	if err := l.permit(ctx, "PointsHistory"); err != nil {
+		return nil, err
+	}
 	limit, err := pageLimit(q.Limit)
 	if err != nil {
 		return nil, err

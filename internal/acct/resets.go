@@ -80,6 +80,9 @@ func (l *Local) codeMAC(canonical string) ([]byte, error) {
 	if len(l.opt.Secret) < MinSecretLength {
 		return nil, Errorf(CodeInternal, "no installation secret: codes cannot be issued or checked (set secret_file)")
 	}
+	if err := l.secretChecked(); err != nil {
+		return nil, err
+	}
 	m := hmac.New(sha256.New, l.opt.Secret)
 	m.Write([]byte("acctl code v1\x00"))
 	m.Write([]byte(canonical))
@@ -130,6 +133,9 @@ func destination(u *UserRecord, ch Channel) (string, error) {
 // IssueResetCode issues a password reset code for a user, voiding the
 // user's older reset codes, and hands it over or sends it.
 func (l *Local) IssueResetCode(ctx context.Context, in ResetCodeRequest) (*ResetCode, error) {
+	if err := l.permit(ctx, "IssueResetCode"); err != nil {
+		return nil, err
+	}
 	if in.Send == "" {
 		in.Send = ChannelNone
 	}
@@ -151,6 +157,9 @@ func (l *Local) IssueResetCode(ctx context.Context, in ResetCodeRequest) (*Reset
 	if err != nil {
 		return nil, err
 	}
+	if err := l.secretReady(ctx); err != nil {
+		return nil, err
+	}
 	code, err := l.newCode(resetCodeBytes)
 	if err != nil {
 		return nil, err
@@ -167,6 +176,9 @@ func (l *Local) IssueResetCode(ctx context.Context, in ResetCodeRequest) (*Reset
 	var c *CodeRecord
 	err = l.store.Update(ctx, func(tx Tx) (err error) {
 		if rec, err = l.get(ctx, tx, in.Ref); err != nil {
+			return err
+		}
+		if err := l.mayChange(ctx, rec, "issue a reset code for"); err != nil {
 			return err
 		}
 		if err := resettable(rec); err != nil {
@@ -311,11 +323,17 @@ func (l *Local) findCode(ctx context.Context, tx Tx, code string) (*CodeRecord, 
 // works again, even when several processes submit it at once. The user's
 // sessions end, the other codes are voided and a lockout is lifted.
 func (l *Local) ResetPassword(ctx context.Context, in PasswordReset) (*User, error) {
+	if err := l.permit(ctx, "ResetPassword"); err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(in.Code) == "" {
 		return nil, FieldError("code", "required")
 	}
 	if in.Password == "" {
 		return nil, FieldError("password", "required")
+	}
+	if err := l.secretReady(ctx); err != nil {
+		return nil, err
 	}
 	if in.Phone != "" {
 		return l.resetByPhone(ctx, in)
@@ -334,6 +352,9 @@ func (l *Local) ResetPassword(ctx context.Context, in PasswordReset) (*User, err
 	})
 	if err != nil {
 		return nil, l.fail(ctx, ActionPasswordReset, codeUser(c), wrap(err, "reset password"))
+	}
+	if err := l.mayChange(ctx, rec, "reset the password of"); err != nil {
+		return nil, l.fail(ctx, ActionPasswordReset, rec.ID, err)
 	}
 	if err := resettable(rec); err != nil {
 		return nil, l.fail(ctx, ActionPasswordReset, rec.ID, err)
@@ -445,6 +466,9 @@ func voidedNote(voided []string) string {
 // ListCodes returns a user's outstanding codes (unused, not voided, not
 // expired), newest first, never the codes themselves.
 func (l *Local) ListCodes(ctx context.Context, ref string) ([]CodeInfo, error) {
+	if err := l.permit(ctx, "ListCodes"); err != nil {
+		return nil, err
+	}
 	var recs []CodeRecord
 	err := l.store.View(ctx, func(tx Tx) error {
 		u, err := l.get(ctx, tx, ref)
@@ -467,6 +491,9 @@ func (l *Local) ListCodes(ctx context.Context, ref string) ([]CodeInfo, error) {
 
 // RevokeCodes voids one code, or every outstanding code of a user.
 func (l *Local) RevokeCodes(ctx context.Context, in RevokeCodes) (*RevokeResult, error) {
+	if err := l.permit(ctx, "RevokeCodes"); err != nil {
+		return nil, err
+	}
 	if (in.ID == "") == (in.User == "") {
 		return nil, FieldError("code", "give a code id or a user, not both and not neither")
 	}
@@ -515,6 +542,9 @@ func (l *Local) RevokeCodes(ctx context.Context, in RevokeCodes) (*RevokeResult,
 // not it does, so that it cannot be used to discover accounts: a failed
 // delivery is in the audit trail, not in the answer.
 func (l *Local) ForgotPassword(ctx context.Context, email string) error {
+	if err := l.permit(ctx, "ForgotPassword"); err != nil {
+		return err
+	}
 	addr, err := NormalizeEmail(email)
 	if err != nil {
 		return err
@@ -527,6 +557,9 @@ func (l *Local) ForgotPassword(ctx context.Context, email string) error {
 	}
 	if l.opt.PublicURL == "" {
 		return FieldError("public_url", "not configured: a reset link needs the address of the reset page")
+	}
+	if err := l.secretReady(ctx); err != nil {
+		return err
 	}
 	code, err := l.newCode(forgotCodeBytes)
 	if err != nil {

@@ -172,6 +172,9 @@ func findSession(ctx context.Context, tx Tx, ref SessionRef) (*SessionRecord, er
 
 // ValidateSession finds the active session of token and its user.
 func (l *Local) ValidateSession(ctx context.Context, token string) (*SessionInfo, error) {
+	if err := l.permit(ctx, "ValidateSession"); err != nil {
+		return nil, err
+	}
 	var info SessionInfo
 	err := l.store.View(ctx, func(tx Tx) error {
 		s, err := findSession(ctx, tx, SessionRef{Token: token})
@@ -202,6 +205,9 @@ func (l *Local) ValidateSession(ctx context.Context, token string) (*SessionInfo
 
 // ListSessions returns sessions, newest first.
 func (l *Local) ListSessions(ctx context.Context, q SessionQuery) ([]Session, error) {
+	if err := l.permit(ctx, "ListSessions"); err != nil {
+		return nil, err
+	}
 	limit, err := pageLimit(q.Limit)
 	if err != nil {
 		return nil, err
@@ -242,9 +248,15 @@ func (l *Local) ListSessions(ctx context.Context, q SessionQuery) ([]Session, er
 // the idle lifetime (the persistent one for keep-me-logged-in), never past
 // its absolute deadline.
 func (l *Local) FreshenSession(ctx context.Context, ref SessionRef) (*Session, error) {
+	if err := l.permit(ctx, "FreshenSession"); err != nil {
+		return nil, err
+	}
 	var s *SessionRecord
 	err := l.store.Update(ctx, func(tx Tx) (err error) {
 		if s, err = findSession(ctx, tx, ref); err != nil {
+			return err
+		}
+		if err := l.mayChangeSession(ctx, tx, s); err != nil {
 			return err
 		}
 		now := l.now()
@@ -269,6 +281,9 @@ func (l *Local) FreshenSession(ctx context.Context, ref SessionRef) (*Session, e
 		s.LastSeenAt, s.ExpiresAt = now, expires
 		return nil
 	})
+	if IsCode(err, CodeRefused) && s != nil {
+		return nil, l.fail(ctx, ActionSessionFreshen, s.UserID, err)
+	}
 	if err != nil {
 		return nil, wrap(err, "freshen session")
 	}
@@ -281,6 +296,9 @@ func (l *Local) FreshenSession(ctx context.Context, ref SessionRef) (*Session, e
 // (but one), or the session of a token (an unknown token is
 // CodeUnauthenticated, as in ValidateSession).
 func (l *Local) EndSessions(ctx context.Context, in EndSessions) (*EndResult, error) {
+	if err := l.permit(ctx, "EndSessions"); err != nil {
+		return nil, err
+	}
 	switch {
 	case len(in.IDs) > 0 && in.User != "":
 		return nil, FieldError("user", "give session ids or a user, not both")
@@ -301,6 +319,9 @@ func (l *Local) EndSessions(ctx context.Context, in EndSessions) (*EndResult, er
 				return err
 			}
 			userID = u.ID
+			if err := l.mayChange(ctx, u, "end the sessions of"); err != nil {
+				return err
+			}
 			if in.Except != "" {
 				s, err := findSession(ctx, tx, SessionRef{ID: in.Except})
 				if err != nil {
@@ -332,6 +353,11 @@ func (l *Local) EndSessions(ctx context.Context, in EndSessions) (*EndResult, er
 				return err
 			}
 			if _, ok := byUser[s.UserID]; !ok {
+				// A session id names its user as well as a REF does.
+				if err := l.mayChangeSession(ctx, tx, s); err != nil {
+					userID = s.UserID
+					return err
+				}
 				order = append(order, s.UserID)
 			}
 			byUser[s.UserID] = append(byUser[s.UserID], s.ID)
@@ -384,6 +410,9 @@ func endedNote(ended []string) string {
 // opt.OlderThan ago, in short transactions. Running it again deletes
 // nothing more.
 func (l *Local) PurgeSessions(ctx context.Context, opt SessionPurgeOptions) (*SessionPurgeResult, error) {
+	if err := l.permit(ctx, "PurgeSessions"); err != nil {
+		return nil, err
+	}
 	if opt.OlderThan < 0 {
 		return nil, FieldError("older_than", "must not be negative")
 	}

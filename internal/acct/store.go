@@ -154,6 +154,13 @@ type Tx interface {
 	// concurrent uses at most one writes.
 	TouchAPIKey(ctx context.Context, id int64, at, before time.Time) (bool, error)
 
+	// ClaimSetting stores value under the store setting name, created at
+	// at, unless name has a value already, and returns the value that name
+	// holds afterwards: value, or the earlier one. Settings are written
+	// once: of two transactions that race to claim a name, one wins and
+	// the other gets the winner's value (the store's primary key decides).
+	ClaimSetting(ctx context.Context, name string, value []byte, at time.Time) ([]byte, error)
+
 	// InsertEvent appends an audit event and sets ev.ID.
 	InsertEvent(ctx context.Context, ev *Event) error
 	// ListEvents returns audit events, newest first.

@@ -1,11 +1,13 @@
 // Package httpapi serves an acct.Service over the admin HTTP API described
 // by package api: `POST /v1/<Operation>` with a JSON body and a JSON
 // answer, authenticated by an API key (`Authorization: Bearer <key>`).
-// Every call is checked against the key's role (acct.Permitted) and runs
-// with the key's name as the actor, so the audit trail records it.
+// Every call runs with the key's name as the actor, so the audit trail
+// records it, and with the key's role (acct.WithRole), which the Service
+// checks: acct holds the role matrix, and a refusal comes back as the
+// error refused (403).
 //
-// The handler holds no rules: it decodes, checks the key, calls the
-// Service and encodes. internal/remote is the client of this API.
+// The handler holds no rules: it decodes, authenticates the key, calls
+// the Service and encodes. internal/remote is the client of this API.
 package httpapi
 
 import (
@@ -249,16 +251,16 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, op string, key *
 	if !ok {
 		return fail(0, acct.Errorf(acct.CodeNotFound, "unknown operation %q", op))
 	}
-	if !acct.Permitted(k.Role, op) {
-		return fail(0, acct.Errorf(acct.CodeRefused, "API key %q (role %s) may not call %s", k.Name, k.Role, op))
-	}
 	if !jsonBody(r) {
 		return fail(http.StatusUnsupportedMediaType, acct.Errorf(acct.CodeInvalid,
 			"request body: send Content-Type: application/json, not %q", r.Header.Get("Content-Type")))
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, api.MaxBodyBytes))
 	dec.DisallowUnknownFields()
-	out, err := run(acct.WithActor(r.Context(), k.Name), h.svc, dec)
+	// The key's name is the actor of the audit trail, its role what the
+	// Service lets it do (acct's role matrix, roles.go).
+	ctx := acct.WithRole(acct.WithActor(r.Context(), k.Name), k.Role)
+	out, err := run(ctx, h.svc, dec)
 	if err != nil {
 		var big *tooLarge
 		if errors.As(err, &big) {

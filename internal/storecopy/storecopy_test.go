@@ -203,7 +203,7 @@ func TestSQLiteToSQLite(t *testing.T) {
 	want := dump(t, src)
 	sameRows(t, want, dump(t, dst))
 	n := counts(t, res)
-	if n["users"] != 5 || n["sessions"] != 2 || n["codes"] != 1 || n["audit_events"] == 0 {
+	if n["users"] != 5 || n["sessions"] != 2 || n["codes"] != 1 || n["audit_events"] == 0 || n["settings"] != 1 {
 		t.Errorf("counts = %v", n)
 	}
 	if res.Rows != p.total || p.added != p.total || !p.finished || res.Replaced {
@@ -260,6 +260,19 @@ func checkFresh(t *testing.T, src acct.Copier, dst acct.Store, clock *accttest.C
 	}
 	if got, want := maxKey(after["sessions"]), before["sessions (serial)"][0][0].(int64)+1; got != want {
 		t.Errorf("new session seq %d, want %d", got, want)
+	}
+	// The fingerprint of the installation secret came with the codes made
+	// under it: the copy takes that secret, and refuses another.
+	other, err := acct.NewLocal(dst, acct.Options{Now: clock.Now, Argon2: accttest.FastArgon2, Actor: "tester",
+		Secret: accttest.OtherSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.IssueResetCode(ctx, acct.ResetCodeRequest{Ref: "alice"}); acct.ErrorCode(err) != acct.CodeInvalid || acct.ErrorField(err) != "secret_file" {
+		t.Errorf("another secret on the copy: %v; want invalid secret_file", err)
+	}
+	if _, err := svc.IssueResetCode(ctx, acct.ResetCodeRequest{Ref: "alice"}); err != nil {
+		t.Errorf("the source's secret on the copy: %v", err)
 	}
 }
 

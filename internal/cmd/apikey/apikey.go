@@ -24,10 +24,15 @@ A key has a name, unique among all keys (revoked ones included), which the
 audit trail records as the actor of what the key does, and a role, for
 least privilege:
 
-  admin    everything
-  support  user get and list, password reset-code, otp send and verify,
-           session list and end, user unlock
+  admin    everything, on every account (as a local operator)
+  support  user get and list, session list (on every account); password
+           reset-code, otp send and verify, session end, user unlock, on
+           accounts that are not admins only
   auditor  read only, the audit trail included
+
+A support key may not act on an admin account: no reset code, unlock,
+passcode or session change for it (exit 6, "refused", recorded in the
+audit trail); an admin key or a local operator may.
 
 The secret token (acctl_key_…) is printed once, by "apikey create", and
 stored only as a hash: it can never be shown again. Lists show the first

@@ -36,7 +36,13 @@ keep it, for example in the file that --token-file names.
 
 NAME is 1 to 64 characters of a-z, 0-9, '.', '_' and '-' (capitals are
 written in lower case); it must not be the name of another key, not even a
-revoked one. --role is admin, support or auditor (see "acctl apikey").
+revoked one. --role is admin, support or auditor:
+
+  admin    everything, on every account
+  support  looks users and sessions up; issues reset codes, sends and
+           checks passcodes, ends sessions and unlocks, on accounts that
+           are not admins only (refused on an admin account: exit 6)
+  auditor  read only, the audit trail included
 
 Output: on a terminal, every field of the key, token included, and a note
 on stderr that it is shown once; piped (without -o), the bare token on one

@@ -64,6 +64,12 @@ nobody received.
 
 --reason, like who issued the code, goes into the audit trail.
 
+Codes are keyed by the installation secret (secret_file). Everyone who
+uses a store must use the same secret file: the store remembers the
+first one, and with another one every code command is exit 2 naming
+secret_file. Through a server with a support key, the code of an admin
+account is refused (exit 6).
+
 ` + user.RefHelp),
 		Example: `  # read the code out to the user on the phone
   acctl password reset-code alice@example.com --reason "ticket 4411: lost phone"

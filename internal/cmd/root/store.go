@@ -130,7 +130,7 @@ func localOptions(p cmdutil.OpenParams) (acct.Options, error) {
 		if err != nil {
 			return acct.Options{}, err
 		}
-		opts.Secret = secret
+		opts.Secret, opts.SecretFile = secret, c.SecretFile
 	}
 	if p.Needs.Delivery {
 		nc := c.Notify

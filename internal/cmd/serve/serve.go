@@ -65,6 +65,7 @@ requests under way finish (up to --shutdown-timeout) and exit 0.
   POST /v1/<Operation>   the admin API, for acctl --store https://… and
                          scripts: an API key (acctl apikey create) in
                          Authorization: Bearer, checked against its role
+                         (a support key acts on non-admin accounts only)
   /auth/…                the auth API for apps: login, logout, signin,
                          lost_password, reset_password, change_password,
                          change_language, session (a session cookie)
@@ -72,6 +73,11 @@ requests under way finish (up to --shutdown-timeout) and exit 0.
 
 docs/http-api.md describes every endpoint. An http:// or https:// store is
 refused: a server serves the store it holds.
+
+Codes are keyed by the installation secret (secret_file), which every
+server and operator of a store must share: the store remembers the first
+one. A server started with another one logs an error at once, and refuses
+every code operation (400, field secret_file); the rest works.
 
 Without --tls-cert and --tls-key the server speaks plain HTTP: keep it on
 loopback (the default 127.0.0.1:8080) or behind a reverse proxy that
@@ -167,6 +173,13 @@ func Run(ctx context.Context, opts *Options) error {
 	keys, ok := svc.(acct.KeyManager)
 	if !ok {
 		return acct.Errorf(acct.CodeInternal, "the store's service does not manage API keys")
+	}
+	// A secret that is not the store's fails every code operation (each
+	// with the same message); say so at once, but serve the rest.
+	if c, ok := svc.(interface{ CheckSecret(context.Context) error }); ok {
+		if err := c.CheckSecret(ctx); err != nil {
+			log.Error("installation secret: every code operation will be refused", slog.String("error", err.Error()))
+		}
 	}
 
 	tasks := authapi.NewTasks(0)

@@ -485,3 +485,29 @@ func TestHealthzWhenTheStoreIsDown(t *testing.T) {
 		t.Errorf("log:\n%s", log.String())
 	}
 }
+
+// TestServeWarnsOfAnotherSecret: a server whose secret file is not the
+// one the store's codes are made with says so when it starts, naming
+// secret_file, and serves the rest; its code operations are refused.
+func TestServeWarnsOfAnotherSecret(t *testing.T) {
+	e := newEnv(t)
+	e.Register("--email", "alice@example.com")
+	e.MustRun("password", "reset-code", "alice@example.com")
+	token := strings.TrimSpace(e.MustRun("apikey", "create", "ops", "--role", "admin"))
+	other := filepath.Join(t.TempDir(), "other-secret")
+	e.Defaults[cmdutil.KeySecretFile] = other
+	s := start(t, e)
+	log := s.log.String()
+	if !strings.Contains(log, "level=ERROR msg=\"installation secret: every code operation will be refused\"") ||
+		!strings.Contains(log, "secret_file ("+other+") holds another installation secret") {
+		t.Errorf("the start log does not warn of the secret:\n%s", log)
+	}
+	bearer := map[string]string{"Authorization": "Bearer " + token}
+	if resp, body := s.do(http.MethodPost, "/v1/User", `{"ref":"alice@example.com"}`, bearer); resp.StatusCode != http.StatusOK {
+		t.Errorf("/v1/User: %d %s", resp.StatusCode, body)
+	}
+	resp, body := s.do(http.MethodPost, "/v1/IssueResetCode", `{"ref":"alice@example.com"}`, bearer)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `"field":"secret_file"`) {
+		t.Errorf("/v1/IssueResetCode: %d %s", resp.StatusCode, body)
+	}
+}
