@@ -27,7 +27,7 @@ var (
 	// their password hashes (ExportUsersWithHashes is admin's alone).
 	auditorOps = set("User", "ListUsers", "ExportUsers", "ListAddresses", "ValidateSession", "ListSessions", "ListCodes",
 		"ListPreregistrations", "Points", "PointsHistory", "ListEvents",
-		"PasswordHashes")
+		"PasswordHashes", "ListJobs")
 	supportOps = set("User", "ListUsers", "ListAddresses", "IssueResetCode", "SendOTP", "VerifyOTP",
 		"ListSessions", "EndSessions", "UnlockUser")
 )

@@ -154,6 +154,9 @@ type Tx interface {
 	// concurrent uses at most one writes.
 	TouchAPIKey(ctx context.Context, id int64, at, before time.Time) (bool, error)
 
+	// JobTx is the durable queue of work that answers promise (jobs.go).
+	JobTx
+
 	// InsertEvent appends an audit event and sets ev.ID.
 	InsertEvent(ctx context.Context, ev *Event) error
 	// ListEvents returns audit events, newest first.

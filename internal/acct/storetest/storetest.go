@@ -73,6 +73,7 @@ var cases = []struct {
 	{"ViewIsReadOnly", testViewIsReadOnly},
 	{"CanceledContext", testCanceledContext},
 	{"ListPasswordHashes", testListPasswordHashes},
+	{"Jobs", testJobs},
 }
 
 // Update runs fn in one write transaction of s.
