@@ -219,8 +219,9 @@ func (l *Local) jobBackoff(n int) time.Duration {
 // RunJobs claims the jobs that are due and runs them, one after the
 // other: a job that fails is tried again after a backoff, and given up
 // after Options.JobAttempts attempts; each failure and give-up is in the
-// audit trail. When ctx ends, the jobs claimed but not started go back to
-// the queue. Finished jobs older than JobKeep are deleted.
+// audit trail. When ctx ends, the job under way finishes and the jobs
+// claimed but not started go back to the queue. Finished jobs older than
+// JobKeep are deleted.
 func (l *Local) RunJobs(ctx context.Context, in JobRun) (*JobRunResult, error) {
 	limit := in.Max
 	if limit <= 0 {
@@ -267,7 +268,10 @@ func (l *Local) release(ctx context.Context, j *JobRecord) {
 // runJob runs one claimed job and settles it.
 func (l *Local) runJob(ctx context.Context, j *JobRecord) Job {
 	run := jobRunners[j.Kind]
-	jctx := WithActor(ctx, j.Actor)
+	// A job under way is not cut when ctx ends (a send has its own
+	// timeouts): its outcome is recorded, and only the jobs not yet
+	// started go back to the queue.
+	jctx := WithActor(context.WithoutCancel(ctx), j.Actor)
 	runErr := run(l, jctx, j.Payload)
 	now := l.now()
 	s := JobSettle{ID: j.ID, Claim: j.Attempts, Attempts: j.Attempts}
@@ -286,7 +290,7 @@ func (l *Local) runJob(ctx context.Context, j *JobRecord) Job {
 	if ev != nil {
 		ev.Outcome = OutcomeFailure
 	}
-	wctx := context.WithoutCancel(jctx) // what ran must be recorded
+	wctx := jctx
 	err := l.store.Update(wctx, func(tx Tx) error {
 		ok, err := tx.SettleJob(wctx, s)
 		if err != nil || !ok || ev == nil {

@@ -80,6 +80,13 @@ const (
 	KeyAuthClientIPHeader = "auth.client_ip_header"
 )
 
+// The keys of the durable job queue (acct/jobs.go): how often `acctl
+// serve` looks for due jobs, and how many attempts a job gets.
+const (
+	KeyJobsInterval = "jobs.interval"
+	KeyJobsAttempts = "jobs.attempts"
+)
+
 // The keys of imported password hashes: a Firebase project's scrypt
 // parameters, as its console shows them (config_import.go).
 const (
@@ -103,6 +110,7 @@ var ConfigKeys = []string{
 	KeyOTPTTL, KeyOTPAttempts, KeyOTPCooldown, KeySignupVerify, KeyRequireVerified, KeyActivationTTL,
 	KeyReferrerPoints, KeyNewUserPoints,
 	KeyAuthRateAddress, KeyAuthRateAccount, KeyAuthOrigins, KeyAuthClientIPHeader,
+	KeyJobsInterval, KeyJobsAttempts,
 	KeyFirebaseSignerKey, KeyFirebaseSaltSeparator, KeyFirebaseRounds, KeyFirebaseMemCost,
 }
 
@@ -165,6 +173,12 @@ type Config struct {
 	RequireVerified bool
 	// ActivationTTL is the life of an activation link.
 	ActivationTTL time.Duration
+	// JobsInterval is how often `acctl serve` looks for due jobs besides
+	// being woken by its own; 0: the server runs no jobs (`acctl job run`
+	// does, from cron).
+	JobsInterval time.Duration
+	// JobsAttempts is how many times a job is tried before it is given up.
+	JobsAttempts int
 	// ReferrerPoints and NewUserPoints are the points awarded when an
 	// account registers with an invite code: to the account whose code it
 	// is, and to the new account (0 for none).
@@ -235,6 +249,9 @@ func ConfigDefaults() map[string]any {
 		KeyAuthRateAccount:    "10/15m", // authapi.DefaultAccountRate
 		KeyAuthOrigins:        []string{},
 		KeyAuthClientIPHeader: "",
+
+		KeyJobsInterval: "10s", // DefaultJobsInterval
+		KeyJobsAttempts: acct.DefaultJobAttempts,
 
 		KeyFirebaseSignerKey:     "",
 		KeyFirebaseSaltSeparator: "",
@@ -396,6 +413,9 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 	if err := verifyFromViper(v, c); err != nil {
 		return nil, err
 	}
+	if err := jobsFromViper(v, c); err != nil {
+		return nil, err
+	}
 	if err := referralFromViper(v, c); err != nil {
 		return nil, err
 	}
@@ -460,6 +480,29 @@ func referralFromViper(v *viper.Viper, c *Config) error {
 		}
 		*it.set = n
 	}
+	return nil
+}
+
+// DefaultJobsInterval is the default of jobs.interval.
+const DefaultJobsInterval = 10 * time.Second
+
+// jobsFromViper reads the keys of the job queue.
+func jobsFromViper(v *viper.Viper, c *Config) error {
+	s := strings.TrimSpace(v.GetString(KeyJobsInterval))
+	d, err := ParseDuration(s)
+	if s == "0" {
+		d, err = 0, nil
+	}
+	if err != nil || d < 0 {
+		return acct.FieldError(KeyJobsInterval, "want a duration such as 10s or 1m (0: the server runs no jobs), got %q", s)
+	}
+	c.JobsInterval = d
+	s = strings.TrimSpace(v.GetString(KeyJobsAttempts))
+	n, err := strconv.ParseUint(s, 10, 31)
+	if err != nil || n == 0 || n > 1000 {
+		return acct.FieldError(KeyJobsAttempts, "want a whole number from 1 to 1000, got %q", s)
+	}
+	c.JobsAttempts = int(n)
 	return nil
 }
 

@@ -120,6 +120,8 @@ func TestConfigDefaults(t *testing.T) {
 		OTPCooldown:       time.Minute,
 		SignupVerify:      "none",
 		ActivationTTL:     24 * time.Hour,
+		JobsInterval:      10 * time.Second,
+		JobsAttempts:      acct.DefaultJobAttempts,
 		ReferrerPoints:    acct.DefaultReferrerPoints,
 		NewUserPoints:     acct.DefaultNewUserPoints,
 		AuthAddressRate:   authapi.DefaultAddressRate,

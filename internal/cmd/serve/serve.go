@@ -44,6 +44,9 @@ type Options struct {
 	// Ready, if set, is called with the address the server listens on
 	// (tests listen on port 0).
 	Ready func(addr net.Addr)
+	// After, if set, is the job runner's timer (tests inject their own);
+	// nil: time.After.
+	After func(time.Duration) <-chan time.Time
 }
 
 // NewCmdServe returns "serve". runF, if not nil, replaces the command's
@@ -138,17 +141,24 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 	log := newLogger(f.IO.ErrOut, opts.LogFormat)
-	svc, err := f.ServiceFor(ctx, cmdutil.Needs{Secret: true, Delivery: true})
+	var runner *Runner
+	needs := cmdutil.Needs{Secret: true, Delivery: true}
+	if cfg.JobsInterval > 0 {
+		needs.JobQueued = func() { runner.Wake() } // set below, before any request
+	}
+	svc, err := f.ServiceFor(ctx, needs)
 	if err != nil {
 		return err
+	}
+	if cfg.JobsInterval > 0 {
+		runner = NewRunner(svc, cfg.JobsInterval, log, opts.After)
 	}
 	keys, ok := svc.(acct.KeyManager)
 	if !ok {
 		return acct.Errorf(acct.CodeInternal, "the store's service does not manage API keys")
 	}
 
-	tasks := authapi.NewTasks(0)
-	auth := authOptions(cfg, f, tasks, log)
+	auth := authOptions(cfg, f, log)
 	// The admin API logs the causes of its failures; its successes are in
 	// the request lines already.
 	apiLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
@@ -186,15 +196,26 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr())
 	}
-	return serve(ctx, srv, ln, tasks, opts.ShutdownTimeout, log)
+	return serve(ctx, srv, ln, runner, opts.ShutdownTimeout, log)
 }
 
-// serve runs srv on ln until ctx ends, then stops taking connections and
-// waits for the requests under way and the background tasks, up to
-// timeout. It returns nil after a graceful stop.
-func serve(ctx context.Context, srv *http.Server, ln net.Listener, tasks *authapi.Tasks, timeout time.Duration, log *slog.Logger) error {
+// serve runs srv on ln, and runner (when not nil) beside it, until ctx
+// ends, then stops taking connections and waits for the requests and the
+// job under way, up to timeout. It returns nil after a graceful stop. A
+// job cut by the timeout (or by a kill) is claimed again when its lease
+// ends.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, runner *Runner, timeout time.Duration, log *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	jobsDone := make(chan struct{})
+	if runner != nil {
+		go func() {
+			defer close(jobsDone)
+			runner.Run(ctx)
+		}()
+	} else {
+		close(jobsDone)
+	}
 	select {
 	case err := <-errc:
 		return &acct.Error{Code: acct.CodeUnavailable, Message: "serve: " + err.Error(), Err: err}
@@ -205,7 +226,11 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, tasks *authap
 	defer cancel()
 	err := srv.Shutdown(sctx)
 	if err == nil {
-		err = tasks.Wait(sctx)
+		select {
+		case <-jobsDone:
+		case <-sctx.Done():
+			err = sctx.Err()
+		}
 	}
 	if err != nil {
 		srv.Close()
@@ -219,21 +244,19 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, tasks *authap
 }
 
 // authOptions are the auth API's options from the configuration.
-func authOptions(cfg *cmdutil.Config, f *cmdutil.Factory, tasks *authapi.Tasks, log *slog.Logger) authapi.Options {
+func authOptions(cfg *cmdutil.Config, f *cmdutil.Factory, log *slog.Logger) authapi.Options {
 	email := cfg.PublicURL != "" && cfg.DeliveryConfigured() && cfg.CheckDelivery(acct.ChannelEmail) == nil
 	return authapi.Options{
-		PublicURL:         cfg.PublicURL,
-		Signin:            email && cfg.SignupVerify != acct.SignupVerifyPhone,
-		LostPassword:      email,
-		PasswordMinLength: cfg.PasswordMinLength,
-		Argon2:            cfg.Argon2,
-		AllowedOrigins:    cfg.AuthOrigins,
-		ClientIPHeader:    cfg.AuthClientIPHeader,
-		AddressRate:       cfg.AuthAddressRate,
-		AccountRate:       cfg.AuthAccountRate,
-		Now:               f.Clock,
-		Tasks:             tasks,
-		Log:               log,
+		PublicURL:      cfg.PublicURL,
+		Signin:         email && cfg.SignupVerify != acct.SignupVerifyPhone,
+		LostPassword:   email,
+		Argon2:         cfg.Argon2,
+		AllowedOrigins: cfg.AuthOrigins,
+		ClientIPHeader: cfg.AuthClientIPHeader,
+		AddressRate:    cfg.AuthAddressRate,
+		AccountRate:    cfg.AuthAccountRate,
+		Now:            f.Clock,
+		Log:            log,
 	}
 }
 
