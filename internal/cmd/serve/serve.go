@@ -82,6 +82,16 @@ behind a proxy, auth.client_ip_header (X-Forwarded-For) names the client.
 Sign-up and lost_password are on when public_url and email delivery
 (email.smtp.host or outbox) are configured.
 
+What an answer promises (the link of a sign-up, of lost_password, of
+"acctl password forgot") is a job committed to the store before the
+answer; the server runs the store's job queue at start, every
+jobs.interval (10s) and at once for the jobs it committed itself, tries a
+failed one again with a growing wait, up to jobs.attempts times, and
+writes each failure to the audit trail. A server killed mid-job leaves it
+to be taken again after 5 minutes; several servers on one PostgreSQL
+share the queue and never run one job twice. jobs.interval 0: this server
+runs no jobs (see "acctl job run").
+
 Logs go to stderr, one line per request (method, path, status, duration,
 bytes, client address, API key name), as text or JSON (--log-format);
 never a token, a cookie, a password or a query string.`),
@@ -186,7 +196,8 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	log.Info("listening", slog.String("url", scheme+"://"+ln.Addr().String()),
 		slog.String("store", cmdutil.RedactURL(cfg.Store)),
-		slog.Bool("signin", auth.Signin), slog.Bool("lost_password", auth.LostPassword))
+		slog.Bool("signin", auth.Signin), slog.Bool("lost_password", auth.LostPassword),
+		slog.Duration("jobs_interval", cfg.JobsInterval))
 	if scheme == "http" && !loopback(ln.Addr()) {
 		log.Warn("plain HTTP on a non-loopback address: put a reverse proxy with TLS in front, or give --tls-cert and --tls-key")
 	}
