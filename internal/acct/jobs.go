@@ -220,8 +220,8 @@ func (l *Local) jobBackoff(n int) time.Duration {
 // other: a job that fails is tried again after a backoff, and given up
 // after Options.JobAttempts attempts; each failure and give-up is in the
 // audit trail. When ctx ends, the job under way finishes and the jobs
-// claimed but not started go back to the queue. Finished jobs older than
-// JobKeep are deleted.
+// claimed but not started go back to the queue. Once the queue is
+// drained, finished jobs older than JobKeep are deleted.
 func (l *Local) RunJobs(ctx context.Context, in JobRun) (*JobRunResult, error) {
 	limit := in.Max
 	if limit <= 0 {
@@ -248,11 +248,13 @@ func (l *Local) RunJobs(ctx context.Context, in JobRun) (*JobRunResult, error) {
 		}
 		out.Jobs = append(out.Jobs, l.runJob(ctx, j))
 	}
-	cutoff := l.now().Add(-JobKeep)
-	_ = l.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { // best effort: housekeeping
-		_, err := tx.DeleteJobs(ctx, cutoff, 500)
-		return err
-	})
+	if len(claimed) < limit { // the queue is drained: time for housekeeping
+		cutoff := l.now().Add(-JobKeep)
+		_ = l.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { // best effort
+			_, err := tx.DeleteJobs(ctx, cutoff, 500)
+			return err
+		})
+	}
 	return out, nil
 }
 

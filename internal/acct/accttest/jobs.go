@@ -87,6 +87,17 @@ func testJobsForgotQueued(e *env) {
 	if done := e.jobs(acct.JobDone); len(done) != 2 || done[0].DoneAt == nil || !done[0].DoneAt.Equal(Start) {
 		e.t.Fatalf("done jobs %+v", done)
 	}
+	// A week on, a run of the drained queue deletes them.
+	e.to(acct.JobKeep)
+	e.runJobs()
+	if done := e.jobs(acct.JobDone); len(done) != 2 {
+		e.t.Fatalf("done jobs deleted at their 7th day: %+v", done)
+	}
+	e.to(acct.JobKeep + time.Millisecond)
+	e.runJobs()
+	if all := e.jobs(); len(all) != 0 {
+		e.t.Fatalf("jobs after a week %+v, want none", all)
+	}
 }
 
 // testJobsRetryBackoff checks a job whose delivery fails: it is tried
