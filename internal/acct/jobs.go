@@ -314,14 +314,15 @@ func (l *Local) ListJobs(ctx context.Context, q JobQuery) ([]Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range q.States {
-		if _, err := ParseJobState(string(s)); err != nil {
+	states := make([]JobState, len(q.States))
+	for i, s := range q.States {
+		if states[i], err = ParseJobState(string(s)); err != nil {
 			return nil, err
 		}
 	}
 	var jobs []Job
 	err = l.store.View(ctx, func(tx Tx) (err error) {
-		jobs, err = tx.ListJobs(ctx, JobFilter{States: q.States, Limit: limit})
+		jobs, err = tx.ListJobs(ctx, JobFilter{States: states, Limit: limit})
 		return err
 	})
 	if err != nil {
