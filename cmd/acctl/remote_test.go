@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -366,7 +367,10 @@ func (s *remoteScript) start(env []string, dir, store string) (*remoteServer, er
 	}
 	srv := &remoteServer{token: token, log: &serverLog{file: log}, done: make(chan struct{})}
 	cmd := exec.Command(s.hub.acctl, "serve", "--listen", "127.0.0.1:0")
-	cmd.Env, cmd.Dir = env, dir
+	// The server runs no jobs of its own: the story's `acctl job run` runs
+	// them, as it does on a local store, so that a story reads the same
+	// and what a message holds is in the outbox when the next line looks.
+	cmd.Env, cmd.Dir = append(slices.Clip(env), "ACCTL_JOBS_INTERVAL=0"), dir
 	cmd.Stdout, cmd.Stderr = srv.log, srv.log
 	if err := cmd.Start(); err != nil {
 		log.Close()

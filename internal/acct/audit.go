@@ -48,6 +48,8 @@ const (
 	ActionOTPVerify      = "otp.verify"
 	ActionUserActivate   = "user.activate"
 	ActionActivationSend = "activation.send"
+	ActionJobFail        = "job.fail"
+	ActionJobGiveUp      = "job.giveup"
 )
 
 // EventQuery selects audit events for Service.ListEvents, newest first.

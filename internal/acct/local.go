@@ -131,12 +131,25 @@ func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
 			return nil, err
 		}
 	}
+	if err := l.insertAccount(ctx, rec, invite, verify); err != nil {
+		return nil, err
+	}
+	if err := l.sendSignup(ctx, rec, verify); err != nil {
+		return nil, err
+	}
+	return &rec.User, nil
+}
+
+// insertAccount stores a new account (pending when verify is not "") with
+// its primary addresses, its referral and the audit event, in one
+// transaction.
+func (l *Local) insertAccount(ctx context.Context, rec *UserRecord, invite, verify string) error {
 	now := l.now()
 	rec.Status, rec.CreatedAt, rec.UpdatedAt = StatusActive, now, now
 	if verify != "" {
 		rec.Status = StatusPending
 	}
-	err = l.store.Update(ctx, func(tx Tx) error {
+	err := l.store.Update(ctx, func(tx Tx) error {
 		// referrals.go: the account's own referral code, and its referrer.
 		referral, err := l.prepareReferral(ctx, tx, rec, invite)
 		if err != nil {
@@ -157,12 +170,9 @@ func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
 		return l.completeReferral(ctx, tx, rec, referral)
 	})
 	if err != nil {
-		return nil, l.fail(ctx, ActionUserRegister, 0, wrap(err, "register user"))
+		return l.fail(ctx, ActionUserRegister, 0, wrap(err, "register user"))
 	}
-	if err := l.sendSignup(ctx, rec, verify); err != nil {
-		return nil, err
-	}
-	return &rec.User, nil
+	return nil
 }
 
 // newRecord validates and normalises the fields of a new account.

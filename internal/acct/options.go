@@ -79,6 +79,19 @@ type Options struct {
 	// none.
 	ReferrerPoints *int64
 	NewUserPoints  *int64
+	// JobAttempts is how many times a queued job is tried before it is
+	// given up (jobs.go); default DefaultJobAttempts.
+	JobAttempts int
+	// JobBackoff is the wait after a job's first failed attempt, doubled
+	// after each further one up to DefaultJobBackoffMax; default
+	// DefaultJobBackoff.
+	JobBackoff time.Duration
+	// JobLease is how long a claimed job is its runner's before another
+	// may claim it (its runner died); default DefaultJobLease.
+	JobLease time.Duration
+	// JobQueued, when set, is called after a job was committed, to wake
+	// this process's runner.
+	JobQueued func()
 }
 
 // Password policy bounds.
@@ -144,6 +157,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ReferrerPoints == nil {
 		o.ReferrerPoints = new(int64(DefaultReferrerPoints))
+	}
+	if o.JobAttempts <= 0 {
+		o.JobAttempts = DefaultJobAttempts
+	}
+	if o.JobBackoff <= 0 {
+		o.JobBackoff = DefaultJobBackoff
+	}
+	if o.JobLease <= 0 {
+		o.JobLease = DefaultJobLease
 	}
 	if o.NewUserPoints == nil {
 		o.NewUserPoints = new(int64(DefaultNewUserPoints))

@@ -537,14 +537,41 @@ func (l *Local) RevokeCodes(ctx context.Context, in RevokeCodes) (*RevokeResult,
 	return res, nil
 }
 
-// ForgotPassword sends a reset link to an email address if it belongs to
-// an account that may reset its password. It answers the same whether or
-// not it does, so that it cannot be used to discover accounts: a failed
-// delivery is in the audit trail, not in the answer.
+// ForgotPassword queues a reset link for an email address (a JobForgot,
+// see jobs.go): the job sends it if the address belongs to an account
+// that may reset its password. The answer comes once the job is
+// committed, after the same work whether or not the address is an
+// account's, so that it cannot be used to discover accounts, by its words
+// or by its time; a failed delivery is in the audit trail, not in the
+// answer.
 func (l *Local) ForgotPassword(ctx context.Context, email string) error {
 	if err := l.permit(ctx, "ForgotPassword"); err != nil {
 		return err
 	}
+	addr, err := NormalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	if addr == "" {
+		return FieldError("email", "required")
+	}
+	if err := l.deliveryReady(ChannelEmail); err != nil {
+		return err
+	}
+	if l.opt.PublicURL == "" {
+		return FieldError("public_url", "not configured: a reset link needs the address of the reset page")
+	}
+	if err := l.secretReady(ctx); err != nil {
+		return err
+	}
+	return l.submit(ctx, JobForgot, forgotJob{Email: addr})
+}
+
+// sendForgotLink sends a reset link to an email address if it belongs to
+// an account that may reset its password: the work of a JobForgot. Each
+// call makes a fresh link, voiding the older. A failed delivery is its
+// error (the job is tried again) and in the audit trail.
+func (l *Local) sendForgotLink(ctx context.Context, email string) error {
 	addr, err := NormalizeEmail(email)
 	if err != nil {
 		return err
@@ -609,8 +636,7 @@ func (l *Local) ForgotPassword(ctx context.Context, email string) error {
 	}
 	n := Notice{Channel: ChannelEmail, To: addr, Template: TemplateForgot, Language: rec.Language,
 		Data: NoticeData{Name: displayName(rec), URL: codeLink(l.opt.PublicURL, code, "token"), ExpiresAt: c.ExpiresAt}}
-	_ = l.deliver(ctx, rec.ID, c, n) // recorded in the audit trail; the answer must not differ
-	return nil
+	return l.deliver(ctx, rec.ID, c, n) // recorded in the audit trail
 }
 
 // forgotAccount finds the account that a forgot-password link for addr

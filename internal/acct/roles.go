@@ -58,7 +58,7 @@ var (
 	// their password hashes (ExportUsersWithHashes is admin's alone).
 	auditorOps = set("User", "ListUsers", "ExportUsers", "ListAddresses", "ValidateSession", "ListSessions", "ListCodes",
 		"ListPreregistrations", "Points", "PointsHistory", "ListEvents",
-		"PasswordHashes")
+		"PasswordHashes", "ListJobs")
 	// Of these, the ones that change an account (IssueResetCode, SendOTP,
 	// VerifyOTP, EndSessions, UnlockUser) refuse admin accounts: see
 	// mayChange.

@@ -79,9 +79,18 @@ type Service interface {
 	ListCodes(ctx context.Context, ref string) ([]CodeInfo, error)
 	// RevokeCodes voids one code or all of a user's.
 	RevokeCodes(ctx context.Context, in RevokeCodes) (*RevokeResult, error)
-	// ForgotPassword emails a reset link if the address belongs to an
-	// account; the answer is the same either way.
+	// ForgotPassword queues a reset link for an email address, sent if
+	// the address belongs to an account; the answer and the work before
+	// it are the same either way.
 	ForgotPassword(ctx context.Context, email string) error
+	// SignUp queues a self-service sign-up: a pending account and its
+	// activation link; the answer and the work before it are the same
+	// whether or not the address is taken.
+	SignUp(ctx context.Context, in SignUpRequest) error
+	// RunJobs runs the queued jobs that are due (jobs.go).
+	RunJobs(ctx context.Context, in JobRun) (*JobRunResult, error)
+	// ListJobs returns the queue's jobs, newest first, never a payload.
+	ListJobs(ctx context.Context, q JobQuery) ([]Job, error)
 
 	// SendOTP sends a one-time passcode for a purpose.
 	SendOTP(ctx context.Context, in OTPRequest) (*OTPSent, error)

@@ -160,6 +160,8 @@ type Tx interface {
 	// once: of two transactions that race to claim a name, one wins and
 	// the other gets the winner's value (the store's primary key decides).
 	ClaimSetting(ctx context.Context, name string, value []byte, at time.Time) ([]byte, error)
+	// JobTx is the durable queue of work that answers promise (jobs.go).
+	JobTx
 
 	// InsertEvent appends an audit event and sets ev.ID.
 	InsertEvent(ctx context.Context, ev *Event) error

@@ -33,6 +33,7 @@ var Operations = []string{
 	"Login", "ValidateSession", "ListSessions", "FreshenSession", "EndSessions", "PurgeSessions",
 	"SetPassword", "ChangePassword", "VerifyPassword", "PasswordHashes", "LockUser", "UnlockUser",
 	"IssueResetCode", "ResetPassword", "ListCodes", "RevokeCodes", "ForgotPassword",
+	"SignUp", "RunJobs", "ListJobs",
 	"SendOTP", "VerifyOTP", "SendActivation", "Activate",
 	"Preregister", "ListPreregistrations", "RemovePreregistration", "Points", "AddPoints", "PointsHistory",
 	"ImportUsers", "ExportUsers", "ExportUsersWithHashes",

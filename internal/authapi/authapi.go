@@ -12,7 +12,6 @@
 package authapi
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -61,10 +60,6 @@ type Options struct {
 	// they answer 404.
 	Signin       bool
 	LostPassword bool
-	// PasswordMinLength is the policy's shortest password
-	// (acct.DefaultPasswordMinLength): a sign-up is checked before it is
-	// accepted.
-	PasswordMinLength int
 	// Argon2 are the hashing parameters of the store (acct.DefaultArgon2),
 	// for the dummy check that hides a refused account's quicker answer.
 	Argon2 acct.Argon2Params
@@ -86,9 +81,6 @@ type Options struct {
 	// Now is the clock of the Service, to decide when a session is
 	// freshened; default time.Now.
 	Now func() time.Time
-	// Tasks runs sign-ups and reset links in the background; a server
-	// waits for them before it exits. Default: a Tasks of its own.
-	Tasks *Tasks
 	// Log receives what goes wrong (never a secret); nil: nothing.
 	Log *slog.Logger
 	// CookieName is the session cookie's name (DefaultCookieName); the
@@ -106,7 +98,6 @@ type handler struct {
 	log       *slog.Logger
 	byAddress *limiter
 	byAccount *limiter
-	tasks     *Tasks
 	origins   map[string]bool
 	cop       *http.CrossOriginProtection
 	redirect  string // where an activation goes
@@ -137,9 +128,6 @@ func New(svc acct.Service, opts Options) http.Handler {
 	if h.opt.AccountRate == (Rate{}) {
 		h.opt.AccountRate = DefaultAccountRate
 	}
-	if h.opt.PasswordMinLength == 0 {
-		h.opt.PasswordMinLength = acct.DefaultPasswordMinLength
-	}
 	if h.opt.Argon2 == (acct.Argon2Params{}) {
 		h.opt.Argon2 = acct.DefaultArgon2
 	}
@@ -150,10 +138,6 @@ func New(svc acct.Service, opts Options) http.Handler {
 		h.opt.Actor = DefaultActor
 	}
 	h.csrfName = csrfCookieName(h.opt.CookieName)
-	h.tasks = h.opt.Tasks
-	if h.tasks == nil {
-		h.tasks = NewTasks(0)
-	}
 	h.byAddress = newLimiter(h.opt.AddressRate, h.opt.LimitClock)
 	h.byAccount = newLimiter(h.opt.AccountRate, h.opt.LimitClock)
 	h.origins = map[string]bool{}
@@ -530,18 +514,5 @@ func (h *handler) dummyVerify(password string) {
 	})
 	if h.dummyHash != "" {
 		_, _, _ = acct.Hasher{Argon2: h.opt.Argon2}.Verify(password, h.dummyHash)
-	}
-}
-
-// work runs fn in the background (see Tasks), logging its failure.
-func (h *handler) work(ctx context.Context, what string, fn func(ctx context.Context) error) {
-	ok := h.tasks.Go(ctx, func(ctx context.Context) {
-		if err := fn(ctx); err != nil {
-			h.log.LogAttrs(ctx, slog.LevelError, "auth api: "+what+" failed",
-				slog.String("code", string(acct.ErrorCode(err))), slog.String("error", err.Error()))
-		}
-	})
-	if !ok {
-		h.log.LogAttrs(ctx, slog.LevelWarn, "auth api: "+what+" dropped: the request ended first")
 	}
 }

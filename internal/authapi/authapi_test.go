@@ -35,7 +35,6 @@ type env struct {
 	clock *accttest.Clock // the Service's
 	limit *accttest.Clock // the limits'
 	notes *accttest.Recorder
-	tasks *Tasks
 	h     http.Handler
 	logs  *bytes.Buffer
 }
@@ -49,7 +48,7 @@ func newEnv(t *testing.T, tune func(*Options)) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, clock: accttest.NewClock(accttest.Start), limit: accttest.NewClock(accttest.Start),
-		notes: &accttest.Recorder{}, tasks: NewTasks(0), logs: &bytes.Buffer{}}
+		notes: &accttest.Recorder{}, logs: &bytes.Buffer{}}
 	local, err := acct.NewLocal(store, acct.Options{Now: e.clock.Now, Argon2: accttest.FastArgon2, Actor: "tester",
 		Secret: accttest.Secret, Notifier: e.notes, PublicURL: publicURL, RequireVerified: true})
 	if err != nil {
@@ -58,7 +57,7 @@ func newEnv(t *testing.T, tune func(*Options)) *env {
 	t.Cleanup(func() { local.Close() })
 	e.svc = local
 	opt := Options{PublicURL: publicURL, Signin: true, LostPassword: true, Argon2: accttest.FastArgon2,
-		LimitClock: e.limit.Now, Now: e.clock.Now, Tasks: e.tasks,
+		LimitClock: e.limit.Now, Now: e.clock.Now,
 		Log: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	if tune != nil {
 		tune(&opt)
@@ -637,12 +636,32 @@ func (e *env) findNotice(to, template string) (acct.Notice, bool) {
 	return acct.Notice{}, false
 }
 
+// wantQueued checks that n jobs wait in the queue.
+func (e *env) wantQueued(n int) {
+	e.t.Helper()
+	js, err := e.svc.ListJobs(context.Background(), acct.JobQuery{States: []acct.JobState{acct.JobPending}})
+	if err != nil || len(js) != n {
+		e.t.Fatalf("pending jobs %+v, %v; want %d", js, err, n)
+	}
+	if len(e.notes.Notices()) != 0 && n > 0 && js[0].Kind == acct.JobForgot {
+		e.t.Fatalf("a link went before the queue ran")
+	}
+}
+
+// wait checks that the answers so far left their work committed in the
+// queue, and runs it as the server's runner would.
 func (e *env) wait() {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := e.tasks.Wait(ctx); err != nil {
+	pending, err := e.svc.ListJobs(context.Background(), acct.JobQuery{States: []acct.JobState{acct.JobPending}})
+	if err != nil {
 		e.t.Fatal(err)
+	}
+	res, err := e.svc.RunJobs(context.Background(), acct.JobRun{Max: acct.MaxJobBatch})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if len(res.Jobs) != len(pending) {
+		e.t.Fatalf("ran %d jobs, want the %d pending", len(res.Jobs), len(pending))
 	}
 }
 
@@ -670,6 +689,7 @@ func TestSignin(t *testing.T) {
 	if a := decode[Answer](t, w); !a.Success || a.Message != msgSignin {
 		t.Errorf("answer %+v", a)
 	}
+	e.wantQueued(1) // acknowledged: committed, not yet done
 	e.wait()
 	n, ok := e.findNotice("bob@example.com", acct.TemplateActivate)
 	if !ok {
@@ -767,6 +787,7 @@ func TestLostAndResetPassword(t *testing.T) {
 	if a := decode[Answer](t, known); !a.Success || a.Message != msgLost {
 		t.Errorf("answer %+v", a)
 	}
+	e.wantQueued(2) // the same job for a known and an unknown address
 	e.wait()
 	n, ok := e.findNotice("alice@example.com", acct.TemplateForgot)
 	if !ok || len(e.notes.Notices()) != 1 {

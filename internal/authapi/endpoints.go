@@ -1,7 +1,6 @@
 package authapi
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -195,9 +194,13 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 	api.WriteJSON(w, http.StatusOK, Answer{Success: true, Message: "goodbye"})
 }
 
-// signin: POST email, password, firstname, lastname, language makes a
-// pending account and sends its activation link; GET ?confirm=KEY
-// activates it and redirects to the app.
+// signUpFields names SignUp's fields as the sign-up form does.
+var signUpFields = map[string]string{"first_name": "firstname", "last_name": "lastname"}
+
+// signin: POST email, password, firstname, lastname, language queues a
+// sign-up (a pending account and its activation link, see
+// acct.Local.SignUp); GET ?confirm=KEY activates it and redirects to the
+// app.
 func (h *handler) signin(w http.ResponseWriter, r *http.Request) {
 	if !h.opt.Signin {
 		h.fail(w, http.StatusNotFound, acct.CodeNotFound, "sign-up is not enabled on this server", nil)
@@ -217,41 +220,23 @@ func (h *handler) signin(w http.ResponseWriter, r *http.Request) {
 	if h.required(w, f, "email", "password", "firstname", "lastname") {
 		return
 	}
-	in := acct.NewUser{Password: f.raw("password"), Pending: true}
-	var err error
-	if in.Email, err = acct.NormalizeEmail(f.get("email")); err == nil {
-		if in.FirstName, err = acct.NormalizeName("firstname", f.get("firstname")); err == nil {
-			if in.LastName, err = acct.NormalizeName("lastname", f.get("lastname")); err == nil {
-				if in.Language, err = acct.NormalizeLanguage(f.get("language")); err == nil {
-					err = acct.CheckPassword(in.Password, h.opt.PasswordMinLength, "", in.Email)
-				}
-			}
-		}
-	}
+	email, err := acct.NormalizeEmail(f.get("email"))
 	if err != nil {
 		h.failErr(w, r, err, nil)
 		return
 	}
-	if !h.limit(w, r, "mail:"+in.Email) {
+	if !h.limit(w, r, "mail:"+email) {
 		return
 	}
-	// The same answer, at once, whether or not the address is an
-	// account's: the account is made and its link sent in the background.
-	h.work(r.Context(), "sign-up", func(ctx context.Context) error {
-		_, err := h.svc.Register(ctx, in)
-		if !acct.IsCode(err, acct.CodeConflict) || acct.ErrorField(err) != "email" {
-			return err
-		}
-		// The address is taken. Its owner gets nothing, unless the
-		// account is pending at this very address: then the activation
-		// link goes again (the first one may have been lost).
-		u, uerr := h.svc.User(ctx, in.Email)
-		if uerr != nil || u.Status != acct.StatusPending || u.Email != in.Email {
-			return nil
-		}
-		_, err = h.svc.SendActivation(ctx, strconv.FormatInt(u.ID, 10))
-		return err
-	})
+	// Local checks the fields, hashes the password and commits the job
+	// that makes the account and sends its link, the same work whether
+	// or not the address is an account's: the answer comes after.
+	err = h.svc.SignUp(r.Context(), acct.SignUpRequest{Email: email, Password: f.raw("password"),
+		FirstName: f.get("firstname"), LastName: f.get("lastname"), Language: f.get("language")})
+	if err != nil {
+		h.failErr(w, r, err, signUpFields)
+		return
+	}
 	api.WriteJSON(w, http.StatusOK, Answer{Success: true, Message: msgSignin})
 }
 
@@ -298,11 +283,12 @@ func (h *handler) lostPassword(w http.ResponseWriter, r *http.Request) {
 	if !h.limit(w, r, "mail:"+email) {
 		return
 	}
-	// In the background: a known address costs a write and a delivery,
-	// an unknown one nothing, and the answer must not tell them apart.
-	h.work(r.Context(), "lost password", func(ctx context.Context) error {
-		return h.svc.ForgotPassword(ctx, email)
-	})
+	// Local commits a job that sends the link if the address is an
+	// account's: the same work either way, and the answer comes after.
+	if err := h.svc.ForgotPassword(r.Context(), email); err != nil {
+		h.failErr(w, r, err, nil)
+		return
+	}
 	api.WriteJSON(w, http.StatusOK, Answer{Success: true, Message: msgLost})
 }
 

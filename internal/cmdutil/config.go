@@ -92,6 +92,13 @@ const (
 	KeyTrustedProxies = "serve.trusted_proxies"
 )
 
+// The keys of the durable job queue (acct/jobs.go): how often `acctl
+// serve` looks for due jobs, and how many attempts a job gets.
+const (
+	KeyJobsInterval = "jobs.interval"
+	KeyJobsAttempts = "jobs.attempts"
+)
+
 // The keys of imported password hashes: a Firebase project's scrypt
 // parameters, as its console shows them (config_import.go).
 const (
@@ -116,6 +123,7 @@ var ConfigKeys = []string{
 	KeyReferrerPoints, KeyNewUserPoints,
 	KeyAuthRateAddress, KeyAuthRateAccount, KeyAuthOrigins,
 	KeyTrustedProxies,
+	KeyJobsInterval, KeyJobsAttempts,
 	KeyFirebaseSignerKey, KeyFirebaseSaltSeparator, KeyFirebaseRounds, KeyFirebaseMemCost,
 }
 
@@ -184,6 +192,12 @@ type Config struct {
 	RequireVerified bool
 	// ActivationTTL is the life of an activation link.
 	ActivationTTL time.Duration
+	// JobsInterval is how often `acctl serve` looks for due jobs besides
+	// being woken by its own; 0: the server runs no jobs (`acctl job run`
+	// does, from cron).
+	JobsInterval time.Duration
+	// JobsAttempts is how many times a job is tried before it is given up.
+	JobsAttempts int
 	// ReferrerPoints and NewUserPoints are the points awarded when an
 	// account registers with an invite code: to the account whose code it
 	// is, and to the new account (0 for none).
@@ -259,6 +273,9 @@ func ConfigDefaults() map[string]any {
 		KeyAuthOrigins:     []string{},
 
 		KeyTrustedProxies: []string{},
+
+		KeyJobsInterval: "10s", // DefaultJobsInterval
+		KeyJobsAttempts: acct.DefaultJobAttempts,
 
 		KeyFirebaseSignerKey:     "",
 		KeyFirebaseSaltSeparator: "",
@@ -420,6 +437,9 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 	if err := verifyFromViper(v, c); err != nil {
 		return nil, err
 	}
+	if err := jobsFromViper(v, c); err != nil {
+		return nil, err
+	}
 	if err := referralFromViper(v, c); err != nil {
 		return nil, err
 	}
@@ -491,6 +511,29 @@ func referralFromViper(v *viper.Viper, c *Config) error {
 		}
 		*it.set = n
 	}
+	return nil
+}
+
+// DefaultJobsInterval is the default of jobs.interval.
+const DefaultJobsInterval = 10 * time.Second
+
+// jobsFromViper reads the keys of the job queue.
+func jobsFromViper(v *viper.Viper, c *Config) error {
+	s := strings.TrimSpace(v.GetString(KeyJobsInterval))
+	d, err := ParseDuration(s)
+	if s == "0" {
+		d, err = 0, nil
+	}
+	if err != nil || d < 0 {
+		return acct.FieldError(KeyJobsInterval, "want a duration such as 10s or 1m (0: the server runs no jobs), got %q", s)
+	}
+	c.JobsInterval = d
+	s = strings.TrimSpace(v.GetString(KeyJobsAttempts))
+	n, err := strconv.ParseUint(s, 10, 31)
+	if err != nil || n == 0 || n > 1000 {
+		return acct.FieldError(KeyJobsAttempts, "want a whole number from 1 to 1000, got %q", s)
+	}
+	c.JobsAttempts = int(n)
 	return nil
 }
 

@@ -118,12 +118,15 @@ func TestConfigDefaults(t *testing.T) {
 		OTPTTL:            10 * time.Minute,
 		OTPAttempts:       5,
 		OTPCooldown:       time.Minute,
-		SignupVerify:      "none", RequireVerified: true,
-		ActivationTTL:   24 * time.Hour,
-		ReferrerPoints:  acct.DefaultReferrerPoints,
-		NewUserPoints:   acct.DefaultNewUserPoints,
-		AuthAddressRate: authapi.DefaultAddressRate,
-		AuthAccountRate: authapi.DefaultAccountRate,
+		SignupVerify:      "none",
+		RequireVerified:   true,
+		ActivationTTL:     24 * time.Hour,
+		JobsInterval:      10 * time.Second,
+		JobsAttempts:      acct.DefaultJobAttempts,
+		ReferrerPoints:    acct.DefaultReferrerPoints,
+		NewUserPoints:     acct.DefaultNewUserPoints,
+		AuthAddressRate:   authapi.DefaultAddressRate,
+		AuthAccountRate:   authapi.DefaultAccountRate,
 	}
 	if cfg.OTPTTL != acct.DefaultOTPTTL || cfg.OTPAttempts != acct.DefaultOTPAttempts ||
 		cfg.OTPCooldown != acct.DefaultOTPCooldown || cfg.ActivationTTL != acct.DefaultActivationTTL {

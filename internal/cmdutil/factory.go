@@ -43,6 +43,9 @@ type Needs struct {
 	// Delivery: the command may send a message, so a notifier is built
 	// from the delivery keys (email.*, sms.*, outbox, templates).
 	Delivery bool
+	// JobQueued, when set, is called after the Service committed a job
+	// (acctl serve wakes its runner).
+	JobQueued func()
 }
 
 // Opener opens the Service for a configuration. The composition root in

@@ -104,6 +104,11 @@ var operations = map[string]call{
 	"ForgotPassword": rpc(func(s svc, c cx, r api.EmailRequest) (api.Empty, error) {
 		return api.Empty{}, s.ForgotPassword(c, r.Email)
 	}),
+	"SignUp": rpc(func(s svc, c cx, r acct.SignUpRequest) (api.Empty, error) {
+		return api.Empty{}, s.SignUp(c, r)
+	}),
+	"RunJobs":   rpc(svc.RunJobs),
+	"ListJobs":  rpc(svc.ListJobs),
 	"SendOTP":   rpc(svc.SendOTP),
 	"VerifyOTP": rpc(svc.VerifyOTP),
 	"SendActivation": rpc(func(s svc, c cx, r api.RefRequest) (*acct.ActivationSent, error) {

@@ -124,6 +124,19 @@ func (c *Client) ForgotPassword(ctx context.Context, email string) error {
 	return err
 }
 
+func (c *Client) SignUp(ctx context.Context, in acct.SignUpRequest) error {
+	_, err := do[api.Empty](ctx, c, "SignUp", in)
+	return err
+}
+
+func (c *Client) RunJobs(ctx context.Context, in acct.JobRun) (*acct.JobRunResult, error) {
+	return do[*acct.JobRunResult](ctx, c, "RunJobs", in)
+}
+
+func (c *Client) ListJobs(ctx context.Context, q acct.JobQuery) ([]acct.Job, error) {
+	return do[[]acct.Job](ctx, c, "ListJobs", q)
+}
+
 func (c *Client) SendOTP(ctx context.Context, in acct.OTPRequest) (*acct.OTPSent, error) {
 	return do[*acct.OTPSent](ctx, c, "SendOTP", in)
 }

@@ -30,6 +30,7 @@ func RunRaces(t *testing.T, newDB NewDB) {
 		{"UseCodeRace", testUseCodeRace},
 		{"FailCodeAttemptRace", testFailCodeAttemptRace},
 		{"ClaimSettingRace", testClaimSettingRace},
+		{"ClaimJobsRace", testClaimJobsRace},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newDB) })
 	}

@@ -74,6 +74,7 @@ var cases = []struct {
 	{"CanceledContext", testCanceledContext},
 	{"ListPasswordHashes", testListPasswordHashes},
 	{"ClaimSetting", testClaimSetting},
+	{"Jobs", testJobs},
 }
 
 // Update runs fn in one write transaction of s.

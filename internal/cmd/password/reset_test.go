@@ -397,6 +397,13 @@ func TestForgot(t *testing.T) {
 	if res := e.Run("password", "forgot", "not an address"); res.Code != 2 {
 		t.Errorf("bad address: %+v", res)
 	}
+	if _, err := os.Stat(outbox); err == nil {
+		t.Fatal("the answers sent a link: want it queued")
+	}
+	// --wait runs the queue: the three jobs queued above and its own.
+	if res := e.Run("password", "forgot", "nobody@example.com", "--wait"); res != unknown {
+		t.Errorf("--wait: %+v, want %+v", res, unknown)
+	}
 
 	lines := readOutbox(t, outbox)
 	if len(lines) != 1 || lines[0].To != "alice@example.com" || lines[0].Subject != "Reset your password" {

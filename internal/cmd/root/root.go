@@ -11,6 +11,7 @@ import (
 	"github.com/acctl/acctl/internal/cmd/audit"
 	"github.com/acctl/acctl/internal/cmd/completion"
 	configcmd "github.com/acctl/acctl/internal/cmd/config"
+	"github.com/acctl/acctl/internal/cmd/job"
 	"github.com/acctl/acctl/internal/cmd/otp"
 	"github.com/acctl/acctl/internal/cmd/password"
 	"github.com/acctl/acctl/internal/cmd/points"
@@ -85,6 +86,7 @@ defaults; see "acctl config show".`),
 		points.NewCmdPoints(f),
 		otp.NewCmdOTP(f),
 		audit.NewCmdAudit(f),
+		job.NewCmdJob(f),
 		apikey.NewCmdAPIKey(f),
 		serve.NewCmdServe(f, nil),
 		storecmd.NewCmdStore(f, OpenStore),

@@ -124,6 +124,8 @@ func localOptions(p cmdutil.OpenParams) (acct.Options, error) {
 		ActivationTTL:     c.ActivationTTL,
 		ReferrerPoints:    new(c.ReferrerPoints),
 		NewUserPoints:     new(c.NewUserPoints),
+		JobAttempts:       c.JobsAttempts,
+		JobQueued:         p.Needs.JobQueued,
 	}
 	if p.Needs.Secret {
 		secret, err := cmdutil.LoadSecret(c.SecretFile)

@@ -49,6 +49,9 @@ type Options struct {
 	// Ready, if set, is called with the address the server listens on
 	// (tests listen on port 0).
 	Ready func(addr net.Addr)
+	// After, if set, is the job runner's timer (tests inject their own);
+	// nil: time.After.
+	After func(time.Duration) <-chan time.Time
 }
 
 // NewCmdServe returns "serve". runF, if not nil, replaces the command's
@@ -100,6 +103,16 @@ SIGHUP never stops the server.
 
 Sign-up and lost_password are on when public_url and email delivery
 (email.smtp.host or outbox) are configured.
+
+What an answer promises (the link of a sign-up, of lost_password, of
+"acctl password forgot") is a job committed to the store before the
+answer; the server runs the store's job queue at start, every
+jobs.interval (10s) and at once for the jobs it committed itself, tries a
+failed one again with a growing wait, up to jobs.attempts times, and
+writes each failure to the audit trail. A server killed mid-job leaves it
+to be taken again after 5 minutes; several servers on one PostgreSQL
+share the queue and never run one job twice. jobs.interval 0: this server
+runs no jobs (see "acctl job run").
 
 Logs go to stderr, one line per request (method, path, status, duration,
 bytes, client address, API key name), as text or JSON (--log-format);
@@ -166,9 +179,17 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 	log := newLogger(f.IO.ErrOut, opts.LogFormat)
-	svc, err := f.ServiceFor(ctx, cmdutil.Needs{Secret: true, Delivery: true})
+	var runner *Runner
+	needs := cmdutil.Needs{Secret: true, Delivery: true}
+	if cfg.JobsInterval > 0 {
+		needs.JobQueued = func() { runner.Wake() } // set below, before any request
+	}
+	svc, err := f.ServiceFor(ctx, needs)
 	if err != nil {
 		return err
+	}
+	if cfg.JobsInterval > 0 {
+		runner = NewRunner(svc, cfg.JobsInterval, log, opts.After)
 	}
 	keys, ok := svc.(acct.KeyManager)
 	if !ok {
@@ -182,8 +203,7 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 
-	tasks := authapi.NewTasks(0)
-	auth := authOptions(cfg, f, tasks, log)
+	auth := authOptions(cfg, f, log)
 	// The admin API logs the causes of its failures; its successes are in
 	// the request lines already.
 	apiLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
@@ -214,7 +234,8 @@ func Run(ctx context.Context, opts *Options) error {
 	log.Info("listening", slog.String("url", scheme+"://"+ln.Addr().String()),
 		slog.String("store", cmdutil.RedactURL(cfg.Store)),
 		slog.String("trusted_proxies", fmt.Sprint(cfg.TrustedProxies.Prefixes())),
-		slog.Bool("signin", auth.Signin), slog.Bool("lost_password", auth.LostPassword))
+		slog.Bool("signin", auth.Signin), slog.Bool("lost_password", auth.LostPassword),
+		slog.Duration("jobs_interval", cfg.JobsInterval))
 	if scheme == "http" && !loopback(ln.Addr()) {
 		log.Warn("plain HTTP on a non-loopback address: put a reverse proxy with TLS in front, or give --tls-cert and --tls-key")
 	}
@@ -224,14 +245,15 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr())
 	}
-	return serve(ctx, srv, ln, tasks, opts.ShutdownTimeout, log)
+	return serve(ctx, srv, ln, runner, opts.ShutdownTimeout, log)
 }
 
-// serve runs srv on ln (with TLS when srv has a TLSConfig) until ctx
-// ends, then stops taking connections and waits for the requests under
-// way and the background tasks, up to timeout. It returns nil after a
-// graceful stop.
-func serve(ctx context.Context, srv *http.Server, ln net.Listener, tasks *authapi.Tasks, timeout time.Duration, log *slog.Logger) error {
+// serve runs srv on ln (with TLS when srv has a TLSConfig), and runner (when not nil) beside it, until ctx
+// ends, then stops taking connections and waits for the requests and the
+// job under way, up to timeout. It returns nil after a graceful stop. A
+// job cut by the timeout (or by a kill) is claimed again when its lease
+// ends.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, runner *Runner, timeout time.Duration, log *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() {
 		if srv.TLSConfig != nil {
@@ -240,6 +262,15 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, tasks *authap
 		}
 		errc <- srv.Serve(ln)
 	}()
+	jobsDone := make(chan struct{})
+	if runner != nil {
+		go func() {
+			defer close(jobsDone)
+			runner.Run(ctx)
+		}()
+	} else {
+		close(jobsDone)
+	}
 	select {
 	case err := <-errc:
 		return &acct.Error{Code: acct.CodeUnavailable, Message: "serve: " + err.Error(), Err: err}
@@ -250,7 +281,11 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, tasks *authap
 	defer cancel()
 	err := srv.Shutdown(sctx)
 	if err == nil {
-		err = tasks.Wait(sctx)
+		select {
+		case <-jobsDone:
+		case <-sctx.Done():
+			err = sctx.Err()
+		}
 	}
 	if err != nil {
 		srv.Close()
@@ -287,21 +322,19 @@ func watchHUP(certs *certReloader, log *slog.Logger) (stop func()) {
 }
 
 // authOptions are the auth API's options from the configuration.
-func authOptions(cfg *cmdutil.Config, f *cmdutil.Factory, tasks *authapi.Tasks, log *slog.Logger) authapi.Options {
+func authOptions(cfg *cmdutil.Config, f *cmdutil.Factory, log *slog.Logger) authapi.Options {
 	email := cfg.PublicURL != "" && cfg.DeliveryConfigured() && cfg.CheckDelivery(acct.ChannelEmail) == nil
 	return authapi.Options{
-		PublicURL:         cfg.PublicURL,
-		Signin:            email && cfg.SignupVerify != acct.SignupVerifyPhone,
-		LostPassword:      email,
-		PasswordMinLength: cfg.PasswordMinLength,
-		Argon2:            cfg.Argon2,
-		AllowedOrigins:    cfg.AuthOrigins,
-		TrustedProxies:    cfg.TrustedProxies,
-		AddressRate:       cfg.AuthAddressRate,
-		AccountRate:       cfg.AuthAccountRate,
-		Now:               f.Clock,
-		Tasks:             tasks,
-		Log:               log,
+		PublicURL:      cfg.PublicURL,
+		Signin:         email && cfg.SignupVerify != acct.SignupVerifyPhone,
+		LostPassword:   email,
+		Argon2:         cfg.Argon2,
+		AllowedOrigins: cfg.AuthOrigins,
+		TrustedProxies: cfg.TrustedProxies,
+		AddressRate:    cfg.AuthAddressRate,
+		AccountRate:    cfg.AuthAccountRate,
+		Now:            f.Clock,
+		Log:            log,
 	}
 }
 
