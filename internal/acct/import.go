@@ -990,6 +990,15 @@ func finalAddresses(acc *importAcc, now time.Time) []AddressRecord {
 			}
 		}
 	}
+	// The skeletons (identifiers.go): a stored address keeps its own (NULL
+	// for one that looked like an older one before skeletons were kept).
+	for i := range out {
+		if old := findOld(acc.oldAddrs, out[i].Kind, out[i].Value); old != nil {
+			out[i].Skeleton = old.Skeleton
+		} else {
+			out[i].Skeleton = addressSkeleton(out[i].Kind, out[i].Value)
+		}
+	}
 	return out
 }
 
@@ -1066,6 +1075,7 @@ func (l *Local) writePlan(ctx context.Context, tx Tx, p *importPlan) error {
 		if a.st.points != nil {
 			r.Points = *a.st.points
 		}
+		r.UsernameSkeleton = Skeleton(r.Username) // identifiers.go
 		r.ReferredBy = nil
 		if a.referrerID != 0 {
 			id := a.referrerID
@@ -1154,6 +1164,9 @@ func (l *Local) writePlan(ctx context.Context, tx Tx, p *importPlan) error {
 func (l *Local) writeUpdate(ctx context.Context, tx Tx, p *importPlan, a *importAcc) ([]string, error) {
 	r := &a.st.rec
 	r.Points = a.old.Points // UpdateUser never writes points
+	if r.Username != a.old.Username {
+		r.UsernameSkeleton = Skeleton(r.Username) // identifiers.go
+	}
 	if err := tx.UpdateUser(ctx, r); err != nil {
 		return nil, err
 	}

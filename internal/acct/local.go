@@ -170,6 +170,7 @@ func (l *Local) newRecord(in NewUser) (*UserRecord, error) {
 	if rec.Username, err = NormalizeUsername(in.Username); err != nil {
 		return nil, err
 	}
+	rec.UsernameSkeleton = Skeleton(rec.Username) // identifiers.go
 	if rec.FirstName, err = NormalizeName("first_name", in.FirstName); err != nil {
 		return nil, err
 	}
@@ -367,8 +368,8 @@ func (l *Local) UpdateUser(ctx context.Context, ref string, in UserUpdate) (*Use
 			return err
 		}
 		oldEmail, oldPhone := rec.Email, rec.Phone // for replacePrimaries (addresses.go)
-		if in.Username != nil {
-			rec.Username = n.Username
+		if in.Username != nil && n.Username != rec.Username {
+			rec.Username, rec.UsernameSkeleton = n.Username, Skeleton(n.Username) // identifiers.go
 		}
 		if in.Email != nil && n.Email != rec.Email {
 			rec.Email, rec.EmailVerified = n.Email, false
@@ -499,6 +500,7 @@ func erase(rec *UserRecord, now time.Time) {
 	rec.PasswordHash = ""
 	rec.DeletedAt = &now
 	rec.HeldFrom = ""
+	rec.UsernameSkeleton = ""
 }
 
 // Restore lifts a deletion hold: the account returns to the status it
