@@ -285,8 +285,12 @@ func (l *Local) ListUsers(ctx context.Context, q UserQuery) (*UserPage, error) {
 	if err != nil {
 		return nil, err
 	}
+	search, err := boundText("search", q.Search, MaxSearchLength)
+	if err != nil {
+		return nil, err
+	}
 	now := l.now()
-	f := UserFilter{Search: strings.TrimSpace(q.Search), Limit: limit + 1, Now: now}
+	f := UserFilter{Search: search, Limit: limit + 1, Now: now}
 	switch {
 	case q.Status == "":
 		f.Statuses = []Status{StatusActive, StatusPending, StatusLocked, StatusHeld}
@@ -590,7 +594,11 @@ func (l *Local) ListEvents(ctx context.Context, q EventQuery) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := EventFilter{Action: strings.TrimSpace(q.Action), Since: q.Since, Limit: limit}
+	action, err := boundText("action", q.Action, MaxActionLength)
+	if err != nil {
+		return nil, err
+	}
+	f := EventFilter{Action: action, Since: q.Since, Limit: limit}
 	f.ActionPrefix = strings.HasSuffix(f.Action, ".")
 	var evs []Event
 	err = l.store.View(ctx, func(tx Tx) error {

@@ -55,6 +55,32 @@ func NormalizeForeign(s string) (string, error) {
 	return origin + ":" + subject, nil
 }
 
+// Bounds on free text that finds rather than stores: a longer value could
+// match nothing, and only costs the store work (SQLite refuses a LIKE
+// pattern of 50,000 characters as "too complex").
+const (
+	// MaxSearchLength bounds UserQuery.Search: the longest email address.
+	MaxSearchLength = MaxEmailLength
+	// MaxActionLength bounds EventQuery.Action, an action or a prefix.
+	MaxActionLength = 64
+	// MaxRefLength bounds a user REF: longer than any id, username,
+	// email address, phone or foreign identity.
+	MaxRefLength = 320
+)
+
+// boundText checks a free-text input of field: trimmed, valid UTF-8, at
+// most max characters.
+func boundText(field, s string, max int) (string, error) {
+	s = strings.TrimSpace(s)
+	if !utf8.ValidString(s) {
+		return "", FieldError(field, "not valid UTF-8")
+	}
+	if utf8.RuneCountInString(s) > max {
+		return "", FieldError(field, "longer than %d characters", max)
+	}
+	return s, nil
+}
+
 // MaxNoteLength bounds a short note (a session label, a reason for the
 // audit trail), in code points.
 const MaxNoteLength = 100
@@ -194,7 +220,10 @@ func NormalizeName(field, s string) (string, error) {
 // id, an '@' makes an email, a ':' a foreign identity, a leading '+' (or a number written with
 // spaces, dashes or brackets) a phone, anything else a username.
 func refKey(ref, region string) (UserKey, error) {
-	ref = strings.TrimSpace(ref)
+	ref, err := boundText("user", ref, MaxRefLength)
+	if err != nil {
+		return UserKey{}, err
+	}
 	switch {
 	case ref == "":
 		return UserKey{}, FieldError("user", "empty reference: give an id, a username, an email or a phone")

@@ -9,6 +9,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -250,7 +251,22 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, op string, key *
 	if !acct.Permitted(k.Role, op) {
 		return fail(0, acct.Errorf(acct.CodeRefused, "API key %q (role %s) may not call %s", k.Name, k.Role, op))
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, api.MaxBodyBytes))
+	// The whole body, bounded, so that its strings are checked as sent:
+	// the decoder would read bytes that are not UTF-8 as U+FFFD.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, api.MaxBodyBytes))
+	if err == nil {
+		err = api.CheckUTF8(body)
+	} else {
+		err = bodyError(err)
+	}
+	if err != nil {
+		var big *tooLarge
+		if errors.As(err, &big) {
+			return fail(http.StatusRequestEntityTooLarge, err)
+		}
+		return fail(0, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	out, err := run(acct.WithActor(r.Context(), k.Name), h.svc, dec)
 	if err != nil {
