@@ -29,6 +29,7 @@ func RunRaces(t *testing.T, newDB NewDB) {
 		{"ConcurrentLoginFailures", testConcurrentLoginFailures},
 		{"UseCodeRace", testUseCodeRace},
 		{"FailCodeAttemptRace", testFailCodeAttemptRace},
+		{"SkeletonRace", testSkeletonRace}, // skeletons.go
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newDB) })
 	}
