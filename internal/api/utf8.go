@@ -26,7 +26,7 @@ func CheckUTF8(body []byte) error {
 		isKey := followedByColon(body, end+1)
 		if !ok {
 			field := key
-			if isKey || field == "" {
+			if isKey {
 				field = strings.ToValidUTF8(string(raw), "\uFFFD")
 			}
 			msg := "request body: a string is not valid UTF-8"
