@@ -280,6 +280,11 @@ const (
 	KeyForeign  KeyField = "foreign"
 	// KeyReferralCode finds the account whose referral code is Value.
 	KeyReferralCode KeyField = "referral_code"
+	// KeyUsernameSkeleton and KeyEmailSkeleton find, with
+	// BulkTx.FindKeys only, the account whose username, or one of whose
+	// email addresses, has the Skeleton Value (identifiers.go).
+	KeyUsernameSkeleton KeyField = "username_skeleton"
+	KeyEmailSkeleton    KeyField = "email_skeleton"
 )
 
 // UserKey finds one account: by id (ID) or by a normalised unique value.

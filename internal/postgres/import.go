@@ -43,6 +43,10 @@ func (t *txn) FindKeys(ctx context.Context, keys []acct.UserKey) ([]acct.KeyOwne
 		case acct.KeyEmail, acct.KeyPhone:
 			query = "SELECT value, user_id FROM addresses WHERE value = ANY($1) AND kind = $2"
 			args = append(args, string(field))
+		case acct.KeyUsernameSkeleton:
+			query = "SELECT username_skeleton, id FROM users WHERE username_skeleton = ANY($1)"
+		case acct.KeyEmailSkeleton:
+			query = "SELECT skeleton, user_id FROM addresses WHERE skeleton = ANY($1) AND kind = 'email'"
 		default:
 			return nil, fmt.Errorf("postgres: find keys: unknown key field %q", field)
 		}

@@ -77,6 +77,10 @@ func (t *txn) FindKeys(ctx context.Context, keys []acct.UserKey) ([]acct.KeyOwne
 		case acct.KeyEmail, acct.KeyPhone:
 			query = "SELECT value, user_id FROM addresses WHERE kind = ? AND value IN (SELECT value FROM json_each(?))"
 			args = append(args, string(field))
+		case acct.KeyUsernameSkeleton:
+			query = "SELECT username_skeleton, id FROM users WHERE username_skeleton IN (SELECT value FROM json_each(?))"
+		case acct.KeyEmailSkeleton:
+			query = "SELECT skeleton, user_id FROM addresses WHERE kind = 'email' AND skeleton IN (SELECT value FROM json_each(?))"
 		default:
 			return nil, fmt.Errorf("sqlite: find keys: unknown key field %q", field)
 		}

@@ -16,6 +16,7 @@ var identifierCases = []suiteCase{
 	{"LookAlikeRace", testLookAlikeRace, nil},
 	{"InvisibleInNames", testInvisibleInNames, nil},
 	{"FreeTextBounded", testFreeTextBounded, nil},
+	{"ImportLookAlikes", testImportLookAlikes, nil},
 }
 
 // The look-alikes of issue 13, each accepted before as a new account
@@ -170,5 +171,39 @@ func testFreeTextBounded(e *env) {
 	// At the limit, a search runs.
 	if p, err := e.svc.ListUsers(e.ctx, acct.UserQuery{Search: strings.Repeat("a", acct.MaxSearchLength)}); err != nil || len(p.Users) != 0 {
 		e.t.Fatalf("a search at the limit: %+v, %v", p, err)
+	}
+}
+
+// testImportLookAlikes: an imported row whose address or username looks
+// like a stored account's or an earlier row's is rejected on its own,
+// naming the field; the other rows are imported. An update keeps its own.
+func testImportLookAlikes(e *env) {
+	e.register(acct.NewUser{Email: "known@example.com", Username: "modern"})
+	res := e.importBatch("", false,
+		acct.ImportRow{Line: 1, Email: new("kn\u043ewn@example.com")},
+		acct.ImportRow{Line: 2, Email: new("c@example.com"), Username: new("rnodern")},
+		acct.ImportRow{Line: 3, Email: new("carol@example.com"), Username: new("carol")},
+		acct.ImportRow{Line: 4, Email: new("c\u0430rol@example.com")},
+		acct.ImportRow{Line: 5, Email: new("x@example.com"), Username: new("car0l")},
+		acct.ImportRow{Line: 6, Email: new("ｋｎｏｗｎ@example.com")},
+	)
+	wantCounts(e.t, res, 6, 1, 0, 0, 5)
+	for i, field := range []string{"email", "username", "email", "username", "email"} {
+		if r := res.Rejected[i]; r.Code != acct.CodeConflict || r.Field != field {
+			e.t.Errorf("rejection %+v: want a conflict naming %s", r, field)
+		}
+	}
+	// An update of the stored account to its own look-alike is no clash;
+	// to another's is.
+	res = e.importBatch(acct.ConflictUpdate, false,
+		acct.ImportRow{Line: 1, Email: new("known@example.com"), Username: new("rnodern")},
+		acct.ImportRow{Line: 2, Email: new("carol@example.com"), Username: new("rnodem")},
+	)
+	wantCounts(e.t, res, 2, 0, 1, 0, 1)
+	if r := res.Rejected[0]; r.Line != 2 || r.Field != "username" {
+		e.t.Errorf("rejection %+v: want line 2 naming username", r)
+	}
+	if n := e.count(); n != 2 {
+		e.t.Fatalf("%d accounts, want 2", n)
 	}
 }
