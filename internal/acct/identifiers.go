@@ -21,7 +21,7 @@ import (
 //     (emails: NormalizeEmail; usernames: the PRECIS UsernameCaseMapped
 //     profile of RFC 8265, NormalizeUsername);
 //   - invisible characters are refused in identifiers, and in names
-//     (Visible): format characters (General_Category Cf: the zero-width
+//     (checkVisible): format characters (General_Category Cf: the zero-width
 //     space, the soft hyphen, ...), bidi controls (a right-to-left
 //     override prints "moc.elpmaxe@" in an operator's table), the
 //     default-ignorable fillers (HANGUL FILLER) and control characters;
@@ -57,7 +57,7 @@ func Skeleton(s string) string {
 }
 
 // dropIgnorable is the strings.Map function that removes the invisible
-// characters (Visible refuses them in identifiers, but Skeleton takes any
+// characters (checkVisible refuses them in identifiers, but Skeleton takes any
 // string).
 func dropIgnorable(r rune) rune {
 	if invisible(r) {
@@ -74,16 +74,16 @@ func invisible(r rune) bool {
 		unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) || unicode.Is(unicode.Variation_Selector, r)
 }
 
-// joiners are the format characters a name may hold: the zero-width
+// joiner reports the format characters a name may hold: the zero-width
 // non-joiner and joiner shape letters in Persian and Indic scripts and
 // join emoji. They reorder nothing and cannot make one account look like
 // another (names are not identifiers).
 func joiner(r rune) bool { return r == '\u200c' || r == '\u200d' }
 
-// Visible refuses, for field, a string that holds an invisible character
+// checkVisible refuses, for field, a string that holds an invisible character
 // (see invisible): identifiers (emails, usernames, foreign identities)
 // hold none. The message names the first one, as U+XXXX.
-func Visible(field, s string) error {
+func checkVisible(field, s string) error {
 	for _, r := range s {
 		if invisible(r) {
 			return FieldError(field, "contains the invisible or control character %s: type it without", codePoint(r))
@@ -92,7 +92,7 @@ func Visible(field, s string) error {
 	return nil
 }
 
-// visibleName is Visible for a name or a note: the joiners are allowed,
+// visibleName is checkVisible for a name or a note: the joiners are allowed,
 // every other format, bidi or control character is not.
 func visibleName(field, s string) error {
 	for _, r := range s {

@@ -83,7 +83,7 @@ func TestInvisibleRefused(t *testing.T) {
 	if _, err := NormalizeEmail("kno\u200cwn@example.com"); ErrorField(err) != "email" {
 		t.Errorf("a joiner in an email: %v, want refused", err)
 	}
-	err := Visible("email", "a\u202eb")
+	err := checkVisible("email", "a\u202eb")
 	if err == nil || !strings.Contains(err.Error(), "U+202E") {
 		t.Errorf("Visible: %v, want the character named", err)
 	}

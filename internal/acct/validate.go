@@ -108,7 +108,7 @@ func NormalizeEmail(s string) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", FieldError("email", "not valid UTF-8")
 	}
-	if err := Visible("email", s); err != nil {
+	if err := checkVisible("email", s); err != nil {
 		return "", err
 	}
 	s = norm.NFKC.String(s)
@@ -164,7 +164,7 @@ func NormalizeUsername(s string) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", FieldError("username", "not valid UTF-8")
 	}
-	if err := Visible("username", s); err != nil {
+	if err := checkVisible("username", s); err != nil {
 		return "", err
 	}
 	if len(s) > 4*MaxUsername {
