@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/mtibben/confusables"
 	"golang.org/x/text/cases"
@@ -52,8 +53,19 @@ func Skeleton(s string) string {
 		return ""
 	}
 	s = strings.Map(dropIgnorable, s) // UTS #39 (15.1+): default ignorables go
-	s = confusables.Skeleton(cases.Fold().String(s))
-	return norm.NFD.String(confusables.Skeleton(cases.Fold().String(s)))
+	s = confusables.Skeleton(fold(s))
+	return norm.NFD.String(confusables.Skeleton(fold(s)))
+}
+
+// fold case-folds s: strings.ToLower for ASCII, which folds the same and
+// is much faster (most identifiers are ASCII), cases.Fold otherwise.
+func fold(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return cases.Fold().String(s)
+		}
+	}
+	return strings.ToLower(s)
 }
 
 // dropIgnorable is the strings.Map function that removes the invisible

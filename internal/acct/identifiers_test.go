@@ -146,3 +146,11 @@ func TestFreeTextBounded(t *testing.T) {
 		t.Errorf("invalid UTF-8: %v", err)
 	}
 }
+
+// BenchmarkSkeleton measures the skeleton of a typical address, computed
+// for every username and email address registered or imported.
+func BenchmarkSkeleton(b *testing.B) {
+	for b.Loop() {
+		Skeleton("alice.liddell+news@example.com")
+	}
+}
