@@ -82,6 +82,13 @@ type AddressRecord struct {
 	// Seq is the store's own key (never reused); addresses of a kind are
 	// listed in its order after the primary.
 	Seq int64
+	// Skeleton is the Skeleton of an email address, under the store's
+	// unique key (kind, skeleton): an address that looks like one in use
+	// is a conflict naming the kind. Local sets it for an email address
+	// it stores; "" (NULL) for a phone number (E.164 is its own normal
+	// form) and for an address that looked like an older one before
+	// skeletons were kept (migration 0009_skeletons).
+	Skeleton string
 }
 
 // NewAddress is the input of Service.AddAddress.
@@ -182,6 +189,7 @@ func (l *Local) byAddress(ctx context.Context, tx Tx, key UserKey) (*UserRecord,
 // rec has already (the conflict says own) or that another account holds
 // from a fresh one; the store's constraint still settles a race.
 func (l *Local) claimAddress(ctx context.Context, tx Tx, rec *UserRecord, a *AddressRecord, own string) error {
+	a.Skeleton = addressSkeleton(a.Kind, a.Value)
 	held, err := tx.GetAddress(ctx, a.Kind, a.Value)
 	switch {
 	case err == nil && held.UserID == rec.ID:
@@ -192,6 +200,16 @@ func (l *Local) claimAddress(ctx context.Context, tx Tx, rec *UserRecord, a *Add
 		return err
 	}
 	return tx.InsertAddress(ctx, a)
+}
+
+// addressSkeleton is the Skeleton stored with an address of kind, under
+// the store's unique key (kind, skeleton): an email address's; none for a
+// phone number, whose E.164 form is its own normal form.
+func addressSkeleton(kind AddressKind, value string) string {
+	if kind != AddressEmail {
+		return ""
+	}
+	return Skeleton(value)
 }
 
 // kindNoun names a kind of address in messages.

@@ -162,9 +162,10 @@ type ImportRejection struct {
 // implement it; Local refuses to import or export through a Tx without it.
 type BulkTx interface {
 	// FindKeys reports which accounts hold the given keys (in normal
-	// form): usernames, foreign identities and referral codes in the
-	// accounts; email addresses and phone numbers in the addresses table,
-	// primary or extra. Keys that nobody holds are left out.
+	// form): usernames, foreign identities, referral codes and username
+	// skeletons in the accounts; email addresses, phone numbers and email
+	// skeletons in the addresses table, primary or extra. Keys that nobody
+	// holds are left out.
 	FindKeys(ctx context.Context, keys []UserKey) ([]KeyOwner, error)
 	// GetUsers returns the accounts of ids, in id order, leaving out ids
 	// that do not exist. Inside Update the rows stay current until the
@@ -477,11 +478,14 @@ type importPlan struct {
 	// claims maps the keys of the batch's accounts to them; nil marks a
 	// key an update let go.
 	claims map[UserKey]*importAcc
-	owners map[UserKey]int64     // who holds a key in the store
-	byID   map[int64]*importAcc  // the store's accounts the batch updates
-	codes  map[string]*importAcc // the referral codes of the new accounts
-	tx     Tx
-	bt     BulkTx
+	// skeletons maps the skeleton keys (KeyUsernameSkeleton,
+	// KeyEmailSkeleton) of the batch's accounts to them, as claims does.
+	skeletons map[UserKey]*importAcc
+	owners    map[UserKey]int64     // who holds a key in the store
+	byID      map[int64]*importAcc  // the store's accounts the batch updates
+	codes     map[string]*importAcc // the referral codes of the new accounts
+	tx        Tx
+	bt        BulkTx
 }
 
 // rowAction is the fate of a row.
@@ -510,6 +514,8 @@ type importAcc struct {
 	// old and oldAddrs are an updated account as stored.
 	old      *UserRecord
 	oldAddrs []AddressRecord
+	// skeletons are the skeleton keys acc claimed last (claim).
+	skeletons []UserKey
 	// referrer of a new account: one of the batch's, or a stored id.
 	referrer   *importAcc
 	referrerID int64
@@ -534,7 +540,8 @@ func (l *Local) plan(ctx context.Context, tx Tx, items []*importItem, mode OnCon
 		return nil, err
 	}
 	p := &importPlan{mode: mode, now: l.now(), items: items, out: make([]rowOutcome, len(items)),
-		claims: map[UserKey]*importAcc{}, owners: map[UserKey]int64{}, byID: map[int64]*importAcc{},
+		claims: map[UserKey]*importAcc{}, skeletons: map[UserKey]*importAcc{},
+		owners: map[UserKey]int64{}, byID: map[int64]*importAcc{},
 		codes: map[string]*importAcc{}, tx: tx, bt: bt}
 	var keys []UserKey
 	for _, it := range items {
@@ -542,6 +549,7 @@ func (l *Local) plan(ctx context.Context, tx Tx, items []*importItem, mode OnCon
 			continue
 		}
 		keys = append(keys, it.keys...)
+		keys = append(keys, rowSkeletons(it.keys)...)
 		for _, c := range []string{it.code, it.invite} {
 			if c != "" {
 				keys = append(keys, UserKey{Field: KeyReferralCode, Value: c})
@@ -667,6 +675,9 @@ func (p *importPlan) row(ctx context.Context, l *Local, it *importItem) rowOutco
 		if err != nil {
 			return rowOutcome{err: err}
 		}
+		if err := p.lookAlike(acc, st); err != nil {
+			return rowOutcome{err: err}
+		}
 		acc.st = st
 		if err := p.refer(acc, it); err != nil {
 			return rowOutcome{err: err}
@@ -697,6 +708,9 @@ func (p *importPlan) row(ctx context.Context, l *Local, it *importItem) rowOutco
 	if err != nil {
 		return rowOutcome{err: err}
 	}
+	if err := p.lookAlike(acc, st); err != nil {
+		return rowOutcome{err: err}
+	}
 	acc.st, acc.applied = st, true
 	p.claim(acc, before)
 	return rowOutcome{action: rowUpdated}
@@ -721,7 +735,7 @@ func (p *importPlan) load(ctx context.Context, id int64, line int) (*importAcc, 
 }
 
 // claim records acc's keys as the batch's, letting go of those in before
-// that it no longer has.
+// that it no longer has; and its skeleton keys likewise.
 func (p *importPlan) claim(acc *importAcc, before []UserKey) {
 	now := p.keysOf(acc)
 	for _, k := range before {
@@ -732,6 +746,84 @@ func (p *importPlan) claim(acc *importAcc, before []UserKey) {
 	for _, k := range now {
 		p.claims[k] = acc
 	}
+	for _, k := range acc.skeletons {
+		if p.skeletons[k] == acc {
+			p.skeletons[k] = nil // let go, unless it still has it
+		}
+	}
+	acc.skeletons = p.skeletonsOf(acc, acc.st)
+	for _, k := range acc.skeletons {
+		p.skeletons[k] = acc
+	}
+}
+
+// rowSkeletons are the skeleton keys of a row's usernames and email
+// addresses, for FindKeys.
+func rowSkeletons(keys []UserKey) []UserKey {
+	var out []UserKey
+	for _, k := range keys {
+		switch k.Field {
+		case KeyUsername:
+			out = append(out, UserKey{Field: KeyUsernameSkeleton, Value: Skeleton(k.Value)})
+		case KeyEmail:
+			out = append(out, UserKey{Field: KeyEmailSkeleton, Value: Skeleton(k.Value)})
+		}
+	}
+	return out
+}
+
+// skeletonsOf lists the skeleton keys that acc will hold in state st, as
+// writePlan stores them: a value kept from the store keeps its stored
+// skeleton (none for one that looked like an older one before skeletons
+// were kept: identifiers.go).
+func (p *importPlan) skeletonsOf(acc *importAcc, st accState) []UserKey {
+	var ks []UserKey
+	sk := Skeleton(st.rec.Username)
+	if acc.old != nil && st.rec.Username == acc.old.Username {
+		sk = acc.old.UsernameSkeleton
+	}
+	if sk != "" {
+		ks = append(ks, UserKey{Field: KeyUsernameSkeleton, Value: sk})
+	}
+	next := *acc
+	next.st = st
+	for _, a := range finalAddresses(&next, p.now) {
+		if a.Kind == AddressEmail && a.Skeleton != "" {
+			ks = append(ks, UserKey{Field: KeyEmailSkeleton, Value: a.Skeleton})
+		}
+	}
+	return ks
+}
+
+// lookAlike refuses state st of acc when its username or one of its
+// email addresses looks like another account's (the same skeleton): one
+// of the batch's, or a stored one that the batch does not change. The
+// store's unique keys would refuse it when the batch is written, failing
+// the whole batch; so the row alone is rejected.
+func (p *importPlan) lookAlike(acc *importAcc, st accState) error {
+	for _, k := range p.skeletonsOf(acc, st) {
+		var t target
+		if a, ok := p.skeletons[k]; ok {
+			if a == nil || a == acc {
+				continue // let go by the batch, or acc's own
+			}
+			t.acc = a
+		} else if id, ok := p.owners[k]; ok {
+			if p.byID[id] != nil || (acc.old != nil && acc.old.ID == id) {
+				continue // loaded: its skeletons are in p.skeletons
+			}
+			t.id = id
+		} else {
+			continue
+		}
+		field := "username"
+		if k.Field == KeyEmailSkeleton {
+			field = "email"
+		}
+		return &Error{Code: CodeConflict, Field: field, Message: fmt.Sprintf(
+			"%s looks the same as one in use by %s (it differs only in characters that look alike)", field, t.who())}
+	}
+	return nil
 }
 
 // keysOf lists the unique keys acc holds in its current state.
@@ -992,6 +1084,15 @@ func finalAddresses(acc *importAcc, now time.Time) []AddressRecord {
 			}
 		}
 	}
+	// The skeletons (identifiers.go): a stored address keeps its own (NULL
+	// for one that looked like an older one before skeletons were kept).
+	for i := range out {
+		if old := findOld(acc.oldAddrs, out[i].Kind, out[i].Value); old != nil {
+			out[i].Skeleton = old.Skeleton
+		} else {
+			out[i].Skeleton = addressSkeleton(out[i].Kind, out[i].Value)
+		}
+	}
 	return out
 }
 
@@ -1068,6 +1169,7 @@ func (l *Local) writePlan(ctx context.Context, tx Tx, p *importPlan) error {
 		if a.st.points != nil {
 			r.Points = *a.st.points
 		}
+		r.UsernameSkeleton = Skeleton(r.Username) // identifiers.go
 		r.ReferredBy = nil
 		if a.referrerID != 0 {
 			id := a.referrerID
@@ -1155,6 +1257,9 @@ func (l *Local) writePlan(ctx context.Context, tx Tx, p *importPlan) error {
 func (l *Local) writeUpdate(ctx context.Context, tx Tx, p *importPlan, a *importAcc) ([]string, error) {
 	r := &a.st.rec
 	r.Points = a.old.Points // UpdateUser never writes points
+	if r.Username != a.old.Username {
+		r.UsernameSkeleton = Skeleton(r.Username) // identifiers.go
+	}
 	if err := tx.UpdateUser(ctx, r); err != nil {
 		return nil, err
 	}

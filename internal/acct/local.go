@@ -194,6 +194,7 @@ func (l *Local) newRecord(in NewUser) (*UserRecord, error) {
 	if rec.Username, err = NormalizeUsername(in.Username); err != nil {
 		return nil, err
 	}
+	rec.UsernameSkeleton = Skeleton(rec.Username) // identifiers.go
 	if rec.FirstName, err = NormalizeName("first_name", in.FirstName); err != nil {
 		return nil, err
 	}
@@ -329,8 +330,12 @@ func (l *Local) ListUsers(ctx context.Context, q UserQuery) (*UserPage, error) {
 	if err != nil {
 		return nil, err
 	}
+	search, err := boundText("search", q.Search, MaxSearchLength)
+	if err != nil {
+		return nil, err
+	}
 	now := l.now()
-	f := UserFilter{Search: strings.TrimSpace(q.Search), Limit: limit + 1, Now: now}
+	f := UserFilter{Search: search, Limit: limit + 1, Now: now}
 	switch {
 	case q.Status == "":
 		f.Statuses = []Status{StatusActive, StatusPending, StatusLocked, StatusHeld}
@@ -415,8 +420,8 @@ func (l *Local) UpdateUser(ctx context.Context, ref string, in UserUpdate) (*Use
 			return err
 		}
 		oldEmail, oldPhone := rec.Email, rec.Phone // for replacePrimaries (addresses.go)
-		if in.Username != nil {
-			rec.Username = n.Username
+		if in.Username != nil && n.Username != rec.Username {
+			rec.Username, rec.UsernameSkeleton = n.Username, Skeleton(n.Username) // identifiers.go
 		}
 		if in.Email != nil && n.Email != rec.Email {
 			rec.Email, rec.EmailVerified = n.Email, false
@@ -553,6 +558,7 @@ func erase(rec *UserRecord, now time.Time) {
 	rec.PasswordHash = ""
 	rec.DeletedAt = &now
 	rec.HeldFrom = ""
+	rec.UsernameSkeleton = ""
 }
 
 // Restore lifts a deletion hold: the account returns to the status it
@@ -654,7 +660,11 @@ func (l *Local) ListEvents(ctx context.Context, q EventQuery) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := EventFilter{Action: strings.TrimSpace(q.Action), Since: q.Since, Limit: limit}
+	action, err := boundText("action", q.Action, MaxActionLength)
+	if err != nil {
+		return nil, err
+	}
+	f := EventFilter{Action: action, Since: q.Since, Limit: limit}
 	f.ActionPrefix = strings.HasSuffix(f.Action, ".")
 	var evs []Event
 	err = l.store.View(ctx, func(tx Tx) error {

@@ -184,6 +184,13 @@ type UserRecord struct {
 	// returns it there. "" (NULL) reads as active, as a hold made before
 	// the field existed did; it is "" whenever Status is not held.
 	HeldFrom Status
+	// UsernameSkeleton is the Skeleton of Username, under the store's
+	// unique constraint (a username that looks like one in use is a
+	// conflict naming "username"). Local sets it whenever it sets
+	// Username; "" (NULL) for none, and for an account whose username
+	// looked like an older account's before skeletons were kept
+	// (migration 0009_skeletons): it keeps its username, as before.
+	UsernameSkeleton string
 }
 
 // SessionRecord is a session as stored: the public Session (without its
@@ -282,6 +289,11 @@ const (
 	KeyForeign  KeyField = "foreign"
 	// KeyReferralCode finds the account whose referral code is Value.
 	KeyReferralCode KeyField = "referral_code"
+	// KeyUsernameSkeleton and KeyEmailSkeleton find, with
+	// BulkTx.FindKeys only, the account whose username, or one of whose
+	// email addresses, has the Skeleton Value (identifiers.go).
+	KeyUsernameSkeleton KeyField = "username_skeleton"
+	KeyEmailSkeleton    KeyField = "email_skeleton"
 )
 
 // UserKey finds one account: by id (ID) or by a normalised unique value.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/text/language"
+	"golang.org/x/text/secure/precis"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Limits on account fields.
@@ -47,11 +49,37 @@ func NormalizeForeign(s string) (string, error) {
 		return "", FieldError("foreign", "%q: the subject after ':' must be 1 to %d bytes of UTF-8", s, MaxForeignSubject)
 	}
 	for _, r := range subject {
-		if unicode.IsControl(r) || unicode.IsSpace(r) {
-			return "", FieldError("foreign", "%q: the subject contains a space or a control character", s)
+		if invisible(r) || unicode.IsSpace(r) {
+			return "", FieldError("foreign", "%q: the subject contains a space or an invisible or control character", s)
 		}
 	}
 	return origin + ":" + subject, nil
+}
+
+// Bounds on free text that finds rather than stores: a longer value could
+// match nothing, and only costs the store work (SQLite refuses a LIKE
+// pattern of 50,000 characters as "too complex").
+const (
+	// MaxSearchLength bounds UserQuery.Search: the longest email address.
+	MaxSearchLength = MaxEmailLength
+	// MaxActionLength bounds EventQuery.Action, an action or a prefix.
+	MaxActionLength = 64
+	// MaxRefLength bounds a user REF: longer than any id, username,
+	// email address, phone or foreign identity.
+	MaxRefLength = 320
+)
+
+// boundText checks a free-text input of field: trimmed, valid UTF-8, at
+// most max characters.
+func boundText(field, s string, max int) (string, error) {
+	s = strings.TrimSpace(s)
+	if !utf8.ValidString(s) {
+		return "", FieldError(field, "not valid UTF-8")
+	}
+	if utf8.RuneCountInString(s) > max {
+		return "", FieldError(field, "longer than %d characters", max)
+	}
+	return s, nil
 }
 
 // MaxNoteLength bounds a short note (a session label, a reason for the
@@ -64,21 +92,27 @@ func normalizeNote(field, s string) (string, error) {
 	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxNoteLength {
 		return "", FieldError(field, "must be valid UTF-8 of at most %d characters", MaxNoteLength)
 	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return "", FieldError(field, "contains a control character")
-		}
+	if err := visibleName(field, s); err != nil {
+		return "", err
 	}
 	return s, nil
 }
 
 // NormalizeEmail checks an email address and returns it in normal form
-// (trimmed, lower case). An empty input gives "".
+// (trimmed, NFKC, lower case: identifiers.go). An empty input gives "".
+// Invisible characters (format, bidi control) are refused.
 func NormalizeEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", nil
 	}
+	if !utf8.ValidString(s) {
+		return "", FieldError("email", "not valid UTF-8")
+	}
+	if err := checkVisible("email", s); err != nil {
+		return "", err
+	}
+	s = norm.NFKC.String(s)
 	if len(s) > MaxEmailLength {
 		return "", FieldError("email", "longer than %d characters", MaxEmailLength)
 	}
@@ -118,14 +152,30 @@ func NormalizePhone(s, region string) (string, error) {
 	return phonenumbers.Format(num, phonenumbers.E164), nil
 }
 
-// NormalizeUsername checks a username and returns it in lower case: 3 to 32
-// characters, a letter first, then letters, digits, '.', '_' or '-'. An
-// empty input gives "".
+// NormalizeUsername checks a username and returns it in normal form: the
+// PRECIS UsernameCaseMapped profile (RFC 8265: fullwidth letters made
+// ASCII, lower case, NFC), then 3 to 32 characters, a letter first, then
+// letters, digits, '.', '_' or '-'. An empty input gives "". Invisible
+// characters (format, bidi control) are refused.
 func NormalizeUsername(s string) (string, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", nil
 	}
+	if !utf8.ValidString(s) {
+		return "", FieldError("username", "not valid UTF-8")
+	}
+	if err := checkVisible("username", s); err != nil {
+		return "", err
+	}
+	if len(s) > 4*MaxUsername {
+		return "", FieldError("username", "must be %d to %d characters long", MinUsername, MaxUsername)
+	}
+	p, err := precis.UsernameCaseMapped.String(s)
+	if err != nil {
+		return "", FieldError("username", "%q: use a letter first, then letters a-z, digits, '.', '_' or '-'", s)
+	}
+	s = p
 	n := utf8.RuneCountInString(s)
 	if n < MinUsername || n > MaxUsername {
 		return "", FieldError("username", "must be %d to %d characters long", MinUsername, MaxUsername)
@@ -157,7 +207,8 @@ func NormalizeLanguage(s string) (string, error) {
 }
 
 // NormalizeName checks a first or last name: trimmed, at most 100
-// characters, no control characters.
+// characters, no control, format or bidi control character (the
+// zero-width joiner and non-joiner aside: identifiers.go).
 func NormalizeName(field, s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if !utf8.ValidString(s) {
@@ -166,10 +217,8 @@ func NormalizeName(field, s string) (string, error) {
 	if utf8.RuneCountInString(s) > MaxNameLength {
 		return "", FieldError(field, "longer than %d characters", MaxNameLength)
 	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return "", FieldError(field, "contains a control character")
-		}
+	if err := visibleName(field, s); err != nil {
+		return "", err
 	}
 	return s, nil
 }
@@ -178,7 +227,10 @@ func NormalizeName(field, s string) (string, error) {
 // id, an '@' makes an email, a ':' a foreign identity, a leading '+' (or a number written with
 // spaces, dashes or brackets) a phone, anything else a username.
 func refKey(ref, region string) (UserKey, error) {
-	ref = strings.TrimSpace(ref)
+	ref, err := boundText("user", ref, MaxRefLength)
+	if err != nil {
+		return UserKey{}, err
+	}
 	switch {
 	case ref == "":
 		return UserKey{}, FieldError("user", "empty reference: give an id, a username, an email or a phone")
@@ -188,8 +240,8 @@ func refKey(ref, region string) (UserKey, error) {
 			return UserKey{}, FieldError("user", "%q is not a valid id", ref)
 		}
 		return UserKey{Field: KeyID, ID: id}, nil
-	case strings.Contains(ref, "@"):
-		return UserKey{Field: KeyEmail, Value: strings.ToLower(ref)}, nil
+	case strings.Contains(norm.NFKC.String(ref), "@"): // a fullwidth ＠ too
+		return UserKey{Field: KeyEmail, Value: normalizeIdent(ref)}, nil
 	case strings.Contains(ref, ":"):
 		f, err := NormalizeForeign(ref)
 		if err != nil {
@@ -203,7 +255,7 @@ func refKey(ref, region string) (UserKey, error) {
 		}
 		return UserKey{Field: KeyPhone, Value: p}, nil
 	default:
-		return UserKey{Field: KeyUsername, Value: strings.ToLower(ref)}, nil
+		return UserKey{Field: KeyUsername, Value: normalizeIdent(ref)}, nil
 	}
 }
 

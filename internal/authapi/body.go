@@ -1,6 +1,7 @@
 package authapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/api"
@@ -65,12 +67,12 @@ func readBody(w http.ResponseWriter, r *http.Request) (fields, error) {
 		if err := r.ParseForm(); err != nil {
 			return nil, bodyError(err)
 		}
-		formFields(out, r.PostForm)
+		return out, formFields(out, r.PostForm)
 	case media == "multipart/form-data":
 		if err := r.ParseMultipartForm(api.MaxBodyBytes); err != nil {
 			return nil, bodyError(err)
 		}
-		formFields(out, r.MultipartForm.Value)
+		return out, formFields(out, r.MultipartForm.Value)
 	case media == "":
 		n, err := io.Copy(io.Discard, io.LimitReader(r.Body, 1))
 		if err != nil {
@@ -85,16 +87,34 @@ func readBody(w http.ResponseWriter, r *http.Request) (fields, error) {
 	return out, nil
 }
 
-func formFields(out fields, v map[string][]string) {
+// formFields takes the first value of each field of a form; a name or a
+// value that is not valid UTF-8 is refused, as in a JSON body.
+func formFields(out fields, v map[string][]string) error {
 	for k, vs := range v {
-		if len(vs) > 0 {
-			out[k] = vs[0]
+		if len(vs) == 0 {
+			continue
 		}
+		if !utf8.ValidString(k) || !utf8.ValidString(vs[0]) {
+			k = strings.ToValidUTF8(k, "\uFFFD")
+			return &acct.Error{Code: acct.CodeInvalid, Field: k, Message: k + ": not valid UTF-8 (request body)"}
+		}
+		out[k] = vs[0]
 	}
+	return nil
 }
 
-func readJSON(body io.Reader, out fields) error {
-	dec := json.NewDecoder(body)
+func readJSON(r io.Reader, out fields) error {
+	// The whole body (bounded by the caller), so that its strings are
+	// checked as sent: the decoder would read bytes that are not UTF-8 as
+	// U+FFFD, and the account would be stored and mailed with it.
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return bodyError(err)
+	}
+	if err := api.CheckUTF8(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var m map[string]any
 	if err := dec.Decode(&m); err != nil {

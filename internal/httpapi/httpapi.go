@@ -11,6 +11,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -260,7 +261,22 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, op string, key *
 		return fail(http.StatusUnsupportedMediaType, acct.Errorf(acct.CodeInvalid,
 			"request body: send Content-Type: application/json, not %q", r.Header.Get("Content-Type")))
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, api.MaxBodyBytes))
+	// The whole body, bounded, so that its strings are checked as sent:
+	// the decoder would read bytes that are not UTF-8 as U+FFFD.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, api.MaxBodyBytes))
+	if err == nil {
+		err = api.CheckUTF8(body)
+	} else {
+		err = bodyError(err)
+	}
+	if err != nil {
+		var big *tooLarge
+		if errors.As(err, &big) {
+			return fail(http.StatusRequestEntityTooLarge, err)
+		}
+		return fail(0, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	// The key's name is the actor of the audit trail, its role what the
 	// Service lets it do (acct's role matrix, roles.go).

@@ -298,3 +298,32 @@ func TestUnknownOperationAndMethod(t *testing.T) {
 		t.Errorf("GET: %d, Allow %q", w.Code, w.Header().Get("Allow"))
 	}
 }
+
+// TestInvalidUTF8 checks that a body whose strings are not UTF-8 is
+// refused with 400 naming the field, before the Service is called:
+// encoding/json would read them as U+FFFD, and the account would be stored
+// and mailed with it.
+func TestInvalidUTF8(t *testing.T) {
+	svc := &fakeService{}
+	h := New(svc, keys{}, nil)
+	for body, field := range map[string]string{
+		`{"email":"` + "\xff\xfe" + `@example.com"}`:             "email",
+		`{"ref":"a","update":{"first_name":"` + "Al\xc3" + `"}}`: "first_name",
+		`{"email":"\udc00@example.com"}`:                         "email",
+		`{"email":"\ud800\u0041@example.com"}`:                   "email",
+		`{"` + "e\xffmail" + `":"a@example.com"}`:                "e\uFFFDmail",
+	} {
+		res := post(t, h, "/v1/Register", "admin-key", strings.NewReader(body))
+		if res.status != 400 || res.body.Error.Code != acct.CodeInvalid || res.body.Error.Field != field {
+			t.Errorf("body %q: %d %+v, want 400 naming %q", body, res.status, res.body, field)
+		}
+	}
+	if n := len(svc.calls); n != 0 {
+		t.Fatalf("the Service was called %d times", n)
+	}
+	// A valid escape passes through to the decoder.
+	res := post(t, h, "/v1/User", "admin-key", strings.NewReader(`{"ref":"\u006fk"}`))
+	if res.status != 200 {
+		t.Errorf("an escaped letter: %d %+v", res.status, res.body)
+	}
+}

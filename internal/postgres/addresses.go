@@ -13,10 +13,28 @@ import (
 )
 
 // addressColumns is the column list that scanAddress reads.
-const addressColumns = `seq, user_id, kind, value, is_primary, verified, verified_at, created_at`
+const addressColumns = `seq, user_id, kind, value, is_primary, verified, verified_at, created_at, skeleton`
 
-// addressKeyConstraint is the unique key (kind, value) of addresses.
-const addressKeyConstraint = "addresses_kind_value_key"
+// addressKeyConstraint is the unique key (kind, value) of addresses;
+// addressSkeletonConstraint the unique key (kind, skeleton) of 0009.
+const (
+	addressKeyConstraint      = "addresses_kind_value_key"
+	addressSkeletonConstraint = "addresses_kind_skeleton_key"
+)
+
+// addressKeys are the unique keys of addresses whose violation is a
+// conflict on an address of the kind.
+var addressKeys = map[string]bool{addressKeyConstraint: true, addressSkeletonConstraint: true}
+
+// addressConflict is the conflict on an address of kind that the unique
+// key constraint refused.
+func addressConflict(kind, constraint string, err error) error {
+	msg := kind + " already in use"
+	if constraint == addressSkeletonConstraint {
+		msg = acct.LookAlikeMessage(kind)
+	}
+	return &acct.Error{Code: acct.CodeConflict, Field: kind, Message: msg, Err: err}
+}
 
 // InsertAddress stores an address and sets rec.Seq. Any rec.Seq given is
 // ignored. An address of that kind that any account has already is a
@@ -30,13 +48,14 @@ func (t *txn) InsertAddress(ctx context.Context, rec *acct.AddressRecord) error 
 		verifiedAt = nullMillis(rec.VerifiedAt)
 	}
 	err := t.tx.QueryRow(ctx, `INSERT INTO addresses
-		(user_id, kind, value, is_primary, verified, verified_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq`,
-		rec.UserID, string(rec.Kind), rec.Value, rec.Primary, rec.Verified, verifiedAt, millis(rec.CreatedAt)).Scan(&rec.Seq)
+		(user_id, kind, value, is_primary, verified, verified_at, created_at, skeleton)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq`,
+		rec.UserID, string(rec.Kind), rec.Value, rec.Primary, rec.Verified, verifiedAt, millis(rec.CreatedAt),
+		nullString(rec.Skeleton)).Scan(&rec.Seq)
 	if err != nil {
 		var pe *pgconn.PgError
-		if errors.As(err, &pe) && pe.Code == codeUniqueViolation && pe.ConstraintName == addressKeyConstraint {
-			return &acct.Error{Code: acct.CodeConflict, Field: string(rec.Kind), Message: string(rec.Kind) + " already in use", Err: err}
+		if errors.As(err, &pe) && pe.Code == codeUniqueViolation && addressKeys[pe.ConstraintName] {
+			return addressConflict(string(rec.Kind), pe.ConstraintName, err)
 		}
 		return mapError("insert address", err)
 	}
@@ -154,10 +173,12 @@ func scanAddress(row pgx.Row) (*acct.AddressRecord, error) {
 	var rec acct.AddressRecord
 	var kind string
 	var createdAt time.Time
-	err := row.Scan(&rec.Seq, &rec.UserID, &kind, &rec.Value, &rec.Primary, &rec.Verified, &rec.VerifiedAt, &createdAt)
+	var skeleton *string
+	err := row.Scan(&rec.Seq, &rec.UserID, &kind, &rec.Value, &rec.Primary, &rec.Verified, &rec.VerifiedAt, &createdAt, &skeleton)
 	if err != nil {
 		return nil, err
 	}
+	rec.Skeleton = deref(skeleton)
 	rec.Kind = acct.AddressKind(kind)
 	rec.VerifiedAt = utc(rec.VerifiedAt)
 	rec.CreatedAt = createdAt.UTC()

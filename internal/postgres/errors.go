@@ -52,7 +52,13 @@ var constraintFields = map[string]string{
 	"api_keys_name_key":       "name",
 	"api_keys_token_hash_key": "token_hash",
 	"api_keys_pkey":           "id",
+	// 0009: the skeletons of usernames (acct.Skeleton).
+	"users_username_skeleton_key": "username",
 }
+
+// lookAlikeConstraints are the unique keys on skeletons: their conflict
+// says that the value looks like one in use.
+var lookAlikeConstraints = map[string]bool{"users_username_skeleton_key": true}
 
 // mapError turns a driver error into the error the acct layer expects. It
 // is the only place that interprets PostgreSQL's error codes:
@@ -88,8 +94,11 @@ func mapError(op string, err error) error {
 				field = constraintColumn(pe.TableName, pe.ConstraintName)
 			}
 			msg := field + " already in use"
-			if field == "" {
+			switch {
+			case field == "":
 				msg = "value already in use"
+			case lookAlikeConstraints[pe.ConstraintName]:
+				msg = acct.LookAlikeMessage(field)
 			}
 			return &acct.Error{Code: acct.CodeConflict, Field: field, Message: msg, Err: err}
 		}

@@ -43,6 +43,10 @@ func (t *txn) FindKeys(ctx context.Context, keys []acct.UserKey) ([]acct.KeyOwne
 		case acct.KeyEmail, acct.KeyPhone:
 			query = "SELECT value, user_id FROM addresses WHERE value = ANY($1) AND kind = $2"
 			args = append(args, string(field))
+		case acct.KeyUsernameSkeleton:
+			query = "SELECT username_skeleton, id FROM users WHERE username_skeleton = ANY($1)"
+		case acct.KeyEmailSkeleton:
+			query = "SELECT skeleton, user_id FROM addresses WHERE skeleton = ANY($1) AND kind = 'email'"
 		default:
 			return nil, fmt.Errorf("postgres: find keys: unknown key field %q", field)
 		}
@@ -95,7 +99,7 @@ func (t *txn) GetUsers(ctx context.Context, ids []int64) ([]acct.UserRecord, err
 var userCopyColumns = []string{"id", "username", "email", "email_verified", "phone", "phone_verified",
 	"first_name", "last_name", "language", "admin", "status", "hold_until", "password_hash",
 	"created_at", "updated_at", "deleted_at", "foreign_id", "failed_logins", "locked_until", "lock_reason",
-	"referral_code", "referred_by", "held_from", "points"}
+	"referral_code", "referred_by", "held_from", "username_skeleton", "points"}
 
 // InsertUsers stores new accounts with their starting balances: ids drawn
 // from the identity sequence, then one COPY.
@@ -168,18 +172,19 @@ func (t *txn) InsertAddresses(ctx context.Context, recs []*acct.AddressRecord) e
 		if rec.Verified {
 			verifiedAt = nullMillis(rec.VerifiedAt)
 		}
-		values[i] = []any{rec.UserID, string(rec.Kind), rec.Value, rec.Primary, rec.Verified, verifiedAt, millis(rec.CreatedAt)}
+		values[i] = []any{rec.UserID, string(rec.Kind), rec.Value, rec.Primary, rec.Verified, verifiedAt, millis(rec.CreatedAt),
+			nullString(rec.Skeleton)}
 	}
 	_, err := t.tx.CopyFrom(ctx, pgx.Identifier{"addresses"},
-		[]string{"user_id", "kind", "value", "is_primary", "verified", "verified_at", "created_at"}, pgx.CopyFromRows(values))
+		[]string{"user_id", "kind", "value", "is_primary", "verified", "verified_at", "created_at", "skeleton"}, pgx.CopyFromRows(values))
 	if err != nil {
 		var pe *pgconn.PgError
-		if errors.As(err, &pe) && pe.Code == codeUniqueViolation && pe.ConstraintName == addressKeyConstraint {
+		if errors.As(err, &pe) && pe.Code == codeUniqueViolation && addressKeys[pe.ConstraintName] {
 			kind := "email" // the detail reads "Key (kind, value)=(phone, +44…) already exists."
 			if strings.Contains(pe.Detail, "=(phone,") {
 				kind = "phone"
 			}
-			return &acct.Error{Code: acct.CodeConflict, Field: kind, Message: kind + " already in use", Err: err}
+			return addressConflict(kind, pe.ConstraintName, err)
 		}
 		return mapError("insert addresses", err)
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/acctl/acctl/internal/acct"
 )
 
 // migrationFiles are the schema changes, numbered from 0001 without gaps,
@@ -121,6 +123,11 @@ func (s *Store) migrate(ctx context.Context) error {
 		if _, err := tx.Exec(ctx, m.sql); err != nil {
 			return mapError("migrate: "+m.name, err)
 		}
+		if fill := fills[fillName(m.name)]; fill != nil {
+			if err := fill(ctx, tx); err != nil {
+				return mapError("migrate: "+m.name, err)
+			}
+		}
 		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
 			m.version, millis(time.Now())); err != nil {
 			return mapError("migrate: record "+m.name, err)
@@ -155,4 +162,67 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 		return 0, mapError("read schema version", err)
 	}
 	return v, nil
+}
+
+// fills are the steps in Go that complete a migration whose values SQL
+// cannot compute, by the migration's name without its number (numbers may
+// change when branches meet; the names do not). Each runs in the
+// migration's transaction, right after its file.
+var fills = map[string]func(context.Context, pgx.Tx) error{
+	"skeletons.sql": fillSkeletons,
+}
+
+// fillName is a migration's name without its number: "skeletons.sql" for
+// "0009_skeletons.sql".
+func fillName(name string) string {
+	_, rest, _ := strings.Cut(name, "_")
+	return rest
+}
+
+// fillBatch is how many rows fillSkeletons reads at a time.
+const fillBatch = 1000
+
+// fillSkeletons gives the usernames and email addresses stored before
+// migration 0009 their skeletons (acct.Skeleton), oldest first, as
+// internal/sqlite's does. A row whose skeleton an older one has already
+// keeps NULL: accounts that looked alike before stay as they are, and the
+// migration does not fail on them.
+func fillSkeletons(ctx context.Context, tx pgx.Tx) error {
+	steps := []struct{ read, write string }{
+		{`SELECT id, username FROM users WHERE username IS NOT NULL AND id > $1 ORDER BY id LIMIT $2`,
+			`UPDATE users SET username_skeleton = $1 WHERE id = $2
+				AND NOT EXISTS (SELECT 1 FROM users WHERE username_skeleton = $1)`},
+		{`SELECT seq, value FROM addresses WHERE kind = 'email' AND seq > $1 ORDER BY seq LIMIT $2`,
+			`UPDATE addresses SET skeleton = $1 WHERE seq = $2
+				AND NOT EXISTS (SELECT 1 FROM addresses WHERE kind = 'email' AND skeleton = $1)`},
+	}
+	type row struct {
+		Key   int64
+		Value string
+	}
+	for _, st := range steps {
+		var after int64
+		for {
+			rows, err := tx.Query(ctx, st.read, after, fillBatch)
+			if err != nil {
+				return fmt.Errorf("fill skeletons: %w", err)
+			}
+			batch, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
+			if err != nil {
+				return fmt.Errorf("fill skeletons: %w", err)
+			}
+			for _, r := range batch {
+				if sk := acct.Skeleton(r.Value); sk != "" {
+					if _, err := tx.Exec(ctx, st.write, sk, r.Key); err != nil {
+						return fmt.Errorf("fill skeletons: %w", err)
+					}
+				}
+				after = r.Key
+			}
+			if len(batch) < fillBatch {
+				break
+			}
+		}
+	}
+	return nil
 }

@@ -45,7 +45,7 @@ func (t *txn) forUpdate() string {
 const userColumns = `id, username, email, email_verified, phone, phone_verified,
 	first_name, last_name, language, admin, status, hold_until, password_hash,
 	created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
-	referral_code, referred_by, held_from, points`
+	referral_code, referred_by, held_from, username_skeleton, points`
 
 // userArgs are rec's values for the columns of userColumns after id, but
 // for points.
@@ -58,6 +58,7 @@ func userArgs(rec *acct.UserRecord) []any {
 		millis(rec.CreatedAt), millis(rec.UpdatedAt), nullMillis(rec.DeletedAt),
 		nullString(rec.Foreign), rec.FailedLogins, nullMillis(rec.LockedUntil), rec.LockReason,
 		nullString(rec.ReferralCode), rec.ReferredBy, nullString(string(rec.HeldFrom)),
+		nullString(rec.UsernameSkeleton),
 	}
 }
 
@@ -68,8 +69,8 @@ func (t *txn) InsertUser(ctx context.Context, rec *acct.UserRecord) error {
 		username, email, email_verified, phone, phone_verified,
 		first_name, last_name, language, admin, status, hold_until, password_hash,
 		created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
-		referral_code, referred_by, held_from
-	) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+		referral_code, referred_by, held_from, username_skeleton
+	) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
 	RETURNING id`, userArgs(rec)...).Scan(&rec.ID)
 	if err != nil {
 		return mapError("insert user", err)
@@ -84,8 +85,8 @@ func (t *txn) UpdateUser(ctx context.Context, rec *acct.UserRecord) error {
 		first_name = $6, last_name = $7, language = $8, admin = $9, status = $10,
 		hold_until = $11, password_hash = $12, created_at = $13, updated_at = $14, deleted_at = $15,
 		foreign_id = $16, failed_logins = $17, locked_until = $18, lock_reason = $19,
-		referral_code = $20, referred_by = $21, held_from = $22
-		WHERE id = $23`, append(userArgs(rec), rec.ID)...)
+		referral_code = $20, referred_by = $21, held_from = $22, username_skeleton = $23
+		WHERE id = $24`, append(userArgs(rec), rec.ID)...)
 	if err != nil {
 		return mapError("update user", err)
 	}
@@ -279,12 +280,12 @@ func (t *txn) ListEvents(ctx context.Context, q acct.EventFilter) ([]acct.Event,
 // scanUser reads one row of userColumns.
 func scanUser(row pgx.Row) (*acct.UserRecord, error) {
 	var rec acct.UserRecord
-	var username, email, phone, hash, foreign, referralCode, heldFrom *string
+	var username, email, phone, hash, foreign, referralCode, heldFrom, usernameSkeleton *string
 	var status string
 	err := row.Scan(&rec.ID, &username, &email, &rec.EmailVerified, &phone, &rec.PhoneVerified,
 		&rec.FirstName, &rec.LastName, &rec.Language, &rec.Admin, &status, &rec.HoldUntil, &hash,
 		&rec.CreatedAt, &rec.UpdatedAt, &rec.DeletedAt, &foreign, &rec.FailedLogins, &rec.LockedUntil, &rec.LockReason,
-		&referralCode, &rec.ReferredBy, &heldFrom, &rec.Points)
+		&referralCode, &rec.ReferredBy, &heldFrom, &usernameSkeleton, &rec.Points)
 	if err != nil {
 		return nil, err
 	}
@@ -295,6 +296,7 @@ func scanUser(row pgx.Row) (*acct.UserRecord, error) {
 	rec.Foreign = deref(foreign)
 	rec.Status = acct.Status(status)
 	rec.HeldFrom = acct.Status(deref(heldFrom))
+	rec.UsernameSkeleton = deref(usernameSkeleton)
 	rec.HoldUntil, rec.DeletedAt, rec.LockedUntil = utc(rec.HoldUntil), utc(rec.DeletedAt), utc(rec.LockedUntil)
 	rec.CreatedAt, rec.UpdatedAt = rec.CreatedAt.UTC(), rec.UpdatedAt.UTC()
 	return &rec, nil

@@ -5,13 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/acctl/acctl/internal/acct"
 )
 
 // addressColumns is the column list that scanAddress reads.
-const addressColumns = `seq, user_id, kind, value, is_primary, verified, verified_at, created_at`
+const addressColumns = `seq, user_id, kind, value, is_primary, verified, verified_at, created_at, skeleton`
 
 // InsertAddress stores an address and sets rec.Seq. Any rec.Seq given is
 // ignored. An address of that kind that any account has already is a
@@ -25,8 +26,9 @@ func (t *txn) InsertAddress(ctx context.Context, rec *acct.AddressRecord) error 
 		verifiedAt = nullTime(rec.VerifiedAt)
 	}
 	res, err := t.tx.ExecContext(ctx, `INSERT INTO addresses
-		(user_id, kind, value, is_primary, verified, verified_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		rec.UserID, string(rec.Kind), rec.Value, rec.Primary, rec.Verified, verifiedAt, rec.CreatedAt.UnixMilli())
+		(user_id, kind, value, is_primary, verified, verified_at, created_at, skeleton) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		rec.UserID, string(rec.Kind), rec.Value, rec.Primary, rec.Verified, verifiedAt, rec.CreatedAt.UnixMilli(),
+		nullString(rec.Skeleton))
 	if err != nil {
 		return addressConflict(rec.Kind, mapError("insert address", err))
 	}
@@ -40,11 +42,16 @@ func (t *txn) InsertAddress(ctx context.Context, rec *acct.AddressRecord) error 
 
 // addressConflict names the kind of address in a violation of the unique
 // key (kind, value), which SQLite reports as "addresses.kind,
-// addresses.value".
+// addresses.value", or of (kind, skeleton): an address that looks like one
+// in use.
 func addressConflict(kind acct.AddressKind, err error) error {
 	var e *acct.Error
 	if errors.As(err, &e) && e.Code == acct.CodeConflict && e.Field == "kind" {
-		return &acct.Error{Code: acct.CodeConflict, Field: string(kind), Message: string(kind) + " already in use", Err: e.Err}
+		msg := string(kind) + " already in use"
+		if e.Err != nil && strings.Contains(e.Err.Error(), "addresses.skeleton") {
+			msg = acct.LookAlikeMessage(string(kind))
+		}
+		return &acct.Error{Code: acct.CodeConflict, Field: string(kind), Message: msg, Err: e.Err}
 	}
 	return err
 }

@@ -92,7 +92,8 @@ func TestMigrate0005Backfill(t *testing.T) {
 		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(ms))
 	}
 	want := map[int64][]acct.AddressRecord{
-		1: {{Seq: 1, Address: acct.Address{UserID: 1, Kind: acct.AddressEmail, Value: "alice@example.com", Primary: true, Verified: true, CreatedAt: fromMillis(1000)}},
+		1: {{Seq: 1, Address: acct.Address{UserID: 1, Kind: acct.AddressEmail, Value: "alice@example.com", Primary: true, Verified: true, CreatedAt: fromMillis(1000)},
+			Skeleton: acct.Skeleton("alice@example.com")}, // 0009 fills it
 			{Seq: 2, Address: acct.Address{UserID: 1, Kind: acct.AddressPhone, Value: "+447400100001", Primary: true, CreatedAt: fromMillis(1000)}}},
 		2: {{Seq: 3, Address: acct.Address{UserID: 2, Kind: acct.AddressPhone, Value: "+447400100002", Primary: true, Verified: true, CreatedAt: fromMillis(3000)}}},
 		3: {},

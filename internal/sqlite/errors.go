@@ -32,13 +32,17 @@ func mapError(op string, err error) error {
 	if errors.As(err, &se) {
 		switch code := se.Code(); code {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			field := uniqueColumn(se.Error())
-			if f, ok := columnFields[field]; ok {
+			column := uniqueColumn(se.Error())
+			field := column
+			if f, ok := columnFields[column]; ok {
 				field = f
 			}
 			msg := field + " already in use"
-			if field == "" {
+			switch {
+			case field == "":
 				msg = "value already in use"
+			case strings.HasSuffix(column, "_skeleton"):
+				msg = acct.LookAlikeMessage(field)
 			}
 			return &acct.Error{Code: acct.CodeConflict, Field: field, Message: msg, Err: err}
 		}
@@ -53,6 +57,8 @@ func mapError(op string, err error) error {
 // them, for the Field of a conflict.
 var columnFields = map[string]string{
 	"foreign_id": "foreign",
+	// 0009: the skeletons of usernames (acct.Skeleton).
+	"username_skeleton": "username",
 }
 
 // isBusy reports whether err is SQLITE_BUSY or SQLITE_LOCKED, with any

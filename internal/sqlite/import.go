@@ -77,6 +77,10 @@ func (t *txn) FindKeys(ctx context.Context, keys []acct.UserKey) ([]acct.KeyOwne
 		case acct.KeyEmail, acct.KeyPhone:
 			query = "SELECT value, user_id FROM addresses WHERE kind = ? AND value IN (SELECT value FROM json_each(?))"
 			args = append(args, string(field))
+		case acct.KeyUsernameSkeleton:
+			query = "SELECT username_skeleton, id FROM users WHERE username_skeleton IN (SELECT value FROM json_each(?))"
+		case acct.KeyEmailSkeleton:
+			query = "SELECT skeleton, user_id FROM addresses WHERE kind = 'email' AND skeleton IN (SELECT value FROM json_each(?))"
 		default:
 			return nil, fmt.Errorf("sqlite: find keys: unknown key field %q", field)
 		}
@@ -147,8 +151,8 @@ func (t *txn) InsertUsers(ctx context.Context, recs []*acct.UserRecord) error {
 		username, email, email_verified, phone, phone_verified,
 		first_name, last_name, language, admin, status, hold_until, password_hash,
 		created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
-		referral_code, referred_by, held_from, points
-	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		referral_code, referred_by, held_from, username_skeleton, points
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return mapError("insert users", err)
 	}
@@ -174,7 +178,7 @@ func (t *txn) InsertAddresses(ctx context.Context, recs []*acct.AddressRecord) e
 		return err
 	}
 	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO addresses
-		(user_id, kind, value, is_primary, verified, verified_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		(user_id, kind, value, is_primary, verified, verified_at, created_at, skeleton) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return mapError("insert addresses", err)
 	}
@@ -188,7 +192,7 @@ func (t *txn) InsertAddresses(ctx context.Context, recs []*acct.AddressRecord) e
 			verifiedAt = nullTime(rec.VerifiedAt)
 		}
 		_, err := stmt.ExecContext(ctx, rec.UserID, string(rec.Kind), rec.Value, rec.Primary, rec.Verified,
-			verifiedAt, rec.CreatedAt.UnixMilli())
+			verifiedAt, rec.CreatedAt.UnixMilli(), nullString(rec.Skeleton))
 		if err != nil {
 			return addressConflict(rec.Kind, mapError("insert addresses", err))
 		}

@@ -40,7 +40,7 @@ func (s rowScanner) next(row interface{ Scan(...any) error }) (values, error) {
 // userScanner reads rows of userColumns.
 type userScanner struct{ rowScanner }
 
-func newUserScanner() *userScanner { return &userScanner{newRowScanner(24)} }
+func newUserScanner() *userScanner { return &userScanner{newRowScanner(25)} }
 
 // scan reads the current row into rec.
 func (s *userScanner) scan(row interface{ Scan(...any) error }, rec *acct.UserRecord) error {
@@ -55,11 +55,12 @@ func (s *userScanner) scan(row interface{ Scan(...any) error }, rec *acct.UserRe
 			Language: v.text(8), Admin: v.bool(9), Status: acct.Status(v.text(10)), HoldUntil: v.time(11),
 			CreatedAt: fromMillis(v.int(13)), UpdatedAt: fromMillis(v.int(14)), Foreign: v.text(16),
 			FailedLogins: int(v.int(17)), LockedUntil: v.time(18), LockReason: v.text(19),
-			ReferralCode: v.text(20), ReferredBy: v.id(21), Points: v.int(23),
+			ReferralCode: v.text(20), ReferredBy: v.id(21), Points: v.int(24),
 		},
-		PasswordHash: v.text(12),
-		DeletedAt:    v.time(15),
-		HeldFrom:     acct.Status(v.text(22)),
+		PasswordHash:     v.text(12),
+		DeletedAt:        v.time(15),
+		HeldFrom:         acct.Status(v.text(22)),
+		UsernameSkeleton: v.text(23),
 	}
 	rec.HasPassword = rec.PasswordHash != ""
 	clear(s.vals) // keep no value of the row alive
@@ -69,7 +70,7 @@ func (s *userScanner) scan(row interface{ Scan(...any) error }, rec *acct.UserRe
 // addressScanner reads rows of addressColumns.
 type addressScanner struct{ rowScanner }
 
-func newAddressScanner() *addressScanner { return &addressScanner{newRowScanner(8)} }
+func newAddressScanner() *addressScanner { return &addressScanner{newRowScanner(9)} }
 
 // scan reads the current row into rec.
 func (s *addressScanner) scan(row interface{ Scan(...any) error }, rec *acct.AddressRecord) error {
@@ -83,6 +84,7 @@ func (s *addressScanner) scan(row interface{ Scan(...any) error }, rec *acct.Add
 			UserID: v.int(1), Kind: acct.AddressKind(v.text(2)), Value: v.text(3), Primary: v.bool(4),
 			Verified: v.bool(5), VerifiedAt: v.time(6), CreatedAt: fromMillis(v.int(7)),
 		},
+		Skeleton: v.text(8),
 	}
 	clear(s.vals)
 	return v.err

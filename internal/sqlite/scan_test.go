@@ -24,7 +24,7 @@ func TestUserScanner(t *testing.T) {
 	at := time.Date(2025, 3, 4, 5, 6, 7, 891_000_000, time.UTC)
 	ms := at.UnixMilli()
 	row := fakeRow{int64(7), "alice", "alice@example.com", int64(1), nil, int64(0), "Alice", "", "fr",
-		int64(0), "held", ms, "$hash", ms, ms + 1, nil, []byte("github:1"), int64(2), nil, "", "CODE2345", int64(3), "locked", int64(40)}
+		int64(0), "held", ms, "$hash", ms, ms + 1, nil, []byte("github:1"), int64(2), nil, "", "CODE2345", int64(3), "locked", "a1ice", int64(40)}
 	var rec acct.UserRecord
 	if err := newUserScanner().scan(row, &rec); err != nil {
 		t.Fatal(err)
@@ -33,7 +33,7 @@ func TestUserScanner(t *testing.T) {
 	want := acct.UserRecord{User: acct.User{ID: 7, Username: "alice", Email: "alice@example.com", EmailVerified: true,
 		FirstName: "Alice", Language: "fr", Status: acct.StatusHeld, HoldUntil: &at, Foreign: "github:1", HasPassword: true,
 		FailedLogins: 2, CreatedAt: at, UpdatedAt: at.Add(time.Millisecond), ReferralCode: "CODE2345", ReferredBy: &ref, Points: 40},
-		PasswordHash: "$hash", HeldFrom: acct.StatusLocked}
+		PasswordHash: "$hash", HeldFrom: acct.StatusLocked, UsernameSkeleton: "a1ice"}
 	if !reflect.DeepEqual(rec, want) {
 		t.Errorf("got  %+v\nwant %+v", rec, want)
 	}
@@ -50,12 +50,12 @@ func TestUserScanner(t *testing.T) {
 func TestAddressScanner(t *testing.T) {
 	at := time.Date(2025, 3, 4, 5, 6, 7, 891_000_000, time.UTC)
 	var rec acct.AddressRecord
-	row := fakeRow{int64(9), int64(7), "email", "a@b.c", int64(1), int64(1), at.UnixMilli(), at.UnixMilli()}
+	row := fakeRow{int64(9), int64(7), "email", "a@b.c", int64(1), int64(1), at.UnixMilli(), at.UnixMilli(), "a@b.c"}
 	if err := newAddressScanner().scan(row, &rec); err != nil {
 		t.Fatal(err)
 	}
 	want := acct.AddressRecord{Seq: 9, Address: acct.Address{UserID: 7, Kind: acct.AddressEmail, Value: "a@b.c",
-		Primary: true, Verified: true, VerifiedAt: &at, CreatedAt: at}}
+		Primary: true, Verified: true, VerifiedAt: &at, CreatedAt: at}, Skeleton: "a@b.c"}
 	if !reflect.DeepEqual(rec, want) {
 		t.Errorf("got  %+v\nwant %+v", rec, want)
 	}

@@ -26,7 +26,7 @@ var _ acct.Tx = (*txn)(nil)
 const userColumns = `id, username, email, email_verified, phone, phone_verified,
 	first_name, last_name, language, admin, status, hold_until, password_hash,
 	created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
-	referral_code, referred_by, held_from, points`
+	referral_code, referred_by, held_from, username_skeleton, points`
 
 // userArgs are rec's values for the columns of userColumns after id, but
 // for points.
@@ -39,6 +39,7 @@ func userArgs(rec *acct.UserRecord) []any {
 		rec.CreatedAt.UnixMilli(), rec.UpdatedAt.UnixMilli(), nullTime(rec.DeletedAt),
 		nullString(rec.Foreign), rec.FailedLogins, nullTime(rec.LockedUntil), rec.LockReason,
 		nullString(rec.ReferralCode), nullID(rec.ReferredBy), nullString(string(rec.HeldFrom)),
+		nullString(rec.UsernameSkeleton),
 	}
 }
 
@@ -49,8 +50,8 @@ func (t *txn) InsertUser(ctx context.Context, rec *acct.UserRecord) error {
 		username, email, email_verified, phone, phone_verified,
 		first_name, last_name, language, admin, status, hold_until, password_hash,
 		created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
-		referral_code, referred_by, held_from
-	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(rec)...)
+		referral_code, referred_by, held_from, username_skeleton
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(rec)...)
 	if err != nil {
 		return mapError("insert user", err)
 	}
@@ -69,7 +70,7 @@ func (t *txn) UpdateUser(ctx context.Context, rec *acct.UserRecord) error {
 		first_name = ?, last_name = ?, language = ?, admin = ?, status = ?,
 		hold_until = ?, password_hash = ?, created_at = ?, updated_at = ?, deleted_at = ?,
 		foreign_id = ?, failed_logins = ?, locked_until = ?, lock_reason = ?,
-		referral_code = ?, referred_by = ?, held_from = ?
+		referral_code = ?, referred_by = ?, held_from = ?, username_skeleton = ?
 		WHERE id = ?`, append(userArgs(rec), rec.ID)...)
 	if err != nil {
 		return mapError("update user", err)

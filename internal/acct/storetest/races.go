@@ -31,6 +31,7 @@ func RunRaces(t *testing.T, newDB NewDB) {
 		{"FailCodeAttemptRace", testFailCodeAttemptRace},
 		{"ClaimSettingRace", testClaimSettingRace},
 		{"ClaimJobsRace", testClaimJobsRace},
+		{"SkeletonRace", testSkeletonRace}, // skeletons.go
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newDB) })
 	}

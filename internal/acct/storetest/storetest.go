@@ -67,6 +67,7 @@ var cases = []struct {
 	{"AddLoginFailure", testAddLoginFailure},
 	{"UserCRUD", testUserCRUD},
 	{"UniqueConflicts", testUniqueConflicts},
+	{"SkeletonConflicts", testSkeletonConflicts}, // skeletons.go
 	{"ListUsers", testListUsers},
 	{"ListEvents", testListEvents},
 	{"Rollback", testRollback},

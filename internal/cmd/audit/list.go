@@ -53,7 +53,7 @@ ago such as 24h or 7d.`),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.User, "user", "", "only events about the user `REF` (id, username, email or phone)")
-	fl.StringVar(&opts.Action, "action", "", "only this `ACTION`, or actions starting with it when it ends in a dot")
+	fl.StringVar(&opts.Action, "action", "", "only this `ACTION`, or actions starting with it when it ends in a dot (at most 64 characters)")
 	fl.StringVar(&opts.Since, "since", "", "only events at or after `TIME` (RFC 3339) or a duration ago (24h, 7d)")
 	fl.IntVar(&opts.Limit, "limit", acct.DefaultPageSize, "at most `N` events")
 	return cmd

@@ -99,7 +99,10 @@ file order, too). --on-conflict says what then happens:
   update  the account's fields that the row gives are overwritten (a new
           password, status or address ends its sessions and voids its
           codes); an account on deletion hold is not updated
-A row whose keys belong to two accounts is rejected (skip skips it).
+A row whose keys belong to two accounts is rejected (skip skips it). A row
+whose username or email address only looks like another account's (the
+same Unicode skeleton, as "acctl user register" has it) is rejected
+whatever --on-conflict says: it is not that account.
 
 --dry-run checks every row and the conflicts with the store as it is, and
 writes nothing (rows of different batches are not checked against each

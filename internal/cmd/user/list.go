@@ -36,7 +36,8 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) err
 		Long: cmdutil.LongHelp(`List user accounts, in id order, one page at a time.
 
 Without --status every account but the deleted ones is listed. --search
-matches part of the username, email, phone or name, ignoring case.
+matches part of the username, email, phone or name, ignoring case (at most
+254 characters).
 
 When there are more accounts than --limit, the command for the next page is
 printed on stderr; stdout holds only the accounts.`),

@@ -67,7 +67,15 @@ matter. An unknown code is exit 3, the code of an account on deletion hold
 exit 6, and either way no account is created.
 
 Registering an email address takes it off the pre-registration waiting
-list ("acctl user preregistered").`),
+list ("acctl user preregistered").
+
+Email addresses and usernames are compared and stored in normal form
+(NFKC, lower case: a fullwidth ｋｎｏｗｎ@example.com is known@example.com).
+One that only looks like an address or username in use, such as
+knоwn@example.com with a Cyrillic о or rnodern beside modern, is a
+conflict (exit 4) naming the field. Invisible and bidi control characters
+(zero-width space, right-to-left override) are refused in addresses,
+usernames and names (exit 2).`),
 		Example: `  # asks for the password on the terminal
   acctl user register --email alice@example.com --username alice --first-name Alice
 

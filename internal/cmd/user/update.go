@@ -30,6 +30,14 @@ the account. A flag set to "" clears an optional field (an account keeps an
 email address or a phone number). A changed email or phone is no longer
 verified. Use --admin=false to take the administrator role away.
 
+Email addresses and usernames are compared and stored in normal form
+(NFKC, lower case: a fullwidth ｋｎｏｗｎ@example.com is known@example.com).
+One that only looks like an address or username in use, such as
+knоwn@example.com with a Cyrillic о or rnodern beside modern, is a
+conflict (exit 4) naming the field. Invisible and bidi control characters
+(zero-width space, right-to-left override) are refused in addresses,
+usernames and names (exit 2).
+
 ` + RefHelp),
 		Example: `  acctl user update alice --email alice@example.org
   acctl user update 42 --first-name Alice --last-name Liddell

@@ -1,0 +1,24 @@
+#!/bin/sh
+# update.sh VERSION re-creates this folder from github.com/mtibben/confusables
+# at VERSION (a pseudo-version such as v0.0.0-20210201002637-9d1b0723b659),
+# through the Go module proxy, with acctl's one change (README.acctl.md):
+# the table is built on first use. Then set the version in acctl's go.mod.
+set -eu
+version=${1:?usage: update.sh VERSION}
+here=$(cd "$(dirname "$0")" && pwd)
+dir=$(cd "$here" && GOFLAGS=-mod=mod go mod download -json "github.com/mtibben/confusables@$version" |
+	sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+[ -n "$dir" ] || { echo "update.sh: download failed" >&2; exit 1; }
+for f in LICENSE README.md confusables.go tables.go; do
+	cp "$dir/$f" "$here/$f"
+	chmod u+w "$here/$f"
+done
+cd "$here"
+# The map literal becomes the body of a sync.OnceValue function.
+sed -i \
+	-e '0,/^package confusables$/s//package confusables\n\nimport "sync"/' \
+	-e 's/^var confusablesMap = map\[rune\]string{$/\/\/ confusablesMap is built on first use (acctl: README.acctl.md): a map\n\/\/ literal of this size costs every process about 0.4 ms at start-up.\nvar confusablesMap = sync.OnceValue(func() map[rune]string { return map[rune]string{/' \
+	-e '$s/^}$/}\n})/' tables.go
+sed -i 's/confusablesMap\[r\]/confusablesMap()[r]/' confusables.go
+gofmt -w confusables.go tables.go
+cd ../.. && go vet github.com/mtibben/confusables
