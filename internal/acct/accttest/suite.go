@@ -88,6 +88,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, referralCases...)     // referrals.go
 	tests = append(tests, hashCases...)         // hashes.go
 	tests = append(tests, importCases(open)...) // import.go
+	tests = append(tests, hashPoolCase())       // hashpool.go
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(newEnv(t, open, tc.tune)) })
 	}
