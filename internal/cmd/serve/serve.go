@@ -147,8 +147,13 @@ func Run(ctx context.Context, opts *Options) error {
 		return acct.Errorf(acct.CodeInternal, "the store's service does not manage API keys")
 	}
 
+	pool, err := f.HashPool() // the Service's: one pool for the process
+	if err != nil {
+		return err
+	}
 	tasks := authapi.NewTasks(0)
 	auth := authOptions(cfg, f, tasks, log)
+	auth.HashPool = pool
 	// The admin API logs the causes of its failures; its successes are in
 	// the request lines already.
 	apiLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
@@ -176,7 +181,9 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	log.Info("listening", slog.String("url", scheme+"://"+ln.Addr().String()),
 		slog.String("store", cmdutil.RedactURL(cfg.Store)),
-		slog.Bool("signin", auth.Signin), slog.Bool("lost_password", auth.LostPassword))
+		slog.Bool("signin", auth.Signin), slog.Bool("lost_password", auth.LostPassword),
+		slog.Int("hash_max_concurrent", pool.Size()), slog.Int("hash_max_queue", pool.Queue()),
+		slog.String("hash_memory", cfg.HashMemory()))
 	if scheme == "http" && !loopback(ln.Addr()) {
 		log.Warn("plain HTTP on a non-loopback address: put a reverse proxy with TLS in front, or give --tls-cert and --tls-key")
 	}
