@@ -35,8 +35,10 @@ type HashPool struct {
 }
 
 // DefaultHashQueuePerSlot is how many waiting runs a slot of a pool
-// admits by default: a waiter waits at most about this many runs' time.
-const DefaultHashQueuePerSlot = 16
+// admits by default: a waiter waits at most about this many runs' time
+// (8 × 50 ms for the default argon2id on an idle core), so that a flood
+// is refused early rather than answered late.
+const DefaultHashQueuePerSlot = 8
 
 // DefaultHashConcurrency is the default size of a pool: GOMAXPROCS, as
 // argon2id with one lane keeps one core busy.

@@ -222,7 +222,7 @@ func ConfigDefaults() map[string]any {
 		KeyArgon2Time:        acct.DefaultArgon2.Time,
 		KeyArgon2Threads:     acct.DefaultArgon2.Threads,
 		KeyHashMaxConcurrent: HashAuto, // GOMAXPROCS
-		KeyHashMaxQueue:      HashAuto, // acct.DefaultHashQueuePerSlot × hash.max_concurrent
+		KeyHashMaxQueue:      HashAuto, // acct.DefaultHashQueuePerSlot (8) × hash.max_concurrent
 
 		KeySecretFile:          DefaultSecretFile(),
 		KeyTokenFile:           "",

@@ -36,7 +36,7 @@ Keys:
   hash.max_concurrent      password hashes and checks run at once, each holding
                            password.argon2.memory (auto: GOMAXPROCS)
   hash.max_queue           checks that may wait for a slot; beyond, a request is
-                           refused as unavailable, exit 7 or HTTP 503 (auto: 16 ×
+                           refused as unavailable, exit 7 or HTTP 503 (auto: 8 ×
                            hash.max_concurrent)
   otp.ttl                  life of a one-time passcode (10m)
   otp.attempts             checks a passcode allows before it is void (5)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/cmd/cmdtest"
 	"github.com/acctl/acctl/internal/cmdutil"
 )
@@ -95,7 +96,7 @@ func TestConfigShowHashPool(t *testing.T) {
 	e := cmdtest.New(t)
 	out := e.MustRun("config", "show")
 	n := runtime.GOMAXPROCS(0)
-	if want := fmt.Sprintf("hash.max_concurrent\tauto (%d)\tdefault\nhash.max_queue\tauto (%d)\tdefault\n", n, 16*n); !strings.Contains(out, want) {
+	if want := fmt.Sprintf("hash.max_concurrent\tauto (%d)\tdefault\nhash.max_queue\tauto (%d)\tdefault\n", n, acct.DefaultHashQueuePerSlot*n); !strings.Contains(out, want) {
 		t.Errorf("defaults: %q, want %q", out, want)
 	}
 	t.Setenv("ACCTL_HASH_MAX_CONCURRENT", "3")
