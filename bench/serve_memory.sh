@@ -15,7 +15,9 @@
 # (VmHWM, read 10 s after the load ended, as a server may still be working
 # through requests whose clients left), its RSS then (VmRSS), the password checks
 # answered per second, the 503s (a full hashing pool) and the latency of
-# a checked answer. See docs/benchmarks.md.
+# a checked answer, and the server's CPU time per check (user + system,
+# during the load: a figure that other work on the machine disturbs less
+# than checks/s). See docs/benchmarks.md.
 set -euo pipefail
 
 CLIENTS="16 96"
@@ -58,12 +60,14 @@ unset ACCTL_STORE ACCTL_CONFIG 2>/dev/null || true
 export ACCTL_AUTH_RATE_ADDRESS=off ACCTL_AUTH_RATE_ACCOUNT=off
 
 kib() { awk -v k="$1" '$1 == k":" { print $2 }' "/proc/$2/status"; }
+# cpu PID: the CPU time the process used so far, in clock ticks.
+cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 
 echo "acctl serve under /auth/login floods: $built, $(nproc) CPUs, GOMAXPROCS ${GOMAXPROCS:-default}, $(date -u '+%Y-%m-%d %H:%M') UTC, $DURATION per run"
 echo
-echo "| clients | peak RSS (VmHWM) | RSS ${SETTLE} s after | checks/s | 503s | p50 | p99 |"
-echo "|--------:|-----------------:|------------------:|---------:|-----:|----:|----:|"
+echo "| clients | peak RSS (VmHWM) | RSS ${SETTLE} s after | checks/s | server CPU per check | 503s | p50 | p99 |"
+echo "|--------:|-----------------:|------------------:|---------:|---------------------:|-----:|----:|----:|"
 for n in $CLIENTS; do
 	rm -rf "$dir/data" "$dir/config"
 	errlog="$dir/serve-$n.log"
@@ -77,7 +81,9 @@ for n in $CLIENTS; do
 	done
 	[ -n "$url" ] || { cat "$errlog" >&2; echo "the server did not start" >&2; exit 1; }
 	log "$n clients for $DURATION against $url (pid $server)"
+	cpu0=$(cpu "$server")
 	report=$("$dir/loadgen" -url "$url" -clients "$n" -duration "$DURATION")
+	cpu1=$(cpu "$server")
 	# The server may go on with work the clients no longer wait for: the
 	# peak is read after the settling time too.
 	sleep "$SETTLE"
@@ -87,7 +93,8 @@ for n in $CLIENTS; do
 	wait "$server" || true
 	server=
 	echo "$report" >&2
-	read -r checked busy p50 p99 <<<"$(echo "$report" | tr -d '{}"' | tr ',' '\n' |
-		awk -F: '{ v[$1] = $2 } END { printf "%.1f %d %.0f %.0f\n", v["checked_s"], v["busy"], v["p50_ms"], v["p99_ms"] }')"
-	echo "| $n | $(mib "$hwm") MiB | $(mib "$rss") MiB | $checked | $busy | $p50 ms | $p99 ms |"
+	read -r checked busy p50 p99 cpums <<<"$(echo "$report" | tr -d '{}"' | tr ',' '\n' |
+		awk -F: -v t="$((cpu1 - cpu0))" -v hz="$(getconf CLK_TCK)" '{ v[$1] = $2 }
+		END { printf "%.1f %d %.0f %.0f %.0f\n", v["checked_s"], v["busy"], v["p50_ms"], v["p99_ms"], v["checked"] ? 1000 * t / hz / v["checked"] : 0 }')"
+	echo "| $n | $(mib "$hwm") MiB | $(mib "$rss") MiB | $checked | $cpums ms | $busy | $p50 ms | $p99 ms |"
 done
