@@ -49,18 +49,22 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 	if rec.PasswordHash == "" {
 		return a, Errorf(CodeUnauthenticated, "user %d has no password: set one with a reset or `acctl password set`", rec.ID)
 	}
-	ok, rehash, err := l.verifyPassword(ctx, password, rec.PasswordHash)
-	if IsCode(err, CodeUnavailable) || ctx.Err() != nil {
-		return nil, err // a full pool, or the caller went away
-	}
-	if err != nil {
-		return nil, Internal(err, fmt.Sprintf("verify password of user %d", rec.ID))
-	}
-	a.ok = ok
-	if ok && rehash && !l.noRehash {
-		if a.newHash, err = l.hashPassword(ctx, password); err != nil {
-			return nil, err
+	// The check and a rehash take one turn in the hashing pool: a good
+	// password is never refused half way for a full pool.
+	var verr, herr error
+	err = l.opt.HashPool.Do(ctx, func() {
+		var rehash bool
+		if a.ok, rehash, verr = l.hasher().Verify(password, rec.PasswordHash); verr == nil && a.ok && rehash && !l.noRehash {
+			a.newHash, herr = HashPassword(password, l.opt.Argon2, l.opt.Rand)
 		}
+	})
+	switch {
+	case err != nil:
+		return nil, err // a full pool, or the caller went away
+	case verr != nil:
+		return nil, Internal(verr, fmt.Sprintf("verify password of user %d", rec.ID))
+	case herr != nil:
+		return nil, Internal(herr, "rehash password")
 	}
 	return a, nil
 }

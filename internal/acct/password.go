@@ -131,15 +131,6 @@ func (l *Local) hashPassword(ctx context.Context, password string) (hash string,
 	return hash, nil
 }
 
-// verifyPassword runs Hasher.Verify in the hashing pool. The error of a
-// full pool is unavailable; that of Verify comes back as it is.
-func (l *Local) verifyPassword(ctx context.Context, password, hash string) (ok, rehash bool, err error) {
-	if perr := l.opt.HashPool.Do(ctx, func() { ok, rehash, err = l.hasher().Verify(password, hash) }); perr != nil {
-		return false, false, perr
-	}
-	return ok, rehash, err
-}
-
 // Hash returns the argon2id hash of password with the current parameters.
 func (h Hasher) Hash(password string) (string, error) {
 	rnd := h.Rand
