@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -1368,10 +1367,12 @@ func idNote(ids []int64) string {
 	return " (ids " + b.String() + ")"
 }
 
-// hashItems hashes the plain passwords of items with argon2id on every
-// core (a pool of runtime.NumCPU() workers). The salts are read from
-// Options.Rand first, in order, since a test's seeded source need not be
-// safe for concurrent use.
+// hashItems hashes the plain passwords of items with argon2id, as many at
+// once as the hashing pool runs (one worker per slot), each run in the
+// pool. An import waits for its slots rather than failing when logins
+// fill the pool (WaitForHashing): it is bounded by its own workers. The
+// salts are read from Options.Rand first, in order, since a test's
+// seeded source need not be safe for concurrent use.
 func (l *Local) hashItems(ctx context.Context, items []*importItem) error {
 	if len(items) == 0 {
 		return nil
@@ -1388,10 +1389,17 @@ func (l *Local) hashItems(ctx context.Context, items []*importItem) error {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var failure error
-	for range min(runtime.NumCPU(), len(items)) {
+	pool, wctx := l.opt.HashPool, WaitForHashing(ctx)
+	for range min(pool.Size(), len(items)) {
 		wg.Go(func() {
 			for i := range jobs {
-				h, err := HashPassword(items[i].row.Password, l.opt.Argon2, bytes.NewReader(salts[i]))
+				var h string
+				var err error
+				if perr := pool.Do(wctx, func() {
+					h, err = HashPassword(items[i].row.Password, l.opt.Argon2, bytes.NewReader(salts[i]))
+				}); perr != nil {
+					continue // ctx ended: reported below
+				}
 				if err != nil {
 					mu.Lock()
 					failure = cmp.Or(failure, error(Internal(err, "hash password")))

@@ -115,8 +115,8 @@ func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
 		if err := CheckPassword(in.Password, l.opt.PasswordMinLength, rec.Username, rec.Email); err != nil {
 			return nil, l.fail(ctx, ActionUserRegister, 0, err)
 		}
-		if rec.PasswordHash, err = HashPassword(in.Password, l.opt.Argon2, l.opt.Rand); err != nil {
-			return nil, Internal(err, "hash password")
+		if rec.PasswordHash, err = l.hashPassword(ctx, in.Password); err != nil {
+			return nil, err
 		}
 		rec.HasPassword = true
 	}

@@ -26,7 +26,11 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 	})
 	if IsCode(err, CodeNotFound) {
 		if !foreign {
-			l.dummyVerify(password) // answer as slowly as for a real account
+			// Answer as slowly as for a real account; a full pool
+			// answers unavailable, as it would for a real account.
+			if err := l.dummyVerify(ctx, password); err != nil {
+				return nil, err
+			}
 		}
 		return nil, &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("no user %q", ref)}
 	}
@@ -38,7 +42,9 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 	if err := l.loginAllowed(rec, now); err != nil {
 		if holdRanOut(rec, now) { // answered as for an unknown account
 			if !foreign {
-				l.dummyVerify(password)
+				if err := l.dummyVerify(ctx, password); err != nil {
+					return nil, err
+				}
 			}
 			return nil, &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("no user %q", ref)}
 		}
@@ -51,20 +57,26 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 	if rec.PasswordHash == "" {
 		return a, Errorf(CodeUnauthenticated, "user %d has no password: set one with a reset or `acctl password set`", rec.ID)
 	}
-	ok, rehash, err := l.hasher().Verify(password, rec.PasswordHash)
-	if ErrorField(err) == FirebaseConfigField {
+	// The check and a rehash take one turn in the hashing pool: a good
+	// password is never refused half way for a full pool.
+	var verr, herr error
+	err = l.opt.HashPool.Do(ctx, func() {
+		var rehash bool
+		if a.ok, rehash, verr = l.hasher().Verify(password, rec.PasswordHash); verr == nil && a.ok && rehash && !l.noRehash {
+			a.newHash, herr = l.hasher().Hash(password)
+		}
+	})
+	switch {
+	case err != nil:
+		return nil, err // a full pool, or the caller went away
+	case ErrorField(verr) == FirebaseConfigField:
 		// The operator's configuration, not the store, is at fault:
 		// say which keys to set rather than fail as an internal error.
-		return nil, err
-	}
-	if err != nil {
-		return nil, Internal(err, fmt.Sprintf("verify password of user %d", rec.ID))
-	}
-	a.ok = ok
-	if ok && rehash && !l.noRehash {
-		if a.newHash, err = l.hasher().Hash(password); err != nil {
-			return nil, Internal(err, "rehash password")
-		}
+		return nil, verr
+	case verr != nil:
+		return nil, Internal(verr, fmt.Sprintf("verify password of user %d", rec.ID))
+	case herr != nil:
+		return nil, Internal(herr, "rehash password")
 	}
 	return a, nil
 }
@@ -114,14 +126,18 @@ var (
 )
 
 // dummyVerify spends the time of a password check, so that an unknown
-// account does not answer faster than a known one.
-func (l *Local) dummyVerify(password string) {
-	dummyOnce.Do(func() {
-		dummyHash, _ = HashPassword("acctl dummy password for timing", l.opt.Argon2, l.opt.Rand)
+// account does not answer faster than a known one. It runs in the
+// hashing pool like any check (the first one also makes the dummy hash):
+// its only error is the pool's (full, or ctx ended while waiting).
+func (l *Local) dummyVerify(ctx context.Context, password string) error {
+	return l.opt.HashPool.Do(ctx, func() {
+		dummyOnce.Do(func() {
+			dummyHash, _ = HashPassword("acctl dummy password for timing", l.opt.Argon2, l.opt.Rand)
+		})
+		if dummyHash != "" {
+			_, _, _ = l.hasher().Verify(password, dummyHash)
+		}
 	})
-	if dummyHash != "" {
-		_, _, _ = l.hasher().Verify(password, dummyHash)
-	}
 }
 
 // record writes the outcome of an attempt in one transaction: on failure

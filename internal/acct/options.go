@@ -18,6 +18,11 @@ type Options struct {
 	Actor string
 	// Argon2 sets the cost of new password hashes; default DefaultArgon2.
 	Argon2 Argon2Params
+	// HashPool bounds the password hashing in flight: every hash and
+	// verification of Local runs in it. A process shares one among all
+	// that hash (the Service, the auth API); nil means a pool of Local's
+	// own, NewHashPool(0, -1).
+	HashPool *HashPool
 	// FirebaseScrypt are the parameters of imported firebase-scrypt
 	// password hashes (config import.firebase_scrypt); zero when none.
 	FirebaseScrypt FirebaseScrypt
@@ -121,6 +126,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Argon2 == (Argon2Params{}) {
 		o.Argon2 = DefaultArgon2
+	}
+	if o.HashPool == nil {
+		o.HashPool = NewHashPool(0, -1)
 	}
 	if o.PasswordMinLength <= 0 {
 		o.PasswordMinLength = DefaultPasswordMinLength

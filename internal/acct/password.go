@@ -1,6 +1,7 @@
 package acct
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/pbkdf2"
@@ -114,6 +115,18 @@ type Hasher struct {
 // hasher is the Hasher of Local's options.
 func (l *Local) hasher() Hasher {
 	return Hasher{Argon2: l.opt.Argon2, Firebase: l.opt.FirebaseScrypt, Rand: l.opt.Rand}
+}
+
+// hashPassword hashes password with the current parameters, in the
+// hashing pool: a full pool answers unavailable.
+func (l *Local) hashPassword(ctx context.Context, password string) (hash string, err error) {
+	if perr := l.opt.HashPool.Do(ctx, func() { hash, err = HashPassword(password, l.opt.Argon2, l.opt.Rand) }); perr != nil {
+		return "", perr
+	}
+	if err != nil {
+		return "", Internal(err, "hash password")
+	}
+	return hash, nil
 }
 
 // Hash returns the argon2id hash of password with the current parameters.

@@ -69,9 +69,9 @@ func (l *Local) replacePassword(ctx context.Context, rec *UserRecord, password, 
 	if err := CheckPassword(password, l.opt.PasswordMinLength, rec.Username, rec.Email); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(password, l.opt.Argon2, l.opt.Rand)
+	hash, err := l.hashPassword(ctx, password)
 	if err != nil {
-		return nil, Internal(err, "hash password")
+		return nil, err
 	}
 	var cur *UserRecord
 	err = l.store.Update(ctx, func(tx Tx) (err error) {

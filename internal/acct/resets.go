@@ -362,9 +362,9 @@ func (l *Local) ResetPassword(ctx context.Context, in PasswordReset) (*User, err
 	if err := CheckPassword(in.Password, l.opt.PasswordMinLength, rec.Username, rec.Email); err != nil {
 		return nil, l.fail(ctx, ActionPasswordReset, rec.ID, err)
 	}
-	hash, err := HashPassword(in.Password, l.opt.Argon2, l.opt.Rand)
+	hash, err := l.hashPassword(ctx, in.Password)
 	if err != nil {
-		return nil, Internal(err, "hash password")
+		return nil, err
 	}
 	var cur *UserRecord
 	err = l.store.Update(ctx, func(tx Tx) (err error) {
@@ -684,9 +684,9 @@ func (l *Local) resetByPhone(ctx context.Context, in PasswordReset) (*User, erro
 	if err := CheckPassword(in.Password, l.opt.PasswordMinLength, rec.Username, rec.Email); err != nil {
 		return nil, l.fail(ctx, ActionPasswordReset, rec.ID, err)
 	}
-	hash, err := HashPassword(in.Password, l.opt.Argon2, l.opt.Rand)
+	hash, err := l.hashPassword(ctx, in.Password)
 	if err != nil {
-		return nil, Internal(err, "hash password")
+		return nil, err
 	}
 	cur, err := l.checkOTP(ctx, phone, PurposeRecovery, code, func(tx Tx, cur *UserRecord, c *CodeRecord, now time.Time) (string, error) {
 		if err := resettable(cur); err != nil {

@@ -59,9 +59,9 @@ func (l *Local) SignUp(ctx context.Context, in SignUpRequest) error {
 	if err := CheckPassword(in.Password, l.opt.PasswordMinLength, "", rec.Email); err != nil {
 		return err
 	}
-	hash, err := HashPassword(in.Password, l.opt.Argon2, l.opt.Rand)
+	hash, err := l.hashPassword(ctx, in.Password) // in the hashing pool
 	if err != nil {
-		return Internal(err, "hash password")
+		return err
 	}
 	return l.submit(ctx, JobSignUp, signUpJob{Email: rec.Email, FirstName: rec.FirstName, LastName: rec.LastName,
 		Language: rec.Language, PasswordHash: hash})

@@ -14,6 +14,9 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/acctl/acctl/internal/acct"
 )
@@ -173,10 +176,32 @@ func Detail(err error) ErrorDetail {
 	return d
 }
 
-// WriteError answers err: the status of its code and its ErrorBody.
+// WriteError answers err: the status of its code and its ErrorBody; an
+// unavailable error also gets Retry-After (SetRetryAfter).
 func WriteError(w http.ResponseWriter, err error) {
 	d := Detail(err)
+	if d.Code == acct.CodeUnavailable {
+		SetRetryAfter(w.Header(), err)
+	}
 	WriteJSON(w, StatusOf(d.Code), ErrorBody{Error: d})
+}
+
+// SetRetryAfter sets the Retry-After header of an unavailable answer: the
+// hint err carries (acct.RetryAfter: a full hashing pool knows how long
+// its queue takes) in whole seconds, rounded up, or 1 second.
+func SetRetryAfter(h http.Header, err error) {
+	secs := int64((acct.RetryAfter(err) + time.Second - 1) / time.Second)
+	h.Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
+}
+
+// ParseRetryAfter reads a Retry-After header given in seconds (the form
+// acctl answers); an absent, malformed or HTTP-date value gives 0.
+func ParseRetryAfter(v string) time.Duration {
+	n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
+	if err != nil {
+		return 0
+	}
+	return time.Duration(n) * time.Second
 }
 
 // WriteJSON answers v as JSON with status.

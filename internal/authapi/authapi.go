@@ -12,6 +12,7 @@
 package authapi
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -63,6 +64,9 @@ type Options struct {
 	// Argon2 are the hashing parameters of the store (acct.DefaultArgon2),
 	// for the dummy check that hides a refused account's quicker answer.
 	Argon2 acct.Argon2Params
+	// HashPool is the process's hashing pool, shared with the Service:
+	// the dummy check runs in it. nil: a pool of the handler's own.
+	HashPool *acct.HashPool
 	// AllowedOrigins are origins ("https://app.example.com") besides the
 	// server's own and PublicURL's that may send state-changing requests
 	// with the session cookie.
@@ -130,6 +134,9 @@ func New(svc acct.Service, opts Options) http.Handler {
 	}
 	if h.opt.Argon2 == (acct.Argon2Params{}) {
 		h.opt.Argon2 = acct.DefaultArgon2
+	}
+	if h.opt.HashPool == nil {
+		h.opt.HashPool = acct.NewHashPool(0, -1)
 	}
 	if h.opt.CookieName == "" {
 		h.opt.CookieName = DefaultCookieName
@@ -254,7 +261,7 @@ func (h *handler) failErr(w http.ResponseWriter, r *http.Request, err error, nam
 			slog.String("code", string(acct.ErrorCode(err))), slog.String("error", err.Error()))
 	}
 	if d.Code == acct.CodeUnavailable {
-		w.Header().Set("Retry-After", "1")
+		api.SetRetryAfter(w.Header(), err)
 	}
 	var errs map[string]string
 	if d.Field != "" {
@@ -507,12 +514,15 @@ func (h *handler) current(w http.ResponseWriter, r *http.Request) (*acct.Session
 	return info, token, true
 }
 
-// dummyVerify spends the time of a password check.
-func (h *handler) dummyVerify(password string) {
-	h.dummyOnce.Do(func() {
-		h.dummyHash, _ = acct.HashPassword("acctl auth api dummy password", h.opt.Argon2, rand.Reader)
+// dummyVerify spends the time of a password check, in the hashing pool:
+// its error is the pool's (full: unavailable).
+func (h *handler) dummyVerify(ctx context.Context, password string) error {
+	return h.opt.HashPool.Do(ctx, func() {
+		h.dummyOnce.Do(func() {
+			h.dummyHash, _ = acct.HashPassword("acctl auth api dummy password", h.opt.Argon2, rand.Reader)
+		})
+		if h.dummyHash != "" {
+			_, _, _ = acct.Hasher{Argon2: h.opt.Argon2}.Verify(password, h.dummyHash)
+		}
 	})
-	if h.dummyHash != "" {
-		_, _, _ = acct.Hasher{Argon2: h.opt.Argon2}.Verify(password, h.dummyHash)
-	}
 }

@@ -43,6 +43,13 @@ type env struct {
 // change the handler's options.
 func newEnv(t *testing.T, tune func(*Options)) *env {
 	t.Helper()
+	return newEnvPool(t, acct.NewHashPool(0, -1), tune)
+}
+
+// newEnvPool is newEnv with the hashing pool that the Service and the
+// handler share.
+func newEnvPool(t *testing.T, pool *acct.HashPool, tune func(*Options)) *env {
+	t.Helper()
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "acctl.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -50,14 +57,14 @@ func newEnv(t *testing.T, tune func(*Options)) *env {
 	e := &env{t: t, clock: accttest.NewClock(accttest.Start), limit: accttest.NewClock(accttest.Start),
 		notes: &accttest.Recorder{}, logs: &bytes.Buffer{}}
 	local, err := acct.NewLocal(store, acct.Options{Now: e.clock.Now, Argon2: accttest.FastArgon2, Actor: "tester",
-		Secret: accttest.Secret, Notifier: e.notes, PublicURL: publicURL, RequireVerified: true})
+		Secret: accttest.Secret, Notifier: e.notes, PublicURL: publicURL, RequireVerified: true, HashPool: pool})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { local.Close() })
 	e.svc = local
 	opt := Options{PublicURL: publicURL, Signin: true, LostPassword: true, Argon2: accttest.FastArgon2,
-		LimitClock: e.limit.Now, Now: e.clock.Now,
+		LimitClock: e.limit.Now, Now: e.clock.Now, HashPool: pool,
 		Log: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	if tune != nil {
 		tune(&opt)

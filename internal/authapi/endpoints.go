@@ -150,7 +150,10 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		case acct.CodeNotFound: // acct checked a dummy hash
 			h.pad.pad(start)
 		case acct.CodeRefused: // locked or pending: refused before any check
-			h.dummyVerify(password)
+			if err := h.dummyVerify(r.Context(), password); err != nil {
+				h.failErr(w, r, err, nil) // the pool is full, as for anyone
+				return
+			}
 			h.pad.pad(start)
 		case acct.CodeInvalid:
 			if acct.ErrorField(err) == acct.FirebaseConfigField {

@@ -99,6 +99,14 @@ const (
 	KeyJobsAttempts = "jobs.attempts"
 )
 
+// The keys of the hashing pool: how many password hashes and checks run
+// at once (each holds password.argon2.memory for its duration) and how
+// many may wait for a slot before a request is refused as unavailable.
+const (
+	KeyHashMaxConcurrent = "hash.max_concurrent"
+	KeyHashMaxQueue      = "hash.max_queue"
+)
+
 // The keys of imported password hashes: a Firebase project's scrypt
 // parameters, as its console shows them (config_import.go).
 const (
@@ -115,6 +123,7 @@ var ConfigKeys = []string{
 	KeySessionIdle, KeySessionAbsolute, KeySessionPersistent,
 	KeyLockoutThreshold, KeyLockoutDuration,
 	KeyPhoneRegion, KeyPasswordMinLength, KeyArgon2Memory, KeyArgon2Time, KeyArgon2Threads,
+	KeyHashMaxConcurrent, KeyHashMaxQueue,
 	KeySecretFile, KeyTokenFile, KeyPublicURL,
 	KeySMTPHost, KeySMTPPort, KeySMTPTLS, KeySMTPUsername, KeySMTPPasswordFile, KeyEmailFrom,
 	KeySMSWebhookURL, KeySMSWebhookTokenFile, KeySMSCommand,
@@ -164,6 +173,13 @@ type Config struct {
 	PasswordMinLength int
 	// Argon2 is the cost of new password hashes.
 	Argon2 acct.Argon2Params
+	// HashMaxConcurrent is how many password hashes and checks run at
+	// once in the process (hash.max_concurrent; default GOMAXPROCS), and
+	// HashMaxQueue how many may wait for a slot (hash.max_queue; default
+	// acct.DefaultHashQueuePerSlot × HashMaxConcurrent). Factory.HashPool
+	// is the pool they configure.
+	HashMaxConcurrent int
+	HashMaxQueue      int
 	// SecretFile holds the installation secret under which codes are
 	// stored; created on first use (see LoadSecret).
 	SecretFile string
@@ -242,6 +258,8 @@ func ConfigDefaults() map[string]any {
 		KeyArgon2Memory:      acct.DefaultArgon2.Memory,
 		KeyArgon2Time:        acct.DefaultArgon2.Time,
 		KeyArgon2Threads:     acct.DefaultArgon2.Threads,
+		KeyHashMaxConcurrent: HashAuto, // GOMAXPROCS
+		KeyHashMaxQueue:      HashAuto, // acct.DefaultHashQueuePerSlot (8) × hash.max_concurrent
 
 		KeySecretFile:          DefaultSecretFile(),
 		KeyTokenFile:           "",
@@ -431,6 +449,9 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 	if err := c.Argon2.Validate(); err != nil {
 		return nil, acct.FieldError("password.argon2", "%v", err)
 	}
+	if err := hashFromViper(v, c); err != nil {
+		return nil, err
+	}
 	if err := deliveryFromViper(v, c); err != nil {
 		return nil, err
 	}
@@ -450,6 +471,58 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// HashAuto is the default of the hash.* keys: derived from GOMAXPROCS.
+const HashAuto = "auto"
+
+// Bounds of the hash.* keys: far beyond any machine, low enough that a
+// typo is caught.
+const (
+	maxHashConcurrent = 4096
+	maxHashQueue      = 1 << 20
+)
+
+// hashFromViper reads hash.max_concurrent (auto or 1 to 4096) and
+// hash.max_queue (auto or 0 to 1048576; 0 refuses whenever every slot
+// is busy).
+func hashFromViper(v *viper.Viper, c *Config) error {
+	size, queue, err := hashSettings(v)
+	if err != nil {
+		return err
+	}
+	c.HashMaxConcurrent, c.HashMaxQueue = size, queue
+	return nil
+}
+
+// hashSettings resolves the hash.* keys, "auto" included.
+func hashSettings(v *viper.Viper) (size, queue int, err error) {
+	s := strings.TrimSpace(v.GetString(KeyHashMaxConcurrent))
+	if s == "" || strings.EqualFold(s, HashAuto) {
+		size = acct.DefaultHashConcurrency()
+	} else if n, perr := strconv.Atoi(s); perr != nil || n < 1 || n > maxHashConcurrent {
+		return 0, 0, acct.FieldError(KeyHashMaxConcurrent, "want auto or a whole number from 1 to %d, got %q", maxHashConcurrent, s)
+	} else {
+		size = n
+	}
+	s = strings.TrimSpace(v.GetString(KeyHashMaxQueue))
+	if s == "" || strings.EqualFold(s, HashAuto) {
+		queue = acct.DefaultHashQueuePerSlot * size
+	} else if n, perr := strconv.Atoi(s); perr != nil || n < 0 || n > maxHashQueue {
+		return 0, 0, acct.FieldError(KeyHashMaxQueue, "want auto or a whole number from 0 to %d, got %q", maxHashQueue, s)
+	} else {
+		queue = n
+	}
+	return size, queue, nil
+}
+
+// HashMemory describes the most argon2id memory the hashing pool lets be
+// in use at once, for `config show`: "38 MiB (hash.max_concurrent 2 ×
+// password.argon2.memory 19456 KiB)".
+func (c *Config) HashMemory() string {
+	kib := uint64(c.HashMaxConcurrent) * uint64(c.Argon2.Memory)
+	return fmt.Sprintf("%d MiB (%s %d × %s %d KiB)", (kib+1023)/1024,
+		KeyHashMaxConcurrent, c.HashMaxConcurrent, KeyArgon2Memory, c.Argon2.Memory)
 }
 
 // authFromViper reads the keys of the auth API: the rates ("30/1m" or
@@ -714,12 +787,29 @@ func configEntries(v *viper.Viper, flagChanged func(key string) bool) []ConfigEn
 			src = SourceFile
 		}
 		value := v.GetString(k)
+		if (k == KeyHashMaxConcurrent || k == KeyHashMaxQueue) && strings.EqualFold(strings.TrimSpace(value), HashAuto) {
+			value = resolvedHash(v, k, value)
+		}
 		if listKeys[k] {
 			value = formatList(v.GetStringSlice(k))
 		}
 		out = append(out, ConfigEntry{Key: k, Value: MaskSecret(k, value), Source: src})
 	}
 	return out
+}
+
+// resolvedHash shows an "auto" hash.* value with the number it stands
+// for on this machine: "auto (2)".
+func resolvedHash(v *viper.Viper, key, value string) string {
+	size, queue, err := hashSettings(v)
+	if err != nil {
+		return value // the other key is bad: shown, then reported
+	}
+	n := size
+	if key == KeyHashMaxQueue {
+		n = queue
+	}
+	return fmt.Sprintf("%s (%d)", value, n)
 }
 
 // formatList shows a list value as a JSON array, "" when empty.

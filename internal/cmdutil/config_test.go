@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"testing"
 	"time"
 
@@ -114,6 +115,8 @@ func TestConfigDefaults(t *testing.T) {
 		LockoutDuration:   15 * time.Minute,
 		PasswordMinLength: 15,
 		Argon2:            acct.Argon2Params{Memory: 19456, Time: 2, Threads: 1},
+		HashMaxConcurrent: runtime.GOMAXPROCS(0),
+		HashMaxQueue:      acct.DefaultHashQueuePerSlot * runtime.GOMAXPROCS(0),
 		SecretFile:        "/conf/acctl/secret",
 		OTPTTL:            10 * time.Minute,
 		OTPAttempts:       5,

@@ -30,6 +30,9 @@ type OpenParams struct {
 	// TokenFileFlag is true when --token-file was given on the command
 	// line, which then wins over ACCTL_TOKEN (flag > environment).
 	TokenFileFlag bool
+	// HashPool is the process's hashing pool (Factory.HashPool), for a
+	// Service that hashes passwords itself; nil means one of its own.
+	HashPool *acct.HashPool
 }
 
 // Needs says what a command needs from the Service besides the store, so
@@ -82,6 +85,7 @@ type Factory struct {
 	cfgErr   error
 	svc      acct.Service
 	svcErr   error
+	pool     *acct.HashPool
 	opened   bool
 	needs    Needs
 }
@@ -276,8 +280,30 @@ func (f *Factory) ServiceFor(ctx context.Context, needs Needs) (acct.Service, er
 	}
 	f.opened, f.needs = true, needs
 	tokenFlag := f.flags[KeyTokenFile] != nil && f.flags[KeyTokenFile].Changed
-	f.svc, f.svcErr = f.Opener(ctx, OpenParams{Config: cfg, Actor: f.Actor, Now: f.Now, Needs: needs, Getenv: f.Env, TokenFileFlag: tokenFlag})
+	f.svc, f.svcErr = f.Opener(ctx, OpenParams{Config: cfg, Actor: f.Actor, Now: f.Now, Needs: needs, Getenv: f.Env,
+		TokenFileFlag: tokenFlag, HashPool: f.hashPool(cfg)})
 	return f.svc, f.svcErr
+}
+
+// HashPool returns the process's hashing pool, sized by hash.max_concurrent
+// and hash.max_queue and made on the first call: the Service and the auth
+// API of `acctl serve` share it, so that the memory of password hashing is
+// bounded for the whole process.
+func (f *Factory) HashPool() (*acct.HashPool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cfg, err := f.config()
+	if err != nil {
+		return nil, err
+	}
+	return f.hashPool(cfg), nil
+}
+
+func (f *Factory) hashPool(cfg *Config) *acct.HashPool {
+	if f.pool == nil {
+		f.pool = acct.NewHashPool(cfg.HashMaxConcurrent, cfg.HashMaxQueue)
+	}
+	return f.pool
 }
 
 // Close closes the Service if it was opened.

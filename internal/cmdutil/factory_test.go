@@ -68,3 +68,27 @@ func TestFactoryOutput(t *testing.T) {
 		t.Errorf("auto on a pipe: %q", p.Format)
 	}
 }
+
+// TestFactoryHashPool: one hashing pool per process, sized by the hash.*
+// keys, given to the Service and to whoever asks (the auth API).
+func TestFactoryHashPool(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("ACCTL_HASH_MAX_CONCURRENT", "3")
+	t.Setenv("ACCTL_HASH_MAX_QUEUE", "5")
+	f := testFactory(t, "", "--store", "/tmp/x.db")
+	var given *acct.HashPool
+	f.Opener = func(ctx context.Context, p OpenParams) (acct.Service, error) {
+		given = p.HashPool
+		return &closeCounter{}, nil
+	}
+	if _, err := f.Service(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := f.HashPool()
+	if err != nil || pool != given || pool.Size() != 3 || pool.Queue() != 5 {
+		t.Fatalf("HashPool: %p (size %d, queue %d), %v; the Service's %p", pool, pool.Size(), pool.Queue(), err, given)
+	}
+	if again, _ := f.HashPool(); again != pool {
+		t.Error("a second pool")
+	}
+}

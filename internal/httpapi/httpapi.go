@@ -231,6 +231,9 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, op string, key *
 		if status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="acctl"`)
 		}
+		if status == http.StatusServiceUnavailable {
+			api.SetRetryAfter(w.Header(), err) // a full hashing pool, a busy store
+		}
 		api.WriteJSON(w, status, api.ErrorBody{Error: d})
 		return status, err
 	}

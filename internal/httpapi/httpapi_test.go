@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/api"
@@ -325,5 +327,41 @@ func TestInvalidUTF8(t *testing.T) {
 	res := post(t, h, "/v1/User", "admin-key", strings.NewReader(`{"ref":"\u006fk"}`))
 	if res.status != 200 {
 		t.Errorf("an escaped letter: %d %+v", res.status, res.body)
+	}
+}
+
+// busyService refuses every password check as a full hashing pool does.
+type busyService struct {
+	acct.Service
+	err error
+}
+
+func (b busyService) VerifyPassword(context.Context, string, string) error { return b.err }
+
+// TestFullHashPoolAnswers503: a full hashing pool answers 503 with its
+// retry-after hint; another unavailable error (a busy store) with 1s.
+func TestFullHashPoolAnswers503(t *testing.T) {
+	pool := acct.NewHashPool(1, 0)
+	started, stop := make(chan struct{}), make(chan struct{})
+	go pool.Do(context.Background(), func() { close(started); <-stop })
+	<-started
+	defer close(stop)
+	full := pool.Do(context.Background(), func() {})
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{full, strconv.Itoa(int(acct.RetryAfter(full) / time.Second))},
+		{&acct.Error{Code: acct.CodeUnavailable, Err: &acct.RetryError{After: 2500 * time.Millisecond}}, "3"},
+		{acct.Errorf(acct.CodeUnavailable, "database is locked"), "1"},
+	} {
+		res := post(t, New(busyService{err: c.err}, keys{}, nil), "/v1/VerifyPassword", "admin-key",
+			strings.NewReader(`{"ref":"alice","password":"pw"}`))
+		if res.status != http.StatusServiceUnavailable || res.body.Error.Code != acct.CodeUnavailable {
+			t.Errorf("%v: %d %+v", c.err, res.status, res.body)
+		}
+		if got := res.header.Get("Retry-After"); got != c.want {
+			t.Errorf("%v: Retry-After %q, want %q", c.err, got, c.want)
+		}
 	}
 }

@@ -207,6 +207,18 @@ const maxErrorBody = 64 << 10
 // delivery) is given back as it is, so that a remote command says what a
 // local one would.
 func (c *Client) statusError(resp *http.Response) error {
+	err := c.statusErr(resp)
+	// A server's hint of when to retry (a full hashing pool) stays with
+	// the error, as it does in the server.
+	if after := api.ParseRetryAfter(resp.Header.Get("Retry-After")); after > 0 && acct.IsCode(err, acct.CodeUnavailable) {
+		if e, ok := err.(*acct.Error); ok && e.Err == nil {
+			e.Err = &acct.RetryError{After: after}
+		}
+	}
+	return err
+}
+
+func (c *Client) statusErr(resp *http.Response) error {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	var body api.ErrorBody
 	known := json.Unmarshal(b, &body) == nil && body.Error.Code != "" && api.CodeOf(resp.StatusCode) == body.Error.Code

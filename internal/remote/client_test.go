@@ -14,6 +14,7 @@ import (
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/api"
+	"github.com/acctl/acctl/internal/cmdutil"
 )
 
 const secret = "s3cret-api-key-do-not-show"
@@ -181,4 +182,42 @@ func TestUnreachableAndTimeout(t *testing.T) {
 
 func jsonDecode(r *http.Request, v any) error {
 	return json.NewDecoder(r.Body).Decode(v)
+}
+
+// TestBusyServer: a server whose hashing pool is full answers 503 with
+// Retry-After; the client gives the server's unavailable error back with
+// the hint, and a command exits 7. A proxy's bare 503 keeps its hint too.
+func TestBusyServer(t *testing.T) {
+	var answer func(w http.ResponseWriter)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { answer(w) }))
+	defer srv.Close()
+	c, err := New(srv.URL, secret, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := acct.NewHashPool(1, 0)
+	started, stop := make(chan struct{}), make(chan struct{})
+	go pool.Do(context.Background(), func() { close(started); <-stop })
+	<-started
+	defer close(stop)
+	full := pool.Do(context.Background(), func() {})
+	answer = func(w http.ResponseWriter) { api.WriteError(w, full) }
+	_, err = c.Login(context.Background(), acct.Login{Ref: "a@example.com", Password: "pw"})
+	if !acct.IsCode(err, acct.CodeUnavailable) || err.Error() != full.Error() {
+		t.Fatalf("busy server: %v, want the server's unavailable error %q", err, full)
+	}
+	if got, want := acct.RetryAfter(err), acct.RetryAfter(full); got != want || got < time.Second {
+		t.Errorf("retry after %s, want %s", got, want)
+	}
+	if code := cmdutil.ExitCode(err); code != cmdutil.ExitUnavailable {
+		t.Errorf("exit %d, want %d", code, cmdutil.ExitUnavailable)
+	}
+	answer = func(w http.ResponseWriter) {
+		w.Header().Set("Retry-After", "5")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	err = c.VerifyPassword(context.Background(), "x", "pw")
+	if !acct.IsCode(err, acct.CodeUnavailable) || acct.RetryAfter(err) != 5*time.Second {
+		t.Errorf("bare 503: %v, retry after %s", err, acct.RetryAfter(err))
+	}
 }

@@ -48,7 +48,10 @@ func newEnv(t *testing.T, open Open, tune func(*acct.Options)) *env {
 	clock := NewClock(Start)
 	notes := &Recorder{}
 	opt := acct.Options{Now: clock.Now, Argon2: FastArgon2, Actor: "tester", PhoneRegion: "GB",
-		Secret: append([]byte(nil), Secret...), Notifier: notes}
+		Secret: append([]byte(nil), Secret...), Notifier: notes,
+		// Cases race up to 50 goroutines: a queue that never refuses
+		// them, on any number of CPUs (FullHashPool sets its own).
+		HashPool: acct.NewHashPool(0, 256)}
 	if tune != nil {
 		tune(&opt)
 	}
@@ -91,6 +94,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, importCases(open)...) // import.go
 	tests = append(tests, jobCases...)          // jobs.go
 	tests = append(tests, identifierCases...)   // identifiers.go
+	tests = append(tests, hashPoolCase())       // hashpool.go
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(newEnv(t, open, tc.tune)) })
 	}

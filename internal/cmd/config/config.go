@@ -33,6 +33,11 @@ Keys:
   password.argon2.memory   argon2id memory in KiB (19456)
   password.argon2.time     argon2id passes (2)
   password.argon2.threads  argon2id lanes (1)
+  hash.max_concurrent      password hashes and checks run at once, each holding
+                           password.argon2.memory (auto: GOMAXPROCS)
+  hash.max_queue           checks that may wait for a slot; beyond, a request is
+                           refused as unavailable, exit 7 or HTTP 503 (auto: 8 ×
+                           hash.max_concurrent)
   otp.ttl                  life of a one-time passcode (10m)
   otp.attempts             checks a passcode allows before it is void (5)
   otp.cooldown             wait before another passcode of the same purpose to

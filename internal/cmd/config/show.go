@@ -17,8 +17,11 @@ func NewCmdShow(f *cmdutil.Factory) *cobra.Command {
 default. Secrets (keys naming a password, secret or token, and the password
 in a URL) are shown as ********; the *_file keys (secret_file, token_file,
 email.smtp.password_file, sms.webhook.token_file) name files that hold
-secrets, so their paths are shown and the files are not read. On a terminal the config file read
-is named on stderr, and an unknown key in it is warned about. A value that
+secrets, so their paths are shown and the files are not read. The hash.*
+keys set to auto show the number they stand for on this machine. On a
+terminal the config file read is named on stderr, with the most memory
+password hashing may take at once (hash.max_concurrent ×
+password.argon2.memory), and an unknown key in it is warned about. A value that
 is not valid is shown, then reported as an error (exit 2).`),
 		Example: `  acctl config show
   ACCTL_DELETION_HOLD=30d acctl config show -o json
@@ -48,7 +51,11 @@ is not valid is shown, then reported as an error (exit 2).`),
 			}
 			// Shown as given above, so that a bad value can be found;
 			// then checked, so that a script sees it fail.
-			_, err = f.Config()
+			cfg, err := f.Config()
+			if err == nil && p.Human() {
+				fmt.Fprintf(f.IO.ErrOut, "password hashing: up to %s at once, %d more may wait\n",
+					cfg.HashMemory(), cfg.HashMaxQueue)
+			}
 			return err
 		},
 	}

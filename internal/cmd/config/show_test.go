@@ -1,12 +1,15 @@
 package config_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/cmd/cmdtest"
 	"github.com/acctl/acctl/internal/cmdutil"
 )
@@ -52,7 +55,8 @@ func TestConfigShow(t *testing.T) {
 
 	res := e.RunWith(cmdtest.TTY(""), "config", "show")
 	if res.Code != 0 || !regexp.MustCompile(`^KEY +VALUE +SOURCE\n`).MatchString(res.Out) ||
-		!regexp.MustCompile(`\ndeletion\.hold +30d +env\n`).MatchString(res.Out) || res.Err != "config file: none\n" {
+		!regexp.MustCompile(`\ndeletion\.hold +30d +env\n`).MatchString(res.Out) ||
+		!strings.HasPrefix(res.Err, "config file: none\npassword hashing: up to ") {
 		t.Errorf("table: %+v", res)
 	}
 	if out := e.MustRun("config", "show"); !strings.Contains(out, "deletion.hold\t30d\tenv\n") {
@@ -79,5 +83,40 @@ func TestConfigShowBadSessionValue(t *testing.T) {
 	res = e.Run("user", "list")
 	if res.Code != 2 || !strings.HasPrefix(res.Err, "acctl: lockout.duration: want a positive duration") {
 		t.Errorf("user list: %+v", res)
+	}
+}
+
+// TestConfigShowHashPool: the hash.* keys show what auto stands for on
+// this machine, a terminal is told the memory they imply, and a bad value
+// is refused naming the key.
+func TestConfigShowHashPool(t *testing.T) {
+	for _, k := range cmdutil.ConfigKeys {
+		t.Setenv(cmdutil.EnvVar(k), "")
+	}
+	e := cmdtest.New(t)
+	out := e.MustRun("config", "show")
+	n := runtime.GOMAXPROCS(0)
+	if want := fmt.Sprintf("hash.max_concurrent\tauto (%d)\tdefault\nhash.max_queue\tauto (%d)\tdefault\n", n, acct.DefaultHashQueuePerSlot*n); !strings.Contains(out, want) {
+		t.Errorf("defaults: %q, want %q", out, want)
+	}
+	t.Setenv("ACCTL_HASH_MAX_CONCURRENT", "3")
+	t.Setenv("ACCTL_HASH_MAX_QUEUE", "0")
+	e = cmdtest.New(t)
+	e.Defaults[cmdutil.KeyArgon2Memory] = 19456
+	res := e.RunWith(cmdtest.TTY(""), "config", "show")
+	if res.Code != 0 || !regexp.MustCompile(`\nhash\.max_concurrent +3 +env\nhash\.max_queue +0 +env\n`).MatchString(res.Out) ||
+		!strings.Contains(res.Err, "password hashing: up to 57 MiB (hash.max_concurrent 3 × password.argon2.memory 19456 KiB) at once, 0 more may wait\n") {
+		t.Errorf("set: %+v", res)
+	}
+	for _, bad := range []string{"0", "-1", "many", "5000"} {
+		t.Setenv("ACCTL_HASH_MAX_CONCURRENT", bad)
+		if res := cmdtest.New(t).Run("config", "show"); res.Code != 2 || !strings.HasPrefix(res.Err, "acctl: hash.max_concurrent: want auto or a whole number") {
+			t.Errorf("hash.max_concurrent %q: %+v", bad, res)
+		}
+	}
+	t.Setenv("ACCTL_HASH_MAX_CONCURRENT", "auto")
+	t.Setenv("ACCTL_HASH_MAX_QUEUE", "-3")
+	if res := cmdtest.New(t).Run("config", "show"); res.Code != 2 || !strings.HasPrefix(res.Err, "acctl: hash.max_queue: want auto or a whole number") {
+		t.Errorf("hash.max_queue -3: %+v", res)
 	}
 }

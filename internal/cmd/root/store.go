@@ -107,6 +107,7 @@ func localOptions(p cmdutil.OpenParams) (acct.Options, error) {
 		Now:               p.Now,
 		Actor:             p.Actor,
 		Argon2:            c.Argon2,
+		HashPool:          p.HashPool,
 		FirebaseScrypt:    c.FirebaseScrypt,
 		PasswordMinLength: c.PasswordMinLength,
 		PhoneRegion:       c.PhoneRegion,

@@ -61,6 +61,12 @@ func TestLocalOptions(t *testing.T) {
 		t.Fatalf("secret made: %v", err)
 	}
 
+	// The process's hashing pool is the Service's.
+	pool := acct.NewHashPool(1, 1)
+	if opts, err := localOptions(cmdutil.OpenParams{Config: cfg, HashPool: pool}); err != nil || opts.HashPool != pool {
+		t.Fatalf("hash pool: %p, %v; want %p", opts.HashPool, err, pool)
+	}
+
 	// The secret, made on first use.
 	opts, err = localOptions(cmdutil.OpenParams{Config: cfg, Needs: cmdutil.Needs{Secret: true}})
 	if err != nil || len(opts.Secret) < acct.MinSecretLength {

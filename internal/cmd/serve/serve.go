@@ -203,7 +203,12 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 
+	pool, err := f.HashPool() // the Service's: one pool for the process
+	if err != nil {
+		return err
+	}
 	auth := authOptions(cfg, f, log)
+	auth.HashPool = pool
 	// The admin API logs the causes of its failures; its successes are in
 	// the request lines already.
 	apiLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
@@ -235,7 +240,9 @@ func Run(ctx context.Context, opts *Options) error {
 		slog.String("store", cmdutil.RedactURL(cfg.Store)),
 		slog.String("trusted_proxies", fmt.Sprint(cfg.TrustedProxies.Prefixes())),
 		slog.Bool("signin", auth.Signin), slog.Bool("lost_password", auth.LostPassword),
-		slog.Duration("jobs_interval", cfg.JobsInterval))
+		slog.Duration("jobs_interval", cfg.JobsInterval),
+		slog.Int("hash_max_concurrent", pool.Size()), slog.Int("hash_max_queue", pool.Queue()),
+		slog.String("hash_memory", cfg.HashMemory()))
 	if scheme == "http" && !loopback(ln.Addr()) {
 		log.Warn("plain HTTP on a non-loopback address: put a reverse proxy with TLS in front, or give --tls-cert and --tls-key")
 	}
