@@ -502,7 +502,7 @@ func TestServeWarnsOfAnotherSecret(t *testing.T) {
 		!strings.Contains(log, "secret_file ("+other+") holds another installation secret") {
 		t.Errorf("the start log does not warn of the secret:\n%s", log)
 	}
-	bearer := map[string]string{"Authorization": "Bearer " + token}
+	bearer := map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"}
 	if resp, body := s.do(http.MethodPost, "/v1/User", `{"ref":"alice@example.com"}`, bearer); resp.StatusCode != http.StatusOK {
 		t.Errorf("/v1/User: %d %s", resp.StatusCode, body)
 	}
