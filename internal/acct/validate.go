@@ -8,7 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/nyaruka/phonenumbers"
+	"github.com/acctl/acctl/internal/phonenumbers"
 	"golang.org/x/text/language"
 )
 
