@@ -23,9 +23,10 @@ docs:
 ci:
 	bash .ci/run
 
-# A local trial release into dist/ for this machine only.
+# A local trial release into dist/: the archives and the .deb and .rpm
+# packages for every platform, unpublished.
 snapshot:
-	goreleaser build --snapshot --clean --single-target
+	goreleaser release --snapshot --clean
 
 clean:
 	rm -rf dist acctl

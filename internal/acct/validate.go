@@ -9,7 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/nyaruka/phonenumbers"
+	"github.com/acctl/acctl/internal/phonenumbers"
 	"golang.org/x/text/language"
 	"golang.org/x/text/secure/precis"
 	"golang.org/x/text/unicode/norm"

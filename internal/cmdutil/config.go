@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -107,6 +108,17 @@ const (
 	KeyHashMaxQueue      = "hash.max_queue"
 )
 
+// The keys of `acctl serve`'s listener, logs and shutdown, which its flags
+// --listen, --tls-cert, --tls-key, --log-format and --shutdown-timeout
+// also set (a unit file or a container then needs no command line).
+const (
+	KeyServeListen          = "serve.listen"
+	KeyServeTLSCert         = "serve.tls_cert"
+	KeyServeTLSKey          = "serve.tls_key"
+	KeyServeLogFormat       = "serve.log_format"
+	KeyServeShutdownTimeout = "serve.shutdown_timeout"
+)
+
 // The keys of imported password hashes: a Firebase project's scrypt
 // parameters, as its console shows them (config_import.go).
 const (
@@ -133,6 +145,7 @@ var ConfigKeys = []string{
 	KeyAuthRateAddress, KeyAuthRateAccount, KeyAuthOrigins,
 	KeyTrustedProxies,
 	KeyJobsInterval, KeyJobsAttempts,
+	KeyServeListen, KeyServeTLSCert, KeyServeTLSKey, KeyServeLogFormat, KeyServeShutdownTimeout,
 	KeyFirebaseSignerKey, KeyFirebaseSaltSeparator, KeyFirebaseRounds, KeyFirebaseMemCost,
 }
 
@@ -237,8 +250,23 @@ type Config struct {
 	// password hashes; zero when import.firebase_scrypt.signer_key is not
 	// set.
 	FirebaseScrypt acct.FirebaseScrypt
+	// Serve is the listener, logs and shutdown of `acctl serve`.
+	Serve ServeConfig
 	// File is the config file that was read, "" when none.
 	File string
+}
+
+// ServeConfig is the listener, logs and shutdown of `acctl serve`.
+type ServeConfig struct {
+	// Listen is the address (host:port) the server listens on.
+	Listen string
+	// TLSCert and TLSKey are the PEM files of the certificate (chain) and
+	// its key; both empty: plain HTTP.
+	TLSCert, TLSKey string
+	// LogFormat is text or json.
+	LogFormat string
+	// ShutdownTimeout is how long a stop waits for the requests under way.
+	ShutdownTimeout time.Duration
 }
 
 // ConfigDefaults returns the default value of each key; the store default
@@ -268,7 +296,7 @@ func ConfigDefaults() map[string]any {
 		KeySMTPPort:            "", // by email.smtp.tls: 25, 587 or 465
 		KeySMTPTLS:             notify.TLSStartTLS,
 		KeySMTPUsername:        "",
-		KeySMTPPasswordFile:    "",
+		KeySMTPPasswordFile:    DefaultSMTPPasswordFile(),
 		KeyEmailFrom:           "",
 		KeySMSWebhookURL:       "",
 		KeySMSWebhookTokenFile: "",
@@ -292,8 +320,13 @@ func ConfigDefaults() map[string]any {
 
 		KeyTrustedProxies: []string{},
 
-		KeyJobsInterval: "10s", // DefaultJobsInterval
-		KeyJobsAttempts: acct.DefaultJobAttempts,
+		KeyJobsInterval:         "10s", // DefaultJobsInterval
+		KeyJobsAttempts:         acct.DefaultJobAttempts,
+		KeyServeListen:          "127.0.0.1:8080",
+		KeyServeTLSCert:         "",
+		KeyServeTLSKey:          "",
+		KeyServeLogFormat:       "text",
+		KeyServeShutdownTimeout: "30s",
 
 		KeyFirebaseSignerKey:     "",
 		KeyFirebaseSaltSeparator: "",
@@ -302,33 +335,101 @@ func ConfigDefaults() map[string]any {
 	}
 }
 
-// DefaultSecretFile is the file "secret" beside the default config file:
-// $XDG_CONFIG_HOME/acctl/secret.
+// The systemd credentials (LoadCredential=) that acctl takes, when present
+// in $CREDENTIALS_DIRECTORY, as the defaults of secret_file and
+// email.smtp.password_file.
+const (
+	CredentialSecret       = "secret"
+	CredentialSMTPPassword = "smtp_password"
+)
+
+// ConfigEnv names the config file, as KUBECONFIG does for kubectl; --config
+// takes precedence over it.
+const ConfigEnv = "ACCTL_CONFIG"
+
+// DefaultSecretFile is the credential "secret" when systemd passes one
+// ($CREDENTIALS_DIRECTORY/secret), else the file "secret" in the state
+// directory of a service ($STATE_DIRECTORY/secret), else beside the
+// default config file: $XDG_CONFIG_HOME/acctl/secret. It is "" when there
+// is no place for it (no HOME): LoadSecret then asks for secret_file.
 func DefaultSecretFile() string {
-	return filepath.Join(filepath.Dir(DefaultConfigFile()), "secret")
+	if f := credentialFile(CredentialSecret); f != "" {
+		return f
+	}
+	if d := stateDir(); d != "" {
+		return filepath.Join(d, "secret")
+	}
+	if d := xdgDir("XDG_CONFIG_HOME", ".config"); d != "" {
+		return filepath.Join(d, "acctl", "secret")
+	}
+	return ""
 }
 
-// DefaultStorePath is $XDG_DATA_HOME/acctl/acctl.db, XDG_DATA_HOME
-// defaulting to ~/.local/share.
+// DefaultSMTPPasswordFile is the credential "smtp_password" when systemd
+// passes one, else "".
+func DefaultSMTPPasswordFile() string {
+	return credentialFile(CredentialSMTPPassword)
+}
+
+// DefaultStorePath is $STATE_DIRECTORY/acctl.db in a systemd service with
+// StateDirectory=, else $XDG_DATA_HOME/acctl/acctl.db, XDG_DATA_HOME
+// defaulting to ~/.local/share. It is "" when there is neither a state
+// directory nor a home: the store must then be given (never a folder
+// named "~" in the working directory).
 func DefaultStorePath() string {
-	return filepath.Join(xdgDir("XDG_DATA_HOME", ".local/share"), "acctl", "acctl.db")
+	if d := stateDir(); d != "" {
+		return filepath.Join(d, "acctl.db")
+	}
+	if d := xdgDir("XDG_DATA_HOME", ".local/share"); d != "" {
+		return filepath.Join(d, "acctl", "acctl.db")
+	}
+	return ""
 }
 
 // DefaultConfigFile is $XDG_CONFIG_HOME/acctl/config.yaml, XDG_CONFIG_HOME
-// defaulting to ~/.config.
+// defaulting to ~/.config; "" without a home.
 func DefaultConfigFile() string {
-	return filepath.Join(xdgDir("XDG_CONFIG_HOME", ".config"), "acctl", "config.yaml")
+	if d := xdgDir("XDG_CONFIG_HOME", ".config"); d != "" {
+		return filepath.Join(d, "acctl", "config.yaml")
+	}
+	return ""
 }
 
+// xdgDir returns $env when it is an absolute path, else fallback under the
+// home directory, else "".
 func xdgDir(env, fallback string) string {
 	if d := os.Getenv(env); d != "" && filepath.IsAbs(d) {
 		return d
 	}
 	home, err := os.UserHomeDir()
-	if err != nil || home == "" {
-		home = "~"
+	if err != nil || home == "" || !filepath.IsAbs(home) {
+		return ""
 	}
 	return filepath.Join(home, fallback)
+}
+
+// stateDir returns the first directory of $STATE_DIRECTORY (systemd sets
+// it, colon-separated, for StateDirectory=), or "".
+func stateDir() string {
+	d, _, _ := strings.Cut(os.Getenv("STATE_DIRECTORY"), ":")
+	if !filepath.IsAbs(d) {
+		return ""
+	}
+	return d
+}
+
+// credentialFile returns $CREDENTIALS_DIRECTORY/name when systemd set the
+// variable and the file exists, else "".
+func credentialFile(name string) string {
+	d := os.Getenv("CREDENTIALS_DIRECTORY")
+	if !filepath.IsAbs(d) {
+		return ""
+	}
+	f := filepath.Join(d, name)
+	if _, err := os.Stat(f); err != nil {
+		return ""
+	}
+	return f
 }
 
 // NewViper returns a fresh viper instance (never the global one) that reads
@@ -400,7 +501,12 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 		File:        file,
 	}
 	if c.Store == "" {
-		return nil, acct.FieldError(KeyStore, "must not be empty")
+		if DefaultStorePath() != "" {
+			return nil, acct.FieldError(KeyStore, "must not be empty")
+		}
+		// No default: a service without HOME or StateDirectory=.
+		return nil, WithHint(acct.FieldError(KeyStore, "not set, and there is no default without $HOME or $STATE_DIRECTORY"),
+			"give --store PATH or a postgres:// URL (or ACCTL_STORE, or store in the config file), or StateDirectory= in the systemd unit")
 	}
 	if err := ValidateOutput(c.Output); err != nil {
 		return nil, err
@@ -470,6 +576,9 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 	if err := importFromViper(v, c); err != nil {
 		return nil, err
 	}
+	if err := serveFromViper(v, c); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -523,6 +632,34 @@ func (c *Config) HashMemory() string {
 	kib := uint64(c.HashMaxConcurrent) * uint64(c.Argon2.Memory)
 	return fmt.Sprintf("%d MiB (%s %d × %s %d KiB)", (kib+1023)/1024,
 		KeyHashMaxConcurrent, c.HashMaxConcurrent, KeyArgon2Memory, c.Argon2.Memory)
+}
+
+// serveFromViper reads the listener, logs and shutdown of `acctl serve`.
+// The messages name the flag too: it is where most values come from.
+func serveFromViper(v *viper.Viper, c *Config) error {
+	s := ServeConfig{
+		Listen:    strings.TrimSpace(v.GetString(KeyServeListen)),
+		TLSCert:   strings.TrimSpace(v.GetString(KeyServeTLSCert)),
+		TLSKey:    strings.TrimSpace(v.GetString(KeyServeTLSKey)),
+		LogFormat: strings.TrimSpace(v.GetString(KeyServeLogFormat)),
+	}
+	if _, _, err := net.SplitHostPort(s.Listen); err != nil {
+		return acct.FieldError(KeyServeListen, "want HOST:PORT such as 127.0.0.1:8080, got %q (--listen)", s.Listen)
+	}
+	if (s.TLSCert == "") != (s.TLSKey == "") {
+		return acct.FieldError(KeyServeTLSCert, "and serve.tls_key (--tls-cert and --tls-key) go together")
+	}
+	if s.LogFormat != "text" && s.LogFormat != "json" {
+		return acct.FieldError(KeyServeLogFormat, "want text or json, got %q (--log-format)", s.LogFormat)
+	}
+	raw := v.GetString(KeyServeShutdownTimeout)
+	d, err := ParseDuration(raw)
+	if err != nil || d <= 0 {
+		return acct.FieldError(KeyServeShutdownTimeout, "want a positive duration such as 30s, got %q (--shutdown-timeout)", raw)
+	}
+	s.ShutdownTimeout = d
+	c.Serve = s
+	return nil
 }
 
 // authFromViper reads the keys of the auth API: the rates ("30/1m" or

@@ -50,6 +50,9 @@ func clearEnv(t *testing.T) {
 	for _, k := range ConfigKeys {
 		t.Setenv(EnvVar(k), "")
 	}
+	for _, k := range []string{ConfigEnv, "STATE_DIRECTORY", "CREDENTIALS_DIRECTORY"} {
+		t.Setenv(k, "")
+	}
 }
 
 func TestConfigPrecedence(t *testing.T) {
@@ -130,6 +133,7 @@ func TestConfigDefaults(t *testing.T) {
 		NewUserPoints:     acct.DefaultNewUserPoints,
 		AuthAddressRate:   authapi.DefaultAddressRate,
 		AuthAccountRate:   authapi.DefaultAccountRate,
+		Serve:             ServeConfig{Listen: "127.0.0.1:8080", LogFormat: "text", ShutdownTimeout: 30 * time.Second},
 	}
 	if cfg.OTPTTL != acct.DefaultOTPTTL || cfg.OTPAttempts != acct.DefaultOTPAttempts ||
 		cfg.OTPCooldown != acct.DefaultOTPCooldown || cfg.ActivationTTL != acct.DefaultActivationTTL {

@@ -68,7 +68,11 @@ type Factory struct {
 	Actor string
 	// ConfigFile is the file given with --config; it must exist.
 	ConfigFile string
-	// DefaultConfigFile is read when ConfigFile is "" and it exists.
+	// EnvConfigFile is the file named by $ACCTL_CONFIG, read when
+	// ConfigFile is ""; it must exist.
+	EnvConfigFile string
+	// DefaultConfigFile is read when ConfigFile and EnvConfigFile are ""
+	// and it exists.
 	DefaultConfigFile string
 	// Getenv reads the environment variables that are not configuration
 	// (ACCTL_SESSION_TOKEN); nil means os.Getenv. Tests inject their own.
@@ -91,14 +95,16 @@ type Factory struct {
 }
 
 // NewFactory returns a Factory over ios that opens the Service with
-// opener. It has its own viper instance, reads the default config file
-// $XDG_CONFIG_HOME/acctl/config.yaml when it exists and names the OS user
+// opener. It has its own viper instance, reads the config file that
+// $ACCTL_CONFIG names, else the default config file
+// $XDG_CONFIG_HOME/acctl/config.yaml when it exists, and names the OS user
 // as the actor.
 func NewFactory(ios *IOStreams, opener Opener) *Factory {
 	return &Factory{
 		IO:                ios,
 		Opener:            opener,
 		Actor:             CurrentActor(),
+		EnvConfigFile:     os.Getenv(ConfigEnv),
 		DefaultConfigFile: DefaultConfigFile(),
 		v:                 NewViper(),
 		flags:             map[string]*pflag.Flag{},
@@ -138,6 +144,8 @@ func (f *Factory) readFile() (string, error) {
 		f.fileRead = true
 		if f.ConfigFile != "" {
 			f.fileUsed, f.fileErr = readConfigFile(f.v, f.ConfigFile, true)
+		} else if f.EnvConfigFile != "" {
+			f.fileUsed, f.fileErr = readConfigFile(f.v, f.EnvConfigFile, true)
 		} else {
 			f.fileUsed, f.fileErr = readConfigFile(f.v, f.DefaultConfigFile, false)
 		}

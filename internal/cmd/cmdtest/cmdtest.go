@@ -107,6 +107,7 @@ func (e *Env) Factory(r Run) (f *cmdutil.Factory, out, errOut *bytes.Buffer) {
 	ios.SetStderrTTY(r.StderrTTY)
 	f = cmdutil.NewFactory(ios, e.Opener)
 	f.DefaultConfigFile = "" // never the config file of whoever runs the tests
+	f.EnvConfigFile = r.Env[cmdutil.ConfigEnv]
 	f.Actor = "tester"
 	f.Now = e.Clock.Now
 	f.Getenv = func(key string) string { return r.Env[key] }

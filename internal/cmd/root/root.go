@@ -41,7 +41,8 @@ updates, login sessions, passwords, locks, the deletion hold and the audit
 trail.
 
 It works on a local SQLite file by default (created on first use at
-$XDG_DATA_HOME/acctl/acctl.db), or on the store named by --store.
+$XDG_DATA_HOME/acctl/acctl.db, or $STATE_DIRECTORY/acctl.db in a systemd
+service), or on the store named by --store.
 
 A user is named by a REF: an id, a username, an email address or a phone
 number.
@@ -51,8 +52,9 @@ when piped; -o json gives stable JSON, -o csv CSV with a header.
 
 Configuration comes from flags, then ACCTL_* environment variables (for
 example ACCTL_STORE, ACCTL_DELETION_HOLD, ACCTL_SESSION_IDLE), then the
-config file ($XDG_CONFIG_HOME/acctl/config.yaml or --config), then the
-defaults; see "acctl config show".`),
+config file (--config, else the file ACCTL_CONFIG names, else
+$XDG_CONFIG_HOME/acctl/config.yaml), then the defaults; see "acctl config
+show". docs/config.example.yaml lists every key.`),
 		Example: `  acctl user register --email alice@example.com --username alice
   acctl user list --status held
   acctl user get alice -o json

@@ -116,27 +116,31 @@ runs no jobs (see "acctl job run").
 
 Logs go to stderr, one line per request (method, path, status, duration,
 bytes, client address, API key name), as text or JSON (--log-format);
-never a token, a cookie, a password or a query string.`),
+never a token, a cookie, a password or a query string.
+
+Every flag of serve is also a setting (flag > environment > config file):
+serve.listen (ACCTL_SERVE_LISTEN), serve.tls_cert, serve.tls_key,
+serve.log_format and serve.shutdown_timeout; so is the store. Under
+systemd (see README, "Running the server") the SQLite store defaults to
+$STATE_DIRECTORY/acctl.db, and the credentials "secret" and
+"smtp_password" in $CREDENTIALS_DIRECTORY, when present, are the defaults
+of secret_file and email.smtp.password_file.`),
 		Example: `  acctl serve
   acctl --store /srv/acctl/accounts.db serve --listen 0.0.0.0:8443 \
       --tls-cert /etc/acctl/cert.pem --tls-key /etc/acctl/key.pem --log-format json
   ACCTL_STORE=postgres://acctl@db/accounts acctl serve --listen 127.0.0.1:9000`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, _, err := net.SplitHostPort(opts.Listen); err != nil {
-				return cmdutil.UsageErrorf("--listen: want HOST:PORT such as 127.0.0.1:8080, got %q", opts.Listen)
+			// flag > ACCTL_SERVE_* > serve.* in the config file > default;
+			// the config checks the values.
+			cfg, err := f.Config()
+			if err != nil {
+				return err
 			}
-			if (opts.TLSCert == "") != (opts.TLSKey == "") {
-				return cmdutil.UsageErrorf("--tls-cert and --tls-key go together")
-			}
-			switch opts.LogFormat {
-			case "text", "json":
-			default:
-				return cmdutil.UsageErrorf("--log-format: want text or json, got %q", opts.LogFormat)
-			}
-			if opts.ShutdownTimeout <= 0 {
-				return cmdutil.UsageErrorf("--shutdown-timeout: want a positive duration, got %s", opts.ShutdownTimeout)
-			}
+			opts.Listen = cfg.Serve.Listen
+			opts.TLSCert, opts.TLSKey = cfg.Serve.TLSCert, cfg.Serve.TLSKey
+			opts.LogFormat = cfg.Serve.LogFormat
+			opts.ShutdownTimeout = cfg.Serve.ShutdownTimeout
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -149,6 +153,11 @@ never a token, a cookie, a password or a query string.`),
 	fl.StringVar(&opts.TLSKey, "tls-key", "", "the private key of --tls-cert in `FILE` (PEM)")
 	fl.StringVar(&opts.LogFormat, "log-format", "text", "log `FORMAT`: text or json")
 	fl.DurationVar(&opts.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM or SIGINT, wait up to `DURATION` for the requests under way")
+	f.BindFlag(cmdutil.KeyServeListen, fl.Lookup("listen"))
+	f.BindFlag(cmdutil.KeyServeTLSCert, fl.Lookup("tls-cert"))
+	f.BindFlag(cmdutil.KeyServeTLSKey, fl.Lookup("tls-key"))
+	f.BindFlag(cmdutil.KeyServeLogFormat, fl.Lookup("log-format"))
+	f.BindFlag(cmdutil.KeyServeShutdownTimeout, fl.Lookup("shutdown-timeout"))
 	_ = cmd.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

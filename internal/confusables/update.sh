@@ -1,8 +1,10 @@
 #!/bin/sh
-# update.sh VERSION re-creates this folder from github.com/mtibben/confusables
+# internal/confusables/update.sh VERSION re-creates this folder from github.com/mtibben/confusables
 # at VERSION (a pseudo-version such as v0.0.0-20210201002637-9d1b0723b659),
 # through the Go module proxy, with acctl's one change (README.acctl.md):
-# the table is built on first use. Then set the version in acctl's go.mod.
+# the table is built on first use, and records VERSION in upstream.go. The
+# copy is a package of acctl's module (no go.mod of its own), so that
+# `go install github.com/acctl/acctl/cmd/acctl@VERSION` builds it.
 set -eu
 version=${1:?usage: update.sh VERSION}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,4 +23,5 @@ sed -i \
 	-e '$s/^}$/}\n})/' tables.go
 sed -i 's/confusablesMap\[r\]/confusablesMap()[r]/' confusables.go
 gofmt -w confusables.go tables.go
-cd ../.. && go vet github.com/mtibben/confusables
+printf 'package confusables\n\n// Upstream is the module version of github.com/mtibben/confusables that this\n// copy follows, with acctl'"'"'s one change (README.acctl.md). update.sh writes it.\nconst Upstream = "%s"\n' "$version" > upstream.go
+cd ../.. && go vet ./internal/confusables
