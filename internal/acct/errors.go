@@ -3,6 +3,7 @@ package acct
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error so that every front end (exit codes, HTTP status,
@@ -28,6 +29,9 @@ type Error struct {
 	Field   string // the input field at fault, for CodeInvalid and CodeConflict
 	Message string // lower-case, no final period, safe to show to the caller
 	Err     error  // the underlying cause, if any (never shown over the API)
+	// RetryAfter, for a refusal by a rate limit, is how long until an
+	// attempt may succeed; 0 otherwise.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -82,3 +86,13 @@ func ErrorField(err error) string {
 
 // IsCode reports whether err carries the given code.
 func IsCode(err error, code Code) bool { return ErrorCode(err) == code }
+
+// RetryAfterOf returns the RetryAfter of the first *Error in err's chain:
+// how long until a refusal by a rate limit lapses, 0 for other errors.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}

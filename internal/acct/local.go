@@ -18,6 +18,9 @@ type Local struct {
 	// noRehash leaves weak hashes as they are (for VerifyPassword, which
 	// must change nothing but the failure count).
 	noRehash bool
+	// dummy is the hash a password check verifies when there is no real
+	// one (login.go); shared by the copies of a Local.
+	dummy *dummy
 }
 
 var _ Service = (*Local)(nil)
@@ -29,7 +32,7 @@ func NewLocal(store Store, opt Options) (*Local, error) {
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
-	return &Local{store: store, opt: opt}, nil
+	return &Local{store: store, opt: opt, dummy: &dummy{}}, nil
 }
 
 // Close closes the store.

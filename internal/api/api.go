@@ -14,6 +14,8 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/acctl/acctl/internal/acct"
 )
@@ -110,11 +112,14 @@ type ErrorDetail struct {
 	Code    acct.Code `json:"code"`
 	Message string    `json:"message"`
 	Field   string    `json:"field,omitempty"`
+	// RetryAfter, for a refusal by a rate limit, is how many seconds
+	// until an attempt may succeed (also the Retry-After header).
+	RetryAfter int `json:"retry_after,omitempty"`
 }
 
 // Err returns the acct error that d describes.
 func (d ErrorDetail) Err() *acct.Error {
-	return &acct.Error{Code: d.Code, Field: d.Field, Message: d.Message}
+	return &acct.Error{Code: d.Code, Field: d.Field, Message: d.Message, RetryAfter: time.Duration(d.RetryAfter) * time.Second}
 }
 
 var statuses = map[acct.Code]int{
@@ -169,12 +174,18 @@ func Detail(err error) ErrorDetail {
 		return ErrorDetail{Code: acct.CodeInternal, Message: InternalMessage}
 	}
 	d.Message = err.Error()
+	if wait := acct.RetryAfterOf(err); wait > 0 {
+		d.RetryAfter = int((wait + time.Second - 1) / time.Second)
+	}
 	return d
 }
 
 // WriteError answers err: the status of its code and its ErrorBody.
 func WriteError(w http.ResponseWriter, err error) {
 	d := Detail(err)
+	if d.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(d.RetryAfter))
+	}
 	WriteJSON(w, StatusOf(d.Code), ErrorBody{Error: d})
 }
 
