@@ -21,6 +21,9 @@ type Local struct {
 	// dummy is the hash a password check verifies when there is no real
 	// one (login.go); shared by the copies of a Local.
 	dummy *dummy
+	// onVerify, when set (by tests), is called with the hash each
+	// password check of a login verifies.
+	onVerify func(hash string)
 }
 
 var _ Service = (*Local)(nil)

@@ -102,12 +102,12 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 		if hash, err = l.dummyHash(); err != nil {
 			return nil, err
 		}
-		if _, _, err := l.hasher().Verify(password, hash); err != nil {
+		if _, _, err := l.verify(password, hash); err != nil {
 			return nil, Internal(err, "verify the dummy password")
 		}
 		return a, nil
 	}
-	ok, rehash, err := l.hasher().Verify(password, hash)
+	ok, rehash, err := l.verify(password, hash)
 	if err != nil {
 		return nil, Internal(err, fmt.Sprintf("verify password of user %d", a.rec.ID))
 	}
@@ -118,6 +118,14 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 		}
 	}
 	return a, nil
+}
+
+// verify is the one password verification of an attempt, real or dummy.
+func (l *Local) verify(password, hash string) (ok, rehash bool, err error) {
+	if l.onVerify != nil {
+		l.onVerify(hash)
+	}
+	return l.hasher().Verify(password, hash)
 }
 
 // userBucket is the attempt bucket of an account, whatever name found it.

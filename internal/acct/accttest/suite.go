@@ -82,7 +82,7 @@ func Run(t *testing.T, open Open) {
 	}
 	tests = append(tests, sessionCases...)
 	tests = append(tests, limitCases...) // limits.go
-	tests = append(tests, holdCases...) // hold.go
+	tests = append(tests, holdCases...)  // hold.go
 	tests = append(tests, codeCases...)
 	tests = append(tests, addressCases...)
 	tests = append(tests, otpCases...)
