@@ -23,7 +23,7 @@ import (
 //     argon2id parameters (an imported weaker hash costs what it costs);
 //  3. one write transaction that records the outcome: a failure is
 //     charged to the attempt bucket (and counted towards the lockout, and
-//     audited, for an account); a success opens the session.
+//     audited); a success opens the session.
 //
 // Only a refusal by the limit before the check (step 1 finds the bucket
 // empty) stops early, and it does so alike for every kind of name.
@@ -32,6 +32,7 @@ import (
 type authAttempt struct {
 	rec     *UserRecord // the account as read before the check; nil for an unknown name
 	foreign bool        // a foreign identity vouched: no password, no limit
+	key     UserKey     // the name, as looked up
 	bucket  string      // the key of the attempt bucket
 	refusal error       // why the name may not log in whatever the password; nil when it may
 	ok      bool        // the password was right (or a foreign identity vouched for)
@@ -45,7 +46,7 @@ type authAttempt struct {
 // check of the dummy hash all the same. The error is a failure to check,
 // or a refusal by the limit.
 func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password string, foreign bool) (*authAttempt, error) {
-	a := &authAttempt{bucket: nameBucket(key), foreign: foreign}
+	a := &authAttempt{bucket: nameBucket(key), foreign: foreign, key: key}
 	var until time.Time
 	err := l.store.View(ctx, func(tx Tx) (err error) {
 		a.rec, until, a.bucket = nil, time.Time{}, nameBucket(key)
@@ -243,9 +244,10 @@ func (l *Local) dummyHash() (string, error) {
 
 // record writes the outcome of an attempt in one transaction. A failure
 // (a wrong password, or a refusal: unknown, purged, locked, pending, no
-// password) is charged to the attempt bucket; for an account whose
-// password was wrong the exact failed-login count and perhaps a lockout
-// follow, for a refused account an audit event. A success finds the
+// password) is charged to the attempt bucket, then audited: for an
+// account whose password was wrong with the exact failed-login count and
+// perhaps a lockout, for a refused account with its refusal, for a name
+// that is no account's without the name. A success finds the
 // bucket not empty, then resets the count, clears a lapsed lock, replaces
 // a weak hash and runs onOK, in the same transaction, with the current
 // record. It returns the current record and, for a failure, the error to
@@ -259,6 +261,13 @@ func (l *Local) record(ctx context.Context, a *authAttempt, action string, onOK 
 		now := l.now()
 		refusal := a.refusal
 		hadLock := false
+		if a.rec == nil && !a.foreign {
+			// The same look-up as a known name's (its account again, by
+			// id): the name is judged by the read before the check.
+			if _, err := tx.GetUser(ctx, a.key); err != nil && !IsCode(err, CodeNotFound) {
+				return err
+			}
+		}
 		if a.rec != nil {
 			if cur, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: a.rec.ID}); err != nil {
 				return err
@@ -286,10 +295,12 @@ func (l *Local) record(ctx context.Context, a *authAttempt, action string, onOK 
 		switch {
 		case refusal != nil:
 			failure = refusal
-			if cur == nil || !auditable(refusal) {
-				return nil
+			// A name that is no account's (or a purged one's) is audited
+			// without the name, which may be personal data.
+			ev := l.event(ctx, action, 0, "no account has the name given")
+			if cur != nil && auditable(refusal) {
+				ev = l.event(ctx, action, cur.ID, refusal.Error())
 			}
-			ev := l.event(ctx, action, cur.ID, refusal.Error())
 			ev.Outcome = OutcomeFailure
 			return tx.InsertEvent(ctx, ev)
 		case !a.ok:

@@ -193,7 +193,7 @@ func (o Options) validate() error {
 		return fmt.Errorf("session.idle (%s) is longer than session.absolute (%s)", o.SessionIdle, o.SessionAbsolute)
 	}
 	if r := o.LoginLimit; r.Events >= 0 && (r.Events == 0 || r.Per < time.Duration(r.Events)*time.Millisecond) {
-		return fmt.Errorf("the login limit %d/%s must allow at least one attempt, and at most one a millisecond", r.Events, r.Per)
+		return fmt.Errorf("auth.rate.account (the login limit) %d/%s must allow at least one attempt, and at most one a millisecond", r.Events, r.Per)
 	}
 	if !o.FirebaseScrypt.IsZero() {
 		if err := o.FirebaseScrypt.Validate(); err != nil {

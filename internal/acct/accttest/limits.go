@@ -2,6 +2,7 @@ package accttest
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/acctl/acctl/internal/acct"
@@ -25,6 +26,22 @@ var limitCases = []suiteCase{
 	{"LoginLimitTellsNothing", testLoginLimitTellsNothing, limitOptions},
 	{"LoginLimitRefusals", testLoginLimitRefusals, limitOptions},
 	{"LoginLimitVerifyChange", testLoginLimitVerifyChange, limitOptions},
+	{"LoginUnknownAudited", testLoginUnknownAudited, limitOptions},
+}
+
+// testLoginUnknownAudited: a failed login of a name that is no account's
+// is in the audit trail, as every other failed login, without the name.
+func testLoginUnknownAudited(e *env) {
+	_, err := e.svc.Login(e.ctx, acct.Login{Ref: "ghost@example.com", Password: WrongPassword})
+	e.wantCode(err, acct.CodeNotFound, "")
+	evs, err := e.svc.ListEvents(e.ctx, acct.EventQuery{Action: acct.ActionSessionLogin})
+	if err != nil || len(evs) != 1 {
+		e.t.Fatalf("login events %+v, %v; want 1", evs, err)
+	}
+	ev := evs[0]
+	if ev.Outcome != acct.OutcomeFailure || ev.UserID != nil || strings.Contains(ev.Detail, "ghost") {
+		e.t.Fatalf("event %+v, want a failure of no account that does not name it", ev)
+	}
 }
 
 // wantLimited checks that err is a refusal by the login limit: refused,

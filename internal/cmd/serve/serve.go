@@ -74,7 +74,9 @@ terminates TLS. Session cookies are Secure unless a request comes over
 plain HTTP to a loopback host.
 
 The auth API limits attempts per client address (auth.rate.address,
-default 30/1m) and per account (auth.rate.account, default 10/15m);
+default 30/1m) and per account (auth.rate.account, default 10/15m: a
+login's failures are counted in the store, every spelling of an account
+in one bucket);
 behind a proxy, auth.client_ip_header (X-Forwarded-For) names the client.
 Sign-up and lost_password are on when public_url and email delivery
 (email.smtp.host or outbox) are configured.
