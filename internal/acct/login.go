@@ -161,13 +161,18 @@ func nameBucket(key UserKey) string {
 // maxBucketKey bounds the length of a bucket key.
 const maxBucketKey = 200
 
+// noLimitWindow is the window of the charges made without a limit: so
+// wide that no charge is refused, even by a server whose clock is behind.
+const noLimitWindow = 100 * 365 * 24 * time.Hour
+
 // limitCost returns the cost of one attempt and the window of the login
-// limit, as Tx.ChargeAttempt takes them. Without a limit both are 0: a
-// charge always succeeds, and the work stays the same.
+// limit, as Tx.ChargeAttempt takes them. Without a limit the cost is 0
+// and the window endless: a charge always succeeds, and the work stays
+// the same.
 func (l *Local) limitCost() (cost, window time.Duration) {
 	r := l.opt.LoginLimit
 	if r.Events < 0 {
-		return 0, 0
+		return 0, noLimitWindow
 	}
 	cost = (r.Per / time.Duration(r.Events)).Truncate(time.Millisecond)
 	return cost, cost * time.Duration(r.Events)
@@ -178,6 +183,9 @@ func (l *Local) limitCost() (cost, window time.Duration) {
 // nil. Its message names neither the account nor the name: the refusal
 // must not tell whether there is an account.
 func (l *Local) limited(until, now time.Time) error {
+	if l.opt.LoginLimit.Events < 0 {
+		return nil
+	}
 	cost, window := l.limitCost()
 	wait := until.Add(cost).Sub(now.Add(window))
 	if wait <= 0 {

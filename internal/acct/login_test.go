@@ -232,3 +232,24 @@ func TestNameBucket(t *testing.T) {
 		t.Errorf("a long name's key has %d bytes", len(long))
 	}
 }
+
+// TestLoginLimitOff: without a limit nothing is refused, even a bucket
+// whose until is ahead of this clock (written by a server whose clock is
+// ahead), and failures are still charged, at no cost.
+func TestLoginLimitOff(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	s := &loginStore{users: map[int64]*UserRecord{}, buckets: map[string]time.Time{"username:nobody": now.Add(time.Second)}}
+	l, err := NewLocal(s, Options{Now: func() time.Time { return now }, Argon2: Argon2Params{Memory: 64, Time: 1, Threads: 1},
+		LoginLimit: Unlimited})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := l.Login(context.Background(), Login{Ref: "nobody", Password: "whatever it is"}); !IsCode(err, CodeNotFound) {
+			t.Fatalf("%v, want not found", err)
+		}
+	}
+	if s.updates != 3 || !s.buckets["username:nobody"].Equal(now.Add(time.Second)) {
+		t.Fatalf("%d writes, bucket %v", s.updates, s.buckets)
+	}
+}
