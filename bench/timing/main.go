@@ -277,7 +277,7 @@ func (b *bench) signin() ([]kind, error) {
 // an outbox file, for a known and an unknown address. It builds acctl
 // first. The time of a run includes the start of the process.
 func (b *bench) forgot() ([]kind, error) {
-	bin := filepath.Join(b.dir, "acctl")
+	bin := filepath.Join(b.dir, "bin", "acctl")
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
