@@ -3,12 +3,16 @@ package acct
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
+	"io"
 	"sync"
 	"time"
+
+	"golang.org/x/crypto/argon2"
 )
 
 // A password check (Login, VerifyPassword, ChangePassword) does the same
@@ -231,7 +235,11 @@ func reasonNote(reason string) string {
 }
 
 // dummy is the hash that an attempt checks when there is no real one to
-// check, made once per Local with its current parameters.
+// check: an argon2id PHC string with the current parameters and a random
+// salt and key. It is made without hashing (no password has that key,
+// but checking one costs a whole argon2id computation at those
+// parameters), so the first check that needs it costs what every other
+// does.
 type dummy struct {
 	once sync.Once
 	hash string
@@ -242,10 +250,14 @@ type dummy struct {
 func (l *Local) dummyHash() (string, error) {
 	d := l.dummy
 	d.once.Do(func() {
-		d.hash, d.err = l.hasher().Hash("acctl dummy password for equal work")
-		if d.err != nil {
-			d.err = Internal(d.err, "make the dummy password hash")
+		b := make([]byte, argonSaltLen+argonKeyLen)
+		if _, err := io.ReadFull(l.opt.Rand, b); err != nil {
+			d.err = Internal(err, "make the dummy password hash")
+			return
 		}
+		p, b64 := l.opt.Argon2, base64.RawStdEncoding
+		d.hash = fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
+			b64.EncodeToString(b[:argonSaltLen]), b64.EncodeToString(b[argonSaltLen:]))
 	})
 	return d.hash, d.err
 }

@@ -177,6 +177,11 @@ func TestLoginEqualWork(t *testing.T) {
 			if err != nil || info.Scheme != SchemeArgon2id || info.Params != params.String() {
 				t.Fatalf("checked a hash of %+v, %v; want argon2id %s", info, err, params)
 			}
+			// The dummy is a hash of the current cost and key length, as a
+			// real one is (not one the next good login would replace).
+			if ok, rehash, err := l.hasher().Verify(good, checked[0]); (ok && !c.real) || rehash || err != nil {
+				t.Fatalf("the checked hash: ok %v, rehash %v, %v", ok, rehash, err)
+			}
 			charged := false
 			for _, m := range s.writes {
 				charged = charged || m == "ChargeAttempt"
