@@ -7,8 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
 	"io"
+	"strconv"
 	"sync"
 	"time"
 
