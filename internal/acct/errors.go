@@ -3,6 +3,7 @@ package acct
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error so that every front end (exit codes, HTTP status,
@@ -28,6 +29,10 @@ type Error struct {
 	Field   string // the input field at fault, for CodeInvalid and CodeConflict
 	Message string // lower-case, no final period, safe to show to the caller
 	Err     error  // the underlying cause, if any (never shown over the API)
+	// RetryAfter is how long until an attempt may succeed, when that is
+	// known: a refusal by a rate limit, a full hashing pool, a server that
+	// answered Retry-After; 0 otherwise.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -82,3 +87,14 @@ func ErrorField(err error) string {
 
 // IsCode reports whether err carries the given code.
 func IsCode(err error, code Code) bool { return ErrorCode(err) == code }
+
+// RetryAfter returns the RetryAfter of the first *Error in err's chain:
+// how long until a retry may succeed (a rate limit lapses, a full hashing
+// pool makes room), 0 when that is not known.
+func RetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}

@@ -2,7 +2,6 @@ package acct
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"sync/atomic"
@@ -150,26 +149,6 @@ func (p *HashPool) RetryHint() time.Duration {
 
 func (p *HashPool) busy() error {
 	after := p.RetryHint()
-	return &Error{Code: CodeUnavailable,
-		Message: fmt.Sprintf("too many password checks under way: try again in %d seconds", after/time.Second),
-		Err:     &RetryError{After: after}}
-}
-
-// RetryError is the cause of an unavailable error that knows when a retry
-// may succeed: a full HashPool, or a server that answered 503 with
-// Retry-After.
-type RetryError struct {
-	After time.Duration
-}
-
-func (e *RetryError) Error() string { return fmt.Sprintf("retry after %s", e.After) }
-
-// RetryAfter returns the retry-after hint carried by err (a RetryError in
-// its chain), or 0.
-func RetryAfter(err error) time.Duration {
-	var r *RetryError
-	if errors.As(err, &r) {
-		return r.After
-	}
-	return 0
+	return &Error{Code: CodeUnavailable, RetryAfter: after,
+		Message: fmt.Sprintf("too many password checks under way: try again in %d seconds", after/time.Second)}
 }

@@ -22,6 +22,12 @@ type Local struct {
 	// secretOK is set once the installation secret is known to be the
 	// store's (secret.go); shared by the copies of l.
 	secretOK *atomic.Bool
+	// dummy is the hash a password check verifies when there is no real
+	// one (login.go); shared by the copies of a Local.
+	dummy *dummy
+	// onVerify, when set (by tests), is called with the hash each
+	// password check of a login verifies.
+	onVerify func(hash string)
 }
 
 var _ Service = (*Local)(nil)
@@ -33,7 +39,7 @@ func NewLocal(store Store, opt Options) (*Local, error) {
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
-	return &Local{store: store, opt: opt, secretOK: new(atomic.Bool)}, nil
+	return &Local{store: store, opt: opt, secretOK: new(atomic.Bool), dummy: &dummy{}}, nil
 }
 
 // Close closes the store.

@@ -2,67 +2,128 @@ package acct
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"strconv"
 	"sync"
 	"time"
+
+	"golang.org/x/crypto/argon2"
 )
+
+// A password check (Login, VerifyPassword, ChangePassword) does the same
+// work whatever the name turns out to be (unknown, purged, locked,
+// pending, on hold, without a password, or an account whose password is
+// right or wrong), so that the time of the answer does not tell whether
+// an account exists:
+//
+//  1. one read transaction: the account, if any, and its attempt bucket;
+//  2. one password verification: of the account's hash when the account
+//     may log in and has one, else of a dummy hash made with the current
+//     argon2id parameters (an imported weaker hash costs what it costs);
+//  3. one write transaction that records the outcome: a failure is
+//     charged to the attempt bucket (and counted towards the lockout, and
+//     audited); a success opens the session.
+//
+// Only a refusal by the limit before the check (step 1 finds the bucket
+// empty) stops early, and it does so alike for every kind of name.
 
 // authAttempt is what a password check decided, before it is recorded.
 type authAttempt struct {
-	rec     *UserRecord // the account as read before the check
+	rec     *UserRecord // the account as read before the check; nil for an unknown name
+	foreign bool        // a foreign identity vouched: no password, no limit
+	key     UserKey     // the name, as looked up
+	bucket  string      // the key of the attempt bucket
+	refusal error       // why the name may not log in whatever the password; nil when it may
 	ok      bool        // the password was right (or a foreign identity vouched for)
 	newHash string      // a stronger hash of the password, when the old one is weak
 }
 
-// authenticate checks a password for the account named by key, outside
-// any transaction (hashing is slow and must not hold the write lock).
-// Unknown, purged and locked accounts are refused before any check.
+// authenticate reads the account named by key and checks the password
+// outside any transaction (hashing is slow and must not hold the write
+// lock). A refusal (unknown, purged, locked, no password) is kept in the
+// attempt, for record to charge and answer, not returned: it costs the
+// check of the dummy hash all the same. The error is a failure to check,
+// or a refusal by the limit.
 func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password string, foreign bool) (*authAttempt, error) {
-	var rec *UserRecord
+	a := &authAttempt{bucket: nameBucket(key), foreign: foreign, key: key}
+	var until time.Time
 	err := l.store.View(ctx, func(tx Tx) (err error) {
-		rec, err = tx.GetUser(ctx, key)
+		a.rec, until, a.bucket = nil, time.Time{}, nameBucket(key)
+		rec, err := tx.GetUser(ctx, key)
+		switch {
+		case IsCode(err, CodeNotFound):
+		case err != nil:
+			return err
+		default:
+			a.rec, a.bucket = rec, userBucket(rec.ID)
+		}
+		if foreign {
+			return nil
+		}
+		until, err = tx.AttemptsUntil(ctx, a.bucket)
 		return err
 	})
-	if IsCode(err, CodeNotFound) {
-		if !foreign {
-			// Answer as slowly as for a real account; a full pool
-			// answers unavailable, as it would for a real account.
-			if err := l.dummyVerify(ctx, password); err != nil {
-				return nil, err
-			}
-		}
-		return nil, &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("no user %q", ref)}
-	}
 	if err != nil {
 		return nil, err
 	}
 	now := l.now()
-	l.settle(rec, now)
-	if err := l.loginAllowed(rec, now); err != nil {
-		if holdRanOut(rec, now) { // answered as for an unknown account
-			if !foreign {
-				if err := l.dummyVerify(ctx, password); err != nil {
-					return nil, err
-				}
-			}
-			return nil, &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("no user %q", ref)}
+	if a.rec == nil {
+		a.refusal = &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("no user %q", ref)}
+		if foreign {
+			return nil, a.refusal // no password to guess: no check, no limit
 		}
-		return &authAttempt{rec: rec}, err
 	}
-	a := &authAttempt{rec: rec, ok: foreign}
+	if !foreign {
+		if err := l.limited(until, now); err != nil {
+			return nil, err
+		}
+	}
+	hash := ""
+	if a.rec != nil {
+		l.settle(a.rec, now)
+		switch err := l.loginAllowed(a.rec, now); {
+		case err != nil:
+			a.refusal = err
+		case foreign:
+			a.ok = true
+			return a, nil
+		case a.rec.PasswordHash == "":
+			a.refusal = Errorf(CodeUnauthenticated, "user %d has no password: set one with a reset or `acctl password set`", a.rec.ID)
+		default:
+			hash = a.rec.PasswordHash
+		}
+	}
 	if foreign {
-		return a, nil
+		return a, nil // refused: recorded without a check
 	}
-	if rec.PasswordHash == "" {
-		return a, Errorf(CodeUnauthenticated, "user %d has no password: set one with a reset or `acctl password set`", rec.ID)
+	if hash == "" {
+		// The same check as a real one at the current cost, in the
+		// hashing pool like any (a full pool answers unavailable, as it
+		// would for a real account), its result unused: the answer must
+		// not come sooner.
+		if hash, err = l.dummyHash(); err != nil {
+			return nil, err
+		}
+		var verr error
+		if err := l.opt.HashPool.Do(ctx, func() { _, _, verr = l.verify(password, hash) }); err != nil {
+			return nil, err
+		}
+		if verr != nil {
+			return nil, Internal(verr, "verify the dummy password")
+		}
+		return a, nil
 	}
 	// The check and a rehash take one turn in the hashing pool: a good
 	// password is never refused half way for a full pool.
 	var verr, herr error
 	err = l.opt.HashPool.Do(ctx, func() {
 		var rehash bool
-		if a.ok, rehash, verr = l.hasher().Verify(password, rec.PasswordHash); verr == nil && a.ok && rehash && !l.noRehash {
+		if a.ok, rehash, verr = l.verify(password, hash); verr == nil && a.ok && rehash && !l.noRehash {
 			a.newHash, herr = l.hasher().Hash(password)
 		}
 	})
@@ -74,11 +135,86 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 		// say which keys to set rather than fail as an internal error.
 		return nil, verr
 	case verr != nil:
-		return nil, Internal(verr, fmt.Sprintf("verify password of user %d", rec.ID))
+		return nil, Internal(verr, fmt.Sprintf("verify password of user %d", a.rec.ID))
 	case herr != nil:
 		return nil, Internal(herr, "rehash password")
 	}
 	return a, nil
+}
+
+// verify is the one password verification of an attempt, real or dummy.
+func (l *Local) verify(password, hash string) (ok, rehash bool, err error) {
+	if l.onVerify != nil {
+		l.onVerify(hash)
+	}
+	return l.hasher().Verify(password, hash)
+}
+
+// userBucket is the attempt bucket of an account, whatever name found it.
+func userBucket(id int64) string { return "user:" + strconv.FormatInt(id, 10) }
+
+// nameBucket is the attempt bucket of a name: an id's account's bucket
+// (whether or not there is one), else the normalised name, so that every
+// spelling of one unknown name shares a bucket too ("Vic@Example.com"
+// and "vic@example.com"; every spacing of a phone is one E.164 number).
+func nameBucket(key UserKey) string {
+	v := key.Value
+	switch key.Field {
+	case KeyID:
+		return userBucket(key.ID)
+	case KeyEmail:
+		if n, err := NormalizeEmail(v); err == nil && n != "" {
+			v = n
+		}
+	case KeyUsername:
+		if n, err := NormalizeUsername(v); err == nil && n != "" {
+			v = n
+		}
+	}
+	k := string(key.Field) + ":" + v
+	if len(k) > maxBucketKey { // a long name stands as its SHA-256
+		sum := sha256.Sum256([]byte(k))
+		k = string(key.Field) + ":sha256:" + hex.EncodeToString(sum[:])
+	}
+	return k
+}
+
+// maxBucketKey bounds the length of a bucket key.
+const maxBucketKey = 200
+
+// noLimitWindow is the window of the charges made without a limit: so
+// wide that no charge is refused, even by a server whose clock is behind.
+const noLimitWindow = 100 * 365 * 24 * time.Hour
+
+// limitCost returns the cost of one attempt and the window of the login
+// limit, as Tx.ChargeAttempt takes them. Without a limit the cost is 0
+// and the window endless: a charge always succeeds, and the work stays
+// the same.
+func (l *Local) limitCost() (cost, window time.Duration) {
+	r := l.opt.LoginLimit
+	if r.Events < 0 {
+		return 0, noLimitWindow
+	}
+	cost = (r.Per / time.Duration(r.Events)).Truncate(time.Millisecond)
+	return cost, cost * time.Duration(r.Events)
+}
+
+// limited returns the refusal of an attempt by the login limit when a
+// bucket paid off at until could not take one more attempt at now, else
+// nil. Its message names neither the account nor the name: the refusal
+// must not tell whether there is an account.
+func (l *Local) limited(until, now time.Time) error {
+	if l.opt.LoginLimit.Events < 0 {
+		return nil
+	}
+	cost, window := l.limitCost()
+	wait := until.Add(cost).Sub(now.Add(window))
+	if wait <= 0 {
+		return nil
+	}
+	secs := int64((wait + time.Second - 1) / time.Second)
+	return &Error{Code: CodeRefused, RetryAfter: wait,
+		Message: fmt.Sprintf("too many failed attempts for this name: try again in %d seconds", secs)}
 }
 
 // loginAllowed refuses accounts that may not log in whatever the
@@ -120,53 +256,108 @@ func reasonNote(reason string) string {
 	return " (" + reason + ")"
 }
 
-var (
-	dummyOnce sync.Once
-	dummyHash string
-)
-
-// dummyVerify spends the time of a password check, so that an unknown
-// account does not answer faster than a known one. It runs in the
-// hashing pool like any check (the first one also makes the dummy hash):
-// its only error is the pool's (full, or ctx ended while waiting).
-func (l *Local) dummyVerify(ctx context.Context, password string) error {
-	return l.opt.HashPool.Do(ctx, func() {
-		dummyOnce.Do(func() {
-			dummyHash, _ = HashPassword("acctl dummy password for timing", l.opt.Argon2, l.opt.Rand)
-		})
-		if dummyHash != "" {
-			_, _, _ = l.hasher().Verify(password, dummyHash)
-		}
-	})
+// dummy is the hash that an attempt checks when there is no real one to
+// check: an argon2id PHC string with the current parameters and a random
+// salt and key. It is made without hashing (no password has that key,
+// but checking one costs a whole argon2id computation at those
+// parameters), so the first check that needs it costs what every other
+// does.
+type dummy struct {
+	once sync.Once
+	hash string
+	err  error
 }
 
-// record writes the outcome of an attempt in one transaction: on failure
-// the exact failed-login count and perhaps a lockout; on success the
-// count reset, a lapsed lock cleared and a weak hash replaced. onOK runs
-// after those, in the same transaction, with the current record. It
-// returns the current record and, for a wrong password, the error to give
-// (after the transaction committed, so that the failure counts).
+// dummyHash returns the dummy hash, making it at the first call.
+func (l *Local) dummyHash() (string, error) {
+	d := l.dummy
+	d.once.Do(func() {
+		b := make([]byte, argonSaltLen+argonKeyLen)
+		if _, err := io.ReadFull(l.opt.Rand, b); err != nil {
+			d.err = Internal(err, "make the dummy password hash")
+			return
+		}
+		p, b64 := l.opt.Argon2, base64.RawStdEncoding
+		d.hash = fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
+			b64.EncodeToString(b[:argonSaltLen]), b64.EncodeToString(b[argonSaltLen:]))
+	})
+	return d.hash, d.err
+}
+
+// record writes the outcome of an attempt in one transaction. A failure
+// (a wrong password, or a refusal: unknown, purged, locked, pending, no
+// password) is charged to the attempt bucket, then audited: for an
+// account whose password was wrong with the exact failed-login count and
+// perhaps a lockout, for a refused account with its refusal, for a name
+// that is no account's without the name. A success finds the
+// bucket not empty, then resets the count, clears a lapsed lock, replaces
+// a weak hash and runs onOK, in the same transaction, with the current
+// record. It returns the current record and, for a failure, the error to
+// give (after the transaction committed, so that the failure counts).
 func (l *Local) record(ctx context.Context, a *authAttempt, action string, onOK func(tx Tx, cur *UserRecord) error) (*UserRecord, error, error) {
 	var cur *UserRecord
 	var failure error
+	cost, window := l.limitCost()
 	err := l.store.Update(ctx, func(tx Tx) (err error) {
-		failure = nil
-		if cur, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: a.rec.ID}); err != nil {
-			return err
-		}
+		cur, failure = nil, nil
 		now := l.now()
-		hadLock := cur.LockedUntil != nil
-		l.settle(cur, now)
-		if err := l.loginAllowed(cur, now); err != nil {
-			return err // locked meanwhile, by a concurrent failure or an operator
+		refusal := a.refusal
+		hadLock := false
+		if a.rec == nil && !a.foreign {
+			// The same look-up as a known name's (its account again, by
+			// id): the name is judged by the read before the check.
+			if _, err := tx.GetUser(ctx, a.key); err != nil && !IsCode(err, CodeNotFound) {
+				return err
+			}
 		}
-		if cur.PasswordHash != a.rec.PasswordHash {
-			return errHashChanged
+		if a.rec != nil {
+			if cur, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: a.rec.ID}); err != nil {
+				return err
+			}
+			hadLock = cur.LockedUntil != nil
+			l.settle(cur, now)
+			if refusal == nil {
+				if err := l.loginAllowed(cur, now); err != nil {
+					refusal = err // locked meanwhile, by a concurrent failure or an operator
+				} else if cur.PasswordHash != a.rec.PasswordHash {
+					return errHashChanged
+				}
+			}
 		}
-		if !a.ok {
+		if !a.foreign && (refusal != nil || !a.ok) {
+			until, charged, err := tx.ChargeAttempt(ctx, a.bucket, cost, window, now)
+			if err != nil {
+				return err
+			}
+			if !charged { // emptied by concurrent failures since the read
+				failure = l.limited(until, now)
+				return nil
+			}
+		}
+		switch {
+		case refusal != nil:
+			failure = refusal
+			// A name that is no account's (or a purged one's) is audited
+			// without the name, which may be personal data.
+			ev := l.event(ctx, action, 0, "no account has the name given")
+			if cur != nil && auditable(refusal) {
+				ev = l.event(ctx, action, cur.ID, refusal.Error())
+			}
+			ev.Outcome = OutcomeFailure
+			return tx.InsertEvent(ctx, ev)
+		case !a.ok:
 			msg, err := l.countFailure(ctx, tx, cur, action, now, "wrong password")
 			failure = Errorf(CodeUnauthenticated, "%s", msg)
 			return err
+		}
+		if !a.foreign {
+			until, err := tx.AttemptsUntil(ctx, a.bucket)
+			if err != nil {
+				return err
+			}
+			if failure = l.limited(until, now); failure != nil {
+				return nil // a right password is refused too while the bucket is empty
+			}
 		}
 		changed := cur.FailedLogins != 0 || (hadLock && cur.LockedUntil == nil)
 		cur.FailedLogins = 0
@@ -189,6 +380,16 @@ func (l *Local) record(ctx context.Context, a *authAttempt, action string, onOK 
 		return nil, nil, err
 	}
 	return cur, failure, nil
+}
+
+// auditable reports whether a refused attempt goes in the audit trail:
+// the kinds of error Local.fail records.
+func auditable(err error) bool {
+	switch ErrorCode(err) {
+	case CodeConflict, CodeRefused, CodeUnauthenticated:
+		return true
+	}
+	return false
 }
 
 // countFailure adds a failed login to cur and locks the account when the
@@ -239,9 +440,6 @@ func (l *Local) attempt(ctx context.Context, key UserKey, ref, password string, 
 	for i := 0; ; i++ {
 		a, err := l.authenticate(ctx, key, ref, password, foreign)
 		if err != nil {
-			if a != nil {
-				return nil, l.fail(ctx, action, a.rec.ID, err)
-			}
 			return nil, err
 		}
 		cur, failure, err := l.record(ctx, a, action, onOK)
@@ -250,8 +448,10 @@ func (l *Local) attempt(ctx context.Context, key UserKey, ref, password string, 
 			continue
 		case errors.Is(err, errHashChanged):
 			return nil, Errorf(CodeUnavailable, "the password of user %d keeps changing during the check: try again", a.rec.ID)
-		case err != nil:
+		case err != nil && a.rec != nil:
 			return nil, l.fail(ctx, action, a.rec.ID, err)
+		case err != nil:
+			return nil, err
 		}
 		return cur, failure // a failure was recorded by record itself
 	}

@@ -45,6 +45,13 @@ type Options struct {
 	LockoutThreshold int
 	// LockoutDuration is how long such a lockout lasts; default 15m.
 	LockoutDuration time.Duration
+	// LoginLimit bounds the failed password checks (logins, password
+	// verifications and changes) of one account, in the store so that
+	// every server sharing it counts them: DefaultLoginLimit when zero,
+	// Unlimited for none. Every spelling of an account (id, username,
+	// email, phone) shares its bucket; a name that is no account's has a
+	// bucket of its normalised form. See Local.Login.
+	LoginLimit Rate
 	// Secret is the installation secret under which codes are stored
 	// (HMAC-SHA256); at least MinSecretLength bytes. Without it no code
 	// can be issued or checked.
@@ -99,6 +106,22 @@ type Options struct {
 	JobQueued func()
 }
 
+// Rate is how many attempts a limit allows: a token bucket that holds
+// Events tokens and gains Events tokens every Per, so a burst of Events,
+// then one every Per/Events. Events < 0 means no limit; the zero Rate
+// means the default of its use.
+type Rate struct {
+	Events int
+	Per    time.Duration
+}
+
+// Unlimited is the Rate that never refuses.
+var Unlimited = Rate{Events: -1}
+
+// DefaultLoginLimit is the default of Options.LoginLimit: 10 failed
+// password checks per account, then one every 90 seconds.
+var DefaultLoginLimit = Rate{Events: 10, Per: 15 * time.Minute}
+
 // Password policy bounds.
 const (
 	DefaultPasswordMinLength = 15
@@ -147,6 +170,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.LockoutDuration <= 0 {
 		o.LockoutDuration = DefaultLockoutDuration
+	}
+	if o.LoginLimit == (Rate{}) {
+		o.LoginLimit = DefaultLoginLimit
 	}
 	if o.OTPTTL <= 0 {
 		o.OTPTTL = DefaultOTPTTL
@@ -201,6 +227,9 @@ func (o Options) validate() error {
 	}
 	if o.SessionIdle > o.SessionAbsolute {
 		return fmt.Errorf("session.idle (%s) is longer than session.absolute (%s)", o.SessionIdle, o.SessionAbsolute)
+	}
+	if r := o.LoginLimit; r.Events >= 0 && (r.Events == 0 || r.Per < time.Duration(r.Events)*time.Millisecond) {
+		return fmt.Errorf("auth.rate.account (the login limit) %d/%s must allow at least one attempt, and at most one a millisecond", r.Events, r.Per)
 	}
 	if !o.FirebaseScrypt.IsZero() {
 		if err := o.FirebaseScrypt.Validate(); err != nil {

@@ -440,10 +440,36 @@ func (l *Local) PurgeSessions(ctx context.Context, opt SessionPurgeOptions) (*Se
 		}
 		batch = nextPurgeBatch(batch, n, purgeClock().Sub(start))
 	}
+	if err := l.purgeAttempts(ctx); err != nil {
+		return res, err
+	}
 	if err := l.recordPurge(ctx, res.Deleted, cutoff, false); err != nil {
 		return res, err
 	}
 	return res, nil
+}
+
+// attemptPurgeBatch is how many attempt buckets one transaction of
+// purgeAttempts deletes.
+const attemptPurgeBatch = 5000
+
+// purgeAttempts deletes the attempt buckets of the login limit that are
+// paid off (full again: as good as none), a batch a transaction.
+func (l *Local) purgeAttempts(ctx context.Context) error {
+	now := l.now()
+	for {
+		var n int64
+		err := l.store.Update(ctx, func(tx Tx) (err error) {
+			n, err = tx.DeleteAttempts(ctx, now, attemptPurgeBatch)
+			return err
+		})
+		if err != nil {
+			return wrap(err, "purge attempt buckets")
+		}
+		if n < attemptPurgeBatch {
+			return nil
+		}
+	}
 }
 
 // recordPurge writes the audit event of a purge that deleted n sessions

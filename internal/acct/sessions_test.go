@@ -49,6 +49,7 @@ type purgeStore struct {
 	updates    int
 	limits     []int
 	events     []*Event
+	attempts   []time.Time // the now of each DeleteAttempts
 }
 
 type purgeTx struct {
@@ -78,6 +79,11 @@ func (tx purgeTx) DeleteSessions(ctx context.Context, cutoff time.Time, limit in
 	return n, nil
 }
 
+func (tx purgeTx) DeleteAttempts(ctx context.Context, now time.Time, limit int) (int64, error) {
+	tx.s.attempts = append(tx.s.attempts, now)
+	return 0, nil
+}
+
 func (tx purgeTx) InsertEvent(ctx context.Context, ev *Event) error {
 	tx.s.events = append(tx.s.events, ev)
 	return nil
@@ -96,13 +102,18 @@ func TestPurgeSessionsBatches(t *testing.T) {
 	usePurgeClock(t, &clock)
 	// 30 µs a session: 50,000 fit in the budget of 1.5 s.
 	s := &purgeStore{clock: &clock, perSession: 30 * time.Microsecond, left: 230_000}
-	l, err := NewLocal(s, Options{})
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	l, err := NewLocal(s, Options{Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res, err := l.PurgeSessions(context.Background(), SessionPurgeOptions{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The paid-off attempt buckets of the login limit go too.
+	if len(s.attempts) != 1 || !s.attempts[0].Equal(now) {
+		t.Errorf("attempt buckets deleted at %v, want once at %v", s.attempts, now)
 	}
 	if res.Deleted != 230_000 {
 		t.Errorf("deleted %d, want 230000", res.Deleted)

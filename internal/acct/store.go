@@ -43,6 +43,19 @@ type Tx interface {
 	// single guarded statement, so that concurrent failures all count,
 	// and returns the new count.
 	AddLoginFailure(ctx context.Context, userID int64) (int, error)
+	// AttemptsUntil returns when the attempt bucket key (see
+	// Options.LoginLimit) is full again: the time at which the attempts
+	// charged to it are paid off. The zero time when it has none.
+	AttemptsUntil(ctx context.Context, key string) (time.Time, error)
+	// ChargeAttempt charges cost to the attempt bucket key in one guarded
+	// statement: its until becomes max(until, now)+cost, unless that is
+	// after now+window (or cost > window), in which case nothing changes
+	// and ok is false. It returns the bucket's until, the new one or, when
+	// refused, the current one. Concurrent charges all count.
+	ChargeAttempt(ctx context.Context, key string, cost, window time.Duration, now time.Time) (until time.Time, ok bool, err error)
+	// DeleteAttempts deletes at most limit attempt buckets that are full
+	// again at now (until at or before now), and returns how many.
+	DeleteAttempts(ctx context.Context, now time.Time, limit int) (int64, error)
 
 	// InsertAddress stores an address of rec.UserID and sets rec.Seq. An
 	// address of that kind that any account has already, as its primary or

@@ -114,11 +114,14 @@ type ErrorDetail struct {
 	Code    acct.Code `json:"code"`
 	Message string    `json:"message"`
 	Field   string    `json:"field,omitempty"`
+	// RetryAfter, for a refusal by a rate limit, is how many seconds
+	// until an attempt may succeed (also the Retry-After header).
+	RetryAfter int `json:"retry_after,omitempty"`
 }
 
 // Err returns the acct error that d describes.
 func (d ErrorDetail) Err() *acct.Error {
-	return &acct.Error{Code: d.Code, Field: d.Field, Message: d.Message}
+	return &acct.Error{Code: d.Code, Field: d.Field, Message: d.Message, RetryAfter: time.Duration(d.RetryAfter) * time.Second}
 }
 
 var statuses = map[acct.Code]int{
@@ -173,22 +176,26 @@ func Detail(err error) ErrorDetail {
 		return ErrorDetail{Code: acct.CodeInternal, Message: InternalMessage}
 	}
 	d.Message = err.Error()
+	if wait := acct.RetryAfter(err); wait > 0 {
+		d.RetryAfter = int((wait + time.Second - 1) / time.Second)
+	}
 	return d
 }
 
 // WriteError answers err: the status of its code and its ErrorBody; an
-// unavailable error also gets Retry-After (SetRetryAfter).
+// unavailable error, and one that knows when to retry (a rate limit),
+// also get Retry-After (SetRetryAfter).
 func WriteError(w http.ResponseWriter, err error) {
 	d := Detail(err)
-	if d.Code == acct.CodeUnavailable {
+	if d.Code == acct.CodeUnavailable || d.RetryAfter > 0 {
 		SetRetryAfter(w.Header(), err)
 	}
 	WriteJSON(w, StatusOf(d.Code), ErrorBody{Error: d})
 }
 
-// SetRetryAfter sets the Retry-After header of an unavailable answer: the
-// hint err carries (acct.RetryAfter: a full hashing pool knows how long
-// its queue takes) in whole seconds, rounded up, or 1 second.
+// SetRetryAfter sets the Retry-After header of an answer that may be
+// tried again: the hint err carries (acct.RetryAfter: a rate limit, a full
+// hashing pool) in whole seconds, rounded up, or 1 second.
 func SetRetryAfter(h http.Header, err error) {
 	secs := int64((acct.RetryAfter(err) + time.Second - 1) / time.Second)
 	h.Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))

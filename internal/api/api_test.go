@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/acctl/acctl/internal/acct"
 )
@@ -69,10 +70,14 @@ func TestWriteError(t *testing.T) {
 		status int
 		want   ErrorDetail
 	}{
-		{acct.FieldError("email", "not an address"), 400, ErrorDetail{acct.CodeInvalid, "email: not an address", "email"}},
-		{fmt.Errorf("find: %w", acct.Errorf(acct.CodeNotFound, "no user %q", "bob")), 404, ErrorDetail{acct.CodeNotFound, `find: no user "bob"`, ""}},
-		{acct.Internal(errors.New("disk on fire"), "write"), 500, ErrorDetail{acct.CodeInternal, InternalMessage, ""}},
-		{errors.New("plain"), 500, ErrorDetail{acct.CodeInternal, InternalMessage, ""}},
+		{acct.FieldError("email", "not an address"), 400, ErrorDetail{Code: acct.CodeInvalid, Message: "email: not an address", Field: "email"}},
+		{fmt.Errorf("find: %w", acct.Errorf(acct.CodeNotFound, "no user %q", "bob")), 404, ErrorDetail{Code: acct.CodeNotFound, Message: `find: no user "bob"`}},
+		{acct.Internal(errors.New("disk on fire"), "write"), 500, ErrorDetail{Code: acct.CodeInternal, Message: InternalMessage}},
+		{errors.New("plain"), 500, ErrorDetail{Code: acct.CodeInternal, Message: InternalMessage}},
+		// A refusal by a rate limit says when to try again, in the body
+		// and in Retry-After, rounded up to a second.
+		{&acct.Error{Code: acct.CodeRefused, Message: "too many", RetryAfter: 1500 * time.Millisecond}, 403,
+			ErrorDetail{Code: acct.CodeRefused, Message: "too many", RetryAfter: 2}},
 	}
 	for _, c := range cases {
 		rec := httptest.NewRecorder()
@@ -82,6 +87,9 @@ func TestWriteError(t *testing.T) {
 		}
 		if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
 			t.Errorf("content type %q", ct)
+		}
+		if ra, want := rec.Header().Get("Retry-After"), c.want.RetryAfter; (ra != "") != (want > 0) || (want > 0 && ra != fmt.Sprint(want)) {
+			t.Errorf("%v: Retry-After %q, want %d", c.err, ra, want)
 		}
 		var body ErrorBody
 		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {

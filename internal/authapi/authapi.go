@@ -12,8 +12,6 @@
 package authapi
 
 import (
-	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -25,7 +23,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/acctl/acctl/internal/acct"
@@ -61,12 +58,6 @@ type Options struct {
 	// they answer 404.
 	Signin       bool
 	LostPassword bool
-	// Argon2 are the hashing parameters of the store (acct.DefaultArgon2),
-	// for the dummy check that hides a refused account's quicker answer.
-	Argon2 acct.Argon2Params
-	// HashPool is the process's hashing pool, shared with the Service:
-	// the dummy check runs in it. nil: a pool of the handler's own.
-	HashPool *acct.HashPool
 	// AllowedOrigins are origins ("https://app.example.com") besides the
 	// server's own and PublicURL's that may send state-changing requests
 	// with the session cookie.
@@ -77,7 +68,11 @@ type Options struct {
 	// from anyone else they are ignored. nil: no one.
 	TrustedProxies *forwarded.Trust
 	// AddressRate and AccountRate limit attempts per client address and
-	// per account (DefaultAddressRate, DefaultAccountRate; Unlimited).
+	// per account (DefaultAddressRate, DefaultAccountRate; Unlimited), in
+	// the memory of this process. A login is limited per account by acct
+	// instead (acct.Options.LoginLimit, in the store): AccountRate limits
+	// the sign-ups, lost passwords and password changes of an address or
+	// account.
 	AddressRate Rate
 	AccountRate Rate
 	// LimitClock is the clock of the limits; default time.Now.
@@ -106,10 +101,6 @@ type handler struct {
 	cop       *http.CrossOriginProtection
 	redirect  string // where an activation goes
 	csrfName  string
-	pad       padder
-
-	dummyOnce sync.Once
-	dummyHash string
 }
 
 // New returns the handler of the auth API over svc. It serves the paths
@@ -131,12 +122,6 @@ func New(svc acct.Service, opts Options) http.Handler {
 	}
 	if h.opt.AccountRate == (Rate{}) {
 		h.opt.AccountRate = DefaultAccountRate
-	}
-	if h.opt.Argon2 == (acct.Argon2Params{}) {
-		h.opt.Argon2 = acct.DefaultArgon2
-	}
-	if h.opt.HashPool == nil {
-		h.opt.HashPool = acct.NewHashPool(0, -1)
 	}
 	if h.opt.CookieName == "" {
 		h.opt.CookieName = DefaultCookieName
@@ -327,6 +312,13 @@ func (h *handler) limit(w http.ResponseWriter, r *http.Request, account string) 
 	if ok {
 		return true
 	}
+	h.tooMany(w, wait)
+	return false
+}
+
+// tooMany answers 429 with Retry-After: a limit refused the request for
+// wait.
+func (h *handler) tooMany(w http.ResponseWriter, wait time.Duration) {
 	secs := int((wait + time.Second - 1) / time.Second)
 	if secs < 1 {
 		secs = 1
@@ -334,7 +326,6 @@ func (h *handler) limit(w http.ResponseWriter, r *http.Request, account string) 
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	h.fail(w, http.StatusTooManyRequests, acct.CodeRefused,
 		fmt.Sprintf("too many attempts: try again in %d seconds", secs), nil)
-	return false
 }
 
 // accountKey bounds the memory of a bucket's key: a long name (a body may
@@ -512,17 +503,4 @@ func (h *handler) current(w http.ResponseWriter, r *http.Request) (*acct.Session
 		return nil, "", false
 	}
 	return info, token, true
-}
-
-// dummyVerify spends the time of a password check, in the hashing pool:
-// its error is the pool's (full: unavailable).
-func (h *handler) dummyVerify(ctx context.Context, password string) error {
-	return h.opt.HashPool.Do(ctx, func() {
-		h.dummyOnce.Do(func() {
-			h.dummyHash, _ = acct.HashPassword("acctl auth api dummy password", h.opt.Argon2, rand.Reader)
-		})
-		if h.dummyHash != "" {
-			_, _, _ = acct.Hasher{Argon2: h.opt.Argon2}.Verify(password, h.dummyHash)
-		}
-	})
 }

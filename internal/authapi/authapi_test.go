@@ -43,12 +43,16 @@ type env struct {
 // change the handler's options.
 func newEnv(t *testing.T, tune func(*Options)) *env {
 	t.Helper()
-	return newEnvPool(t, acct.NewHashPool(0, -1), tune)
+	return newEnvAcct(t, tune, nil)
 }
 
-// newEnvPool is newEnv with the hashing pool that the Service and the
-// handler share.
+// newEnvPool is newEnv with the hashing pool that the Service uses.
 func newEnvPool(t *testing.T, pool *acct.HashPool, tune func(*Options)) *env {
+	return newEnvAcct(t, tune, func(o *acct.Options) { o.HashPool = pool })
+}
+
+// newEnvAcct is newEnv where tuneAcct may also change Local's options.
+func newEnvAcct(t *testing.T, tune func(*Options), tuneAcct func(*acct.Options)) *env {
 	t.Helper()
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "acctl.db"))
 	if err != nil {
@@ -56,15 +60,20 @@ func newEnvPool(t *testing.T, pool *acct.HashPool, tune func(*Options)) *env {
 	}
 	e := &env{t: t, clock: accttest.NewClock(accttest.Start), limit: accttest.NewClock(accttest.Start),
 		notes: &accttest.Recorder{}, logs: &bytes.Buffer{}}
-	local, err := acct.NewLocal(store, acct.Options{Now: e.clock.Now, Argon2: accttest.FastArgon2, Actor: "tester",
-		Secret: accttest.Secret, Notifier: e.notes, PublicURL: publicURL, RequireVerified: true, HashPool: pool})
+	ao := acct.Options{Now: e.clock.Now, Argon2: accttest.FastArgon2, Actor: "tester",
+		Secret: accttest.Secret, Notifier: e.notes, PublicURL: publicURL, RequireVerified: true,
+		HashPool: acct.NewHashPool(0, -1)}
+	if tuneAcct != nil {
+		tuneAcct(&ao)
+	}
+	local, err := acct.NewLocal(store, ao)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { local.Close() })
 	e.svc = local
-	opt := Options{PublicURL: publicURL, Signin: true, LostPassword: true, Argon2: accttest.FastArgon2,
-		LimitClock: e.limit.Now, Now: e.clock.Now, HashPool: pool,
+	opt := Options{PublicURL: publicURL, Signin: true, LostPassword: true,
+		LimitClock: e.limit.Now, Now: e.clock.Now,
 		Log: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	if tune != nil {
 		tune(&opt)
@@ -450,11 +459,12 @@ func TestBodies(t *testing.T) {
 }
 
 func TestLimits(t *testing.T) {
-	e := newEnv(t, func(o *Options) {
+	e := newEnvAcct(t, func(o *Options) {
 		o.AddressRate = Rate{Events: 3, Per: time.Minute}
-		o.AccountRate = Rate{Events: 2, Per: time.Minute}
+	}, func(o *acct.Options) {
+		o.LoginLimit = acct.Rate{Events: 2, Per: time.Minute} // the per-account limit of logins is acct's
 	})
-	e.register("alice@example.com", "Alice")
+	alice := e.register("alice@example.com", "Alice")
 	try := func(ref, remote string) *httptest.ResponseRecorder {
 		q := post("/auth/login", "username", ref, "password", "wrong password here")
 		q.remote = remote
@@ -481,19 +491,27 @@ func TestLimits(t *testing.T) {
 	e.limit.Advance(time.Second)
 	wantStatus(t, try("e@example.com", "198.51.100.7:1000"), http.StatusUnauthorized)
 
-	// Per account, across addresses; a known and an unknown account alike.
-	for _, ref := range []string{"alice@example.com", "nobody@example.com"} {
+	// Per account, across addresses; a known and an unknown account alike,
+	// whatever the spelling of the name.
+	for ref, other := range map[string]string{"alice@example.com": strconv.FormatInt(alice.ID, 10), "nobody@example.com": "NoBody@Example.com"} {
 		for i := range 2 {
 			if w := try(ref, "203.0.113."+string(rune('1'+i))+":1"); w.Code != http.StatusUnauthorized {
 				t.Fatalf("%s attempt %d: %d %s", ref, i, w.Code, w.Body)
 			}
 		}
-		w := try(ref, "203.0.113.9:1")
+		w := try(other, "203.0.113.9:1")
 		wantStatus(t, w, http.StatusTooManyRequests)
 		if got := w.Header().Get("Retry-After"); got != "30" {
 			t.Errorf("%s: Retry-After %q, want 30", ref, got)
 		}
+		if a := decode[Answer](t, w); a.Success || a.Code != acct.CodeRefused || strings.Contains(a.Message, "user") {
+			t.Errorf("%s: answer %+v", ref, a)
+		}
 	}
+	// Even the right password is refused while the bucket is empty.
+	q := post("/auth/login", "username", "alice@example.com", "password", password)
+	q.remote = "203.0.113.10:1"
+	wantStatus(t, e.do(q), http.StatusTooManyRequests)
 	// IPv6 clients count by /64.
 	for i := range 3 {
 		wantStatus(t, try("f"+strconv.Itoa(i)+"@example.com", "[2001:db8:1:2::"+strconv.Itoa(i+1)+"]:1"), http.StatusUnauthorized)
@@ -1049,29 +1067,6 @@ func TestLimiterForgetsFullBuckets(t *testing.T) {
 		if ok, _ := u.allow("x"); !ok {
 			t.Fatal("refused")
 		}
-	}
-}
-
-func TestPadder(t *testing.T) {
-	var slept time.Duration
-	p := padder{sleep: func(d time.Duration) { slept = d }}
-	p.pad(time.Now())
-	if slept != 0 {
-		t.Errorf("slept %v with no average", slept)
-	}
-	p.observe(80 * time.Millisecond)
-	p.observe(160 * time.Millisecond) // 80 + 80/8 = 90
-	if p.avg != 90*time.Millisecond {
-		t.Errorf("average %v", p.avg)
-	}
-	p.pad(time.Now().Add(-30 * time.Millisecond))
-	if slept < 55*time.Millisecond || slept > 60*time.Millisecond {
-		t.Errorf("slept %v, want about 60ms", slept)
-	}
-	p.observe(time.Hour)
-	p.pad(time.Now())
-	if slept > maxPad {
-		t.Errorf("slept %v, more than %v", slept, maxPad)
 	}
 }
 

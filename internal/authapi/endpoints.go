@@ -138,23 +138,22 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, http.StatusBadRequest, acct.CodeInvalid, "missing fields", errs)
 		return
 	}
-	if !h.limit(w, r, "login:"+strings.ToLower(ref)) {
+	// The per-account limit is acct's, in the store (Options.LoginLimit):
+	// every spelling of an account shares one bucket there.
+	if !h.limit(w, r, "") {
 		return
 	}
-	start := time.Now()
+	// acct does the same work for every outcome (one password check, one
+	// read, one write): nothing here may add to one of them.
 	s, err := h.svc.Login(r.Context(), acct.Login{Ref: ref, Password: password, Keep: f.bool("keep")})
 	if err != nil {
 		switch acct.ErrorCode(err) {
-		case acct.CodeUnauthenticated: // a known account, a wrong password (checked and counted)
-			h.pad.observe(time.Since(start))
-		case acct.CodeNotFound: // acct checked a dummy hash
-			h.pad.pad(start)
-		case acct.CodeRefused: // locked or pending: refused before any check
-			if err := h.dummyVerify(r.Context(), password); err != nil {
-				h.failErr(w, r, err, nil) // the pool is full, as for anyone
+		case acct.CodeRefused:
+			if wait := acct.RetryAfter(err); wait > 0 { // the account's limit, whether or not there is one
+				h.tooMany(w, wait)
 				return
 			}
-			h.pad.pad(start)
+		case acct.CodeUnauthenticated, acct.CodeNotFound: // wrong password, no password; unknown or purged
 		case acct.CodeInvalid:
 			if acct.ErrorField(err) == acct.FirebaseConfigField {
 				// The server's configuration is at fault: the operator
@@ -168,7 +167,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 			h.failErr(w, r, err, nil)
 			return
 		}
-		h.badLogin(w)
+		h.badLogin(w) // locked, pending, unknown, wrong password: one answer
 		return
 	}
 	info, err := h.svc.ValidateSession(r.Context(), s.Token)

@@ -20,8 +20,11 @@ type Rate struct {
 }
 
 // The default rates: per client address across the endpoints that check a
-// password, send a message or use a code, and per account (the name or
-// address given, whether or not it is an account's).
+// password, send a message or use a code, and per account (the address
+// given to sign-up and lost_password, whether or not it is an account's,
+// and the session's account of change_password). A login's per-account
+// limit is acct's (acct.Options.LoginLimit, kept in the store), set from
+// the same configuration key.
 var (
 	DefaultAddressRate = Rate{Events: 30, Per: time.Minute}
 	DefaultAccountRate = Rate{Events: 10, Per: 15 * time.Minute}

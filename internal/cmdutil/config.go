@@ -233,7 +233,9 @@ type Config struct {
 	ReferrerPoints int64
 	NewUserPoints  int64
 	// AuthAddressRate and AuthAccountRate limit the attempts of the auth
-	// API per client address and per account.
+	// API per client address and per account. AuthAccountRate is also
+	// acct's login limit (acct.Options.LoginLimit): the failed password
+	// checks of an account, counted in the store, for serve and commands.
 	AuthAddressRate authapi.Rate
 	AuthAccountRate authapi.Rate
 	// AuthOrigins are the origins besides the server's own and public_url's

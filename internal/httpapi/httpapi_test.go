@@ -352,7 +352,7 @@ func TestFullHashPoolAnswers503(t *testing.T) {
 		want string
 	}{
 		{full, strconv.Itoa(int(acct.RetryAfter(full) / time.Second))},
-		{&acct.Error{Code: acct.CodeUnavailable, Err: &acct.RetryError{After: 2500 * time.Millisecond}}, "3"},
+		{&acct.Error{Code: acct.CodeUnavailable, RetryAfter: 2500 * time.Millisecond}, "3"},
 		{acct.Errorf(acct.CodeUnavailable, "database is locked"), "1"},
 	} {
 		res := post(t, New(busyService{err: c.err}, keys{}, nil), "/v1/VerifyPassword", "admin-key",

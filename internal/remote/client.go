@@ -211,8 +211,8 @@ func (c *Client) statusError(resp *http.Response) error {
 	// A server's hint of when to retry (a full hashing pool) stays with
 	// the error, as it does in the server.
 	if after := api.ParseRetryAfter(resp.Header.Get("Retry-After")); after > 0 && acct.IsCode(err, acct.CodeUnavailable) {
-		if e, ok := err.(*acct.Error); ok && e.Err == nil {
-			e.Err = &acct.RetryError{After: after}
+		if e, ok := err.(*acct.Error); ok && e.RetryAfter == 0 {
+			e.RetryAfter = after
 		}
 	}
 	return err

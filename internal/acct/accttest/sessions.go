@@ -58,6 +58,7 @@ var sessionCases = []suiteCase{
 	{"ConcurrentFailures", testConcurrentFailures, func(o *acct.Options) {
 		sessionOptions(o)
 		o.LockoutThreshold = 1000
+		o.LoginLimit = acct.Rate{Events: concurrentFailures + 1, Per: time.Hour}
 	}},
 	{"VerifyPassword", testVerifyPassword, sessionOptions},
 	{"SetPassword", testSetPassword, sessionOptions},
@@ -807,9 +808,14 @@ func testLockoutWrongWhileLocked(e *env) {
 	}
 }
 
-// testConcurrentFailures: failures racing each other all count.
+// concurrentFailures is how many failures testConcurrentFailures races.
+const concurrentFailures = 50
+
+// testConcurrentFailures: failures racing each other all count, in the
+// lockout count and in the login limit's bucket: one more failure takes
+// its last attempt.
 func testConcurrentFailures(e *env) {
-	const goroutines, each = 10, 5
+	const goroutines, each = 10, concurrentFailures / 10
 	e.register(acct.NewUser{Email: "race@example.com"})
 	var wg sync.WaitGroup
 	errs := make(chan error, goroutines*each)
@@ -833,6 +839,10 @@ func testConcurrentFailures(e *env) {
 	if got := e.user("race@example.com"); got.FailedLogins != goroutines*each || got.Status != acct.StatusActive {
 		e.t.Fatalf("after %d racing failures: failed logins %d, status %s", goroutines*each, got.FailedLogins, got.Status)
 	}
+	_, err := e.svc.Login(e.ctx, acct.Login{Ref: "race@example.com", Password: WrongPassword})
+	e.wantCode(err, acct.CodeUnauthenticated, "")
+	_, err = e.svc.Login(e.ctx, acct.Login{Ref: "race@example.com", Password: WrongPassword})
+	e.wantLimited(err, "after the last attempt")
 }
 
 func testVerifyPassword(e *env) {

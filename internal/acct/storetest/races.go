@@ -27,6 +27,7 @@ func RunRaces(t *testing.T, newDB NewDB) {
 	}{
 		{"ConcurrentPoints", testConcurrentPoints},
 		{"ConcurrentLoginFailures", testConcurrentLoginFailures},
+		{"ConcurrentCharges", testConcurrentCharges},
 		{"UseCodeRace", testUseCodeRace},
 		{"FailCodeAttemptRace", testFailCodeAttemptRace},
 		{"ClaimSettingRace", testClaimSettingRace},

@@ -65,6 +65,8 @@ var cases = []struct {
 	{"DeleteSessions", testDeleteSessions},
 	{"ListUsersLockLapse", testListUsersLockLapse},
 	{"AddLoginFailure", testAddLoginFailure},
+	{"ChargeAttempt", testChargeAttempt},
+	{"DeleteAttempts", testDeleteAttempts},
 	{"UserCRUD", testUserCRUD},
 	{"UniqueConflicts", testUniqueConflicts},
 	{"SkeletonConflicts", testSkeletonConflicts}, // skeletons.go

@@ -26,8 +26,9 @@ func NewCmdVerify(f *cmdutil.Factory, runF func(context.Context, *VerifyOptions)
 		Long: cmdutil.LongHelp(`Check a user's password without opening a session: exit 0 and "password is
 correct" ({"ok": true} with -o json) when it is right; exit 5 when it is
 wrong. Nothing changes except the count of failed logins: a wrong password
-counts towards the lockout like a failed login, and a locked account is
-exit 6 whatever the password.
+counts towards the lockout and the login limit (auth.rate.account) like a
+failed login, and a locked account, or one whose limit is used up, is exit
+6 whatever the password.
 
 The password is asked on the terminal without echo; in scripts give it on
 the first line of stdin with --password-stdin, or in a file with

@@ -116,6 +116,7 @@ func localOptions(p cmdutil.OpenParams) (acct.Options, error) {
 		SessionPersistent: c.SessionPersistent,
 		LockoutThreshold:  c.LockoutThreshold,
 		LockoutDuration:   c.LockoutDuration,
+		LoginLimit:        acct.Rate(c.AuthAccountRate),
 		PublicURL:         c.PublicURL,
 		OTPTTL:            c.OTPTTL,
 		OTPAttempts:       c.OTPAttempts,

@@ -88,7 +88,9 @@ terminates TLS. Session cookies are Secure unless a request comes over
 plain HTTP to a loopback host.
 
 The auth API limits attempts per client address (auth.rate.address,
-default 30/1m) and per account (auth.rate.account, default 10/15m).
+default 30/1m) and per account (auth.rate.account, default 10/15m: a
+login's failures are counted in the store, every spelling of an account
+in one bucket).
 
 Behind a reverse proxy, list its addresses (CIDRs) in
 serve.trusted_proxies: from those only, X-Forwarded-For and
@@ -217,7 +219,6 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	auth := authOptions(cfg, f, log)
-	auth.HashPool = pool
 	// The admin API logs the causes of its failures; its successes are in
 	// the request lines already.
 	apiLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
@@ -344,7 +345,6 @@ func authOptions(cfg *cmdutil.Config, f *cmdutil.Factory, log *slog.Logger) auth
 		PublicURL:      cfg.PublicURL,
 		Signin:         email && cfg.SignupVerify != acct.SignupVerifyPhone,
 		LostPassword:   email,
-		Argon2:         cfg.Argon2,
 		AllowedOrigins: cfg.AuthOrigins,
 		TrustedProxies: cfg.TrustedProxies,
 		AddressRate:    cfg.AuthAddressRate,

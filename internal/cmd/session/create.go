@@ -51,7 +51,11 @@ create …) works; with -o json the session object with its token.
 A wrong password is exit 5 and counts towards the lockout: after
 lockout.threshold failures in a row (default 10) the account is locked for
 lockout.duration (default 15m), and every login is exit 6 until then, even
-with the right password. A login lifts a deletion hold: the account is
+with the right password. Failed logins also draw on the account's login
+limit (auth.rate.account, default 10/15m), shared by every spelling of the
+account and by password verify and change: once it is used up, every login
+of the account is exit 6 with the time to wait, whatever the password. A
+login lifts a deletion hold: the account is
 restored to the status it had before the hold, as "acctl user restore"
 does. An account that was locked or pending before the hold may log in
 only as it could then: a locked one not at all, a pending one not while

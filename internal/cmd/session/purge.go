@@ -31,7 +31,9 @@ in short batches, so that other commands are not held up.
 
 --older-than keeps the sessions that expired or ended less than DURATION
 ago (such as 7d or 36h), e.g. to keep showing them with "session list
---status all"; by default every expired or ended session goes.
+--status all"; by default every expired or ended session goes. The
+buckets of the login limit (auth.rate.account) that have filled up again
+go too: they are as good as none.
 
 On a terminal it prints "deleted N sessions"; piped, the number alone; with
 -o json the object {"deleted": N}.`),
