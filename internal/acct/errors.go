@@ -85,6 +85,24 @@ func ErrorField(err error) string {
 	return ""
 }
 
+// SecretFileField is the field of the error a code operation gets when
+// the process's installation secret is not the store's (secret.go).
+const SecretFileField = "secret_file"
+
+// IsConfigFault reports whether err blames the configuration of the
+// process that answered (an installation secret that is not the store's,
+// Firebase parameters that cannot verify an imported hash) rather than
+// the caller's input. The operator who runs a command reads it as exit 2
+// naming the key; a public endpoint answers it as its own internal
+// failure, with the details in its log, not in the answer.
+func IsConfigFault(err error) bool {
+	switch ErrorField(err) {
+	case SecretFileField, FirebaseConfigField:
+		return IsCode(err, CodeInvalid)
+	}
+	return false
+}
+
 // IsCode reports whether err carries the given code.
 func IsCode(err error, code Code) bool { return ErrorCode(err) == code }
 

@@ -62,7 +62,7 @@ func (l *Local) secretMismatch() error {
 	if l.opt.SecretFile != "" {
 		file = " (" + l.opt.SecretFile + ")"
 	}
-	return &Error{Code: CodeInvalid, Field: "secret_file", Message: fmt.Sprintf(
+	return &Error{Code: CodeInvalid, Field: SecretFileField, Message: fmt.Sprintf(
 		"secret_file%s holds another installation secret than the one this store's codes are made with: "+
 			"no code can be issued or checked; use the same secret file as the other operators of this store "+
 			"(copy theirs, or point secret_file or ACCTL_SECRET_FILE at it)", file)}

@@ -239,6 +239,12 @@ func (h *handler) fail(w http.ResponseWriter, status int, code acct.Code, msg st
 // field at fault under the name the request used (names maps acct's field
 // names to the request's).
 func (h *handler) failErr(w http.ResponseWriter, r *http.Request, err error, names map[string]string) {
+	if acct.IsConfigFault(err) {
+		// The server's configuration is at fault: the operator reads the
+		// keys to set (and the secret file's path) in the log; the user
+		// of a public endpoint gets a 500 without them.
+		err = acct.Internal(err, "server configuration")
+	}
 	d := api.Detail(err)
 	status := api.StatusOf(d.Code)
 	if status >= 500 {

@@ -1083,3 +1083,44 @@ func TestRedirectTarget(t *testing.T) {
 		}
 	}
 }
+
+// otherSecret is a Service whose code operations fail as Local's do when
+// the server's installation secret is not the store's.
+type otherSecret struct {
+	acct.Service
+}
+
+const otherSecretPath = "/etc/acctl/other-secret"
+
+func (otherSecret) ForgotPassword(context.Context, string) error {
+	return &acct.Error{Code: acct.CodeInvalid, Field: acct.SecretFileField,
+		Message: "secret_file (" + otherSecretPath + ") holds another installation secret than the one this store's codes are made with"}
+}
+
+func (otherSecret) ResetPassword(context.Context, acct.PasswordReset) (*acct.User, error) {
+	return nil, otherSecret{}.ForgotPassword(context.Background(), "")
+}
+
+// A server whose secret is not the store's does not tell the public its
+// secret file's path: a 500, and the path and the fix in its log.
+func TestSecretMismatchIsTheServers(t *testing.T) {
+	e := newEnv(t, nil)
+	h := New(otherSecret{e.svc}, Options{PublicURL: publicURL, LostPassword: true,
+		Log: slog.New(slog.NewTextHandler(e.logs, nil))})
+	for _, q := range []req{
+		post("/auth/lost_password", "email", "alice@example.com"),
+		post("/auth/reset_password", "token", "7KQ2-MX9D-4TFA-R1ZC", "password", password),
+	} {
+		r := httptest.NewRequest(q.method, q.path, strings.NewReader(q.form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		wantStatus(t, w, http.StatusInternalServerError)
+		if strings.Contains(w.Body.String(), "secret") {
+			t.Errorf("%s: the body shows the server's configuration: %s", q.path, w.Body)
+		}
+	}
+	if !strings.Contains(e.logs.String(), otherSecretPath) {
+		t.Errorf("the secret file is not named in the log: %s", e.logs)
+	}
+}

@@ -155,12 +155,6 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 			}
 		case acct.CodeUnauthenticated, acct.CodeNotFound: // wrong password, no password; unknown or purged
 		case acct.CodeInvalid:
-			if acct.ErrorField(err) == acct.FirebaseConfigField {
-				// The server's configuration is at fault: the operator
-				// reads the keys to set in the log, the user a 500.
-				h.failErr(w, r, acct.Internal(err, "login"), nil)
-				return
-			}
 			h.failErr(w, r, err, map[string]string{"user": "username", "ref": "username", "email": "username", "phone": "username"})
 			return
 		default:
