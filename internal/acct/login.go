@@ -87,6 +87,8 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 	if a.rec != nil {
 		l.settle(a.rec, now)
 		switch err := l.loginAllowed(a.rec, now); {
+		case holdRanOut(a.rec, now): // answered as for an unknown name
+			a.refusal = &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("no user %q", ref)}
 		case err != nil:
 			a.refusal = err
 		case foreign:
