@@ -27,12 +27,12 @@ import (
 // case, dots as underscores: deletion.hold → ACCTL_DELETION_HOLD), by the
 // config file, or by its default.
 const (
-	KeyStore             = "store"
+	KeyStore = "store"
 	// KeyAutoMigrate is whether a command upgrades the schema of the
 	// store it opens: auto (on for a SQLite file, off for PostgreSQL),
 	// true or false. Not store.auto_migrate: "store" is a plain value, and
 	// a YAML file cannot give it a child key.
-	KeyAutoMigrate = "auto_migrate"
+	KeyAutoMigrate       = "auto_migrate"
 	KeyOutput            = "output"
 	KeyDeletionHold      = "deletion.hold"
 	KeySessionIdle       = "session.idle"

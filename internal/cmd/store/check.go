@@ -69,15 +69,14 @@ be reached or is busy. With -o json: {"kind", "store", "acctl_version",
 
 // checkReport is the JSON of "store check".
 type checkReport struct {
-	Kind          string        `json:"kind"`
-	Store         string        `json:"store"`
-	AcctlVersion  string        `json:"acctl_version"`
-	SchemaVersion int           `json:"schema_version"`
-	// PendingMigrations names the migrations the store lacks.
-	PendingMigrations []string `json:"pending_migrations"`
-	Healthy       bool          `json:"healthy"`
-	Checks        []checkResult `json:"checks"`
-	TookMS        float64       `json:"took_ms"`
+	Kind              string        `json:"kind"`
+	Store             string        `json:"store"`
+	AcctlVersion      string        `json:"acctl_version"`
+	SchemaVersion     int           `json:"schema_version"`
+	PendingMigrations []string      `json:"pending_migrations"`
+	Healthy           bool          `json:"healthy"`
+	Checks            []checkResult `json:"checks"`
+	TookMS            float64       `json:"took_ms"`
 }
 
 type checkResult struct {
