@@ -20,10 +20,14 @@ const (
 	// does not upgrade a store under older servers unasked. A store with
 	// no schema at all (new) is still given one: nothing can depend on it.
 	MigrateRefuse
-	// MigrateNone opens the store as it is, for the commands that migrate
-	// it or report on it ("store migrate", "store check"). Other methods
-	// may fail on an older schema.
+	// MigrateNone opens the store as it is, with no schema or an older
+	// one, for the command that migrates it ("store migrate"). Other
+	// methods may fail on an older schema.
 	MigrateNone
+	// MigrateNew gives a store with no schema one, as MigrateRefuse does,
+	// and opens one with an older schema as it is, for the command that
+	// reports on it ("store check").
+	MigrateNew
 )
 
 // Migrator is implemented by a Store whose schema can be inspected and

@@ -69,7 +69,8 @@ func lockKey(schema string) int64 {
 // transactional, so a migration that fails leaves nothing behind. With
 // acct.MigrateRefuse, a database whose schema is older than this
 // program's is refused (acct.SchemaTooOld) and only one with none is
-// given one; with acct.MigrateNone nothing is applied. A schema newer
+// given one; acct.MigrateNew leaves the older schema as it is instead;
+// with acct.MigrateNone nothing is applied. A schema newer
 // than this program knows is refused (acct.SchemaTooNew) in every mode.
 func (s *Store) migrate(ctx context.Context, mode acct.MigrateMode) ([]string, error) {
 	ms, err := migrations()
@@ -82,7 +83,7 @@ func (s *Store) migrate(ctx context.Context, mode acct.MigrateMode) ([]string, e
 		return nil, nil // up to date: no lock needed
 	} else if v > len(ms) {
 		return nil, acct.SchemaTooNew(v, len(ms))
-	} else if mode == acct.MigrateNone {
+	} else if mode == acct.MigrateNone || (mode == acct.MigrateNew && v > 0) {
 		return nil, nil
 	}
 
@@ -111,8 +112,11 @@ func (s *Store) migrate(ctx context.Context, mode acct.MigrateMode) ([]string, e
 	if err != nil {
 		return nil, err
 	}
-	if mode == acct.MigrateRefuse && len(applied) > 0 {
+	if (mode == acct.MigrateRefuse || mode == acct.MigrateNew) && len(applied) > 0 {
 		if pending := pendingNames(ms, applied); len(pending) > 0 {
+			if mode == acct.MigrateNew {
+				return nil, nil // left as it is
+			}
 			return nil, acct.SchemaTooOld(maxVersion(applied), len(ms), pending)
 		}
 	}

@@ -69,8 +69,8 @@ func wantSchemaError(t *testing.T, what string, err error, words ...string) {
 
 // TestOpenRefusesOlderSchema: without auto-migrate, a database one
 // migration behind is refused, naming `store migrate`, both versions and
-// the pending migration, and is left as it is; an empty one still gets
-// the whole schema.
+// the pending migration, and is left as it is (MigrateNew opens it so);
+// an empty one still gets the whole schema in both modes.
 func TestOpenRefusesOlderSchema(t *testing.T) {
 	ctx := context.Background()
 	all, err := migrations()
@@ -85,6 +85,24 @@ func TestOpenRefusesOlderSchema(t *testing.T) {
 		fmt.Sprintf("version %d, this acctl needs %d", n, len(ms)), ms[n].name)
 	if v := schemaVersion(t, u2); v != n {
 		t.Errorf("version after the refusal = %d, want %d", v, n)
+	}
+	// MigrateNew (store check) opens it as it is.
+	kept, err := OpenWith(ctx, u2, Options{Migrate: acct.MigrateNew})
+	if err != nil {
+		t.Fatalf("MigrateNew: %v", err)
+	}
+	kept.Close()
+	if v := schemaVersion(t, u2); v != n {
+		t.Errorf("version after MigrateNew = %d, want %d", v, n)
+	}
+	fresh2 := pgtest.URL(t)
+	s3, err := OpenWith(ctx, fresh2, Options{Migrate: acct.MigrateNew})
+	if err != nil {
+		t.Fatalf("empty database, MigrateNew: %v", err)
+	}
+	s3.Close()
+	if v := schemaVersion(t, fresh2); v != len(ms) {
+		t.Errorf("empty database, MigrateNew: version %d, want %d", v, len(ms))
 	}
 
 	fresh := pgtest.URL(t)
@@ -171,7 +189,7 @@ func TestOpenRefusesNewerSchemaInEveryMode(t *testing.T) {
 	if _, err := s.pool.Exec(ctx, "INSERT INTO schema_migrations VALUES ($1, now())", len(ms)+1); err != nil {
 		t.Fatal(err)
 	}
-	for _, mode := range []acct.MigrateMode{acct.MigrateAuto, acct.MigrateRefuse, acct.MigrateNone} {
+	for _, mode := range []acct.MigrateMode{acct.MigrateAuto, acct.MigrateRefuse, acct.MigrateNone, acct.MigrateNew} {
 		_, err := OpenWith(ctx, u, Options{Migrate: mode})
 		wantSchemaError(t, fmt.Sprintf("mode %d", mode), err, "upgrade acctl",
 			fmt.Sprintf("version %d, newer than this acctl knows (%d)", len(ms)+1, len(ms)))

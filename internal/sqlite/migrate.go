@@ -52,7 +52,8 @@ func migrations() ([]migration, error) {
 // that open a new file at the same moment apply each migration once
 // between them. With acct.MigrateRefuse, a file that has a schema older
 // than this program's is refused (acct.SchemaTooOld) and only a file with
-// none is given one; a schema newer than this program knows is refused
+// none is given one; acct.MigrateNew leaves the older schema as it is
+// instead. A schema newer than this program knows is refused
 // (acct.SchemaTooNew) in every mode.
 func (s *Store) migrate(ctx context.Context, mode acct.MigrateMode) ([]string, error) {
 	ms, err := migrations()
@@ -78,8 +79,11 @@ func (s *Store) migrate(ctx context.Context, mode acct.MigrateMode) ([]string, e
 	if err != nil {
 		return nil, err
 	}
-	if mode == acct.MigrateRefuse && len(applied) > 0 {
+	if (mode == acct.MigrateRefuse || mode == acct.MigrateNew) && len(applied) > 0 {
 		if pending := pendingNames(ms, applied); len(pending) > 0 {
+			if mode == acct.MigrateNew {
+				return nil, nil // left as it is
+			}
 			return nil, acct.SchemaTooOld(maxVersion(applied), len(ms), pending)
 		}
 	}

@@ -44,8 +44,8 @@ func wantSchemaError(t *testing.T, what string, err error, words ...string) {
 
 // TestOpenRefusesOlderSchema: without auto-migrate, a file one migration
 // behind is refused, naming `store migrate`, both versions and the
-// pending migration, and is left as it is; a new file still gets the
-// whole schema.
+// pending migration, and is left as it is (MigrateNew opens it so); a new
+// file still gets the whole schema in both modes.
 func TestOpenRefusesOlderSchema(t *testing.T) {
 	ctx := context.Background()
 	ms := mustMigrations(t)
@@ -55,6 +55,15 @@ func TestOpenRefusesOlderSchema(t *testing.T) {
 		fmt.Sprintf("version %d, this acctl needs %d", len(ms)-1, len(ms)), ms[len(ms)-1].name)
 	if v := fileVersion(t, path); v != len(ms)-1 {
 		t.Errorf("version after the refusal = %d, want %d", v, len(ms)-1)
+	}
+	// MigrateNew (store check) opens it as it is.
+	kept, err := OpenWith(ctx, path, Options{Migrate: acct.MigrateNew})
+	if err != nil {
+		t.Fatalf("MigrateNew: %v", err)
+	}
+	kept.Close()
+	if v := fileVersion(t, path); v != len(ms)-1 {
+		t.Errorf("version after MigrateNew = %d, want %d", v, len(ms)-1)
 	}
 
 	fresh := filepath.Join(t.TempDir(), "new.db")
@@ -68,6 +77,15 @@ func TestOpenRefusesOlderSchema(t *testing.T) {
 	}
 	// An up-to-date file opens (by the read pool alone).
 	s.Close()
+	fresh2 := filepath.Join(t.TempDir(), "new2.db")
+	s3, err := OpenWith(ctx, fresh2, Options{Migrate: acct.MigrateNew})
+	if err != nil {
+		t.Fatalf("new file, MigrateNew: %v", err)
+	}
+	s3.Close()
+	if v := fileVersion(t, fresh2); v != len(ms) {
+		t.Errorf("new file, MigrateNew: version %d, want %d", v, len(ms))
+	}
 	s2, err := OpenWith(ctx, fresh, Options{Migrate: acct.MigrateRefuse})
 	if err != nil {
 		t.Fatalf("up-to-date file: %v", err)
@@ -145,7 +163,7 @@ func TestOpenRefusesNewerSchemaInEveryMode(t *testing.T) {
 	if _, err := s.w.ExecContext(ctx, "INSERT INTO schema_migrations VALUES (?, 0)", len(ms)+1); err != nil {
 		t.Fatal(err)
 	}
-	for _, mode := range []acct.MigrateMode{acct.MigrateAuto, acct.MigrateRefuse, acct.MigrateNone} {
+	for _, mode := range []acct.MigrateMode{acct.MigrateAuto, acct.MigrateRefuse, acct.MigrateNone, acct.MigrateNew} {
 		_, err := OpenWith(ctx, path, Options{Migrate: mode})
 		wantSchemaError(t, fmt.Sprintf("mode %d", mode), err, "upgrade acctl",
 			fmt.Sprintf("version %d, newer than this acctl knows (%d)", len(ms)+1, len(ms)))

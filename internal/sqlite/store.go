@@ -158,6 +158,7 @@ func (s *Store) open(ctx context.Context, created bool, mode acct.MigrateMode) e
 	} else if _, err := s.PendingMigrations(ctx); err != nil {
 		return err // a newer schema
 	}
+	// With MigrateNone or MigrateNew, an older schema stays as it is.
 	if err := connect(ctx, s.r); err != nil {
 		return mapError("connect", err)
 	}
@@ -165,7 +166,7 @@ func (s *Store) open(ctx context.Context, created bool, mode acct.MigrateMode) e
 	if err != nil {
 		return err
 	}
-	if !ok && mode != acct.MigrateNone {
+	if !ok && mode != acct.MigrateNone && mode != acct.MigrateNew {
 		return errors.New("the read pool does not see the migrated schema")
 	}
 	return nil

@@ -20,14 +20,18 @@ import (
 // check", "store migrate"). The store is picked by the URL as in
 // OpenService. A SQLite file is created only when opts.Create is set;
 // otherwise a missing one is CodeNotFound. Its schema is migrated as
-// opts.AutoMigrate says, or left as it is with opts.AsIs. A remote store
-// cannot be opened this way.
+// opts.AutoMigrate says, or left as it is with opts.AsIs; with
+// opts.KeepOlder, an older schema that would be refused is opened as it
+// is. A remote store cannot be opened this way.
 func OpenStore(ctx context.Context, url string, opts storecmd.OpenOptions) (acct.Store, error) {
 	kind, path, err := ParseStore(url)
 	if err != nil {
 		return nil, err
 	}
 	mode := migrateMode(opts.AutoMigrate, kind, opts.AsIs)
+	if mode == acct.MigrateRefuse && opts.KeepOlder {
+		mode = acct.MigrateNew
+	}
 	switch kind {
 	case "sqlite":
 		if !opts.Create {

@@ -27,12 +27,13 @@ func NewCmdCheck(f *cmdutil.Factory, open Opener, runF func(context.Context, *Ch
 		Short: "Report a store's kind, versions and health",
 		Long: cmdutil.LongHelp(`Report on the configured store (--store, ACCTL_STORE or the default file):
 its kind, the version of acctl, the schema version, the migrations it
-lacks, and checks of its health. The check never migrates the store,
-whatever auto_migrate says: a schema older than this acctl's fails the
-schema_version check and its pending migrations are listed (apply them with
-acctl store migrate); a schema newer than this acctl knows is refused (exit
-2: upgrade acctl). A SQLite file that does not exist is not created (exit
-3).
+lacks, and checks of its health. Opening the store migrates it where
+auto_migrate is on (the default for SQLite), as every command does; where it
+is off (the default for PostgreSQL), a schema older than this acctl's is
+not refused but reported: the schema_version check fails and the pending
+migrations are listed (apply them with acctl store migrate). A schema newer
+than this acctl knows is refused (exit 2: upgrade acctl). A SQLite file
+that does not exist is not created (exit 3).
 
 For SQLite: the path, size and mode of the file (readable by others is a
 warning), the connection settings acctl relies on (journal_mode wal,
@@ -97,7 +98,7 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 		return err
 	}
 	name := cmdutil.RedactURL(cfg.Store)
-	s, err := opts.Open(ctx, cfg.Store, OpenOptions{AutoMigrate: cfg.AutoMigrate, AsIs: true})
+	s, err := opts.Open(ctx, cfg.Store, OpenOptions{AutoMigrate: cfg.AutoMigrate, KeepOlder: true})
 	if err != nil {
 		return err
 	}

@@ -64,7 +64,7 @@ func olderPostgres(t *testing.T, url string) (last string) {
 // TestMigratePostgres: on PostgreSQL, where auto_migrate is off by
 // default, a command facing an older schema refuses (exit 2) naming
 // `store migrate`; a dry run lists the pending migration and changes
-// nothing; store migrate applies it; then commands work. A newer schema
+// nothing, store check lists it too; store migrate applies it; then commands work. A newer schema
 // is refused with auto_migrate on too.
 func TestMigratePostgres(t *testing.T) {
 	u := pgtest.URL(t)
@@ -102,6 +102,11 @@ func TestMigratePostgres(t *testing.T) {
 	}
 	if res := e.Run("--store", u, "user", "list"); res.Code != 2 {
 		t.Errorf("after the dry run: exit %d, want 2", res.Code)
+	}
+	// store check reports the older schema rather than refusing it.
+	res = e.Run("--store", u, "store", "check")
+	if res.Code != 1 || !strings.Contains(res.Out, "pending_migrations\t1\twarning\t"+last) {
+		t.Errorf("check: exit %d, stdout %q, stderr %q", res.Code, res.Out, res.Err)
 	}
 
 	res = e.Run("--store", u, "store", "migrate")

@@ -25,10 +25,14 @@ type OpenOptions struct {
 	// AutoMigrate is the auto_migrate setting (cmdutil.Config), which
 	// says whether an older schema is migrated or refused.
 	AutoMigrate string
-	// AsIs opens a store with an older schema as it is, whatever
-	// AutoMigrate says: for the commands that report on the schema or
-	// migrate it. A newer schema is refused all the same.
+	// AsIs opens a store as it is, with no schema or an older one,
+	// whatever AutoMigrate says: for the command that migrates it. A
+	// newer schema is refused all the same.
 	AsIs bool
+	// KeepOlder opens a store with an older schema as it is where
+	// AutoMigrate would refuse it (a store with none is still given one):
+	// for the command that reports on it.
+	KeepOlder bool
 }
 
 // NewCmdStore returns the "store" command and its verbs.
