@@ -177,6 +177,7 @@ func runScripts(t *testing.T, hub *remoteHub) {
 			"grab":      cmdGrab,
 			"write":     cmdWrite,
 			"sqlite":    cmdSQLite,
+			"oldsqlite": cmdOldSQLite,
 		},
 	})
 }
@@ -314,6 +315,44 @@ func cmdSQLite(ts *testscript.TestScript, neg bool, args []string) {
 	defer db.Close()
 	for _, q := range args[1:] {
 		_, err := db.ExecContext(context.Background(), q)
+		ts.Check(err)
+	}
+}
+
+// cmdOldSQLite makes a SQLite file as an older acctl left it: the first
+// N migrations of internal/sqlite/migrations applied, or with a negative
+// N all but the last -N (so that a story does not hard-code how many
+// migrations there are).
+//
+//	oldsqlite FILE N
+func cmdOldSQLite(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: oldsqlite FILE N")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	files, err := filepath.Glob(filepath.Join("..", "..", "internal", "sqlite", "migrations", "*.sql"))
+	ts.Check(err)
+	sort.Strings(files)
+	if n < 0 {
+		n += len(files)
+	}
+	if n < 0 || n > len(files) {
+		ts.Fatalf("oldsqlite: %s of %d migrations", args[1], len(files))
+	}
+	db, err := sql.Open("sqlite", "file:"+ts.MkAbs(args[0])+"?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)")
+	ts.Check(err)
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	ctx := context.Background()
+	_, err = db.ExecContext(ctx, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT")
+	ts.Check(err)
+	for i, f := range files[:n] {
+		b, err := os.ReadFile(f)
+		ts.Check(err)
+		_, err = db.ExecContext(ctx, string(b))
+		ts.Check(err)
+		_, err = db.ExecContext(ctx, "INSERT INTO schema_migrations VALUES (?, 0)", i+1)
 		ts.Check(err)
 	}
 }

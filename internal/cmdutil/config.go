@@ -27,7 +27,12 @@ import (
 // case, dots as underscores: deletion.hold → ACCTL_DELETION_HOLD), by the
 // config file, or by its default.
 const (
-	KeyStore             = "store"
+	KeyStore = "store"
+	// KeyAutoMigrate is whether a command upgrades the schema of the
+	// store it opens: auto (on for a SQLite file, off for PostgreSQL),
+	// true or false. Not store.auto_migrate: "store" is a plain value, and
+	// a YAML file cannot give it a child key.
+	KeyAutoMigrate       = "auto_migrate"
 	KeyOutput            = "output"
 	KeyDeletionHold      = "deletion.hold"
 	KeySessionIdle       = "session.idle"
@@ -131,7 +136,7 @@ const (
 // ConfigKeys lists every configuration key, in the order `config show`
 // prints them.
 var ConfigKeys = []string{
-	KeyStore, KeyOutput, KeyDeletionHold,
+	KeyStore, KeyAutoMigrate, KeyOutput, KeyDeletionHold,
 	KeySessionIdle, KeySessionAbsolute, KeySessionPersistent,
 	KeyLockoutThreshold, KeyLockoutDuration,
 	KeyPhoneRegion, KeyPasswordMinLength, KeyArgon2Memory, KeyArgon2Time, KeyArgon2Threads,
@@ -165,6 +170,9 @@ const EnvPrefix = "ACCTL"
 type Config struct {
 	// Store is the URL or path of the store.
 	Store string
+	// AutoMigrate is auto_migrate: AutoMigrateAuto, "true" or "false"
+	// (see AutoMigrates).
+	AutoMigrate string
 	// Output is the output format: "" (auto), table, tsv, json or csv.
 	Output string
 	// DeletionHold is how long an unregistered account stays restorable.
@@ -276,6 +284,7 @@ type ServeConfig struct {
 func ConfigDefaults() map[string]any {
 	return map[string]any{
 		KeyStore:             DefaultStorePath(),
+		KeyAutoMigrate:       AutoMigrateAuto,
 		KeyOutput:            "",
 		KeyDeletionHold:      "14d",
 		KeySessionIdle:       "1h",   // acct.DefaultSessionIdle
@@ -513,6 +522,11 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 	if err := ValidateOutput(c.Output); err != nil {
 		return nil, err
 	}
+	autoMigrate, err := parseAutoMigrate(v.GetString(KeyAutoMigrate))
+	if err != nil {
+		return nil, err
+	}
+	c.AutoMigrate = autoMigrate
 	hold, err := ParseDuration(v.GetString(KeyDeletionHold))
 	if err != nil || hold <= 0 {
 		return nil, acct.FieldError(KeyDeletionHold, "want a positive duration such as 14d or 36h, got %q", v.GetString(KeyDeletionHold))
@@ -582,6 +596,40 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// AutoMigrateAuto is the default of auto_migrate: on for a SQLite file,
+// off for PostgreSQL.
+const AutoMigrateAuto = "auto"
+
+// parseAutoMigrate reads auto_migrate: auto, or a boolean as "true" or
+// "false".
+func parseAutoMigrate(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" || s == AutoMigrateAuto {
+		return AutoMigrateAuto, nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return "", acct.FieldError(KeyAutoMigrate, "want auto, true or false, got %q", s)
+	}
+	return strconv.FormatBool(b), nil
+}
+
+// AutoMigrates reports whether a command upgrades the schema of a store
+// of kind ("sqlite" or "postgres") under the auto_migrate setting: auto
+// is on for a SQLite file, which only the processes of one machine share,
+// and off for PostgreSQL, which older servers may share with a newer
+// command: there an operator runs `acctl store migrate` when the servers
+// are upgraded.
+func AutoMigrates(setting, kind string) bool {
+	switch setting {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	return kind != "postgres"
 }
 
 // HashAuto is the default of the hash.* keys: derived from GOMAXPROCS.
@@ -929,12 +977,33 @@ func configEntries(v *viper.Viper, flagChanged func(key string) bool) []ConfigEn
 		if (k == KeyHashMaxConcurrent || k == KeyHashMaxQueue) && strings.EqualFold(strings.TrimSpace(value), HashAuto) {
 			value = resolvedHash(v, k, value)
 		}
+		if k == KeyAutoMigrate {
+			value = resolvedAutoMigrate(v, value)
+		}
 		if listKeys[k] {
 			value = formatList(v.GetStringSlice(k))
 		}
 		out = append(out, ConfigEntry{Key: k, Value: MaskSecret(k, value), Source: src})
 	}
 	return out
+}
+
+// resolvedAutoMigrate shows an auto auto_migrate with what it means for
+// the configured store: "auto (true)" for a SQLite file, "auto (false)"
+// for PostgreSQL.
+func resolvedAutoMigrate(v *viper.Viper, value string) string {
+	setting, err := parseAutoMigrate(value)
+	if err != nil || setting != AutoMigrateAuto {
+		return value
+	}
+	store := strings.ToLower(strings.TrimSpace(v.GetString(KeyStore)))
+	switch {
+	case strings.HasPrefix(store, "postgres://"), strings.HasPrefix(store, "postgresql://"):
+		return value + " (false)"
+	case strings.HasPrefix(store, "http://"), strings.HasPrefix(store, "https://"):
+		return value // the server's setting counts
+	}
+	return value + " (true)"
 }
 
 // resolvedHash shows an "auto" hash.* value with the number it stands

@@ -110,6 +110,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	want := Config{
 		Store:             "/data/acctl/acctl.db",
+		AutoMigrate:       AutoMigrateAuto,
 		DeletionHold:      14 * 24 * time.Hour,
 		SessionIdle:       time.Hour,
 		SessionAbsolute:   24 * time.Hour,

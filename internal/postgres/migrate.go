@@ -62,85 +62,171 @@ func lockKey(schema string) int64 {
 }
 
 // migrate applies the missing migrations in one transaction that first
-// takes a transaction-level advisory lock, and reads the applied versions
-// only once it holds it: processes that open a new database at the same
-// moment queue on the lock, and the first applies each migration once for
-// all of them. PostgreSQL's DDL is transactional, so a migration that fails
-// leaves nothing behind.
-func (s *Store) migrate(ctx context.Context) error {
+// takes a transaction-level advisory lock, reads the applied versions
+// only once it holds it, and names the migrations it applied: processes
+// that open a new database at the same moment queue on the lock, and the
+// first applies each migration once for all of them. PostgreSQL's DDL is
+// transactional, so a migration that fails leaves nothing behind. With
+// acct.MigrateRefuse, a database whose schema is older than this
+// program's is refused (acct.SchemaTooOld) and only one with none is
+// given one; acct.MigrateNew leaves the older schema as it is instead;
+// with acct.MigrateNone nothing is applied. A schema newer
+// than this program knows is refused (acct.SchemaTooNew) in every mode.
+func (s *Store) migrate(ctx context.Context, mode acct.MigrateMode) ([]string, error) {
 	ms, err := migrations()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if v, err := s.SchemaVersion(ctx); err != nil {
-		return err
+		return nil, err
 	} else if v == len(ms) {
-		return nil // up to date: no lock needed
+		return nil, nil // up to date: no lock needed
 	} else if v > len(ms) {
-		return newerSchema(v, len(ms))
+		return nil, acct.SchemaTooNew(v, len(ms))
+	} else if mode == acct.MigrateNone || (mode == acct.MigrateNew && v > 0) {
+		return nil, nil
 	}
 
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
-		return mapError("migrate: begin", err)
+		return nil, mapError("migrate: begin", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	var schema *string
 	if err := tx.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
-		return mapError("migrate: read current schema", err)
+		return nil, mapError("migrate: read current schema", err)
 	}
 	if schema == nil {
-		return fmt.Errorf("migrate: no schema of the search_path exists to create the tables in")
+		return nil, fmt.Errorf("migrate: no schema of the search_path exists to create the tables in")
 	}
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey(*schema)); err != nil {
-		return mapError("migrate: lock", err)
+		return nil, mapError("migrate: lock", err)
 	}
 	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    integer PRIMARY KEY,
 		applied_at timestamptz NOT NULL
 	)`); err != nil {
-		return mapError("migrate: create schema_migrations", err)
+		return nil, mapError("migrate: create schema_migrations", err)
 	}
-	applied := map[int]bool{}
-	rows, err := tx.Query(ctx, "SELECT version FROM schema_migrations")
+	applied, err := appliedVersions(ctx, tx, len(ms))
 	if err != nil {
-		return mapError("migrate: read versions", err)
+		return nil, err
 	}
-	versions, err := pgx.CollectRows(rows, pgx.RowTo[int])
-	if err != nil {
-		return mapError("migrate: read versions", err)
-	}
-	for _, v := range versions {
-		if v > len(ms) {
-			return newerSchema(v, len(ms))
+	if (mode == acct.MigrateRefuse || mode == acct.MigrateNew) && len(applied) > 0 {
+		if pending := pendingNames(ms, applied); len(pending) > 0 {
+			if mode == acct.MigrateNew {
+				return nil, nil // left as it is
+			}
+			return nil, acct.SchemaTooOld(maxVersion(applied), len(ms), pending)
 		}
-		applied[v] = true
 	}
+	var names []string
 	for _, m := range ms {
 		if applied[m.version] {
 			continue
 		}
 		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return mapError("migrate: "+m.name, err)
+			return nil, mapError("migrate: "+m.name, err)
 		}
 		if fill := fills[fillName(m.name)]; fill != nil {
 			if err := fill(ctx, tx); err != nil {
-				return mapError("migrate: "+m.name, err)
+				return nil, mapError("migrate: "+m.name, err)
 			}
 		}
 		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
 			m.version, millis(time.Now())); err != nil {
-			return mapError("migrate: record "+m.name, err)
+			return nil, mapError("migrate: record "+m.name, err)
 		}
+		names = append(names, m.name)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return mapError("migrate: commit", err)
+		return nil, mapError("migrate: commit", err)
 	}
-	return nil
+	return names, nil
 }
 
-func newerSchema(v, known int) error {
-	return fmt.Errorf("schema version %d is newer than this program knows (%d): upgrade acctl", v, known)
+// versionQuerier is what appliedVersions reads with: the pool or a transaction.
+type versionQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// appliedVersions reads the versions recorded in schema_migrations, which
+// must exist. A version above known is acct.SchemaTooNew.
+func appliedVersions(ctx context.Context, q versionQuerier, known int) (map[int]bool, error) {
+	rows, err := q.Query(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, mapError("migrate: read versions", err)
+	}
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		return nil, mapError("migrate: read versions", err)
+	}
+	applied := map[int]bool{}
+	for _, v := range versions {
+		if v > known {
+			return nil, acct.SchemaTooNew(v, known)
+		}
+		applied[v] = true
+	}
+	return applied, nil
+}
+
+// pendingNames names the migrations of ms that applied lacks, in order.
+func pendingNames(ms []migration, applied map[int]bool) []string {
+	var names []string
+	for _, m := range ms {
+		if !applied[m.version] {
+			names = append(names, m.name)
+		}
+	}
+	return names
+}
+
+func maxVersion(applied map[int]bool) int {
+	high := 0
+	for v := range applied {
+		high = max(high, v)
+	}
+	return high
+}
+
+// KnownVersion returns the number of migrations this program has: the
+// schema version that it works with.
+func (s *Store) KnownVersion() int {
+	ms, _ := migrations() // checked by Open
+	return len(ms)
+}
+
+// PendingMigrations names the migrations that the database lacks, in the
+// order Migrate applies them (all of them for a database without a
+// schema). A schema newer than this program knows is acct.SchemaTooNew.
+func (s *Store) PendingMigrations(ctx context.Context) ([]string, error) {
+	ms, err := migrations()
+	if err != nil {
+		return nil, err
+	}
+	var exists bool
+	if err := s.pool.QueryRow(ctx, `SELECT current_schema() IS NOT NULL
+		AND to_regclass(quote_ident(current_schema()) || '.schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+		return nil, mapError("read schema version", err)
+	}
+	applied := map[int]bool{}
+	if exists {
+		if applied, err = appliedVersions(ctx, s.pool, len(ms)); err != nil {
+			return nil, err
+		}
+	}
+	return pendingNames(ms, applied), nil
+}
+
+// Migrate applies the migrations that the database lacks, whatever the
+// mode it was opened with, and names them.
+func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+	names, err := s.migrate(ctx, acct.MigrateAuto)
+	if err != nil {
+		return nil, openError(err)
+	}
+	return names, nil
 }
 
 // SchemaVersion returns the highest migration applied to the database, 0

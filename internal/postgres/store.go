@@ -58,11 +58,26 @@ type Store struct {
 
 var _ acct.Store = (*Store)(nil)
 
+// Options change how OpenWith treats the database.
+type Options struct {
+	// Migrate is what Open does with a schema older than this program's:
+	// apply the missing migrations (acct.MigrateAuto, the zero value),
+	// refuse (acct.MigrateRefuse), or leave it as it is
+	// (acct.MigrateNone).
+	Migrate acct.MigrateMode
+}
+
 // Open connects to the database at url (a postgres:// or postgresql://
 // URL, or any connection string pgx accepts; pool_max_conns and the other
 // pgxpool settings may be given in it) and applies the migrations that the
 // database lacks. An unreachable server is a CodeUnavailable error.
 func Open(ctx context.Context, url string) (*Store, error) {
+	return OpenWith(ctx, url, Options{})
+}
+
+// OpenWith is Open with options. A database whose schema is newer than
+// this program knows is refused whatever they say (acct.SchemaTooNew).
+func OpenWith(ctx context.Context, url string, opts Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgconn's message hides the password.
@@ -80,7 +95,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, openError(mapError("connect", err))
 	}
 	s := &Store{pool: pool}
-	if err := s.migrate(ctx); err != nil {
+	if _, err := s.migrate(ctx, opts.Migrate); err != nil {
 		pool.Close()
 		return nil, openError(err)
 	}

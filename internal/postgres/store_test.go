@@ -75,7 +75,7 @@ func TestMigrations(t *testing.T) {
 	if _, err := s.pool.Exec(ctx, "INSERT INTO schema_migrations VALUES ($1, now())", len(ms)+1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(ctx, u); err == nil || !strings.Contains(err.Error(), "newer than this program knows") {
+	if _, err := Open(ctx, u); err == nil || !strings.Contains(err.Error(), "newer than this acctl knows") {
 		t.Errorf("Open on a newer schema: %v", err)
 	}
 }

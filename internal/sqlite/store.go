@@ -66,11 +66,25 @@ type Store struct {
 
 var _ acct.Store = (*Store)(nil)
 
+// Options change how OpenWith treats the file.
+type Options struct {
+	// Migrate is what Open does with a schema older than this program's:
+	// apply the missing migrations (acct.MigrateAuto, the default), refuse
+	// (acct.MigrateRefuse), or leave it as it is (acct.MigrateNone).
+	Migrate acct.MigrateMode
+}
+
 // Open opens the SQLite database at path (a file-system path, without any
 // "sqlite:" prefix), creating it and its folder if missing, and applies the
 // migrations that the file lacks. A new folder is created with mode 0700
 // and a new file with mode 0600; existing ones keep their modes.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// OpenWith is Open with options. A file whose schema is newer than this
+// program knows is refused whatever they say (acct.SchemaTooNew).
+func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 	if path == "" || path == ":memory:" {
 		return nil, fmt.Errorf("sqlite: open: a file path is required, not %q", path)
 	}
@@ -83,7 +97,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
 	s := &Store{path: abs}
-	if err := s.open(ctx, created); err != nil {
+	if err := s.open(ctx, created, opts.Migrate); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
@@ -96,8 +110,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // connection), which spares a read-only command such as `acctl user get`
 // a second connection, its parse of the schema and the migration check.
 // Otherwise (a new or older file) the write pool connects first, switches
-// the file to WAL and migrates it.
-func (s *Store) open(ctx context.Context, created bool) error {
+// the file to WAL and migrates it as mode says. A file at an older version
+// that mode refuses is refused from the read pool, without the write pool;
+// a newer one is refused in every mode.
+func (s *Store) open(ctx context.Context, created bool, mode acct.MigrateMode) error {
 	var err error
 	if s.w, err = openDB(dsn(s.path, true)); err != nil {
 		return err
@@ -110,8 +126,17 @@ func (s *Store) open(ctx context.Context, created bool) error {
 	s.r.SetMaxOpenConns(readConns)
 	s.r.SetMaxIdleConns(readConns)
 	if !created {
-		if ok, err := s.current(ctx); err == nil && ok {
+		ok, err := s.current(ctx)
+		if err == nil && ok {
 			return nil
+		}
+		if ae := (*acct.Error)(nil); errors.As(err, &ae) && ae.Field == "store" {
+			return err // acct.SchemaTooNew
+		}
+		if err == nil && mode == acct.MigrateRefuse {
+			if err := s.refuseOlder(ctx); err != nil {
+				return err
+			}
 		}
 	}
 	if err := connect(ctx, s.w); err != nil {
@@ -126,9 +151,14 @@ func (s *Store) open(ctx context.Context, created bool) error {
 			return fmt.Errorf("pragma %s is %q, want %q", name, got[name], wantPragmas[name])
 		}
 	}
-	if err := s.migrate(ctx); err != nil {
-		return err
+	if mode != acct.MigrateNone {
+		if _, err := s.migrate(ctx, mode); err != nil {
+			return err
+		}
+	} else if _, err := s.PendingMigrations(ctx); err != nil {
+		return err // a newer schema
 	}
+	// With MigrateNone or MigrateNew, an older schema stays as it is.
 	if err := connect(ctx, s.r); err != nil {
 		return mapError("connect", err)
 	}
@@ -136,8 +166,38 @@ func (s *Store) open(ctx context.Context, created bool) error {
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if !ok && mode != acct.MigrateNone && mode != acct.MigrateNew {
 		return errors.New("the read pool does not see the migrated schema")
+	}
+	return nil
+}
+
+// refuseOlder returns acct.SchemaTooOld when the file has a schema older
+// than this program's, read from the read pool; nil for a file without
+// one (which the write pool then creates) or an up-to-date one.
+func (s *Store) refuseOlder(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	rows, err := s.r.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil // no schema yet
+	}
+	defer rows.Close()
+	applied := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return mapError("read schema version", err)
+		}
+		applied[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return mapError("read schema version", err)
+	}
+	if pending := pendingNames(ms, applied); len(applied) > 0 && len(pending) > 0 {
+		return acct.SchemaTooOld(maxVersion(applied), len(ms), pending)
 	}
 	return nil
 }
@@ -174,7 +234,7 @@ func (s *Store) current(ctx context.Context) (bool, error) {
 		return false, nil // no schema yet
 	}
 	if version > len(ms) {
-		return false, fmt.Errorf("schema version %d is newer than this program knows (%d): upgrade acctl", version, len(ms))
+		return false, acct.SchemaTooNew(version, len(ms))
 	}
 	return version == len(ms), nil
 }

@@ -33,11 +33,12 @@ func OpenService(ctx context.Context, p cmdutil.OpenParams) (acct.Service, error
 		if err != nil {
 			return nil, err
 		}
+		mode := migrateMode(p.Config.AutoMigrate, kind, false)
 		var store acct.Store
 		if kind == "sqlite" {
-			store, err = sqlite.Open(ctx, path)
+			store, err = sqlite.OpenWith(ctx, path, sqlite.Options{Migrate: mode})
 		} else {
-			store, err = postgres.Open(ctx, strings.TrimSpace(p.Config.Store))
+			store, err = postgres.OpenWith(ctx, strings.TrimSpace(p.Config.Store), postgres.Options{Migrate: mode})
 		}
 		if err != nil {
 			return nil, fmt.Errorf("open store: %w", err)

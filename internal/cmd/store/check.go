@@ -26,10 +26,14 @@ func NewCmdCheck(f *cmdutil.Factory, open Opener, runF func(context.Context, *Ch
 		Use:   "check",
 		Short: "Report a store's kind, versions and health",
 		Long: cmdutil.LongHelp(`Report on the configured store (--store, ACCTL_STORE or the default file):
-its kind, the version of acctl, the schema version, and checks of its
-health. Opening the store brings its schema to this acctl's version, as
-every command does; a SQLite file that does not exist is not created (exit
-3).
+its kind, the version of acctl, the schema version, the migrations it
+lacks, and checks of its health. Opening the store migrates it where
+auto_migrate is on (the default for SQLite), as every command does; where it
+is off (the default for PostgreSQL), a schema older than this acctl's is
+not refused but reported: the schema_version check fails and the pending
+migrations are listed (apply them with acctl store migrate). A schema newer
+than this acctl knows is refused (exit 2: upgrade acctl). A SQLite file
+that does not exist is not created (exit 3).
 
 For SQLite: the path, size and mode of the file (readable by others is a
 warning), the connection settings acctl relies on (journal_mode wal,
@@ -46,8 +50,8 @@ Each check is ok, a warning, failed, or a plain fact. The command exits 0
 only when no check failed; exit 1 when one did (damage, or a setting that
 breaks a rule: the report is printed first); exit 7 when the store cannot
 be reached or is busy. With -o json: {"kind", "store", "acctl_version",
-"schema_version", "healthy", "checks": [{"name", "value", "status",
-"detail"}], "took_ms"}.`),
+"schema_version", "pending_migrations": [names], "healthy", "checks":
+[{"name", "value", "status", "detail"}], "took_ms"}.`),
 		Example: `  acctl store check
   acctl --store 'postgres://acctl@db.example.com/acctl' store check -o json
 
@@ -66,13 +70,14 @@ be reached or is busy. With -o json: {"kind", "store", "acctl_version",
 
 // checkReport is the JSON of "store check".
 type checkReport struct {
-	Kind          string        `json:"kind"`
-	Store         string        `json:"store"`
-	AcctlVersion  string        `json:"acctl_version"`
-	SchemaVersion int           `json:"schema_version"`
-	Healthy       bool          `json:"healthy"`
-	Checks        []checkResult `json:"checks"`
-	TookMS        float64       `json:"took_ms"`
+	Kind              string        `json:"kind"`
+	Store             string        `json:"store"`
+	AcctlVersion      string        `json:"acctl_version"`
+	SchemaVersion     int           `json:"schema_version"`
+	PendingMigrations []string      `json:"pending_migrations"`
+	Healthy           bool          `json:"healthy"`
+	Checks            []checkResult `json:"checks"`
+	TookMS            float64       `json:"took_ms"`
 }
 
 type checkResult struct {
@@ -93,7 +98,7 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 		return err
 	}
 	name := cmdutil.RedactURL(cfg.Store)
-	s, err := opts.Open(ctx, cfg.Store, false)
+	s, err := opts.Open(ctx, cfg.Store, OpenOptions{AutoMigrate: cfg.AutoMigrate, KeepOlder: true})
 	if err != nil {
 		return err
 	}
@@ -109,6 +114,20 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 	rep := checkReport{Kind: h.Kind, Store: name, AcctlVersion: version.Get().Version,
 		SchemaVersion: h.SchemaVersion, Healthy: h.Healthy(),
 		TookMS: float64(h.Took.Microseconds()) / 1000}
+	rep.PendingMigrations = []string{}
+	if m, ok := s.(acct.Migrator); ok {
+		pending, err := m.PendingMigrations(ctx)
+		if err != nil {
+			return err
+		}
+		rep.PendingMigrations = append(rep.PendingMigrations, pending...)
+		c := acct.HealthCheck{Name: "pending_migrations", Value: strconv.Itoa(len(pending)), Status: acct.HealthOK}
+		if len(pending) > 0 {
+			c.Status = acct.HealthWarning
+			c.Detail = strings.Join(pending, ", ") + ": run `acctl store migrate`"
+		}
+		h.Checks = append(h.Checks, c)
+	}
 	var failed []string
 	for _, c := range h.Checks {
 		rep.Checks = append(rep.Checks, checkResult{Name: c.Name, Value: c.Value, Status: string(c.Status), Detail: c.Detail})

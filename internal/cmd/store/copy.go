@@ -131,22 +131,22 @@ func runCopy(ctx context.Context, opts *CopyOptions) error {
 	if err != nil {
 		return err
 	}
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
 	from := opts.From
 	if from == "" {
-		cfg, err := f.Config()
-		if err != nil {
-			return err
-		}
 		from = cfg.Store
 	}
 	fromName, toName := cmdutil.RedactURL(from), cmdutil.RedactURL(opts.To)
 
-	src, err := openCopier(ctx, opts.Open, from, false, "--from")
+	src, err := openCopier(ctx, opts.Open, from, OpenOptions{AutoMigrate: cfg.AutoMigrate}, "--from")
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	dst, err := openCopier(ctx, opts.Open, opts.To, true, "--to")
+	dst, err := openCopier(ctx, opts.Open, opts.To, OpenOptions{Create: true, AutoMigrate: cfg.AutoMigrate}, "--to")
 	if err != nil {
 		return err
 	}
@@ -191,8 +191,8 @@ func runCopy(ctx context.Context, opts *CopyOptions) error {
 
 // openCopier opens a store that can be copied; flag names the option
 // that named it, for messages.
-func openCopier(ctx context.Context, open Opener, url string, create bool, flag string) (acct.Store, error) {
-	s, err := open(ctx, url, create)
+func openCopier(ctx context.Context, open Opener, url string, oo OpenOptions, flag string) (acct.Store, error) {
+	s, err := open(ctx, url, oo)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
