@@ -548,23 +548,36 @@ func (l *Local) ForgotPassword(ctx context.Context, email string) error {
 	if err := l.permit(ctx, "ForgotPassword"); err != nil {
 		return err
 	}
-	addr, err := NormalizeEmail(email)
+	addr, err := l.forgotReady(ctx, email)
 	if err != nil {
 		return err
 	}
+	return l.submit(ctx, JobForgot, forgotJob{Email: addr})
+}
+
+// forgotReady normalises the address of a forgot-password request and
+// checks what a reset link needs: email delivery, public_url and the
+// store's installation secret. Both the request (before its job is
+// queued) and the job (before it makes a link) ask, since the
+// configuration may change between them.
+func (l *Local) forgotReady(ctx context.Context, email string) (string, error) {
+	addr, err := NormalizeEmail(email)
+	if err != nil {
+		return "", err
+	}
 	if addr == "" {
-		return FieldError("email", "required")
+		return "", FieldError("email", "required")
 	}
 	if err := l.deliveryReady(ChannelEmail); err != nil {
-		return err
+		return "", err
 	}
 	if l.opt.PublicURL == "" {
-		return FieldError("public_url", "not configured: a reset link needs the address of the reset page")
+		return "", FieldError("public_url", "not configured: a reset link needs the address of the reset page")
 	}
 	if err := l.secretReady(ctx); err != nil {
-		return err
+		return "", err
 	}
-	return l.submit(ctx, JobForgot, forgotJob{Email: addr})
+	return addr, nil
 }
 
 // sendForgotLink sends a reset link to an email address if it belongs to
@@ -572,20 +585,8 @@ func (l *Local) ForgotPassword(ctx context.Context, email string) error {
 // call makes a fresh link, voiding the older. A failed delivery is its
 // error (the job is tried again) and in the audit trail.
 func (l *Local) sendForgotLink(ctx context.Context, email string) error {
-	addr, err := NormalizeEmail(email)
+	addr, err := l.forgotReady(ctx, email)
 	if err != nil {
-		return err
-	}
-	if addr == "" {
-		return FieldError("email", "required")
-	}
-	if err := l.deliveryReady(ChannelEmail); err != nil {
-		return err
-	}
-	if l.opt.PublicURL == "" {
-		return FieldError("public_url", "not configured: a reset link needs the address of the reset page")
-	}
-	if err := l.secretReady(ctx); err != nil {
 		return err
 	}
 	code, err := l.newCode(forgotCodeBytes)
