@@ -1,6 +1,6 @@
 // Package serve holds "acctl serve": one local store over HTTP, with the
 // admin API (/v1/, API keys) for `acctl --store https://…`, the auth API
-// (/auth/) for apps, and /healthz.
+// (/auth/) for apps, and /livez, /readyz and /healthz.
 package serve
 
 import (
@@ -72,6 +72,11 @@ requests under way finish (up to --shutdown-timeout) and exit 0.
   /auth/…                the auth API for apps: login, logout, signin,
                          lost_password, reset_password, change_password,
                          change_language, session (a session cookie)
+  GET /livez             200 "ok" while the process answers
+  GET /readyz            200 when the store answers, its schema has no
+                         pending migration and delivery is complete
+                         where the auth API needs it; else 503, with
+                         a JSON body naming the failed checks
   GET /healthz           200 "ok" when the store answers, else 503
 
 docs/http-api.md describes every endpoint. An http:// or https:// store is
@@ -116,9 +121,12 @@ to be taken again after 5 minutes; several servers on one PostgreSQL
 share the queue and never run one job twice. jobs.interval 0: this server
 runs no jobs (see "acctl job run").
 
-Logs go to stderr, one line per request (method, path, status, duration,
-bytes, client address, API key name), as text or JSON (--log-format);
-never a token, a cookie, a password or a query string.
+Logs go to stderr, one line per request (method, path, status,
+duration_ms, bytes, client address, API key name, request_id), as text or
+JSON (--log-format); never a token, a cookie, a password or a query
+string. The request id is a trusted proxy's X-Request-Id, else one made
+by the server; the answer echoes it in X-Request-Id, and every line
+logged for the request names it.
 
 Every flag of serve is also a setting (flag > environment > config file):
 serve.listen (ACCTL_SERVE_LISTEN), serve.tls_cert, serve.tls_key,
@@ -222,7 +230,8 @@ func Run(ctx context.Context, opts *Options) error {
 	// The admin API logs the causes of its failures; its successes are in
 	// the request lines already.
 	apiLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
-	h := Handler(svc, keys, auth, apiLog, log)
+	h := NewHandler(HandlerConfig{Service: svc, Keys: keys, Auth: auth, APILog: apiLog, Log: log,
+		Delivery: deliveryNeed(cfg.PublicURL, cfg.DeliveryConfigured(), cfg.CheckDelivery(acct.ChannelEmail))})
 
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
@@ -354,16 +363,40 @@ func authOptions(cfg *cmdutil.Config, f *cmdutil.Factory, log *slog.Logger) auth
 	}
 }
 
-// Handler is the server's whole handler: /healthz, the admin API under
-// /v1/ (authenticated by keys) and the auth API under /auth/, with one log
-// line per request on log. apiLog receives the admin API's own lines
-// (the causes of failures). Answers to a client that spoke HTTPS (to the
-// server, or to a trusted proxy that says so) carry HSTS.
+// Handler is the server's whole handler: /livez, /readyz, /healthz, the
+// admin API under /v1/ (authenticated by keys) and the auth API under
+// /auth/, with one log line per request on log. apiLog receives the admin
+// API's own lines (the causes of failures). Answers to a client that
+// spoke HTTPS (to the server, or to a trusted proxy that says so) carry
+// HSTS.
 func Handler(svc acct.Service, keys acct.KeyManager, auth authapi.Options, apiLog, log *slog.Logger) http.Handler {
+	return NewHandler(HandlerConfig{Service: svc, Keys: keys, Auth: auth, APILog: apiLog, Log: log})
+}
+
+// HandlerConfig is what NewHandler serves.
+type HandlerConfig struct {
+	Service acct.Service
+	Keys    acct.KeyManager
+	Auth    authapi.Options
+	// Log receives one line per request; APILog the admin API's own
+	// lines. Each line written for a request names its request_id.
+	APILog, Log *slog.Logger
+	// Delivery, when not nil, is what the auth API lacks to deliver what
+	// it promises: /readyz fails its delivery check with it.
+	Delivery error
+}
+
+// NewHandler is Handler with the whole configuration.
+func NewHandler(c HandlerConfig) http.Handler {
+	log, apiLog := withIDs(c.Log), withIDs(c.APILog)
+	auth := c.Auth
+	auth.Log = withIDs(auth.Log)
 	return logRequests(log, auth.TrustedProxies, &router{
-		health: health(svc, log),
-		admin:  httpapi.New(svc, keyRecorder{keys}, apiLog),
-		auth:   authapi.New(svc, auth),
+		live:   live(),
+		ready:  ready(c.Service, c.Delivery, log),
+		health: health(c.Service, log),
+		admin:  httpapi.New(c.Service, keyRecorder{c.Keys}, apiLog),
+		auth:   authapi.New(c.Service, auth),
 	})
 }
 
@@ -372,7 +405,7 @@ func Handler(svc acct.Service, keys acct.KeyManager, auth authapi.Options, apiLo
 // "/v1/../auth/login") or a prefix without its slash ("/v1") is 404 with
 // the error body, as any unknown path is.
 type router struct {
-	health, admin, auth http.Handler
+	live, ready, health, admin, auth http.Handler
 }
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -380,6 +413,10 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !cleanPath(p):
 		api.WriteError(w, acct.Errorf(acct.CodeNotFound, "no such endpoint: the path is not in its clean form"))
+	case p == "/livez":
+		rt.live.ServeHTTP(w, r)
+	case p == "/readyz":
+		rt.ready.ServeHTTP(w, r)
 	case p == "/healthz":
 		rt.health.ServeHTTP(w, r)
 	case strings.HasPrefix(p, api.Prefix):
@@ -387,7 +424,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(p, authapi.Prefix):
 		rt.auth.ServeHTTP(w, r)
 	default:
-		api.WriteError(w, acct.Errorf(acct.CodeNotFound, "no such endpoint: see /v1/, /auth/ and /healthz"))
+		api.WriteError(w, acct.Errorf(acct.CodeNotFound, "no such endpoint: see /v1/, /auth/, /livez, /readyz and /healthz"))
 	}
 }
 
@@ -408,12 +445,10 @@ func cleanPath(p string) bool {
 // 503 otherwise.
 func health(svc acct.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		if !getOrHead(w, r) {
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(r.Context(), probeTimeout)
 		defer cancel()
 		w.Header().Set("Cache-Control", "no-store")
 		if _, err := svc.ListUsers(ctx, acct.UserQuery{Limit: 1}); err != nil {
@@ -449,8 +484,12 @@ func (k keyRecorder) AuthenticateAPIKey(ctx context.Context, token string) (*acc
 var hsts = fmt.Sprintf("max-age=%d", int(HSTSMaxAge/time.Second))
 
 // logRequests logs one line per request: method, path (never the query),
-// status, duration, bytes, client address (as the trusted proxies name
-// it) and API key name. It also sets HSTS on answers to HTTPS clients.
+// status, duration in milliseconds, bytes, client address (as the trusted
+// proxies name it), API key name and request id. The id is the
+// X-Request-Id of a trusted proxy, or else made here; it is echoed in the
+// answer and carried in the request's context, so that every line logged
+// for the request names it. logRequests also sets HSTS on answers to
+// HTTPS clients.
 func logRequests(log *slog.Logger, proxies *forwarded.Trust, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -458,8 +497,14 @@ func logRequests(log *slog.Logger, proxies *forwarded.Trust, next http.Handler) 
 		if client.HTTPS() {
 			w.Header().Set("Strict-Transport-Security", hsts)
 		}
+		id := r.Header.Get(RequestIDHeader)
+		if !client.Proxied || !validRequestID(id) {
+			id = newRequestID()
+		}
+		w.Header().Set(RequestIDHeader, id)
 		info := &requestInfo{}
-		r = r.WithContext(forwarded.NewContext(context.WithValue(r.Context(), infoKey{}, info), client))
+		ctx := withRequestID(context.WithValue(r.Context(), infoKey{}, info), id)
+		r = r.WithContext(forwarded.NewContext(ctx, client))
 		rec := &recorder{ResponseWriter: w}
 		defer func() {
 			status := rec.status
@@ -470,7 +515,7 @@ func logRequests(log *slog.Logger, proxies *forwarded.Trust, next http.Handler) 
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", status),
-				slog.Duration("duration", time.Since(start)),
+				slog.Float64("duration_ms", millis(time.Since(start))),
 				slog.Int64("bytes", rec.bytes),
 				slog.String("client", client.Addr),
 			}
@@ -486,6 +531,10 @@ func logRequests(log *slog.Logger, proxies *forwarded.Trust, next http.Handler) 
 		next.ServeHTTP(rec, r)
 	})
 }
+
+// millis is d in milliseconds, to the microsecond: what the logs say of
+// a duration.
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // recorder notes the status and the size of an answer.
 type recorder struct {
