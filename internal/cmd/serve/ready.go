@@ -56,7 +56,7 @@ type pendingMigrations interface {
 // no pending migration; delivery, when the auth API needs it (delivery is
 // nil), must be complete. The causes of a store failure go to the log,
 // not to the (unauthenticated) client.
-func ready(svc acct.Service, delivery error, log *slog.Logger) http.Handler {
+func ready(svc acct.Service, delivery error, log *slog.Logger, m *Metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !getOrHead(w, r) {
 			return
@@ -73,6 +73,7 @@ func ready(svc acct.Service, delivery error, log *slog.Logger) http.Handler {
 
 		store := readyCheck{Name: "store", OK: true}
 		if _, err := svc.ListUsers(ctx, acct.UserQuery{Limit: 1}); err != nil {
+			m.storeError("probe", err)
 			log.LogAttrs(r.Context(), slog.LevelError, "readyz: the store does not answer", slog.String("error", err.Error()))
 			store = readyCheck{Name: "store", Detail: "the store does not answer (see the server's log)"}
 		}

@@ -230,7 +230,20 @@ func Run(ctx context.Context, opts *Options) error {
 	// The admin API logs the causes of its failures; its successes are in
 	// the request lines already.
 	apiLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
-	h := NewHandler(HandlerConfig{Service: svc, Keys: keys, Auth: auth, APILog: apiLog, Log: log,
+	var metrics *Metrics
+	var metricsLn net.Listener
+	if cfg.Serve.MetricsListen != "" {
+		metrics = NewMetrics(svc, pool, f.Clock)
+		if runner != nil {
+			runner.SetMetrics(metrics)
+		}
+		if metricsLn, err = net.Listen("tcp", cfg.Serve.MetricsListen); err != nil {
+			return &acct.Error{Code: acct.CodeUnavailable, Field: cmdutil.KeyServeMetricsListen,
+				Message: fmt.Sprintf("listen on %s: %v", cfg.Serve.MetricsListen, err), Err: err}
+		}
+		defer metricsLn.Close()
+	}
+	h := NewHandler(HandlerConfig{Service: svc, Keys: keys, Auth: auth, APILog: apiLog, Log: log, Metrics: metrics,
 		Delivery: deliveryNeed(cfg.PublicURL, cfg.DeliveryConfigured(), cfg.CheckDelivery(acct.ChannelEmail))})
 
 	ln, err := net.Listen("tcp", opts.Listen)
@@ -262,6 +275,15 @@ func Run(ctx context.Context, opts *Options) error {
 		slog.Duration("jobs_interval", cfg.JobsInterval),
 		slog.Int("hash_max_concurrent", pool.Size()), slog.Int("hash_max_queue", pool.Queue()),
 		slog.String("hash_memory", cfg.HashMemory()))
+	if metricsLn != nil {
+		// Plain HTTP, no TLS: keep it on loopback or a private network.
+		msrv := &http.Server{Handler: metrics.Handler(), ReadHeaderTimeout: ReadHeaderTimeout, ReadTimeout: ReadTimeout,
+			WriteTimeout: WriteTimeout, IdleTimeout: IdleTimeout, MaxHeaderBytes: MaxHeaderBytes,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		go msrv.Serve(metricsLn)
+		defer msrv.Close()
+		log.Info("metrics listening", slog.String("url", "http://"+metricsLn.Addr().String()+MetricsPath))
+	}
 	if scheme == "http" && !loopback(ln.Addr()) {
 		log.Warn("plain HTTP on a non-loopback address: put a reverse proxy with TLS in front, or give --tls-cert and --tls-key")
 	}
@@ -384,6 +406,8 @@ type HandlerConfig struct {
 	// Delivery, when not nil, is what the auth API lacks to deliver what
 	// it promises: /readyz fails its delivery check with it.
 	Delivery error
+	// Metrics, when not nil, record the requests.
+	Metrics *Metrics
 }
 
 // NewHandler is Handler with the whole configuration.
@@ -391,12 +415,16 @@ func NewHandler(c HandlerConfig) http.Handler {
 	log, apiLog := withIDs(c.Log), withIDs(c.APILog)
 	auth := c.Auth
 	auth.Log = withIDs(auth.Log)
-	return logRequests(log, auth.TrustedProxies, &router{
+	authSvc := c.Service
+	if c.Metrics != nil {
+		authSvc = metered{c.Service, c.Metrics}
+	}
+	return logRequests(log, c.Metrics, auth.TrustedProxies, &router{
 		live:   live(),
-		ready:  ready(c.Service, c.Delivery, log),
-		health: health(c.Service, log),
+		ready:  ready(c.Service, c.Delivery, log, c.Metrics),
+		health: health(c.Service, log, c.Metrics),
 		admin:  httpapi.New(c.Service, keyRecorder{c.Keys}, apiLog),
-		auth:   authapi.New(c.Service, auth),
+		auth:   authapi.New(authSvc, auth),
 	})
 }
 
@@ -443,7 +471,7 @@ func cleanPath(p string) bool {
 
 // health answers GET /healthz: 200 "ok" when the store answers a read,
 // 503 otherwise.
-func health(svc acct.Service, log *slog.Logger) http.Handler {
+func health(svc acct.Service, log *slog.Logger, m *Metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !getOrHead(w, r) {
 			return
@@ -452,6 +480,7 @@ func health(svc acct.Service, log *slog.Logger) http.Handler {
 		defer cancel()
 		w.Header().Set("Cache-Control", "no-store")
 		if _, err := svc.ListUsers(ctx, acct.UserQuery{Limit: 1}); err != nil {
+			m.storeError("probe", err)
 			log.LogAttrs(r.Context(), slog.LevelError, "health: the store does not answer", slog.String("error", err.Error()))
 			http.Error(w, "unavailable", http.StatusServiceUnavailable)
 			return
@@ -463,7 +492,8 @@ func health(svc acct.Service, log *slog.Logger) http.Handler {
 
 // requestInfo is what the handlers below the log tell it about a request.
 type requestInfo struct {
-	key string // the API key's name
+	key   string // the API key's name
+	login string // a login's outcome (metered): success or the error code
 }
 
 type infoKey struct{}
@@ -490,7 +520,7 @@ var hsts = fmt.Sprintf("max-age=%d", int(HSTSMaxAge/time.Second))
 // answer and carried in the request's context, so that every line logged
 // for the request names it. logRequests also sets HSTS on answers to
 // HTTPS clients.
-func logRequests(log *slog.Logger, proxies *forwarded.Trust, next http.Handler) http.Handler {
+func logRequests(log *slog.Logger, m *Metrics, proxies *forwarded.Trust, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		client := proxies.Of(r)
@@ -511,11 +541,13 @@ func logRequests(log *slog.Logger, proxies *forwarded.Trust, next http.Handler) 
 			if status == 0 {
 				status = http.StatusOK
 			}
+			took := time.Since(start)
+			m.observe(r.URL.Path, status, took, info)
 			attrs := []slog.Attr{
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", status),
-				slog.Float64("duration_ms", millis(time.Since(start))),
+				slog.Float64("duration_ms", millis(took)),
 				slog.Int64("bytes", rec.bytes),
 				slog.String("client", client.Addr),
 			}
