@@ -102,7 +102,9 @@ func NewMetrics(svc acct.Service, pool *acct.HashPool, now func() time.Time) *Me
 // Handler serves the metrics in the Prometheus exposition format.
 func (m *Metrics) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(MetricsPath, promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	// A store that does not answer costs the job queue's metrics, not the
+	// scrape: the rest (store errors among them) still matter most then.
+	mux.Handle(MetricsPath, promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	return mux
 }
 

@@ -53,6 +53,7 @@ func TestReadinessWhenTheStoreGoesAway(t *testing.T) {
 		}
 		return svc, err
 	}
+	e.Defaults[cmdutil.KeyServeMetricsListen] = "127.0.0.1:0"
 	s := start(t, e)
 	resp, body := s.do(http.MethodGet, "/readyz", "", nil)
 	if b := readyz(t, resp.StatusCode, body); resp.StatusCode != http.StatusOK || len(b.Failed) != 0 {
@@ -79,6 +80,14 @@ func TestReadinessWhenTheStoreGoesAway(t *testing.T) {
 	}
 	if resp, _ := s.do(http.MethodGet, "/healthz", "", nil); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("/healthz on a closed store: %d", resp.StatusCode)
+	}
+	// The metrics still answer, and count the store's failures.
+	fams := scrape(t, metricsURL.FindStringSubmatch(s.log.String())[1])
+	if v := value(fams, "acctl_store_errors_total", "source", "probe"); v < 2 {
+		t.Errorf("store errors seen by the probes: %v, want 2", v)
+	}
+	if v := value(fams, "acctl_store_errors_total", "source", "metrics"); v < 1 {
+		t.Errorf("store errors seen by the scrape: %v, want 1", v)
 	}
 	s.shutdown()
 	if !strings.Contains(s.log.String(), "readyz: the store does not answer") {

@@ -128,6 +128,11 @@ string. The request id is a trusted proxy's X-Request-Id, else one made
 by the server; the answer echoes it in X-Request-Id, and every line
 logged for the request names it.
 
+With serve.metrics_listen (HOST:PORT, off by default) the server answers
+GET /metrics (Prometheus) on a listener of its own, plain HTTP: requests
+by route and status, latency, logins by outcome, rate-limit refusals,
+store errors, the hashing pool, the job queue, the Go runtime.
+
 Every flag of serve is also a setting (flag > environment > config file):
 serve.listen (ACCTL_SERVE_LISTEN), serve.tls_cert, serve.tls_key,
 serve.log_format and serve.shutdown_timeout; so is the store. Under
