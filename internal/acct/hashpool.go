@@ -31,6 +31,8 @@ type HashPool struct {
 	avg   atomic.Int64 // moving average of a run's duration, in nanoseconds
 	// waiting counts the callers of WaitForHashing waiting for admission.
 	waiting atomic.Int64
+	// refused counts the runs refused because the queue was full.
+	refused atomic.Int64
 }
 
 // DefaultHashQueuePerSlot is how many waiting runs a slot of a pool
@@ -62,6 +64,18 @@ func (p *HashPool) Size() int { return cap(p.slots) }
 
 // Queue is how many runs may wait for a slot before the pool refuses.
 func (p *HashPool) Queue() int { return p.queue }
+
+// Busy is how many runs hold a slot now (for metrics).
+func (p *HashPool) Busy() int { return len(p.slots) }
+
+// Queued is how many runs wait for a slot now, admitted or (callers of
+// WaitForHashing) waiting for admission (for metrics).
+func (p *HashPool) Queued() int {
+	return max(len(p.admit)-len(p.slots), 0) + int(p.waiting.Load())
+}
+
+// Refused counts the runs refused so far because the queue was full.
+func (p *HashPool) Refused() int64 { return p.refused.Load() }
 
 // MemoryKiB is the most argon2id memory the pool lets be in use at once
 // with the parameters a: Size × a.Memory.
@@ -148,6 +162,7 @@ func (p *HashPool) RetryHint() time.Duration {
 }
 
 func (p *HashPool) busy() error {
+	p.refused.Add(1)
 	after := p.RetryHint()
 	return &Error{Code: CodeUnavailable, RetryAfter: after,
 		Message: fmt.Sprintf("too many password checks under way: try again in %d seconds", after/time.Second)}

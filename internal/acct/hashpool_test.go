@@ -89,10 +89,16 @@ func TestHashPoolFailsFastWhenFull(t *testing.T) {
 	ran := make(chan struct{})
 	go func() { queued <- p.Do(context.Background(), func() { close(ran) }) }()
 	waitQueued(p, 1)
+	if p.Busy() != 2 || p.Queued() != 1 || p.Refused() != 0 {
+		t.Errorf("busy %d, queued %d, refused %d; want 2, 1, 0", p.Busy(), p.Queued(), p.Refused())
+	}
 	// The next is refused at once, and does not run.
 	err := p.Do(context.Background(), func() { t.Error("ran in a full pool") })
 	if !IsCode(err, CodeUnavailable) {
 		t.Fatalf("full pool: %v, want unavailable", err)
+	}
+	if p.Refused() != 1 {
+		t.Errorf("refused %d, want 1", p.Refused())
 	}
 	if d := RetryAfter(err); d < time.Second || d > time.Minute || d%time.Second != 0 {
 		t.Errorf("retry after %s, want whole seconds in 1s..1m", d)

@@ -64,3 +64,14 @@ func SchemaTooNew(have, known int) *Error {
 	return &Error{Code: CodeInvalid, Field: "store", Message: fmt.Sprintf(
 		"the store's schema is at version %d, newer than this acctl knows (%d): upgrade acctl", have, known)}
 }
+
+// PendingMigrations names the migrations that l's store lacks (see
+// Migrator), for a server's readiness check; none when the store cannot
+// tell (it has no numbered schema).
+func (l *Local) PendingMigrations(ctx context.Context) ([]string, error) {
+	m, ok := l.store.(Migrator)
+	if !ok {
+		return nil, nil
+	}
+	return m.PendingMigrations(ctx)
+}

@@ -210,6 +210,14 @@ var routes = map[string]route{
 	"/auth/session":         {[]string{http.MethodGet}, (*handler).session},
 }
 
+// IsRoute reports whether path is one of the auth API's endpoints
+// ("/auth/login"): a server's metrics label requests by these paths only,
+// never by whatever path a client sends.
+func IsRoute(path string) bool {
+	_, ok := routes[path]
+	return ok
+}
+
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, ok := routes[r.URL.Path]
 	if !ok {

@@ -122,6 +122,9 @@ const (
 	KeyServeTLSKey          = "serve.tls_key"
 	KeyServeLogFormat       = "serve.log_format"
 	KeyServeShutdownTimeout = "serve.shutdown_timeout"
+	// KeyServeMetricsListen is the address (host:port) of `acctl serve`'s
+	// Prometheus metrics, on a listener of their own; empty: no metrics.
+	KeyServeMetricsListen = "serve.metrics_listen"
 )
 
 // The keys of imported password hashes: a Firebase project's scrypt
@@ -151,6 +154,7 @@ var ConfigKeys = []string{
 	KeyTrustedProxies,
 	KeyJobsInterval, KeyJobsAttempts,
 	KeyServeListen, KeyServeTLSCert, KeyServeTLSKey, KeyServeLogFormat, KeyServeShutdownTimeout,
+	KeyServeMetricsListen,
 	KeyFirebaseSignerKey, KeyFirebaseSaltSeparator, KeyFirebaseRounds, KeyFirebaseMemCost,
 }
 
@@ -277,6 +281,9 @@ type ServeConfig struct {
 	LogFormat string
 	// ShutdownTimeout is how long a stop waits for the requests under way.
 	ShutdownTimeout time.Duration
+	// MetricsListen is the address (host:port) of the Prometheus metrics'
+	// own listener; empty: none.
+	MetricsListen string
 }
 
 // ConfigDefaults returns the default value of each key; the store default
@@ -338,6 +345,7 @@ func ConfigDefaults() map[string]any {
 		KeyServeTLSKey:          "",
 		KeyServeLogFormat:       "text",
 		KeyServeShutdownTimeout: "30s",
+		KeyServeMetricsListen:   "",
 
 		KeyFirebaseSignerKey:     "",
 		KeyFirebaseSaltSeparator: "",
@@ -692,9 +700,16 @@ func serveFromViper(v *viper.Viper, c *Config) error {
 		TLSCert:   strings.TrimSpace(v.GetString(KeyServeTLSCert)),
 		TLSKey:    strings.TrimSpace(v.GetString(KeyServeTLSKey)),
 		LogFormat: strings.TrimSpace(v.GetString(KeyServeLogFormat)),
+
+		MetricsListen: strings.TrimSpace(v.GetString(KeyServeMetricsListen)),
 	}
 	if _, _, err := net.SplitHostPort(s.Listen); err != nil {
 		return acct.FieldError(KeyServeListen, "want HOST:PORT such as 127.0.0.1:8080, got %q (--listen)", s.Listen)
+	}
+	if s.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(s.MetricsListen); err != nil {
+			return acct.FieldError(KeyServeMetricsListen, "want HOST:PORT such as 127.0.0.1:9090, or empty for no metrics, got %q", s.MetricsListen)
+		}
 	}
 	if (s.TLSCert == "") != (s.TLSKey == "") {
 		return acct.FieldError(KeyServeTLSCert, "and serve.tls_key (--tls-cert and --tls-key) go together")

@@ -202,7 +202,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var key *acct.APIKey
 	status, err := h.serve(w, r, op, &key)
 	attrs := []slog.Attr{slog.String("op", op), slog.Int("status", status),
-		slog.Duration("duration", time.Since(start)), slog.String("remote", remote(r))}
+		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000), slog.String("remote", remote(r))}
 	if key != nil {
 		attrs = append(attrs, slog.String("key", key.Name), slog.String("role", string(key.Role)))
 	}

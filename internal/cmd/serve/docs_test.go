@@ -39,7 +39,7 @@ func TestHTTPAPIDoc(t *testing.T) {
 	}
 	for _, p := range []string{"POST /auth/login", "POST /auth/logout", "POST /auth/signin", "GET /auth/signin?confirm=KEY",
 		"POST /auth/lost_password", "POST /auth/reset_password", "POST /auth/change_password",
-		"POST /auth/change_language", "GET /auth/session", "GET /healthz"} {
+		"POST /auth/change_language", "GET /auth/session", "GET /healthz", "GET /livez", "GET /readyz", "X-Request-Id", "serve.metrics_listen"} {
 		if !strings.Contains(doc, p) {
 			t.Errorf("docs/http-api.md does not describe %s", p)
 		}

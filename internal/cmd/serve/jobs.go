@@ -22,6 +22,7 @@ type Runner struct {
 	log      *slog.Logger
 	after    func(time.Duration) <-chan time.Time
 	wake     chan struct{}
+	metrics  *Metrics // nil: none
 }
 
 // NewRunner returns a Runner over svc that looks for due jobs every
@@ -32,6 +33,9 @@ func NewRunner(svc acct.Service, interval time.Duration, log *slog.Logger, after
 	}
 	return &Runner{svc: svc, interval: interval, log: log, after: after, wake: make(chan struct{}, 1)}
 }
+
+// SetMetrics makes the runner count its failures in m.
+func (r *Runner) SetMetrics(m *Metrics) { r.metrics = m }
 
 // Wake makes the runner look for due jobs now; it never blocks.
 func (r *Runner) Wake() {
@@ -61,6 +65,7 @@ func (r *Runner) drain(ctx context.Context) {
 	for ctx.Err() == nil {
 		res, err := r.svc.RunJobs(ctx, acct.JobRun{Max: RunnerBatch})
 		if err != nil {
+			r.metrics.storeError("jobs", err)
 			if ctx.Err() == nil {
 				r.log.LogAttrs(ctx, slog.LevelError, "jobs: run failed",
 					slog.String("code", string(acct.ErrorCode(err))), slog.String("error", err.Error()))
@@ -68,6 +73,7 @@ func (r *Runner) drain(ctx context.Context) {
 			return // the next tick tries again
 		}
 		for _, j := range res.Jobs {
+			r.metrics.jobFailed(j)
 			level := slog.LevelInfo
 			if j.State != acct.JobDone {
 				level = slog.LevelWarn

@@ -1,6 +1,6 @@
 // Package serve holds "acctl serve": one local store over HTTP, with the
 // admin API (/v1/, API keys) for `acctl --store https://…`, the auth API
-// (/auth/) for apps, and /healthz.
+// (/auth/) for apps, and /livez, /readyz and /healthz.
 package serve
 
 import (
@@ -72,6 +72,11 @@ requests under way finish (up to --shutdown-timeout) and exit 0.
   /auth/…                the auth API for apps: login, logout, signin,
                          lost_password, reset_password, change_password,
                          change_language, session (a session cookie)
+  GET /livez             200 "ok" while the process answers
+  GET /readyz            200 when the store answers, its schema has no
+                         pending migration and delivery is complete
+                         where the auth API needs it; else 503, with
+                         a JSON body naming the failed checks
   GET /healthz           200 "ok" when the store answers, else 503
 
 docs/http-api.md describes every endpoint. An http:// or https:// store is
@@ -116,9 +121,17 @@ to be taken again after 5 minutes; several servers on one PostgreSQL
 share the queue and never run one job twice. jobs.interval 0: this server
 runs no jobs (see "acctl job run").
 
-Logs go to stderr, one line per request (method, path, status, duration,
-bytes, client address, API key name), as text or JSON (--log-format);
-never a token, a cookie, a password or a query string.
+Logs go to stderr, one line per request (method, path, status,
+duration_ms, bytes, client address, API key name, request_id), as text or
+JSON (--log-format); never a token, a cookie, a password or a query
+string. The request id is a trusted proxy's X-Request-Id, else one made
+by the server; the answer echoes it in X-Request-Id, and every line
+logged for the request names it.
+
+With serve.metrics_listen (HOST:PORT, off by default) the server answers
+GET /metrics (Prometheus) on a listener of its own, plain HTTP: requests
+by route and status, latency, logins by outcome, rate-limit refusals,
+store errors, the hashing pool, the job queue, the Go runtime.
 
 Every flag of serve is also a setting (flag > environment > config file):
 serve.listen (ACCTL_SERVE_LISTEN), serve.tls_cert, serve.tls_key,
@@ -222,7 +235,21 @@ func Run(ctx context.Context, opts *Options) error {
 	// The admin API logs the causes of its failures; its successes are in
 	// the request lines already.
 	apiLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
-	h := Handler(svc, keys, auth, apiLog, log)
+	var metrics *Metrics
+	var metricsLn net.Listener
+	if cfg.Serve.MetricsListen != "" {
+		metrics = NewMetrics(svc, pool, f.Clock)
+		if runner != nil {
+			runner.SetMetrics(metrics)
+		}
+		if metricsLn, err = net.Listen("tcp", cfg.Serve.MetricsListen); err != nil {
+			return &acct.Error{Code: acct.CodeUnavailable, Field: cmdutil.KeyServeMetricsListen,
+				Message: fmt.Sprintf("listen on %s: %v", cfg.Serve.MetricsListen, err), Err: err}
+		}
+		defer metricsLn.Close()
+	}
+	h := NewHandler(HandlerConfig{Service: svc, Keys: keys, Auth: auth, APILog: apiLog, Log: log, Metrics: metrics,
+		Delivery: deliveryNeed(cfg.PublicURL, cfg.DeliveryConfigured(), cfg.CheckDelivery(acct.ChannelEmail))})
 
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
@@ -253,6 +280,15 @@ func Run(ctx context.Context, opts *Options) error {
 		slog.Duration("jobs_interval", cfg.JobsInterval),
 		slog.Int("hash_max_concurrent", pool.Size()), slog.Int("hash_max_queue", pool.Queue()),
 		slog.String("hash_memory", cfg.HashMemory()))
+	if metricsLn != nil {
+		// Plain HTTP, no TLS: keep it on loopback or a private network.
+		msrv := &http.Server{Handler: metrics.Handler(), ReadHeaderTimeout: ReadHeaderTimeout, ReadTimeout: ReadTimeout,
+			WriteTimeout: WriteTimeout, IdleTimeout: IdleTimeout, MaxHeaderBytes: MaxHeaderBytes,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		go msrv.Serve(metricsLn)
+		defer msrv.Close()
+		log.Info("metrics listening", slog.String("url", "http://"+metricsLn.Addr().String()+MetricsPath))
+	}
 	if scheme == "http" && !loopback(ln.Addr()) {
 		log.Warn("plain HTTP on a non-loopback address: put a reverse proxy with TLS in front, or give --tls-cert and --tls-key")
 	}
@@ -354,16 +390,46 @@ func authOptions(cfg *cmdutil.Config, f *cmdutil.Factory, log *slog.Logger) auth
 	}
 }
 
-// Handler is the server's whole handler: /healthz, the admin API under
-// /v1/ (authenticated by keys) and the auth API under /auth/, with one log
-// line per request on log. apiLog receives the admin API's own lines
-// (the causes of failures). Answers to a client that spoke HTTPS (to the
-// server, or to a trusted proxy that says so) carry HSTS.
+// Handler is the server's whole handler: /livez, /readyz, /healthz, the
+// admin API under /v1/ (authenticated by keys) and the auth API under
+// /auth/, with one log line per request on log. apiLog receives the admin
+// API's own lines (the causes of failures). Answers to a client that
+// spoke HTTPS (to the server, or to a trusted proxy that says so) carry
+// HSTS.
 func Handler(svc acct.Service, keys acct.KeyManager, auth authapi.Options, apiLog, log *slog.Logger) http.Handler {
-	return logRequests(log, auth.TrustedProxies, &router{
-		health: health(svc, log),
-		admin:  httpapi.New(svc, keyRecorder{keys}, apiLog),
-		auth:   authapi.New(svc, auth),
+	return NewHandler(HandlerConfig{Service: svc, Keys: keys, Auth: auth, APILog: apiLog, Log: log})
+}
+
+// HandlerConfig is what NewHandler serves.
+type HandlerConfig struct {
+	Service acct.Service
+	Keys    acct.KeyManager
+	Auth    authapi.Options
+	// Log receives one line per request; APILog the admin API's own
+	// lines. Each line written for a request names its request_id.
+	APILog, Log *slog.Logger
+	// Delivery, when not nil, is what the auth API lacks to deliver what
+	// it promises: /readyz fails its delivery check with it.
+	Delivery error
+	// Metrics, when not nil, record the requests.
+	Metrics *Metrics
+}
+
+// NewHandler is Handler with the whole configuration.
+func NewHandler(c HandlerConfig) http.Handler {
+	log, apiLog := withIDs(c.Log), withIDs(c.APILog)
+	auth := c.Auth
+	auth.Log = withIDs(auth.Log)
+	authSvc := c.Service
+	if c.Metrics != nil {
+		authSvc = metered{c.Service, c.Metrics}
+	}
+	return logRequests(log, c.Metrics, auth.TrustedProxies, &router{
+		live:   live(),
+		ready:  ready(c.Service, c.Delivery, log, c.Metrics),
+		health: health(c.Service, log, c.Metrics),
+		admin:  httpapi.New(c.Service, keyRecorder{c.Keys}, apiLog),
+		auth:   authapi.New(authSvc, auth),
 	})
 }
 
@@ -372,7 +438,7 @@ func Handler(svc acct.Service, keys acct.KeyManager, auth authapi.Options, apiLo
 // "/v1/../auth/login") or a prefix without its slash ("/v1") is 404 with
 // the error body, as any unknown path is.
 type router struct {
-	health, admin, auth http.Handler
+	live, ready, health, admin, auth http.Handler
 }
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -380,6 +446,10 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !cleanPath(p):
 		api.WriteError(w, acct.Errorf(acct.CodeNotFound, "no such endpoint: the path is not in its clean form"))
+	case p == "/livez":
+		rt.live.ServeHTTP(w, r)
+	case p == "/readyz":
+		rt.ready.ServeHTTP(w, r)
 	case p == "/healthz":
 		rt.health.ServeHTTP(w, r)
 	case strings.HasPrefix(p, api.Prefix):
@@ -387,7 +457,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(p, authapi.Prefix):
 		rt.auth.ServeHTTP(w, r)
 	default:
-		api.WriteError(w, acct.Errorf(acct.CodeNotFound, "no such endpoint: see /v1/, /auth/ and /healthz"))
+		api.WriteError(w, acct.Errorf(acct.CodeNotFound, "no such endpoint: see /v1/, /auth/, /livez, /readyz and /healthz"))
 	}
 }
 
@@ -406,17 +476,16 @@ func cleanPath(p string) bool {
 
 // health answers GET /healthz: 200 "ok" when the store answers a read,
 // 503 otherwise.
-func health(svc acct.Service, log *slog.Logger) http.Handler {
+func health(svc acct.Service, log *slog.Logger, m *Metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		if !getOrHead(w, r) {
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(r.Context(), probeTimeout)
 		defer cancel()
 		w.Header().Set("Cache-Control", "no-store")
 		if _, err := svc.ListUsers(ctx, acct.UserQuery{Limit: 1}); err != nil {
+			m.storeError("probe", err)
 			log.LogAttrs(r.Context(), slog.LevelError, "health: the store does not answer", slog.String("error", err.Error()))
 			http.Error(w, "unavailable", http.StatusServiceUnavailable)
 			return
@@ -428,7 +497,8 @@ func health(svc acct.Service, log *slog.Logger) http.Handler {
 
 // requestInfo is what the handlers below the log tell it about a request.
 type requestInfo struct {
-	key string // the API key's name
+	key   string // the API key's name
+	login string // a login's outcome (metered): success or the error code
 }
 
 type infoKey struct{}
@@ -449,28 +519,40 @@ func (k keyRecorder) AuthenticateAPIKey(ctx context.Context, token string) (*acc
 var hsts = fmt.Sprintf("max-age=%d", int(HSTSMaxAge/time.Second))
 
 // logRequests logs one line per request: method, path (never the query),
-// status, duration, bytes, client address (as the trusted proxies name
-// it) and API key name. It also sets HSTS on answers to HTTPS clients.
-func logRequests(log *slog.Logger, proxies *forwarded.Trust, next http.Handler) http.Handler {
+// status, duration in milliseconds, bytes, client address (as the trusted
+// proxies name it), API key name and request id. The id is the
+// X-Request-Id of a trusted proxy, or else made here; it is echoed in the
+// answer and carried in the request's context, so that every line logged
+// for the request names it. logRequests also sets HSTS on answers to
+// HTTPS clients.
+func logRequests(log *slog.Logger, m *Metrics, proxies *forwarded.Trust, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		client := proxies.Of(r)
 		if client.HTTPS() {
 			w.Header().Set("Strict-Transport-Security", hsts)
 		}
+		id := r.Header.Get(RequestIDHeader)
+		if !client.Proxied || !validRequestID(id) {
+			id = newRequestID()
+		}
+		w.Header().Set(RequestIDHeader, id)
 		info := &requestInfo{}
-		r = r.WithContext(forwarded.NewContext(context.WithValue(r.Context(), infoKey{}, info), client))
+		ctx := withRequestID(context.WithValue(r.Context(), infoKey{}, info), id)
+		r = r.WithContext(forwarded.NewContext(ctx, client))
 		rec := &recorder{ResponseWriter: w}
 		defer func() {
 			status := rec.status
 			if status == 0 {
 				status = http.StatusOK
 			}
+			took := time.Since(start)
+			m.observe(r.URL.Path, status, took, info)
 			attrs := []slog.Attr{
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", status),
-				slog.Duration("duration", time.Since(start)),
+				slog.Float64("duration_ms", millis(took)),
 				slog.Int64("bytes", rec.bytes),
 				slog.String("client", client.Addr),
 			}
@@ -486,6 +568,10 @@ func logRequests(log *slog.Logger, proxies *forwarded.Trust, next http.Handler) 
 		next.ServeHTTP(rec, r)
 	})
 }
+
+// millis is d in milliseconds, to the microsecond: what the logs say of
+// a duration.
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // recorder notes the status and the size of an answer.
 type recorder struct {

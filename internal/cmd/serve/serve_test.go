@@ -238,7 +238,7 @@ func TestServeJSONLog(t *testing.T) {
 		if m["msg"] == "request" {
 			requests++
 			if m["method"] != "GET" || m["path"] != "/healthz" || m["status"] != float64(200) || m["bytes"] != float64(3) ||
-				m["client"] != "127.0.0.1" || m["duration"] == nil {
+				m["client"] != "127.0.0.1" || m["duration_ms"] == nil {
 				t.Errorf("request line %v", m)
 			}
 		}
