@@ -145,7 +145,7 @@ func (t *txn) EndSessions(ctx context.Context, q acct.SessionEnd) ([]string, err
 
 // returnedIDs runs an UPDATE … RETURNING seq, public_id and returns the
 // public ids in seq order (RETURNING has no defined order).
-func returnedIDs(ctx context.Context, tx pgx.Tx, query string, a args, op string) ([]string, error) {
+func returnedIDs(ctx context.Context, tx pgxConn, query string, a args, op string) ([]string, error) {
 	rows, err := tx.Query(ctx, query, a...)
 	if err != nil {
 		return nil, mapError(op, err)

@@ -10,7 +10,19 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
+
+// dialect is what the queries shared with the PostgreSQL store
+// (internal/sqlstore) need to know of SQLite: ? placeholders, times as
+// Unix milliseconds, MAX for the larger of two values, no row locks (the
+// write transaction is IMMEDIATE, so writers follow one another), and
+// mapError.
+var dialect = &sqlstore.Dialect{
+	MillisTimes: true,
+	Greatest:    "MAX",
+	MapError:    mapError,
+}
 
 // mapError turns a driver error into the error the acct layer expects. It
 // is the only place that interprets SQLite's error codes:

@@ -10,10 +10,14 @@ import (
 	"time"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
 
 // txn is the acct.Tx of one Update or View.
 type txn struct {
+	// Tx answers the queries shared with the PostgreSQL store
+	// (internal/sqlstore): settings, attempt buckets and jobs.
+	*sqlstore.Tx
 	tx *sql.Tx
 	// bulk is set once the transaction writes in bulk (import.go).
 	bulk bool
