@@ -66,10 +66,13 @@ var lookAlikeConstraints = map[string]bool{"users_username_skeleton_key": true}
 // as timestamptz, GREATEST for the larger of two values, SKIP LOCKED on the
 // rows a statement picks to change, and mapError.
 var dialect = &sqlstore.Dialect{
-	Numbered:   true,
-	Greatest:   "GREATEST",
-	SkipLocked: " FOR UPDATE SKIP LOCKED",
-	MapError:   mapError,
+	Name:              "postgres",
+	Numbered:          true,
+	Greatest:          "GREATEST",
+	SkipLocked:        " FOR UPDATE SKIP LOCKED",
+	Binary:            ` COLLATE "C"`,
+	ConcurrentWriters: true,
+	MapError:          mapError,
 }
 
 // mapError turns a driver error into the error the acct layer expects. It

@@ -19,6 +19,7 @@ import (
 // write transaction is IMMEDIATE, so writers follow one another), and
 // mapError.
 var dialect = &sqlstore.Dialect{
+	Name:        "sqlite",
 	MillisTimes: true,
 	Greatest:    "MAX",
 	MapError:    mapError,

@@ -43,6 +43,9 @@ type Querier interface {
 // Dialect is what differs between the databases, for the shared queries.
 // A dialect package makes one, once, and shares it between transactions.
 type Dialect struct {
+	// Name prefixes the errors of the shared code that are not the
+	// driver's, such as "sqlite: list points entries: limit 0, want > 0".
+	Name string
 	// Numbered is set when the driver wants $1, $2, … (PostgreSQL) rather
 	// than ? and ?N (SQLite).
 	Numbered bool
@@ -57,6 +60,15 @@ type Dialect struct {
 	// " FOR UPDATE SKIP LOCKED" where concurrent writers may pick the same
 	// rows (PostgreSQL); "" where writers follow one another (SQLite).
 	SkipLocked string
+	// Binary follows a column in ORDER BY for byte order, whatever the
+	// database's locale: ` COLLATE "C"` in PostgreSQL; "" in SQLite, whose
+	// default collation (BINARY) is byte order.
+	Binary string
+	// ConcurrentWriters is set when write transactions run side by side
+	// under READ COMMITTED (PostgreSQL), so that a statement that must see
+	// a row another transaction is inserting claims its key first; unset
+	// when they follow one another (SQLite's IMMEDIATE transactions).
+	ConcurrentWriters bool
 	// MapError turns a driver error into the error the acct layer expects
 	// (acct.CodeConflict, acct.CodeUnavailable, …), wrapped with op.
 	MapError func(op string, err error) error
