@@ -72,6 +72,10 @@ var dialect = &sqlstore.Dialect{
 	SkipLocked:        " FOR UPDATE SKIP LOCKED",
 	Binary:            ` COLLATE "C"`,
 	ConcurrentWriters: true,
+	True:              "true",
+	False:             "false",
+	TimeType:          "timestamptz",
+	UniqueKey:         uniqueKey,
 	MapError:          mapError,
 }
 
@@ -122,6 +126,17 @@ func mapError(op string, err error) error {
 		return &acct.Error{Code: acct.CodeUnavailable, Message: "store is unavailable, try again: " + reason(err), Err: err}
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)
+}
+
+// uniqueKey names the unique key that err violates as sqlstore's
+// Dialect.UniqueKey does, "table(column,column)", for the constraints that
+// the shared code asks about (addressKeys); "" for any other error.
+func uniqueKey(err error) string {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != codeUniqueViolation {
+		return ""
+	}
+	return addressKeys[pe.ConstraintName]
 }
 
 // constraintColumn guesses the column of a unique constraint that

@@ -69,6 +69,17 @@ type Dialect struct {
 	// a row another transaction is inserting claims its key first; unset
 	// when they follow one another (SQLite's IMMEDIATE transactions).
 	ConcurrentWriters bool
+	// True and False are the literals of a boolean column: 1 and 0 in
+	// SQLite (so that a condition matches the text of a partial index),
+	// true and false in PostgreSQL.
+	True, False string
+	// TimeType is the type of a stored time, for a CAST that gives a
+	// parameter its type: INTEGER (SQLite) or timestamptz (PostgreSQL).
+	TimeType string
+	// UniqueKey names the unique key that err violates as
+	// "table(column,column)", such as "addresses(kind,value)", and is ""
+	// when err is no such violation (or the key is not known).
+	UniqueKey func(err error) string
 	// MapError turns a driver error into the error the acct layer expects
 	// (acct.CodeConflict, acct.CodeUnavailable, …), wrapped with op.
 	MapError func(op string, err error) error
