@@ -165,7 +165,7 @@ func (t *txn) ListUsers(ctx context.Context, q acct.UserFilter) ([]acct.UserReco
 	}
 	if q.Search != "" {
 		// Both sides are lowered by the database, under the same collation.
-		p := "lower(" + a.add("%"+escapeLike(q.Search)+"%") + "::text" + t.fold + ")"
+		p := "lower(" + a.add("%"+sqlstore.EscapeLike(q.Search)+"%") + "::text" + t.fold + ")"
 		var or []string
 		for _, col := range []string{"username", "email", "phone", "first_name", "last_name"} {
 			or = append(or, "lower("+col+t.fold+") LIKE "+p+` ESCAPE '\'`)
@@ -238,64 +238,6 @@ func (t *txn) AddLoginFailure(ctx context.Context, userID int64) (int, error) {
 	return n, nil
 }
 
-// InsertEvent appends an audit event and sets ev.ID.
-func (t *txn) InsertEvent(ctx context.Context, ev *acct.Event) error {
-	err := t.tx.QueryRow(ctx, `INSERT INTO audit_events
-		(at, actor, action, user_id, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		millis(ev.At), ev.Actor, ev.Action, ev.UserID, string(ev.Outcome), ev.Detail).Scan(&ev.ID)
-	if err != nil {
-		return mapError("insert event", err)
-	}
-	return nil
-}
-
-// ListEvents returns the audit events that match q, newest first. A
-// q.Limit of 0 or less means no limit.
-func (t *txn) ListEvents(ctx context.Context, q acct.EventFilter) ([]acct.Event, error) {
-	var a args
-	var where []string
-	if q.UserID != nil {
-		where = append(where, "user_id = "+a.add(*q.UserID))
-	}
-	if q.Action != "" {
-		if q.ActionPrefix {
-			where = append(where, "action LIKE "+a.add(escapeLike(q.Action)+"%")+` ESCAPE '\'`)
-		} else {
-			where = append(where, "action = "+a.add(q.Action))
-		}
-	}
-	if !q.Since.IsZero() {
-		where = append(where, "at >= "+a.add(millis(q.Since)))
-	}
-	query := "SELECT id, at, actor, action, user_id, outcome, detail FROM audit_events"
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY id DESC"
-	if q.Limit > 0 {
-		query += " LIMIT " + a.add(q.Limit)
-	}
-	rows, err := t.tx.Query(ctx, query, a...)
-	if err != nil {
-		return nil, mapError("list events", err)
-	}
-	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (acct.Event, error) {
-		var ev acct.Event
-		var outcome string
-		err := r.Scan(&ev.ID, &ev.At, &ev.Actor, &ev.Action, &ev.UserID, &outcome, &ev.Detail)
-		ev.At = ev.At.UTC()
-		ev.Outcome = acct.Outcome(outcome)
-		return ev, err
-	})
-	if err != nil {
-		return nil, mapError("list events", err)
-	}
-	if events == nil {
-		events = []acct.Event{}
-	}
-	return events, nil
-}
-
 // scanUser reads one row of userColumns.
 func scanUser(row pgx.Row) (*acct.UserRecord, error) {
 	var rec acct.UserRecord
@@ -327,9 +269,4 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
-}
-
-// escapeLike makes s literal in a LIKE pattern with ESCAPE '\'.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -138,7 +138,7 @@ func (t *txn) ListUsers(ctx context.Context, q acct.UserFilter) ([]acct.UserReco
 	}
 	if q.Search != "" {
 		var or []string
-		pattern := "%" + escapeLike(strings.ToLower(q.Search)) + "%"
+		pattern := "%" + sqlstore.EscapeLike(strings.ToLower(q.Search)) + "%"
 		for _, col := range []string{"username", "email", "phone", "first_name", "last_name"} {
 			or = append(or, foldFunc+"("+col+`) LIKE ? ESCAPE '\'`)
 			args = append(args, pattern)
@@ -229,84 +229,6 @@ func (t *txn) AddLoginFailure(ctx context.Context, userID int64) (int, error) {
 	return n, nil
 }
 
-// InsertEvent appends an audit event and sets ev.ID.
-func (t *txn) InsertEvent(ctx context.Context, ev *acct.Event) error {
-	var userID sql.NullInt64
-	if ev.UserID != nil {
-		userID = sql.NullInt64{Int64: *ev.UserID, Valid: true}
-	}
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO audit_events
-		(at, actor, action, user_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		ev.At.UnixMilli(), ev.Actor, ev.Action, userID, string(ev.Outcome), ev.Detail)
-	if err != nil {
-		return mapError("insert event", err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return mapError("insert event", err)
-	}
-	ev.ID = id
-	return nil
-}
-
-// ListEvents returns the audit events that match q, newest first. A
-// q.Limit of 0 or less means no limit.
-func (t *txn) ListEvents(ctx context.Context, q acct.EventFilter) ([]acct.Event, error) {
-	var where []string
-	var args []any
-	if q.UserID != nil {
-		where = append(where, "user_id = ?")
-		args = append(args, *q.UserID)
-	}
-	if q.Action != "" {
-		if q.ActionPrefix {
-			where = append(where, `action LIKE ? ESCAPE '\'`)
-			args = append(args, escapeLike(q.Action)+"%")
-		} else {
-			where = append(where, "action = ?")
-			args = append(args, q.Action)
-		}
-	}
-	if !q.Since.IsZero() {
-		where = append(where, "at >= ?")
-		args = append(args, q.Since.UnixMilli())
-	}
-	query := "SELECT id, at, actor, action, user_id, outcome, detail FROM audit_events"
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY id DESC"
-	if q.Limit > 0 {
-		query += " LIMIT ?"
-		args = append(args, q.Limit)
-	}
-	rows, err := t.tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, mapError("list events", err)
-	}
-	defer rows.Close()
-	events := []acct.Event{}
-	for rows.Next() {
-		var ev acct.Event
-		var at int64
-		var userID sql.NullInt64
-		var outcome string
-		if err := rows.Scan(&ev.ID, &at, &ev.Actor, &ev.Action, &userID, &outcome, &ev.Detail); err != nil {
-			return nil, mapError("list events", err)
-		}
-		ev.At = fromMillis(at)
-		ev.Outcome = acct.Outcome(outcome)
-		if userID.Valid {
-			ev.UserID = &userID.Int64
-		}
-		events = append(events, ev)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, mapError("list events", err)
-	}
-	return events, nil
-}
-
 // scanUser reads one row of userColumns.
 func scanUser(row interface{ Scan(...any) error }) (*acct.UserRecord, error) {
 	var rec acct.UserRecord
@@ -337,8 +259,3 @@ func nullTime(t *time.Time) sql.NullInt64 {
 
 // fromMillis reads a stored time: Unix milliseconds, in UTC.
 func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
-
-// escapeLike makes s literal in a LIKE pattern with ESCAPE '\'.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
