@@ -19,14 +19,15 @@ import (
 // write transaction is IMMEDIATE, so writers follow one another), and
 // mapError.
 var dialect = &sqlstore.Dialect{
-	Name:        "sqlite",
-	MillisTimes: true,
-	Greatest:    "MAX",
-	True:        "1",
-	False:       "0",
-	TimeType:    "INTEGER",
-	UniqueKey:   uniqueKey,
-	MapError:    mapError,
+	Name:         "sqlite",
+	MillisTimes:  true,
+	LastInsertID: true,
+	Greatest:     "MAX",
+	True:         "1",
+	False:        "0",
+	TimeType:     "INTEGER",
+	UniqueKey:    uniqueKey,
+	MapError:     mapError,
 }
 
 // mapError turns a driver error into the error the acct layer expects. It

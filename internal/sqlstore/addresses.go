@@ -47,14 +47,15 @@ func (t *Tx) InsertAddress(ctx context.Context, rec *acct.AddressRecord) error {
 	if rec.Verified {
 		verifiedAt = t.d.NullTime(rec.VerifiedAt)
 	}
-	err := t.queryRow(ctx, `INSERT INTO addresses
+	seq, err := t.insert(ctx, `INSERT INTO addresses
 		(user_id, kind, value, is_primary, verified, verified_at, created_at, skeleton)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, "seq",
 		rec.UserID, string(rec.Kind), rec.Value, rec.Primary, rec.Verified, verifiedAt, t.d.Time(rec.CreatedAt),
-		NullText(rec.Skeleton)).Scan(&rec.Seq)
+		NullText(rec.Skeleton))
 	if err != nil {
 		return t.d.AddressConflict(rec.Kind, "insert address", err)
 	}
+	rec.Seq = seq
 	return nil
 }
 

@@ -16,14 +16,15 @@ const apiKeyColumns = `id, name, role, token_hash, prefix, created_at, created_b
 // ignored. A name already taken, by a revoked key too, is a CodeConflict
 // naming "name" (the unique constraint decides races).
 func (t *Tx) InsertAPIKey(ctx context.Context, rec *acct.APIKeyRecord) error {
-	err := t.queryRow(ctx, `INSERT INTO api_keys (
+	id, err := t.insert(ctx, `INSERT INTO api_keys (
 		name, role, token_hash, prefix, created_at, created_by, last_used_at, revoked_at
-	) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, "id",
 		rec.Name, string(rec.Role), rec.TokenHash, rec.Prefix, t.d.Time(rec.CreatedAt), rec.CreatedBy,
-		t.d.NullTime(rec.LastUsedAt), t.d.NullTime(rec.RevokedAt)).Scan(&rec.ID)
+		t.d.NullTime(rec.LastUsedAt), t.d.NullTime(rec.RevokedAt))
 	if err != nil {
 		return t.d.MapError("insert API key", err)
 	}
+	rec.ID = id
 	return nil
 }
 

@@ -26,16 +26,17 @@ const OutstandingCode = "used_at IS NULL AND voided_at IS NULL AND expires_at > 
 // InsertCode stores a new one-time code and sets rec.Seq. Any rec.Seq
 // given is ignored. A code may be stored already used or voided.
 func (t *Tx) InsertCode(ctx context.Context, rec *acct.CodeRecord) error {
-	err := t.queryRow(ctx, `INSERT INTO codes (
+	seq, err := t.insert(ctx, `INSERT INTO codes (
 		public_id, user_id, kind, purpose, mac, channel, destination, created_at, expires_at,
 		used_at, voided_at, attempts, issued_by, reason
-	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, "seq",
 		rec.ID, rec.UserID, string(rec.Kind), rec.Purpose, rec.MAC, string(rec.Channel), rec.Destination,
 		t.d.Time(rec.CreatedAt), t.d.Time(rec.ExpiresAt), t.d.NullTime(rec.UsedAt), t.d.NullTime(rec.VoidedAt),
-		rec.Attempts, rec.IssuedBy, rec.Reason).Scan(&rec.Seq)
+		rec.Attempts, rec.IssuedBy, rec.Reason)
 	if err != nil {
 		return t.d.MapError("insert code", err)
 	}
+	rec.Seq = seq
 	return nil
 }
 

@@ -53,6 +53,9 @@ type Dialect struct {
 	// integer column (SQLite); otherwise they are timestamptz values,
 	// written in whole milliseconds (PostgreSQL).
 	MillisTimes bool
+	// LastInsertID is set when the driver's sql.Result knows the id of an
+	// inserted row (SQLite); otherwise inserts read it with RETURNING.
+	LastInsertID bool
 	// Greatest is the name of the function that returns the larger of its
 	// arguments: MAX in SQLite, GREATEST in PostgreSQL.
 	Greatest string

@@ -14,12 +14,13 @@ func (t *Tx) InsertEvent(ctx context.Context, ev *acct.Event) error {
 	if ev.UserID != nil {
 		userID = *ev.UserID
 	}
-	err := t.queryRow(ctx, `INSERT INTO audit_events
-		(at, actor, action, user_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-		t.d.Time(ev.At), ev.Actor, ev.Action, userID, string(ev.Outcome), ev.Detail).Scan(&ev.ID)
+	id, err := t.insert(ctx, `INSERT INTO audit_events
+		(at, actor, action, user_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)`, "id",
+		t.d.Time(ev.At), ev.Actor, ev.Action, userID, string(ev.Outcome), ev.Detail)
 	if err != nil {
 		return t.d.MapError("insert event", err)
 	}
+	ev.ID = id
 	return nil
 }
 

@@ -15,14 +15,15 @@ const jobColumns = `id, kind, state, attempts, due_at, last_error, actor, create
 
 // InsertJob stores a new job and sets j.ID. Any j.ID given is ignored.
 func (t *Tx) InsertJob(ctx context.Context, j *acct.JobRecord) error {
-	err := t.queryRow(ctx, `INSERT INTO jobs (
+	id, err := t.insert(ctx, `INSERT INTO jobs (
 		kind, payload, state, attempts, due_at, last_error, actor, created_at, done_at
-	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, "id",
 		string(j.Kind), NullBytes(j.Payload), string(j.State), j.Attempts, t.d.Time(j.DueAt), j.LastError, j.Actor,
-		t.d.Time(j.CreatedAt), t.d.NullTime(j.DoneAt)).Scan(&j.ID)
+		t.d.Time(j.CreatedAt), t.d.NullTime(j.DoneAt))
 	if err != nil {
 		return t.d.MapError("insert job", err)
 	}
+	j.ID = id
 	return nil
 }
 

@@ -38,12 +38,13 @@ func (t *Tx) AddPoints(ctx context.Context, userID, delta int64) (int64, bool, e
 
 // InsertPointsEntry appends a row to the points ledger and sets e.ID.
 func (t *Tx) InsertPointsEntry(ctx context.Context, e *acct.PointsEntry) error {
-	err := t.queryRow(ctx, `INSERT INTO points_ledger
-		(user_id, delta, balance, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-		e.UserID, e.Delta, e.Balance, e.Reason, e.Actor, t.d.Time(e.At)).Scan(&e.ID)
+	id, err := t.insert(ctx, `INSERT INTO points_ledger
+		(user_id, delta, balance, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?)`, "id",
+		e.UserID, e.Delta, e.Balance, e.Reason, e.Actor, t.d.Time(e.At))
 	if err != nil {
 		return t.d.MapError("insert points entry", err)
 	}
+	e.ID = id
 	return nil
 }
 
@@ -71,12 +72,13 @@ func (t *Tx) ListPointsEntries(ctx context.Context, q acct.PointsFilter) ([]acct
 // InsertPreregistration puts p.Email on the waiting list and sets p.ID;
 // the unique constraint makes an address already on it a conflict.
 func (t *Tx) InsertPreregistration(ctx context.Context, p *acct.Preregistration) error {
-	err := t.queryRow(ctx,
-		"INSERT INTO preregistrations (email, created_at, created_by) VALUES (?, ?, ?) RETURNING id",
-		p.Email, t.d.Time(p.CreatedAt), p.CreatedBy).Scan(&p.ID)
+	id, err := t.insert(ctx,
+		"INSERT INTO preregistrations (email, created_at, created_by) VALUES (?, ?, ?)", "id",
+		p.Email, t.d.Time(p.CreatedAt), p.CreatedBy)
 	if err != nil {
 		return t.d.MapError("insert preregistration", err)
 	}
+	p.ID = id
 	return nil
 }
 

@@ -24,16 +24,17 @@ const SessionsFrom = " FROM sessions AS s JOIN users AS u ON u.id = s.user_id"
 // InsertSession stores a new session and sets rec.Seq. Any rec.Seq given
 // is ignored. A session may be stored already ended (rec.EndedAt set).
 func (t *Tx) InsertSession(ctx context.Context, rec *acct.SessionRecord) error {
-	err := t.queryRow(ctx, `INSERT INTO sessions (
+	seq, err := t.insert(ctx, `INSERT INTO sessions (
 		public_id, token_hash, user_id, created_at, last_seen_at, expires_at,
 		absolute_expires_at, persistent, label, ended_at
-	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, "seq",
 		rec.ID, rec.TokenHash, rec.UserID, t.d.Time(rec.CreatedAt), t.d.Time(rec.LastSeenAt),
 		t.d.Time(rec.ExpiresAt), t.d.Time(rec.AbsoluteExpiresAt), rec.Persistent, rec.Label,
-		t.d.NullTime(rec.EndedAt)).Scan(&rec.Seq)
+		t.d.NullTime(rec.EndedAt))
 	if err != nil {
 		return t.d.MapError("insert session", err)
 	}
+	rec.Seq = seq
 	return nil
 }
 

@@ -31,6 +31,23 @@ func (t *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return t.q.QueryRowContext(ctx, t.d.Rebind(query), args...)
 }
 
+// insert runs an INSERT of one row and returns the id the database gave
+// it, in the column idCol: through the driver's LastInsertId where the
+// dialect has one (SQLite, whose statement so stays as it was, without
+// RETURNING, and costs no rows to read), otherwise by RETURNING idCol.
+func (t *Tx) insert(ctx context.Context, query, idCol string, args ...any) (int64, error) {
+	if t.d.LastInsertID {
+		res, err := t.exec(ctx, query, args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.LastInsertId()
+	}
+	var id int64
+	err := t.queryRow(ctx, query+" RETURNING "+idCol, args...).Scan(&id)
+	return id, err
+}
+
 // affected returns how many rows a statement changed, its error mapped
 // with op.
 func (t *Tx) affected(res sql.Result, err error, op string) (int64, error) {
