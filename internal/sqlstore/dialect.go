@@ -12,10 +12,14 @@
 //     N-th argument), which Rebind turns into $N for PostgreSQL;
 //   - how a time is stored: Unix milliseconds in an INTEGER (SQLite) or a
 //     timestamptz in whole milliseconds (PostgreSQL), see Time;
-//   - the few words whose spelling differs (Greatest) and the locking
-//     clause of a statement that picks rows to change (SkipLocked);
+//   - the few words whose spelling differs (Greatest, True and False,
+//     Binary, TimeType) and the locking clause of a statement that picks
+//     rows to change (SkipLocked);
+//   - how an insert learns its id (LastInsertID) and whether writers run
+//     side by side (ConcurrentWriters);
 //   - error classification: the dialect's MapError turns a driver error
-//     into acct's codes (conflict, unavailable) or wraps it with context.
+//     into acct's codes (conflict, unavailable) or wraps it with context,
+//     and UniqueKey names the unique key a violation is of.
 //
 // No ORM and no generated code: a query is a string constant, as in the
 // dialect packages before.
