@@ -221,23 +221,6 @@ func statusCondition(a *args, statuses []acct.Status, now time.Time) string {
 	return "(" + strings.Join(or, " OR ") + ")"
 }
 
-// AddLoginFailure adds one to the account's failed-login count in one
-// statement, so that concurrent failures all count, and returns the new
-// count.
-func (t *txn) AddLoginFailure(ctx context.Context, userID int64) (int, error) {
-	var n int
-	err := t.tx.QueryRow(ctx,
-		"UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
-		userID).Scan(&n)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, acct.Errorf(acct.CodeNotFound, "no such user")
-	}
-	if err != nil {
-		return 0, mapError("add login failure", err)
-	}
-	return n, nil
-}
-
 // scanUser reads one row of userColumns.
 func scanUser(row pgx.Row) (*acct.UserRecord, error) {
 	var rec acct.UserRecord

@@ -212,23 +212,6 @@ func statusCondition(statuses []acct.Status, now time.Time) (string, []any) {
 	return "(" + strings.Join(or, " OR ") + ")", args
 }
 
-// AddLoginFailure adds one to the account's failed-login count in one
-// statement, so that concurrent failures all count, and returns the new
-// count.
-func (t *txn) AddLoginFailure(ctx context.Context, userID int64) (int, error) {
-	var n int
-	err := t.tx.QueryRowContext(ctx,
-		"UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins",
-		userID).Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, acct.Errorf(acct.CodeNotFound, "no such user")
-	}
-	if err != nil {
-		return 0, mapError("add login failure", err)
-	}
-	return n, nil
-}
-
 // scanUser reads one row of userColumns.
 func scanUser(row interface{ Scan(...any) error }) (*acct.UserRecord, error) {
 	var rec acct.UserRecord
