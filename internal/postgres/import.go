@@ -122,7 +122,7 @@ func (t *txn) InsertUsers(ctx context.Context, recs []*acct.UserRecord) error {
 	slices.Sort(ids) // in the order of the accounts, as one by one
 	values := make([][]any, len(recs))
 	for i, rec := range recs {
-		values[i] = append(append([]any{ids[i]}, userArgs(rec)...), rec.Points)
+		values[i] = append(append([]any{ids[i]}, dialect.UserArgs(rec)...), rec.Points)
 	}
 	if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{"users"}, userCopyColumns, pgx.CopyFromRows(values)); err != nil {
 		return mapError("insert users", err)

@@ -59,61 +59,9 @@ func (t *txn) forUpdate() string {
 	return ""
 }
 
-// userColumns is the column list that scanUser reads. points comes last:
-// it is read with the account but written only by AddPoints.
-const userColumns = `id, username, email, email_verified, phone, phone_verified,
-	first_name, last_name, language, admin, status, hold_until, password_hash,
-	created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
-	referral_code, referred_by, held_from, username_skeleton, points`
-
-// userArgs are rec's values for the columns of userColumns after id, but
-// for points.
-func userArgs(rec *acct.UserRecord) []any {
-	return []any{
-		nullString(rec.Username), nullString(rec.Email), rec.EmailVerified,
-		nullString(rec.Phone), rec.PhoneVerified,
-		rec.FirstName, rec.LastName, rec.Language, rec.Admin, string(rec.Status),
-		nullMillis(rec.HoldUntil), nullString(rec.PasswordHash),
-		millis(rec.CreatedAt), millis(rec.UpdatedAt), nullMillis(rec.DeletedAt),
-		nullString(rec.Foreign), rec.FailedLogins, nullMillis(rec.LockedUntil), rec.LockReason,
-		nullString(rec.ReferralCode), rec.ReferredBy, nullString(string(rec.HeldFrom)),
-		nullString(rec.UsernameSkeleton),
-	}
-}
-
-// InsertUser stores a new account and sets rec.ID. Any rec.ID given is
-// ignored: ids come from a sequence and are never reused.
-func (t *txn) InsertUser(ctx context.Context, rec *acct.UserRecord) error {
-	err := t.tx.QueryRow(ctx, `INSERT INTO users (
-		username, email, email_verified, phone, phone_verified,
-		first_name, last_name, language, admin, status, hold_until, password_hash,
-		created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
-		referral_code, referred_by, held_from, username_skeleton
-	) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
-	RETURNING id`, userArgs(rec)...).Scan(&rec.ID)
-	if err != nil {
-		return mapError("insert user", err)
-	}
-	return nil
-}
-
-// UpdateUser overwrites the stored account rec.ID with rec.
-func (t *txn) UpdateUser(ctx context.Context, rec *acct.UserRecord) error {
-	tag, err := t.tx.Exec(ctx, `UPDATE users SET
-		username = $1, email = $2, email_verified = $3, phone = $4, phone_verified = $5,
-		first_name = $6, last_name = $7, language = $8, admin = $9, status = $10,
-		hold_until = $11, password_hash = $12, created_at = $13, updated_at = $14, deleted_at = $15,
-		foreign_id = $16, failed_logins = $17, locked_until = $18, lock_reason = $19,
-		referral_code = $20, referred_by = $21, held_from = $22, username_skeleton = $23
-		WHERE id = $24`, append(userArgs(rec), rec.ID)...)
-	if err != nil {
-		return mapError("update user", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return acct.Errorf(acct.CodeNotFound, "no such user")
-	}
-	return nil
-}
+// userColumns is the column list that scanUser reads (the shared one of
+// internal/sqlstore).
+const userColumns = sqlstore.UserColumns
 
 // GetUser finds one account by id, username, email, phone or foreign
 // identity. Inside Update it locks the row until the transaction ends.

@@ -159,7 +159,7 @@ func (t *txn) InsertUsers(ctx context.Context, recs []*acct.UserRecord) error {
 	}
 	defer stmt.Close()
 	for _, rec := range recs {
-		res, err := stmt.ExecContext(ctx, append(userArgs(rec), rec.Points)...)
+		res, err := stmt.ExecContext(ctx, append(dialect.UserArgs(rec), rec.Points)...)
 		if err != nil {
 			return mapError("insert users", err)
 		}

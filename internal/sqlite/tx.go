@@ -25,69 +25,9 @@ type txn struct {
 
 var _ acct.Tx = (*txn)(nil)
 
-// userColumns is the column list that scanUser reads. points comes last:
-// it is read with the account but written only by AddPoints.
-const userColumns = `id, username, email, email_verified, phone, phone_verified,
-	first_name, last_name, language, admin, status, hold_until, password_hash,
-	created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
-	referral_code, referred_by, held_from, username_skeleton, points`
-
-// userArgs are rec's values for the columns of userColumns after id, but
-// for points.
-func userArgs(rec *acct.UserRecord) []any {
-	return []any{
-		nullString(rec.Username), nullString(rec.Email), rec.EmailVerified,
-		nullString(rec.Phone), rec.PhoneVerified,
-		rec.FirstName, rec.LastName, rec.Language, rec.Admin, string(rec.Status),
-		nullTime(rec.HoldUntil), nullString(rec.PasswordHash),
-		rec.CreatedAt.UnixMilli(), rec.UpdatedAt.UnixMilli(), nullTime(rec.DeletedAt),
-		nullString(rec.Foreign), rec.FailedLogins, nullTime(rec.LockedUntil), rec.LockReason,
-		nullString(rec.ReferralCode), nullID(rec.ReferredBy), nullString(string(rec.HeldFrom)),
-		nullString(rec.UsernameSkeleton),
-	}
-}
-
-// InsertUser stores a new account and sets rec.ID. Any rec.ID given is
-// ignored: ids come from the database and are never reused.
-func (t *txn) InsertUser(ctx context.Context, rec *acct.UserRecord) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO users (
-		username, email, email_verified, phone, phone_verified,
-		first_name, last_name, language, admin, status, hold_until, password_hash,
-		created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
-		referral_code, referred_by, held_from, username_skeleton
-	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(rec)...)
-	if err != nil {
-		return mapError("insert user", err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return mapError("insert user", err)
-	}
-	rec.ID = id
-	return nil
-}
-
-// UpdateUser overwrites the stored account rec.ID with rec.
-func (t *txn) UpdateUser(ctx context.Context, rec *acct.UserRecord) error {
-	res, err := t.tx.ExecContext(ctx, `UPDATE users SET
-		username = ?, email = ?, email_verified = ?, phone = ?, phone_verified = ?,
-		first_name = ?, last_name = ?, language = ?, admin = ?, status = ?,
-		hold_until = ?, password_hash = ?, created_at = ?, updated_at = ?, deleted_at = ?,
-		foreign_id = ?, failed_logins = ?, locked_until = ?, lock_reason = ?,
-		referral_code = ?, referred_by = ?, held_from = ?, username_skeleton = ?
-		WHERE id = ?`, append(userArgs(rec), rec.ID)...)
-	if err != nil {
-		return mapError("update user", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return mapError("update user", err)
-	}
-	if n == 0 {
-		return acct.Errorf(acct.CodeNotFound, "no such user")
-	}
-	return nil
-}
+// userColumns is the column list that scanUser reads (the shared one of
+// internal/sqlstore).
+const userColumns = sqlstore.UserColumns
 
 // GetUser finds one account by id, username, email, phone or foreign
 // identity.
@@ -219,14 +159,6 @@ func scanUser(row interface{ Scan(...any) error }) (*acct.UserRecord, error) {
 		return nil, err
 	}
 	return &rec, nil
-}
-
-// nullID stores a nil id as NULL.
-func nullID(id *int64) sql.NullInt64 {
-	if id == nil {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: *id, Valid: true}
 }
 
 // nullString stores "" as NULL.

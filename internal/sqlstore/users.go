@@ -56,3 +56,66 @@ func (t *Tx) ListPasswordHashes(ctx context.Context, afterID int64, limit int) (
 	}
 	return out, nil
 }
+
+// UserColumns is the column list that the dialects' user scanners read.
+// points comes last: it is read with the account but written only by
+// AddPoints.
+const UserColumns = `id, username, email, email_verified, phone, phone_verified,
+	first_name, last_name, language, admin, status, hold_until, password_hash,
+	created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
+	referral_code, referred_by, held_from, username_skeleton, points`
+
+// UserArgs are rec's values for the columns of UserColumns after id, but
+// for points, as the dialect stores them: "" and nil as NULL. The bulk
+// inserts of the dialects (prepared statements, COPY) use them too.
+func (d *Dialect) UserArgs(rec *acct.UserRecord) []any {
+	var referredBy any
+	if rec.ReferredBy != nil {
+		referredBy = *rec.ReferredBy
+	}
+	return []any{
+		NullText(rec.Username), NullText(rec.Email), rec.EmailVerified,
+		NullText(rec.Phone), rec.PhoneVerified,
+		rec.FirstName, rec.LastName, rec.Language, rec.Admin, string(rec.Status),
+		d.NullTime(rec.HoldUntil), NullText(rec.PasswordHash),
+		d.Time(rec.CreatedAt), d.Time(rec.UpdatedAt), d.NullTime(rec.DeletedAt),
+		NullText(rec.Foreign), rec.FailedLogins, d.NullTime(rec.LockedUntil), rec.LockReason,
+		NullText(rec.ReferralCode), referredBy, NullText(string(rec.HeldFrom)),
+		NullText(rec.UsernameSkeleton),
+	}
+}
+
+// InsertUser stores a new account and sets rec.ID. Any rec.ID given is
+// ignored: ids come from the database and are never reused.
+func (t *Tx) InsertUser(ctx context.Context, rec *acct.UserRecord) error {
+	id, err := t.insert(ctx, `INSERT INTO users (
+		username, email, email_verified, phone, phone_verified,
+		first_name, last_name, language, admin, status, hold_until, password_hash,
+		created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
+		referral_code, referred_by, held_from, username_skeleton
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, "id", t.d.UserArgs(rec)...)
+	if err != nil {
+		return t.d.MapError("insert user", err)
+	}
+	rec.ID = id
+	return nil
+}
+
+// UpdateUser overwrites the stored account rec.ID with rec.
+func (t *Tx) UpdateUser(ctx context.Context, rec *acct.UserRecord) error {
+	res, err := t.exec(ctx, `UPDATE users SET
+		username = ?, email = ?, email_verified = ?, phone = ?, phone_verified = ?,
+		first_name = ?, last_name = ?, language = ?, admin = ?, status = ?,
+		hold_until = ?, password_hash = ?, created_at = ?, updated_at = ?, deleted_at = ?,
+		foreign_id = ?, failed_logins = ?, locked_until = ?, lock_reason = ?,
+		referral_code = ?, referred_by = ?, held_from = ?, username_skeleton = ?
+		WHERE id = ?`, append(t.d.UserArgs(rec), rec.ID)...)
+	n, err := t.affected(res, err, "update user")
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return acct.Errorf(acct.CodeNotFound, "no such user")
+	}
+	return nil
+}
