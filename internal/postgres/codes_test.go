@@ -11,7 +11,18 @@ import (
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/pgtest"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
+
+// codeColumns is the column list of the shared code queries
+// (internal/sqlstore/codes.go).
+const codeColumns = sqlstore.CodeColumns
+
+// outstandingCode is sqlstore.OutstandingCode with its moment given by the
+// placeholder at.
+func outstandingCode(at string) string {
+	return strings.Replace(sqlstore.OutstandingCode, "?", at, 1)
+}
 
 // TestCodeStorage checks that a code's empty text is stored as ”, never
 // NULL (the round trip is in the storetest contract).

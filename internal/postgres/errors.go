@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
 
 // SQLSTATE codes that mapError and the retry loop interpret.
@@ -59,6 +60,24 @@ var constraintFields = map[string]string{
 // lookAlikeConstraints are the unique keys on skeletons: their conflict
 // says that the value looks like one in use.
 var lookAlikeConstraints = map[string]bool{"users_username_skeleton_key": true}
+
+// dialect is what the queries shared with the SQLite store
+// (internal/sqlstore) need to know of PostgreSQL: $N placeholders, times
+// as timestamptz, GREATEST for the larger of two values, SKIP LOCKED on the
+// rows a statement picks to change, and mapError.
+var dialect = &sqlstore.Dialect{
+	Name:              "postgres",
+	Numbered:          true,
+	Greatest:          "GREATEST",
+	SkipLocked:        " FOR UPDATE SKIP LOCKED",
+	Binary:            ` COLLATE "C"`,
+	ConcurrentWriters: true,
+	True:              "true",
+	False:             "false",
+	TimeType:          "timestamptz",
+	UniqueKey:         uniqueKey,
+	MapError:          mapError,
+}
 
 // mapError turns a driver error into the error the acct layer expects. It
 // is the only place that interprets PostgreSQL's error codes:
@@ -107,6 +126,17 @@ func mapError(op string, err error) error {
 		return &acct.Error{Code: acct.CodeUnavailable, Message: "store is unavailable, try again: " + reason(err), Err: err}
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)
+}
+
+// uniqueKey names the unique key that err violates as sqlstore's
+// Dialect.UniqueKey does, "table(column,column)", for the constraints that
+// the shared code asks about (addressKeys); "" for any other error.
+func uniqueKey(err error) string {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != codeUniqueViolation {
+		return ""
+	}
+	return addressKeys[pe.ConstraintName]
 }
 
 // constraintColumn guesses the column of a unique constraint that

@@ -122,7 +122,7 @@ func (t *txn) InsertUsers(ctx context.Context, recs []*acct.UserRecord) error {
 	slices.Sort(ids) // in the order of the accounts, as one by one
 	values := make([][]any, len(recs))
 	for i, rec := range recs {
-		values[i] = append(append([]any{ids[i]}, userArgs(rec)...), rec.Points)
+		values[i] = append(append([]any{ids[i]}, dialect.UserArgs(rec)...), rec.Points)
 	}
 	if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{"users"}, userCopyColumns, pgx.CopyFromRows(values)); err != nil {
 		return mapError("insert users", err)
@@ -178,15 +178,12 @@ func (t *txn) InsertAddresses(ctx context.Context, recs []*acct.AddressRecord) e
 	_, err := t.tx.CopyFrom(ctx, pgx.Identifier{"addresses"},
 		[]string{"user_id", "kind", "value", "is_primary", "verified", "verified_at", "created_at", "skeleton"}, pgx.CopyFromRows(values))
 	if err != nil {
+		kind := acct.AddressKind("email") // the detail reads "Key (kind, value)=(phone, +44…) already exists."
 		var pe *pgconn.PgError
-		if errors.As(err, &pe) && pe.Code == codeUniqueViolation && addressKeys[pe.ConstraintName] {
-			kind := "email" // the detail reads "Key (kind, value)=(phone, +44…) already exists."
-			if strings.Contains(pe.Detail, "=(phone,") {
-				kind = "phone"
-			}
-			return addressConflict(kind, pe.ConstraintName, err)
+		if errors.As(err, &pe) && strings.Contains(pe.Detail, "=(phone,") {
+			kind = "phone"
 		}
-		return mapError("insert addresses", err)
+		return dialect.AddressConflict(kind, "insert addresses", err)
 	}
 	return nil
 }

@@ -26,6 +26,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -33,8 +34,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
 
 const (
@@ -51,6 +54,9 @@ const (
 // use, and several processes may share the database.
 type Store struct {
 	pool *pgxpool.Pool
+	// db is pool seen through database/sql, for the queries shared with
+	// the SQLite store (internal/sqlstore).
+	db *sql.DB
 	// fold is the COLLATE clause ListUsers' search lowers text with: ""
 	// when the database's own lower() folds all of Unicode.
 	fold string
@@ -94,13 +100,13 @@ func OpenWith(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, openError(mapError("connect", err))
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, db: stdlib.OpenDBFromPool(pool)}
 	if _, err := s.migrate(ctx, opts.Migrate); err != nil {
-		pool.Close()
+		s.Close()
 		return nil, openError(err)
 	}
 	if s.fold, err = s.findFold(ctx); err != nil {
-		pool.Close()
+		s.Close()
 		return nil, openError(err)
 	}
 	return s, nil
@@ -152,16 +158,16 @@ func (s *Store) findFold(ctx context.Context) (string, error) {
 // again, up to maxAttempts times in all, and then the failure surfaces as
 // CodeUnavailable.
 func (s *Store) Update(ctx context.Context, fn func(acct.Tx) error) error {
-	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite}, true, fn)
+	return s.run(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, true, fn)
 }
 
 // View runs fn in one read-only transaction that sees one snapshot of the
 // database (REPEATABLE READ, READ ONLY).
 func (s *Store) View(ctx context.Context, fn func(acct.Tx) error) error {
-	return s.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, false, fn)
+	return s.run(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}, false, fn)
 }
 
-func (s *Store) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func(acct.Tx) error) error {
+func (s *Store) run(ctx context.Context, opts *sql.TxOptions, write bool, fn func(acct.Tx) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = s.runOnce(ctx, opts, write, fn)
@@ -187,16 +193,46 @@ func (s *Store) run(ctx context.Context, opts pgx.TxOptions, write bool, fn func
 	return err
 }
 
-func (s *Store) runOnce(ctx context.Context, opts pgx.TxOptions, write bool, fn func(acct.Tx) error) error {
-	tx, err := s.pool.BeginTx(ctx, opts)
+// runOnce runs fn in one transaction on one connection of the pool, which
+// it sees two ways: through database/sql (a *sql.Tx, for the queries
+// shared with the SQLite store) and through pgx (the *pgx.Conn below it,
+// for the rest and for COPY). Both run on the one session, one after the
+// other, so they are one transaction.
+//
+// The *sql.Tx is begun with a context that is never cancelled: database/sql
+// would otherwise roll it back from another goroutine when ctx ends, while
+// this one may be using the pgx connection. Every statement still runs
+// under ctx, and the deferred rollback ends the transaction, as with pgx's
+// own transactions.
+func (s *Store) runOnce(ctx context.Context, opts *sql.TxOptions, write bool, fn func(acct.Tx) error) error {
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return mapError("begin", err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) // after Commit, a harmless no-op
-	if err := fn(&txn{tx: tx, write: write, fold: s.fold}); err != nil {
+	defer conn.Close()
+	var pc *pgx.Conn
+	if err := conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("database/sql gave a %T, want pgx's *stdlib.Conn", dc)
+		}
+		pc = c.Conn()
+		return nil
+	}); err != nil {
+		return mapError("begin", err)
+	}
+	tx, err := conn.BeginTx(context.WithoutCancel(ctx), opts)
+	if err != nil {
+		return mapError("begin", err)
+	}
+	defer tx.Rollback() // after Commit, a harmless no-op
+	if err := fn(&txn{Tx: sqlstore.NewTx(tx, dialect), tx: pc, write: write, fold: s.fold}); err != nil {
 		return err
 	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := ctx.Err(); err != nil {
+		return err // as pgx's Commit(ctx) would: not committed
+	}
+	if err := tx.Commit(); err != nil {
 		return mapError("commit", err)
 	}
 	return nil
@@ -204,8 +240,9 @@ func (s *Store) runOnce(ctx context.Context, opts pgx.TxOptions, write bool, fn 
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
+	err := s.db.Close()
 	s.pool.Close()
-	return nil
+	return err
 }
 
 // Pool returns the store's connection pool, for health checks and tools.

@@ -9,18 +9,37 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
 
 // txn is the acct.Tx of one Update (write) or View.
 type txn struct {
-	tx    pgx.Tx
+	// Tx answers the queries shared with the SQLite store
+	// (internal/sqlstore): settings, attempt buckets and jobs, through
+	// database/sql.
+	*sqlstore.Tx
+	// tx is the same connection, in the same transaction, through pgx
+	// itself: for the queries not yet shared and for COPY.
+	tx    pgxConn
 	write bool
 	fold  string // the COLLATE clause of search, see Store.findFold
 }
 
 var _ acct.Tx = (*txn)(nil)
+
+// pgxConn is what the store uses of pgx's connection inside a transaction
+// (*pgx.Conn, whose transaction database/sql began).
+type pgxConn interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
+}
+
+var _ pgxConn = (*pgx.Conn)(nil)
 
 // args collects the parameters of a query and names them $1, $2, ….
 type args []any
@@ -40,61 +59,9 @@ func (t *txn) forUpdate() string {
 	return ""
 }
 
-// userColumns is the column list that scanUser reads. points comes last:
-// it is read with the account but written only by AddPoints.
-const userColumns = `id, username, email, email_verified, phone, phone_verified,
-	first_name, last_name, language, admin, status, hold_until, password_hash,
-	created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
-	referral_code, referred_by, held_from, username_skeleton, points`
-
-// userArgs are rec's values for the columns of userColumns after id, but
-// for points.
-func userArgs(rec *acct.UserRecord) []any {
-	return []any{
-		nullString(rec.Username), nullString(rec.Email), rec.EmailVerified,
-		nullString(rec.Phone), rec.PhoneVerified,
-		rec.FirstName, rec.LastName, rec.Language, rec.Admin, string(rec.Status),
-		nullMillis(rec.HoldUntil), nullString(rec.PasswordHash),
-		millis(rec.CreatedAt), millis(rec.UpdatedAt), nullMillis(rec.DeletedAt),
-		nullString(rec.Foreign), rec.FailedLogins, nullMillis(rec.LockedUntil), rec.LockReason,
-		nullString(rec.ReferralCode), rec.ReferredBy, nullString(string(rec.HeldFrom)),
-		nullString(rec.UsernameSkeleton),
-	}
-}
-
-// InsertUser stores a new account and sets rec.ID. Any rec.ID given is
-// ignored: ids come from a sequence and are never reused.
-func (t *txn) InsertUser(ctx context.Context, rec *acct.UserRecord) error {
-	err := t.tx.QueryRow(ctx, `INSERT INTO users (
-		username, email, email_verified, phone, phone_verified,
-		first_name, last_name, language, admin, status, hold_until, password_hash,
-		created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
-		referral_code, referred_by, held_from, username_skeleton
-	) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
-	RETURNING id`, userArgs(rec)...).Scan(&rec.ID)
-	if err != nil {
-		return mapError("insert user", err)
-	}
-	return nil
-}
-
-// UpdateUser overwrites the stored account rec.ID with rec.
-func (t *txn) UpdateUser(ctx context.Context, rec *acct.UserRecord) error {
-	tag, err := t.tx.Exec(ctx, `UPDATE users SET
-		username = $1, email = $2, email_verified = $3, phone = $4, phone_verified = $5,
-		first_name = $6, last_name = $7, language = $8, admin = $9, status = $10,
-		hold_until = $11, password_hash = $12, created_at = $13, updated_at = $14, deleted_at = $15,
-		foreign_id = $16, failed_logins = $17, locked_until = $18, lock_reason = $19,
-		referral_code = $20, referred_by = $21, held_from = $22, username_skeleton = $23
-		WHERE id = $24`, append(userArgs(rec), rec.ID)...)
-	if err != nil {
-		return mapError("update user", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return acct.Errorf(acct.CodeNotFound, "no such user")
-	}
-	return nil
-}
+// userColumns is the column list that scanUser reads (the shared one of
+// internal/sqlstore).
+const userColumns = sqlstore.UserColumns
 
 // GetUser finds one account by id, username, email, phone or foreign
 // identity. Inside Update it locks the row until the transaction ends.
@@ -146,7 +113,7 @@ func (t *txn) ListUsers(ctx context.Context, q acct.UserFilter) ([]acct.UserReco
 	}
 	if q.Search != "" {
 		// Both sides are lowered by the database, under the same collation.
-		p := "lower(" + a.add("%"+escapeLike(q.Search)+"%") + "::text" + t.fold + ")"
+		p := "lower(" + a.add("%"+sqlstore.EscapeLike(q.Search)+"%") + "::text" + t.fold + ")"
 		var or []string
 		for _, col := range []string{"username", "email", "phone", "first_name", "last_name"} {
 			or = append(or, "lower("+col+t.fold+") LIKE "+p+` ESCAPE '\'`)
@@ -202,81 +169,6 @@ func statusCondition(a *args, statuses []acct.Status, now time.Time) string {
 	return "(" + strings.Join(or, " OR ") + ")"
 }
 
-// AddLoginFailure adds one to the account's failed-login count in one
-// statement, so that concurrent failures all count, and returns the new
-// count.
-func (t *txn) AddLoginFailure(ctx context.Context, userID int64) (int, error) {
-	var n int
-	err := t.tx.QueryRow(ctx,
-		"UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
-		userID).Scan(&n)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, acct.Errorf(acct.CodeNotFound, "no such user")
-	}
-	if err != nil {
-		return 0, mapError("add login failure", err)
-	}
-	return n, nil
-}
-
-// InsertEvent appends an audit event and sets ev.ID.
-func (t *txn) InsertEvent(ctx context.Context, ev *acct.Event) error {
-	err := t.tx.QueryRow(ctx, `INSERT INTO audit_events
-		(at, actor, action, user_id, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		millis(ev.At), ev.Actor, ev.Action, ev.UserID, string(ev.Outcome), ev.Detail).Scan(&ev.ID)
-	if err != nil {
-		return mapError("insert event", err)
-	}
-	return nil
-}
-
-// ListEvents returns the audit events that match q, newest first. A
-// q.Limit of 0 or less means no limit.
-func (t *txn) ListEvents(ctx context.Context, q acct.EventFilter) ([]acct.Event, error) {
-	var a args
-	var where []string
-	if q.UserID != nil {
-		where = append(where, "user_id = "+a.add(*q.UserID))
-	}
-	if q.Action != "" {
-		if q.ActionPrefix {
-			where = append(where, "action LIKE "+a.add(escapeLike(q.Action)+"%")+` ESCAPE '\'`)
-		} else {
-			where = append(where, "action = "+a.add(q.Action))
-		}
-	}
-	if !q.Since.IsZero() {
-		where = append(where, "at >= "+a.add(millis(q.Since)))
-	}
-	query := "SELECT id, at, actor, action, user_id, outcome, detail FROM audit_events"
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY id DESC"
-	if q.Limit > 0 {
-		query += " LIMIT " + a.add(q.Limit)
-	}
-	rows, err := t.tx.Query(ctx, query, a...)
-	if err != nil {
-		return nil, mapError("list events", err)
-	}
-	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (acct.Event, error) {
-		var ev acct.Event
-		var outcome string
-		err := r.Scan(&ev.ID, &ev.At, &ev.Actor, &ev.Action, &ev.UserID, &outcome, &ev.Detail)
-		ev.At = ev.At.UTC()
-		ev.Outcome = acct.Outcome(outcome)
-		return ev, err
-	})
-	if err != nil {
-		return nil, mapError("list events", err)
-	}
-	if events == nil {
-		events = []acct.Event{}
-	}
-	return events, nil
-}
-
 // scanUser reads one row of userColumns.
 func scanUser(row pgx.Row) (*acct.UserRecord, error) {
 	var rec acct.UserRecord
@@ -308,9 +200,4 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
-}
-
-// escapeLike makes s literal in a LIKE pattern with ESCAPE '\'.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

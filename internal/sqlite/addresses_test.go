@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
 
 // TestAddressRaceStores has 20 stores, opened at once on one file, claim
@@ -118,8 +119,8 @@ func TestAddressQueriesUseIndexes(t *testing.T) {
 		query, want string
 		args        []any
 	}{
-		{"SELECT " + addressColumns + " FROM addresses WHERE kind = ? AND value = ?", "sqlite_autoindex_addresses_1", []any{"email", "x"}},
-		{"SELECT " + addressColumns + " FROM addresses WHERE user_id = ? ORDER BY kind, is_primary DESC, seq", "addresses_user_kind", []any{1}},
+		{"SELECT " + sqlstore.AddressColumns + " FROM addresses WHERE kind = ? AND value = ?", "sqlite_autoindex_addresses_1", []any{"email", "x"}},
+		{"SELECT " + sqlstore.AddressColumns + " FROM addresses WHERE user_id = ? ORDER BY kind, is_primary DESC, seq", "addresses_user_kind", []any{1}},
 		{"DELETE FROM addresses WHERE user_id = ?", "addresses_user_kind", []any{1}},
 	} {
 		plan := queryPlan(t, s.w, tc.query, tc.args...)

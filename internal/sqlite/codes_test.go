@@ -14,7 +14,11 @@ import (
 	"time"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
+
+// The shared texts of the code queries (internal/sqlstore/codes.go).
+const codeColumns, outstandingCode = sqlstore.CodeColumns, sqlstore.OutstandingCode
 
 func TestCodeQueriesUseIndexes(t *testing.T) {
 	s := openTest(t)

@@ -10,7 +10,25 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
+
+// dialect is what the queries shared with the PostgreSQL store
+// (internal/sqlstore) need to know of SQLite: ? placeholders, times as
+// Unix milliseconds, MAX for the larger of two values, no row locks (the
+// write transaction is IMMEDIATE, so writers follow one another), and
+// mapError.
+var dialect = &sqlstore.Dialect{
+	Name:         "sqlite",
+	MillisTimes:  true,
+	LastInsertID: true,
+	Greatest:     "MAX",
+	True:         "1",
+	False:        "0",
+	TimeType:     "INTEGER",
+	UniqueKey:    uniqueKey,
+	MapError:     mapError,
+}
 
 // mapError turns a driver error into the error the acct layer expects. It
 // is the only place that interprets SQLite's error codes:
@@ -70,6 +88,39 @@ func isBusy(err error) bool {
 	}
 	primary := se.Code() & 0xff
 	return primary == sqlite3.SQLITE_BUSY || primary == sqlite3.SQLITE_LOCKED
+}
+
+// uniqueKey names the unique key that err violates as
+// "table(column,column)", from SQLite's message "UNIQUE constraint failed:
+// addresses.kind, addresses.value"; "" when err is no such violation.
+func uniqueKey(err error) string {
+	var se *msqlite.Error
+	if !errors.As(err, &se) {
+		return ""
+	}
+	if c := se.Code(); c != sqlite3.SQLITE_CONSTRAINT_UNIQUE && c != sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY {
+		return ""
+	}
+	const marker = "UNIQUE constraint failed: "
+	msg := se.Error()
+	i := strings.Index(msg, marker)
+	if i < 0 {
+		return ""
+	}
+	list := msg[i+len(marker):]
+	if j := strings.Index(list, " ("); j >= 0 { // the driver's " (2067)"
+		list = list[:j]
+	}
+	var table string
+	var cols []string
+	for _, tc := range strings.Split(list, ", ") {
+		t, c, ok := strings.Cut(tc, ".")
+		if !ok || (table != "" && t != table) {
+			return ""
+		}
+		table, cols = t, append(cols, c)
+	}
+	return table + "(" + strings.Join(cols, ",") + ")"
 }
 
 // uniqueColumn returns the first column named by SQLite's message

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
 
 // The bulk methods of import and export (acct.BulkTx). A list of values
@@ -158,7 +159,7 @@ func (t *txn) InsertUsers(ctx context.Context, recs []*acct.UserRecord) error {
 	}
 	defer stmt.Close()
 	for _, rec := range recs {
-		res, err := stmt.ExecContext(ctx, append(userArgs(rec), rec.Points)...)
+		res, err := stmt.ExecContext(ctx, append(dialect.UserArgs(rec), rec.Points)...)
 		if err != nil {
 			return mapError("insert users", err)
 		}
@@ -194,7 +195,7 @@ func (t *txn) InsertAddresses(ctx context.Context, recs []*acct.AddressRecord) e
 		_, err := stmt.ExecContext(ctx, rec.UserID, string(rec.Kind), rec.Value, rec.Primary, rec.Verified,
 			verifiedAt, rec.CreatedAt.UnixMilli(), nullString(rec.Skeleton))
 		if err != nil {
-			return addressConflict(rec.Kind, mapError("insert addresses", err))
+			return dialect.AddressConflict(rec.Kind, "insert addresses", err)
 		}
 	}
 	return nil
@@ -213,7 +214,7 @@ func (t *txn) ListAddressesOf(ctx context.Context, userIDs []int64) ([]acct.Addr
 		return out, nil
 	}
 	ids := slices.Sorted(slices.Values(userIDs))
-	rows, err := t.tx.QueryContext(ctx, "SELECT "+addressColumns+
+	rows, err := t.tx.QueryContext(ctx, "SELECT "+sqlstore.AddressColumns+
 		" FROM addresses WHERE user_id BETWEEN ? AND ? ORDER BY user_id, kind, seq", ids[0], ids[len(ids)-1])
 	if err != nil {
 		return nil, mapError("list addresses", err)

@@ -67,7 +67,7 @@ func (s *userScanner) scan(row interface{ Scan(...any) error }, rec *acct.UserRe
 	return v.err
 }
 
-// addressScanner reads rows of addressColumns.
+// addressScanner reads rows of sqlstore.AddressColumns.
 type addressScanner struct{ rowScanner }
 
 func newAddressScanner() *addressScanner { return &addressScanner{newRowScanner(9)} }

@@ -15,7 +15,11 @@ import (
 	"time"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
+
+// The shared texts of the session queries (internal/sqlstore/sessions.go).
+const sessionColumns, sessionsFrom = sqlstore.SessionColumns, sqlstore.SessionsFrom
 
 // queryPlan returns EXPLAIN QUERY PLAN's details for query, one a line.
 func queryPlan(t *testing.T, db *sql.DB, query string, args ...any) string {

@@ -25,6 +25,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
 
 const (
@@ -351,7 +352,7 @@ func run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(acct.Tx) 
 	if err != nil {
 		return mapError("begin", err)
 	}
-	t := &txn{tx: tx}
+	t := &txn{Tx: sqlstore.NewTx(tx, dialect), tx: tx}
 	defer t.endBulk(ctx, db) // import.go: after the rollback below
 	defer tx.Rollback()      // after Commit, a harmless no-op
 	if err := fn(t); err != nil {

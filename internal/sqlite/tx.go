@@ -10,10 +10,14 @@ import (
 	"time"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
 
 // txn is the acct.Tx of one Update or View.
 type txn struct {
+	// Tx answers the queries shared with the PostgreSQL store
+	// (internal/sqlstore): settings, attempt buckets and jobs.
+	*sqlstore.Tx
 	tx *sql.Tx
 	// bulk is set once the transaction writes in bulk (import.go).
 	bulk bool
@@ -21,69 +25,9 @@ type txn struct {
 
 var _ acct.Tx = (*txn)(nil)
 
-// userColumns is the column list that scanUser reads. points comes last:
-// it is read with the account but written only by AddPoints.
-const userColumns = `id, username, email, email_verified, phone, phone_verified,
-	first_name, last_name, language, admin, status, hold_until, password_hash,
-	created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
-	referral_code, referred_by, held_from, username_skeleton, points`
-
-// userArgs are rec's values for the columns of userColumns after id, but
-// for points.
-func userArgs(rec *acct.UserRecord) []any {
-	return []any{
-		nullString(rec.Username), nullString(rec.Email), rec.EmailVerified,
-		nullString(rec.Phone), rec.PhoneVerified,
-		rec.FirstName, rec.LastName, rec.Language, rec.Admin, string(rec.Status),
-		nullTime(rec.HoldUntil), nullString(rec.PasswordHash),
-		rec.CreatedAt.UnixMilli(), rec.UpdatedAt.UnixMilli(), nullTime(rec.DeletedAt),
-		nullString(rec.Foreign), rec.FailedLogins, nullTime(rec.LockedUntil), rec.LockReason,
-		nullString(rec.ReferralCode), nullID(rec.ReferredBy), nullString(string(rec.HeldFrom)),
-		nullString(rec.UsernameSkeleton),
-	}
-}
-
-// InsertUser stores a new account and sets rec.ID. Any rec.ID given is
-// ignored: ids come from the database and are never reused.
-func (t *txn) InsertUser(ctx context.Context, rec *acct.UserRecord) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO users (
-		username, email, email_verified, phone, phone_verified,
-		first_name, last_name, language, admin, status, hold_until, password_hash,
-		created_at, updated_at, deleted_at, foreign_id, failed_logins, locked_until, lock_reason,
-		referral_code, referred_by, held_from, username_skeleton
-	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(rec)...)
-	if err != nil {
-		return mapError("insert user", err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return mapError("insert user", err)
-	}
-	rec.ID = id
-	return nil
-}
-
-// UpdateUser overwrites the stored account rec.ID with rec.
-func (t *txn) UpdateUser(ctx context.Context, rec *acct.UserRecord) error {
-	res, err := t.tx.ExecContext(ctx, `UPDATE users SET
-		username = ?, email = ?, email_verified = ?, phone = ?, phone_verified = ?,
-		first_name = ?, last_name = ?, language = ?, admin = ?, status = ?,
-		hold_until = ?, password_hash = ?, created_at = ?, updated_at = ?, deleted_at = ?,
-		foreign_id = ?, failed_logins = ?, locked_until = ?, lock_reason = ?,
-		referral_code = ?, referred_by = ?, held_from = ?, username_skeleton = ?
-		WHERE id = ?`, append(userArgs(rec), rec.ID)...)
-	if err != nil {
-		return mapError("update user", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return mapError("update user", err)
-	}
-	if n == 0 {
-		return acct.Errorf(acct.CodeNotFound, "no such user")
-	}
-	return nil
-}
+// userColumns is the column list that scanUser reads (the shared one of
+// internal/sqlstore).
+const userColumns = sqlstore.UserColumns
 
 // GetUser finds one account by id, username, email, phone or foreign
 // identity.
@@ -134,7 +78,7 @@ func (t *txn) ListUsers(ctx context.Context, q acct.UserFilter) ([]acct.UserReco
 	}
 	if q.Search != "" {
 		var or []string
-		pattern := "%" + escapeLike(strings.ToLower(q.Search)) + "%"
+		pattern := "%" + sqlstore.EscapeLike(strings.ToLower(q.Search)) + "%"
 		for _, col := range []string{"username", "email", "phone", "first_name", "last_name"} {
 			or = append(or, foldFunc+"("+col+`) LIKE ? ESCAPE '\'`)
 			args = append(args, pattern)
@@ -208,101 +152,6 @@ func statusCondition(statuses []acct.Status, now time.Time) (string, []any) {
 	return "(" + strings.Join(or, " OR ") + ")", args
 }
 
-// AddLoginFailure adds one to the account's failed-login count in one
-// statement, so that concurrent failures all count, and returns the new
-// count.
-func (t *txn) AddLoginFailure(ctx context.Context, userID int64) (int, error) {
-	var n int
-	err := t.tx.QueryRowContext(ctx,
-		"UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins",
-		userID).Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, acct.Errorf(acct.CodeNotFound, "no such user")
-	}
-	if err != nil {
-		return 0, mapError("add login failure", err)
-	}
-	return n, nil
-}
-
-// InsertEvent appends an audit event and sets ev.ID.
-func (t *txn) InsertEvent(ctx context.Context, ev *acct.Event) error {
-	var userID sql.NullInt64
-	if ev.UserID != nil {
-		userID = sql.NullInt64{Int64: *ev.UserID, Valid: true}
-	}
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO audit_events
-		(at, actor, action, user_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		ev.At.UnixMilli(), ev.Actor, ev.Action, userID, string(ev.Outcome), ev.Detail)
-	if err != nil {
-		return mapError("insert event", err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return mapError("insert event", err)
-	}
-	ev.ID = id
-	return nil
-}
-
-// ListEvents returns the audit events that match q, newest first. A
-// q.Limit of 0 or less means no limit.
-func (t *txn) ListEvents(ctx context.Context, q acct.EventFilter) ([]acct.Event, error) {
-	var where []string
-	var args []any
-	if q.UserID != nil {
-		where = append(where, "user_id = ?")
-		args = append(args, *q.UserID)
-	}
-	if q.Action != "" {
-		if q.ActionPrefix {
-			where = append(where, `action LIKE ? ESCAPE '\'`)
-			args = append(args, escapeLike(q.Action)+"%")
-		} else {
-			where = append(where, "action = ?")
-			args = append(args, q.Action)
-		}
-	}
-	if !q.Since.IsZero() {
-		where = append(where, "at >= ?")
-		args = append(args, q.Since.UnixMilli())
-	}
-	query := "SELECT id, at, actor, action, user_id, outcome, detail FROM audit_events"
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY id DESC"
-	if q.Limit > 0 {
-		query += " LIMIT ?"
-		args = append(args, q.Limit)
-	}
-	rows, err := t.tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, mapError("list events", err)
-	}
-	defer rows.Close()
-	events := []acct.Event{}
-	for rows.Next() {
-		var ev acct.Event
-		var at int64
-		var userID sql.NullInt64
-		var outcome string
-		if err := rows.Scan(&ev.ID, &at, &ev.Actor, &ev.Action, &userID, &outcome, &ev.Detail); err != nil {
-			return nil, mapError("list events", err)
-		}
-		ev.At = fromMillis(at)
-		ev.Outcome = acct.Outcome(outcome)
-		if userID.Valid {
-			ev.UserID = &userID.Int64
-		}
-		events = append(events, ev)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, mapError("list events", err)
-	}
-	return events, nil
-}
-
 // scanUser reads one row of userColumns.
 func scanUser(row interface{ Scan(...any) error }) (*acct.UserRecord, error) {
 	var rec acct.UserRecord
@@ -310,14 +159,6 @@ func scanUser(row interface{ Scan(...any) error }) (*acct.UserRecord, error) {
 		return nil, err
 	}
 	return &rec, nil
-}
-
-// nullID stores a nil id as NULL.
-func nullID(id *int64) sql.NullInt64 {
-	if id == nil {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: *id, Valid: true}
 }
 
 // nullString stores "" as NULL.
@@ -331,18 +172,5 @@ func nullTime(t *time.Time) sql.NullInt64 {
 	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
 }
 
-func nullTimeValue(ms sql.NullInt64) *time.Time {
-	if !ms.Valid {
-		return nil
-	}
-	t := fromMillis(ms.Int64)
-	return &t
-}
-
 // fromMillis reads a stored time: Unix milliseconds, in UTC.
 func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
-
-// escapeLike makes s literal in a LIKE pattern with ESCAPE '\'.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
