@@ -3,7 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -143,49 +143,24 @@ func testConcurrentCharges(t *testing.T, newDB NewDB) {
 	defer s.Close()
 	const stores, perStore = 20, 6
 	const cost, window = time.Second, 100 * time.Second
-	start := make(chan struct{})
-	type result struct {
-		ok  bool
-		err error
-	}
-	results := make(chan result, stores*perStore)
-	var ready, wg sync.WaitGroup
-	ready.Add(stores)
-	for range stores {
-		wg.Go(func() {
-			s, err := open()
-			ready.Done()
+	var won atomic.Int64
+	raceStores(t, open, stores, func(_ int, s acct.Store) error {
+		for range perStore {
+			if _, err := AttemptsUntil(ctx, s, "user:7"); err != nil {
+				return err
+			}
+			_, ok, err := Charge(ctx, s, "user:7", cost, window, t0)
 			if err != nil {
-				results <- result{err: err}
-				return
+				return err
 			}
-			defer s.Close()
-			<-start
-			for range perStore {
-				if _, err := AttemptsUntil(ctx, s, "user:7"); err != nil {
-					results <- result{err: err}
-					continue
-				}
-				_, ok, err := Charge(ctx, s, "user:7", cost, window, t0)
-				results <- result{ok, err}
+			if ok {
+				won.Add(1)
 			}
-		})
-	}
-	ready.Wait()
-	close(start)
-	wg.Wait()
-	close(results)
-	won := 0
-	for r := range results {
-		if r.err != nil {
-			t.Error(r.err)
 		}
-		if r.ok {
-			won++
-		}
-	}
-	if won != 100 {
-		t.Errorf("%d charges went through, want 100", won)
+		return nil
+	})
+	if won.Load() != 100 {
+		t.Errorf("%d charges went through, want 100", won.Load())
 	}
 	if until, err := AttemptsUntil(ctx, s, "user:7"); err != nil || !until.Equal(t0.Add(window)) {
 		t.Errorf("until %v, %v; want %v", until, err, t0.Add(window))

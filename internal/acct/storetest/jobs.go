@@ -216,61 +216,41 @@ func testClaimJobsRace(t *testing.T, newDB NewDB) {
 	}
 	var mu sync.Mutex
 	claims := map[int64]int{}
-	start := make(chan struct{})
-	errs := make(chan error, stores)
-	var ready, wg sync.WaitGroup
-	ready.Add(stores)
-	for range stores {
-		wg.Go(func() {
-			s, err := open()
-			ready.Done()
-			if err != nil {
-				errs <- err
-				return
+	raceStores(t, open, stores, func(_ int, s acct.Store) error {
+		for {
+			var got []acct.JobRecord
+			err := s.Update(ctx, func(tx acct.Tx) (err error) {
+				got, err = tx.ClaimJobs(ctx, acct.JobClaim{Now: now, Until: now.Add(time.Hour), Kinds: []acct.JobKind{acct.JobForgot}, Limit: 3})
+				return err
+			})
+			if acct.IsCode(err, acct.CodeUnavailable) {
+				continue // busy: try again, as a runner would at its next tick
 			}
-			defer s.Close()
-			<-start
-			for {
-				var got []acct.JobRecord
-				err := s.Update(ctx, func(tx acct.Tx) (err error) {
-					got, err = tx.ClaimJobs(ctx, acct.JobClaim{Now: now, Until: now.Add(time.Hour), Kinds: []acct.JobKind{acct.JobForgot}, Limit: 3})
+			if err != nil {
+				return err
+			}
+			if len(got) == 0 {
+				return nil
+			}
+			mu.Lock()
+			for _, j := range got {
+				claims[j.ID]++
+			}
+			mu.Unlock()
+			for _, j := range got {
+				done := now
+				err := s.Update(ctx, func(tx acct.Tx) error {
+					_, err := tx.SettleJob(ctx, acct.JobSettle{ID: j.ID, Claim: j.Attempts, State: acct.JobDone, Attempts: j.Attempts, DueAt: done, DoneAt: &done})
 					return err
 				})
-				if acct.IsCode(err, acct.CodeUnavailable) {
-					continue // busy: try again, as a runner would at its next tick
-				}
 				if err != nil {
-					errs <- err
-					return
-				}
-				if len(got) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, j := range got {
-					claims[j.ID]++
-				}
-				mu.Unlock()
-				for _, j := range got {
-					done := now
-					err := s.Update(ctx, func(tx acct.Tx) error {
-						_, err := tx.SettleJob(ctx, acct.JobSettle{ID: j.ID, Claim: j.Attempts, State: acct.JobDone, Attempts: j.Attempts, DueAt: done, DoneAt: &done})
-						return err
-					})
-					if err != nil {
-						errs <- err
-						return
-					}
+					return err
 				}
 			}
-		})
-	}
-	ready.Wait()
-	close(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
+		}
+	})
+	if t.Failed() {
+		t.FailNow()
 	}
 	if len(claims) != jobs {
 		t.Fatalf("%d jobs claimed, want %d", len(claims), jobs)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,57 +59,33 @@ func testConcurrentPoints(t *testing.T, newDB NewDB) {
 	}
 
 	const stores, perStore = 20, 5
-	start := make(chan struct{})
-	type result struct {
-		ok  bool
-		err error
-	}
-	results := make(chan result, stores*perStore)
-	var ready, wg sync.WaitGroup
-	ready.Add(stores)
-	for range stores {
-		wg.Go(func() {
-			s, err := open()
-			ready.Done()
+	var won atomic.Int64
+	raceStores(t, open, stores, func(_ int, s acct.Store) error {
+		for range perStore {
+			var ok bool
+			err := s.Update(ctx, func(tx acct.Tx) error {
+				u, err := tx.GetUser(ctx, acct.UserKey{Field: acct.KeyUsername, Value: "alice"})
+				if err != nil {
+					return err
+				}
+				var balance int64
+				if balance, ok, err = tx.AddPoints(ctx, u.ID, -1); err != nil || !ok {
+					return err
+				}
+				return tx.InsertPointsEntry(ctx, &acct.PointsEntry{UserID: u.ID, Delta: -1, Balance: balance,
+					Reason: "spend", Actor: "test", At: t0})
+			})
 			if err != nil {
-				results <- result{err: err}
-				return
+				return err
 			}
-			defer s.Close()
-			<-start
-			for range perStore {
-				var ok bool
-				err := s.Update(ctx, func(tx acct.Tx) error {
-					u, err := tx.GetUser(ctx, acct.UserKey{Field: acct.KeyUsername, Value: "alice"})
-					if err != nil {
-						return err
-					}
-					var balance int64
-					if balance, ok, err = tx.AddPoints(ctx, u.ID, -1); err != nil || !ok {
-						return err
-					}
-					return tx.InsertPointsEntry(ctx, &acct.PointsEntry{UserID: u.ID, Delta: -1, Balance: balance,
-						Reason: "spend", Actor: "test", At: t0})
-				})
-				results <- result{ok, err}
+			if ok {
+				won.Add(1)
 			}
-		})
-	}
-	ready.Wait()
-	close(start)
-	wg.Wait()
-	close(results)
-	won := 0
-	for r := range results {
-		if r.err != nil {
-			t.Error(r.err)
 		}
-		if r.ok {
-			won++
-		}
-	}
-	if won != 50 {
-		t.Errorf("%d changes went through, want 50", won)
+		return nil
+	})
+	if won.Load() != 50 {
+		t.Errorf("%d changes went through, want 50", won.Load())
 	}
 	got, err := Get(t, s, acct.UserKey{Field: acct.KeyID, ID: alice.ID})
 	if err != nil || got.Points != 0 {
@@ -144,34 +121,14 @@ func testConcurrentLoginFailures(t *testing.T, newDB NewDB) {
 	Insert(t, s, alice)
 
 	const stores, perStore = 20, 5
-	start := make(chan struct{})
-	errs := make(chan error, stores*perStore)
-	var ready, wg sync.WaitGroup
-	ready.Add(stores)
-	for i := range stores {
-		wg.Go(func() {
-			s, err := open()
-			ready.Done()
-			if err != nil {
-				errs <- err
-				return
+	raceStores(t, open, stores, func(_ int, s acct.Store) error {
+		for range perStore {
+			if _, err := FailLogin(ctx, s, "alice"); err != nil {
+				return err
 			}
-			defer s.Close()
-			<-start // all open: the failures overlap
-			for range perStore {
-				if _, err := FailLogin(ctx, s, "alice"); err != nil {
-					errs <- fmt.Errorf("store %d: %w", i, err)
-				}
-			}
-		})
-	}
-	ready.Wait()
-	close(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+		}
+		return nil
+	})
 	got, err := Get(t, s, acct.UserKey{Field: acct.KeyID, ID: alice.ID})
 	if err != nil {
 		t.Fatal(err)
@@ -370,4 +327,38 @@ func testFailCodeAttemptRace(t *testing.T, newDB NewDB) {
 	}
 	t.Run("separate stores", func(t *testing.T) { race(t, separate, true) })
 	t.Run("one store", func(t *testing.T) { race(t, shared, false) })
+}
+
+// raceStores opens n more stores on the database of open, as n processes
+// or servers would, waits until every one is open, then lets them all run
+// fn at once, each with its number and its store, and reports every error
+// fn returns. It returns when all are done and closed.
+func raceStores(t *testing.T, open func() (acct.Store, error), n int, fn func(i int, s acct.Store) error) {
+	t.Helper()
+	start := make(chan struct{})
+	errs := make(chan error, n)
+	var ready, wg sync.WaitGroup
+	ready.Add(n)
+	for i := range n {
+		wg.Go(func() {
+			s, err := open()
+			ready.Done()
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer s.Close()
+			<-start // all open: the work overlaps
+			if err := fn(i, s); err != nil {
+				errs <- fmt.Errorf("store %d: %w", i, err)
+			}
+		})
+	}
+	ready.Wait()
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }
