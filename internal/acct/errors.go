@@ -33,6 +33,10 @@ type Error struct {
 	// known: a refusal by a rate limit, a full hashing pool, a server that
 	// answered Retry-After; 0 otherwise.
 	RetryAfter time.Duration
+	// Reason refines Code where telling it is safe (reasons.go): why a
+	// session is not valid, or what stops a proven password from opening
+	// a session; "" otherwise.
+	Reason Reason
 }
 
 func (e *Error) Error() string {
@@ -81,6 +85,16 @@ func ErrorField(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Field
+	}
+	return ""
+}
+
+// ErrorReason returns the Reason of the first *Error in err's chain, ""
+// when it has none.
+func ErrorReason(err error) Reason {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
 	}
 	return ""
 }

@@ -117,11 +117,14 @@ type ErrorDetail struct {
 	// RetryAfter, for a refusal by a rate limit, is how many seconds
 	// until an attempt may succeed (also the Retry-After header).
 	RetryAfter int `json:"retry_after,omitempty"`
+	// Reason refines Code where telling it is safe (acct.Reason):
+	// "expired", "unverified", "mfa_required", …
+	Reason acct.Reason `json:"reason,omitempty"`
 }
 
 // Err returns the acct error that d describes.
 func (d ErrorDetail) Err() *acct.Error {
-	return &acct.Error{Code: d.Code, Field: d.Field, Message: d.Message, RetryAfter: time.Duration(d.RetryAfter) * time.Second}
+	return &acct.Error{Code: d.Code, Field: d.Field, Message: d.Message, Reason: d.Reason, RetryAfter: time.Duration(d.RetryAfter) * time.Second}
 }
 
 var statuses = map[acct.Code]int{
@@ -171,7 +174,7 @@ const InternalMessage = "internal server error"
 // Detail returns the error detail of err: its code, field and message. The
 // message of an internal error is InternalMessage.
 func Detail(err error) ErrorDetail {
-	d := ErrorDetail{Code: acct.ErrorCode(err), Field: acct.ErrorField(err)}
+	d := ErrorDetail{Code: acct.ErrorCode(err), Field: acct.ErrorField(err), Reason: acct.ErrorReason(err)}
 	if d.Code == "" || d.Code == acct.CodeInternal {
 		return ErrorDetail{Code: acct.CodeInternal, Message: InternalMessage}
 	}

@@ -78,6 +78,9 @@ func TestWriteError(t *testing.T) {
 		// and in Retry-After, rounded up to a second.
 		{&acct.Error{Code: acct.CodeRefused, Message: "too many", RetryAfter: 1500 * time.Millisecond}, 403,
 			ErrorDetail{Code: acct.CodeRefused, Message: "too many", RetryAfter: 2}},
+		// A reason travels beside the code, also through wrapping.
+		{fmt.Errorf("get: %w", acct.Errorf(acct.CodeUnauthenticated, "session expired").WithReason(acct.ReasonExpired)), 401,
+			ErrorDetail{Code: acct.CodeUnauthenticated, Message: "get: session expired", Reason: acct.ReasonExpired}},
 	}
 	for _, c := range cases {
 		rec := httptest.NewRecorder()
@@ -97,6 +100,9 @@ func TestWriteError(t *testing.T) {
 		}
 		if body.Error != c.want {
 			t.Errorf("%v: body %+v, want %+v", c.err, body.Error, c.want)
+		}
+		if back := body.Error.Err(); back.Reason != c.want.Reason || back.Code != c.want.Code {
+			t.Errorf("%v: Err() = %+v, lost code or reason", c.err, back)
 		}
 	}
 }

@@ -187,10 +187,12 @@ func redirectTarget(public string) string {
 // message for people, and the message of each field at fault. Code is
 // acct's error code of a failure.
 type Answer struct {
-	Success bool              `json:"success"`
-	Message string            `json:"message"`
-	Code    acct.Code         `json:"code,omitempty"`
-	Errors  map[string]string `json:"errors,omitempty"`
+	Success bool      `json:"success"`
+	Message string    `json:"message"`
+	Code    acct.Code `json:"code,omitempty"`
+	// Reason refines Code where telling it is safe (acct.Reason).
+	Reason acct.Reason       `json:"reason,omitempty"`
+	Errors map[string]string `json:"errors,omitempty"`
 }
 
 // route is one endpoint: the methods it takes and its work.
@@ -270,7 +272,7 @@ func (h *handler) failErr(w http.ResponseWriter, r *http.Request, err error, nam
 		}
 		errs = map[string]string{name: fieldMessage(d.Message, d.Field)}
 	}
-	h.fail(w, status, d.Code, d.Message, errs)
+	api.WriteJSON(w, status, Answer{Message: d.Message, Code: d.Code, Reason: d.Reason, Errors: errs})
 }
 
 // fieldMessage drops the "field: " prefix of acct's field errors.

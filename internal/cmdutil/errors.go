@@ -165,9 +165,10 @@ func PrintError(w io.Writer, err error, jsonToo bool) {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 		Field   string `json:"field,omitempty"`
+		Reason  string `json:"reason,omitempty"`
 	}
 	b, _ := json.Marshal(struct {
 		Error body `json:"error"`
-	}{body{Code: ErrorCode(err), Message: msg, Field: acct.ErrorField(err)}})
+	}{body{Code: ErrorCode(err), Message: msg, Field: acct.ErrorField(err), Reason: string(acct.ErrorReason(err))}})
 	fmt.Fprintf(w, "%s\n", b)
 }
