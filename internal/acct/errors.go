@@ -37,6 +37,10 @@ type Error struct {
 	// session is not valid, or what stops a proven password from opening
 	// a session; "" otherwise.
 	Reason Reason
+	// UserID names the account of a refusal that comes after its
+	// password was proven (Reason unverified, locked or held: ez_api's
+	// LoginWait user_id); 0 otherwise.
+	UserID int64
 }
 
 func (e *Error) Error() string {
@@ -97,6 +101,16 @@ func ErrorReason(err error) Reason {
 		return e.Reason
 	}
 	return ""
+}
+
+// ErrorUserID returns the UserID of the first *Error in err's chain, 0
+// when it has none.
+func ErrorUserID(err error) int64 {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.UserID
+	}
+	return 0
 }
 
 // SecretFileField is the field of the error a code operation gets when

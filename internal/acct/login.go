@@ -39,7 +39,7 @@ type authAttempt struct {
 	key     UserKey     // the name, as looked up
 	bucket  string      // the key of the attempt bucket
 	refusal error       // why the name may not log in whatever the password; nil when it may
-	ok      bool        // the password was right (or a foreign identity vouched for)
+	ok      bool        // the password was right (or a foreign identity vouched for), refused or not
 	newHash string      // a stronger hash of the password, when the old one is weak
 }
 
@@ -91,6 +91,12 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 			a.refusal = &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("no user %q", ref)}
 		case err != nil:
 			a.refusal = err
+			if a.rec.Status != StatusDeleted {
+				// Locked or unverified: the account's own hash, checked
+				// as an active account's is, so that a right password
+				// learns why (provenRefusal) and a wrong one nothing.
+				hash = a.rec.PasswordHash
+			}
 		case foreign:
 			a.ok = true
 			return a, nil
@@ -101,7 +107,10 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 		}
 	}
 	if foreign {
-		return a, nil // refused: recorded without a check
+		// Refused, recorded without a check: the identity was vouched
+		// for, so the refusal may say why.
+		a.ok = a.rec != nil
+		return a, nil
 	}
 	if hash == "" {
 		// The same check as a real one at the current cost, in the
@@ -125,7 +134,7 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 	var verr, herr error
 	err = l.opt.HashPool.Do(ctx, func() {
 		var rehash bool
-		if a.ok, rehash, verr = l.verify(password, hash); verr == nil && a.ok && rehash && !l.noRehash {
+		if a.ok, rehash, verr = l.verify(password, hash); verr == nil && a.ok && rehash && !l.noRehash && a.refusal == nil {
 			a.newHash, herr = l.hasher().Hash(password)
 		}
 	})
@@ -238,6 +247,41 @@ func (l *Local) loginAllowed(rec *UserRecord, now time.Time) error {
 	return nil
 }
 
+// provenRefusal is the refusal of an account whose password was proven
+// right (or whose foreign identity was vouched for): refusal given its
+// Reason, and the account's id, since the caller has shown it is theirs.
+// Before the password is proven a refusal carries neither (it must not
+// tell a locked or unverified account from a wrong password or an
+// unknown name); a public front end answers those all alike.
+func (l *Local) provenRefusal(cur *UserRecord, refusal error, now time.Time) error {
+	var e *Error
+	if !errors.As(refusal, &e) {
+		return refusal
+	}
+	out := *e
+	switch {
+	case cur.Status == StatusDeleted || holdRanOut(cur, now):
+		// Purged, or a hold that ran out (the account waits only for its
+		// purge): answered as an unknown name, even to its password.
+		return refusal
+	case cur.Status == StatusHeld:
+		// A hold a login does not lift (held from locked, or from
+		// pending when verification is required): an operator restores.
+		out.Reason = ReasonHeld
+		out.Message = fmt.Sprintf("user %d is on a deletion hold that a login does not lift: an operator must restore it", cur.ID)
+	case lockAllowed(cur, now) != nil:
+		out.Reason = ReasonLocked
+	case heldFrom(cur) == StatusPending && l.opt.RequireVerified:
+		out.Reason = ReasonUnverified
+		out.Message = fmt.Sprintf("user %d is not verified yet: open the activation link sent to its address "+
+			"to activate it (an operator sends a new one with `acctl user activate --send %d`)", cur.ID, cur.ID)
+	default:
+		return refusal
+	}
+	out.UserID = cur.ID
+	return &out
+}
+
 // lockAllowed refuses purged and locked accounts.
 func lockAllowed(rec *UserRecord, now time.Time) error {
 	switch {
@@ -339,6 +383,9 @@ func (l *Local) record(ctx context.Context, a *authAttempt, action string, onOK 
 		switch {
 		case refusal != nil:
 			failure = refusal
+			if a.ok && cur != nil && (a.foreign || cur.PasswordHash == a.rec.PasswordHash) {
+				failure = l.provenRefusal(cur, refusal, now)
+			}
 			// A name that is no account's (or a purged one's) is audited
 			// without the name, which may be personal data.
 			ev := l.event(ctx, action, 0, "no account has the name given")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -100,7 +101,9 @@ func (tx loginTx) InsertSession(ctx context.Context, rec *SessionRecord) error {
 // verification and one write transaction; where there is no real hash
 // to check, or the account may not log in, the check is of a dummy hash
 // at the current argon2id parameters; every failure is charged to the
-// name's attempt bucket.
+// name's attempt bucket. An account that may not log in (locked, pending,
+// held and locked) has its own hash checked, so that a right password
+// may be told why (acct.Reason).
 func TestLoginEqualWork(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	params := Argon2Params{Memory: 64, Time: 1, Threads: 1}
@@ -129,15 +132,19 @@ func TestLoginEqualWork(t *testing.T) {
 		{"active", "wrong password for it", true, CodeUnauthenticated},
 		{"active", good, true, ""},
 		{"nopw", good, false, CodeUnauthenticated},
-		{"locked", good, false, CodeRefused},
-		{"until", good, false, CodeRefused},
-		{"pending", good, false, CodeRefused},
+		// An account that may not log in has its own hash checked: a
+		// right password learns why (a Reason), a wrong one nothing.
+		{"locked", good, true, CodeRefused},
+		{"locked", "wrong password for it", true, CodeRefused},
+		{"until", good, true, CodeRefused},
+		{"pending", good, true, CodeRefused},
+		{"pending", "wrong password for it", true, CodeRefused},
 		{"held", "wrong password for it", true, CodeUnauthenticated},
 		{"held", good, true, ""},
-		{"heldlck", good, false, CodeRefused},
+		{"heldlck", good, true, CodeRefused},
 		{"purged", good, false, CodeNotFound},
 	} {
-		t.Run(c.ref+"/"+string(c.code), func(t *testing.T) {
+		t.Run(c.ref+"/"+string(c.code)+"/"+strings.ReplaceAll(c.password, " ", "_"), func(t *testing.T) {
 			s := &loginStore{users: map[int64]*UserRecord{}, buckets: map[string]time.Time{}}
 			var id int64
 			for name, u := range users {
@@ -166,6 +173,9 @@ func TestLoginEqualWork(t *testing.T) {
 			_, err = l.Login(context.Background(), Login{Ref: ref, Password: c.password})
 			if got := ErrorCode(err); got != c.code {
 				t.Fatalf("error %v: code %q, want %q", err, got, c.code)
+			}
+			if told := ErrorReason(err) != ""; told != (c.code == CodeRefused && c.password == good) {
+				t.Fatalf("error %v: reason %q; a reason only after a right password", err, ErrorReason(err))
 			}
 			if s.views != 1 || s.updates != 1 || len(checked) != 1 {
 				t.Fatalf("%d reads, %d writes, %d checks; want 1 of each", s.views, s.updates, len(checked))

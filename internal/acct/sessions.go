@@ -77,14 +77,19 @@ func (l *Local) newToken() (string, []byte, error) {
 	return token, sum[:], nil
 }
 
+// notAToken refuses a string that has not the shape of a session token.
+func notAToken() error {
+	return Errorf(CodeUnauthenticated, "invalid session token: not an acctl session token").WithReason(ReasonInvalid)
+}
+
 // hashToken returns the SHA-256 of a token that has the shape of one.
 func hashToken(token string) ([]byte, error) {
 	token = strings.TrimSpace(token)
 	if len(token) != tokenLength || !strings.HasPrefix(token, TokenPrefix) {
-		return nil, Errorf(CodeUnauthenticated, "invalid session token: not an acctl session token")
+		return nil, notAToken()
 	}
 	if _, err := tokenEncoding.DecodeString(token[len(TokenPrefix):]); err != nil {
-		return nil, Errorf(CodeUnauthenticated, "invalid session token: not an acctl session token")
+		return nil, notAToken()
 	}
 	sum := sha256.Sum256([]byte(token))
 	return sum[:], nil
@@ -125,11 +130,13 @@ func sessionStatus(s *Session, now time.Time) SessionStatus {
 	return SessionActive
 }
 
-// usable refuses a session that is not active at now, saying why.
+// usable refuses a session that is not active at now, saying why, in
+// its message and as its Reason (expired or ended): whoever names the
+// session (by its token or its public id) knows it exists already.
 func usable(s *Session, now time.Time) error {
 	switch sessionStatus(s, now) {
 	case SessionEnded:
-		return Errorf(CodeUnauthenticated, "session %s ended at %s", s.ID, s.EndedAt.Format(time.RFC3339))
+		return Errorf(CodeUnauthenticated, "session %s ended at %s", s.ID, s.EndedAt.Format(time.RFC3339)).WithReason(ReasonEnded)
 	case SessionExpired:
 		why := "idle"
 		if !s.ExpiresAt.Before(s.AbsoluteExpiresAt) {
@@ -138,7 +145,7 @@ func usable(s *Session, now time.Time) error {
 				why = "its keep-me-logged-in lifetime ran out"
 			}
 		}
-		return Errorf(CodeUnauthenticated, "session %s expired at %s (%s): log in again", s.ID, s.ExpiresAt.Format(time.RFC3339), why)
+		return Errorf(CodeUnauthenticated, "session %s expired at %s (%s): log in again", s.ID, s.ExpiresAt.Format(time.RFC3339), why).WithReason(ReasonExpired)
 	}
 	return nil
 }
@@ -165,7 +172,9 @@ func findSession(ctx context.Context, tx Tx, ref SessionRef) (*SessionRecord, er
 		if key.ID != "" {
 			return nil, &Error{Code: CodeNotFound, Field: "session", Message: fmt.Sprintf("no session %q", key.ID)}
 		}
-		return nil, Errorf(CodeUnauthenticated, "invalid session token: no such session")
+		// Ended and expired sessions stay in the store until a purge: a
+		// token no row has is one that never was, or was purged.
+		return nil, Errorf(CodeUnauthenticated, "invalid session token: no such session").WithReason(ReasonInvalid)
 	}
 	return s, err
 }
@@ -190,7 +199,7 @@ func (l *Local) ValidateSession(ctx context.Context, token string) (*SessionInfo
 			return err
 		}
 		if u.Status == StatusDeleted {
-			return Errorf(CodeUnauthenticated, "invalid session: its account was deleted")
+			return Errorf(CodeUnauthenticated, "session %s ended: its account was deleted", s.ID).WithReason(ReasonEnded)
 		}
 		l.settle(u, now)
 		info.Session, info.User = s.Session, u.User
@@ -276,7 +285,7 @@ func (l *Local) FreshenSession(ctx context.Context, ref SessionRef) (*Session, e
 			return err
 		}
 		if !changed {
-			return Errorf(CodeUnauthenticated, "session %s ended", s.ID)
+			return Errorf(CodeUnauthenticated, "session %s ended", s.ID).WithReason(ReasonEnded)
 		}
 		s.LastSeenAt, s.ExpiresAt = now, expires
 		return nil

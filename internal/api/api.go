@@ -120,11 +120,14 @@ type ErrorDetail struct {
 	// Reason refines Code where telling it is safe (acct.Reason):
 	// "expired", "unverified", "mfa_required", …
 	Reason acct.Reason `json:"reason,omitempty"`
+	// UserID names the account of a login refused after its password
+	// was proven (reason unverified, locked or held).
+	UserID int64 `json:"user_id,omitempty"`
 }
 
 // Err returns the acct error that d describes.
 func (d ErrorDetail) Err() *acct.Error {
-	return &acct.Error{Code: d.Code, Field: d.Field, Message: d.Message, Reason: d.Reason, RetryAfter: time.Duration(d.RetryAfter) * time.Second}
+	return &acct.Error{Code: d.Code, Field: d.Field, Message: d.Message, Reason: d.Reason, UserID: d.UserID, RetryAfter: time.Duration(d.RetryAfter) * time.Second}
 }
 
 var statuses = map[acct.Code]int{
@@ -174,7 +177,7 @@ const InternalMessage = "internal server error"
 // Detail returns the error detail of err: its code, field and message. The
 // message of an internal error is InternalMessage.
 func Detail(err error) ErrorDetail {
-	d := ErrorDetail{Code: acct.ErrorCode(err), Field: acct.ErrorField(err), Reason: acct.ErrorReason(err)}
+	d := ErrorDetail{Code: acct.ErrorCode(err), Field: acct.ErrorField(err), Reason: acct.ErrorReason(err), UserID: acct.ErrorUserID(err)}
 	if d.Code == "" || d.Code == acct.CodeInternal {
 		return ErrorDetail{Code: acct.CodeInternal, Message: InternalMessage}
 	}

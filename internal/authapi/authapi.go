@@ -210,6 +210,7 @@ var routes = map[string]route{
 	"/auth/change_password": {[]string{http.MethodPost}, (*handler).changePassword},
 	"/auth/change_language": {[]string{http.MethodPost}, (*handler).changeLanguage},
 	"/auth/session":         {[]string{http.MethodGet}, (*handler).session},
+	"/auth/connect":         {[]string{http.MethodGet}, (*handler).connect},
 }
 
 // IsRoute reports whether path is one of the auth API's endpoints
@@ -226,7 +227,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, http.StatusNotFound, acct.CodeNotFound, "no such endpoint", nil)
 		return
 	}
-	allowed := r.Method == http.MethodHead && r.URL.Path == "/auth/session" // HEAD only where GET changes nothing
+	// HEAD only where GET changes nothing.
+	allowed := r.Method == http.MethodHead && (r.URL.Path == "/auth/session" || r.URL.Path == "/auth/connect")
 	for _, m := range rt.methods {
 		allowed = allowed || r.Method == m
 	}
@@ -272,7 +274,20 @@ func (h *handler) failErr(w http.ResponseWriter, r *http.Request, err error, nam
 		}
 		errs = map[string]string{name: fieldMessage(d.Message, d.Field)}
 	}
-	api.WriteJSON(w, status, Answer{Message: d.Message, Code: d.Code, Reason: d.Reason, Errors: errs})
+	a := Answer{Message: d.Message, Code: d.Code, Reason: d.Reason, Errors: errs}
+	if d.UserID != 0 {
+		api.WriteJSON(w, status, WaitAnswer{Answer: a, UserID: d.UserID})
+		return
+	}
+	api.WriteJSON(w, status, a)
+}
+
+// WaitAnswer is the answer of a login refused after its password was
+// proven right (reason unverified, locked or held): it names the account,
+// as ez_api's LoginWait does, so that the app can say how to go on.
+type WaitAnswer struct {
+	Answer
+	UserID int64 `json:"user_id"`
 }
 
 // fieldMessage drops the "field: " prefix of acct's field errors.
@@ -505,14 +520,25 @@ func (h *handler) clearSession(w http.ResponseWriter, r *http.Request) {
 func (h *handler) current(w http.ResponseWriter, r *http.Request) (*acct.SessionInfo, string, bool) {
 	token := h.sessionToken(r)
 	if token == "" {
-		h.fail(w, http.StatusUnauthorized, acct.CodeUnauthenticated, "not logged in", nil)
+		// No cookie: no token, as acct calls a token no session has.
+		api.WriteJSON(w, http.StatusUnauthorized, Answer{Message: "not logged in", Code: acct.CodeUnauthenticated, Reason: acct.ReasonInvalid})
 		return nil, "", false
 	}
 	info, err := h.svc.ValidateSession(r.Context(), token)
 	if err != nil {
 		if acct.IsCode(err, acct.CodeUnauthenticated) || acct.IsCode(err, acct.CodeNotFound) {
 			h.clearSession(w, r)
-			h.fail(w, http.StatusUnauthorized, acct.CodeUnauthenticated, "not logged in: the session has ended or expired", nil)
+			reason := acct.ErrorReason(err)
+			msg := "not logged in: the session has ended or expired"
+			switch reason {
+			case acct.ReasonExpired:
+				msg = "not logged in: the session expired"
+			case acct.ReasonEnded:
+				msg = "not logged in: the session has ended"
+			case acct.ReasonInvalid:
+				msg = "not logged in: no session has this token"
+			}
+			api.WriteJSON(w, http.StatusUnauthorized, Answer{Message: msg, Code: acct.CodeUnauthenticated, Reason: reason})
 			return nil, "", false
 		}
 		h.failErr(w, r, err, nil)

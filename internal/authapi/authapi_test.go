@@ -264,6 +264,112 @@ func TestLoginAnswersAndCookies(t *testing.T) {
 	}
 }
 
+// TestLoginReasons: after a right password, a login refused by the
+// account's state says why (reason locked, unverified, held) and names
+// the account (user_id, ez_api's LoginWait), with the status of its code;
+// the same account with a wrong password answers as an unknown name.
+func TestLoginReasons(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	locked := e.register("locked@example.com", "Lucy")
+	if _, err := e.svc.LockUser(ctx, "locked@example.com", acct.LockOptions{Reason: "fraud"}); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := e.svc.Register(ctx, acct.NewUser{Email: "pending@example.com", Password: password, Pending: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := e.svc.Register(ctx, acct.NewUser{Email: "held@example.com", Password: password, Pending: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Unregister(ctx, "held@example.com", acct.UnregisterOptions{Hold: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	unknown := e.do(post("/auth/login", "username", "nobody@example.com", "password", password))
+	wantStatus(t, unknown, http.StatusUnauthorized)
+	for _, c := range []struct {
+		ref    string
+		id     int64
+		reason acct.Reason
+	}{
+		{"locked@example.com", locked.ID, acct.ReasonLocked},
+		{"pending@example.com", pending.ID, acct.ReasonUnverified},
+		{"held@example.com", held.ID, acct.ReasonHeld},
+	} {
+		w := e.do(post("/auth/login", "username", c.ref, "password", password))
+		wantStatus(t, w, http.StatusForbidden)
+		a := decode[WaitAnswer](t, w)
+		if a.Success || a.Code != acct.CodeRefused || a.Reason != c.reason || a.UserID != c.id || a.Message == "" {
+			t.Errorf("%s: answer %+v, want refused, reason %s, user %d", c.ref, a, c.reason, c.id)
+		}
+		if c.reason == acct.ReasonUnverified && !strings.Contains(a.Message, "activat") {
+			t.Errorf("%s: %q does not say how to activate", c.ref, a.Message)
+		}
+		if len(w.Result().Cookies()) != 0 {
+			t.Errorf("%s: a refused login sets cookies", c.ref)
+		}
+		w = e.do(post("/auth/login", "username", c.ref, "password", "wrong password here"))
+		if w.Code != unknown.Code || !bytes.Equal(w.Body.Bytes(), unknown.Body.Bytes()) {
+			t.Errorf("%s, wrong password: %d %s, want the unknown name's %d %s", c.ref, w.Code, w.Body, unknown.Code, unknown.Body)
+		}
+	}
+}
+
+// TestConnect: GET /auth/connect answers the session and its account
+// (ez_api's AuthOk) and changes nothing; without a valid session, 401
+// with the reason: invalid (no cookie, no such token), expired, ended.
+func TestConnect(t *testing.T) {
+	e := newEnv(t, nil)
+	u := e.register("alice@example.com", "Alice")
+	get := func(cs ...*http.Cookie) *httptest.ResponseRecorder {
+		return e.do(req{method: http.MethodGet, path: "/auth/connect", cookies: cs})
+	}
+	refused := func(w *httptest.ResponseRecorder, reason acct.Reason) {
+		t.Helper()
+		wantStatus(t, w, http.StatusUnauthorized)
+		if a := decode[Answer](t, w); a.Success || a.Code != acct.CodeUnauthenticated || a.Reason != reason {
+			t.Errorf("answer %+v, want unauthenticated, reason %s", a, reason)
+		}
+	}
+	refused(get(), acct.ReasonInvalid)
+	refused(get(&http.Cookie{Name: DefaultCookieName, Value: "acctl_sess_nothing"}), acct.ReasonInvalid)
+	refused(get(&http.Cookie{Name: DefaultCookieName, Value: accttest.TokenPrefix + strings.Repeat("x", 43)}), acct.ReasonInvalid)
+
+	c, login := e.login("alice@example.com", false)
+	e.clock.Advance(2 * time.Minute)
+	w := get(c)
+	wantStatus(t, w, http.StatusOK)
+	a := decode[SessionAnswer](t, w)
+	if !a.Success || a.UserID != u.ID || a.User.Email != u.Email || a.Session.ID != login.Session.ID || a.CSRFToken != login.CSRFToken {
+		t.Errorf("answer %+v", a)
+	}
+	if !a.Session.ExpiresAt.Equal(login.Session.ExpiresAt) || len(w.Result().Cookies()) != 0 {
+		t.Errorf("connect changed the session: expires %v (was %v), cookies %v", a.Session.ExpiresAt, login.Session.ExpiresAt, w.Header().Values("Set-Cookie"))
+	}
+	wantStatus(t, e.do(req{method: http.MethodHead, path: "/auth/connect", cookies: []*http.Cookie{c}}), http.StatusOK)
+	wantStatus(t, e.do(req{method: http.MethodPost, path: "/auth/connect", cookies: []*http.Cookie{c}}), http.StatusMethodNotAllowed)
+
+	// Ended by a logout: ended, and the stale cookie goes. /auth/session
+	// says the same.
+	ended, _ := e.login("alice@example.com", false)
+	wantStatus(t, e.do(withSession(post("/auth/logout"), ended)), http.StatusOK)
+	w = get(ended)
+	refused(w, acct.ReasonEnded)
+	if got := cookie(t, w, DefaultCookieName); got.MaxAge != -1 {
+		t.Errorf("cookie %+v", got)
+	}
+	refused(e.do(req{method: http.MethodGet, path: "/auth/session", cookies: []*http.Cookie{ended}}), acct.ReasonEnded)
+
+	// Idle past its deadline: expired.
+	e.clock.Advance(25 * time.Hour)
+	refused(get(c), acct.ReasonExpired)
+	refused(e.do(req{method: http.MethodGet, path: "/auth/session", cookies: []*http.Cookie{c}}), acct.ReasonExpired)
+	if !IsRoute("/auth/connect") {
+		t.Errorf("/auth/connect is not a route")
+	}
+}
+
 func TestLoginNeverTellsWhetherTheAccountExists(t *testing.T) {
 	e := newEnv(t, nil)
 	e.register("alice@example.com", "Alice")
@@ -288,8 +394,10 @@ func TestLoginNeverTellsWhetherTheAccountExists(t *testing.T) {
 	for _, w := range []*httptest.ResponseRecorder{
 		ask("alice@example.com", "wrong password here"),
 		ask("ghost", "wrong password here"),
-		ask("locked@example.com", password), // the right password of a locked account
-		ask("pending@example.com", password),
+		// Before the password is proven, a locked or pending account
+		// answers as an unknown one (after it, see TestLoginReasons).
+		ask("locked@example.com", "wrong password here"),
+		ask("pending@example.com", "wrong password here"),
 		ask("gone@example.com", password), // the right password, after the hold ran out
 		ask("12345", password),
 	} {

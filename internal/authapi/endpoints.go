@@ -147,6 +147,12 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	// read, one write): nothing here may add to one of them.
 	s, err := h.svc.Login(r.Context(), acct.Login{Ref: ref, Password: password, Keep: f.bool("keep")})
 	if err != nil {
+		if acct.ErrorReason(err) != "" && acct.RetryAfter(err) == 0 {
+			// The password was right: acct says what stops the login
+			// (unverified, locked, held) and whose account it is.
+			h.failErr(w, r, err, nil)
+			return
+		}
 		switch acct.ErrorCode(err) {
 		case acct.CodeRefused:
 			if wait := acct.RetryAfter(err); wait > 0 { // the account's limit, whether or not there is one
@@ -161,7 +167,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 			h.failErr(w, r, err, nil)
 			return
 		}
-		h.badLogin(w) // locked, pending, unknown, wrong password: one answer
+		h.badLogin(w) // unknown, wrong password, or refused before the password was proven: one answer
 		return
 	}
 	info, err := h.svc.ValidateSession(r.Context(), s.Token)
@@ -379,6 +385,18 @@ func (h *handler) changeLanguage(w http.ResponseWriter, r *http.Request) {
 	}
 	api.WriteJSON(w, http.StatusOK, LanguageAnswer{Answer: Answer{Success: true, Message: "the language is changed"},
 		UILanguage: u.Language})
+}
+
+// connect: GET answers the session of the cookie and its account, as
+// ez_api's connect answers AuthOk; without a valid session, 401 with the
+// reason (invalid, expired, ended). Unlike GET /auth/session it changes
+// nothing: it neither freshens the session nor sets a cookie again.
+func (h *handler) connect(w http.ResponseWriter, r *http.Request) {
+	info, token, ok := h.current(w, r)
+	if !ok {
+		return
+	}
+	api.WriteJSON(w, http.StatusOK, sessionAnswer(info, token, ""))
 }
 
 // session: GET tells who is logged in. It freshens the session (at most

@@ -166,9 +166,10 @@ func PrintError(w io.Writer, err error, jsonToo bool) {
 		Message string `json:"message"`
 		Field   string `json:"field,omitempty"`
 		Reason  string `json:"reason,omitempty"`
+		UserID  int64  `json:"user_id,omitempty"`
 	}
 	b, _ := json.Marshal(struct {
 		Error body `json:"error"`
-	}{body{Code: ErrorCode(err), Message: msg, Field: acct.ErrorField(err), Reason: string(acct.ErrorReason(err))}})
+	}{body{Code: ErrorCode(err), Message: msg, Field: acct.ErrorField(err), Reason: string(acct.ErrorReason(err)), UserID: acct.ErrorUserID(err)}})
 	fmt.Fprintf(w, "%s\n", b)
 }

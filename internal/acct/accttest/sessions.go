@@ -138,9 +138,9 @@ func (e *env) valid(s *acct.Session) *acct.SessionInfo {
 // exactly one of them.
 var sessionWords = []string{"expired", "ended", "invalid"}
 
-// refused checks that token is refused with CodeUnauthenticated and a
-// message that says word (expired, ended, invalid) and none of the others,
-// and does not repeat the token.
+// refused checks that token is refused with CodeUnauthenticated, the
+// Reason word (expired, ended, invalid) and a message that says word and
+// none of the others, and does not repeat the token.
 func (e *env) refused(token, word string) {
 	e.t.Helper()
 	info, err := e.svc.ValidateSession(e.ctx, token)
@@ -148,6 +148,9 @@ func (e *env) refused(token, word string) {
 		e.t.Fatalf("token validated at %s, want %s: %+v", e.clock.Now().Sub(Start), word, info.Session)
 	}
 	e.wantMessage(err, acct.CodeUnauthenticated, word)
+	if got := acct.ErrorReason(err); string(got) != word {
+		e.t.Fatalf("error %v: reason %q, want %q", err, got, word)
+	}
 	if token != "" && strings.Contains(err.Error(), token) {
 		e.t.Fatalf("error %q repeats the token", err)
 	}
