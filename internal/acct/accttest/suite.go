@@ -84,10 +84,10 @@ func Run(t *testing.T, open Open) {
 		{"Audit", testAudit, nil},
 	}
 	tests = append(tests, sessionCases...)
-	tests = append(tests, reasonCases...) // reasons.go
-	tests = append(tests, roleCases...)   // roles.go
-	tests = append(tests, limitCases...)  // limits.go
-	tests = append(tests, holdCases...)   // hold.go
+	tests = append(tests, reasonCases...)
+	tests = append(tests, roleCases...)  // roles.go
+	tests = append(tests, limitCases...) // limits.go
+	tests = append(tests, holdCases...)  // hold.go
 	tests = append(tests, codeCases...)
 	tests = append(tests, addressCases...)
 	tests = append(tests, otpCases...)
