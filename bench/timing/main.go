@@ -196,7 +196,9 @@ func (b *bench) register(in acct.NewUser) (*acct.User, error) {
 
 // login makes an account of each kind and tries each with a password
 // that does not log it in: every answer is 401 "wrong username or
-// password".
+// password". A locked or pending account is tried with a wrong password:
+// its right one is proven, and answered with the reason (403 locked,
+// unverified), which tells by its words what time could.
 func (b *bench) login() ([]kind, error) {
 	if err := b.serve(); err != nil {
 		return nil, err
@@ -232,8 +234,8 @@ func (b *bench) login() ([]kind, error) {
 		{"unknown", try("nobody@example.com", wrong)},
 		{"wrong password", try("wrong@example.com", wrong)},
 		{"no password", try("nopw@example.com", password)},
-		{"locked", try("locked@example.com", password)},
-		{"pending", try("pending@example.com", password)},
+		{"locked", try("locked@example.com", wrong)},
+		{"pending", try("pending@example.com", wrong)},
 		{"on hold", try("held@example.com", wrong)},
 	}, nil
 }

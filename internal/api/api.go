@@ -61,8 +61,51 @@ type UpdateUserRequest struct {
 
 // UnregisterRequest is the body of Unregister.
 type UnregisterRequest struct {
-	Ref     string                 `json:"ref"`
-	Options acct.UnregisterOptions `json:"options"`
+	Ref     string            `json:"ref"`
+	Options UnregisterOptions `json:"options"`
+}
+
+// A request body holds no time.Duration: each has a Duration instead (a
+// test checks every operation's body), in these copies of acct's types.
+
+// UnregisterOptions is acct.UnregisterOptions in a request body.
+type UnregisterOptions struct {
+	Hold  Duration `json:"hold"`
+	Purge bool     `json:"purge,omitempty"`
+}
+
+// UnregisterOptionsOf returns o as a request body holds it.
+func UnregisterOptionsOf(o acct.UnregisterOptions) UnregisterOptions {
+	return UnregisterOptions{Hold: Duration(o.Hold), Purge: o.Purge}
+}
+
+// Acct returns o as acct takes it.
+func (o UnregisterOptions) Acct() acct.UnregisterOptions {
+	return acct.UnregisterOptions{Hold: time.Duration(o.Hold), Purge: o.Purge}
+}
+
+// SessionPurgeOptions is acct.SessionPurgeOptions, the body of
+// PurgeSessions.
+type SessionPurgeOptions struct {
+	OlderThan Duration `json:"older_than"`
+}
+
+// Acct returns o as acct takes it.
+func (o SessionPurgeOptions) Acct() acct.SessionPurgeOptions {
+	return acct.SessionPurgeOptions{OlderThan: time.Duration(o.OlderThan)}
+}
+
+// ResetCodeRequest is acct.ResetCodeRequest, the body of IssueResetCode.
+type ResetCodeRequest struct {
+	Ref    string       `json:"ref"`
+	TTL    Duration     `json:"ttl,omitempty"`
+	Send   acct.Channel `json:"send,omitempty"`
+	Reason string       `json:"reason,omitempty"`
+}
+
+// Acct returns r as acct takes it.
+func (r ResetCodeRequest) Acct() acct.ResetCodeRequest {
+	return acct.ResetCodeRequest{Ref: r.Ref, TTL: time.Duration(r.TTL), Send: r.Send, Reason: r.Reason}
 }
 
 // ListAddressesRequest is the body of ListAddresses; Kind "" means both.
@@ -130,7 +173,18 @@ func (d ErrorDetail) Err() *acct.Error {
 	return &acct.Error{Code: d.Code, Field: d.Field, Message: d.Message, Reason: d.Reason, UserID: d.UserID, RetryAfter: time.Duration(d.RetryAfter) * time.Second}
 }
 
+// CodeUnsupported is the code of a call to an operation the server does
+// not know (a client newer than its server): 501 Not Implemented. It is
+// the API's own, not one of acct's: remote.Client reads it as invalid
+// input (exit 2) that says to upgrade the server.
+const CodeUnsupported acct.Code = "unsupported"
+
+// UnknownOperationPrefix starts the message of an unknown operation, as
+// servers before CodeUnsupported answered it too (404, not_found).
+const UnknownOperationPrefix = "unknown operation "
+
 var statuses = map[acct.Code]int{
+	CodeUnsupported:          http.StatusNotImplemented,
 	acct.CodeInvalid:         http.StatusBadRequest,
 	acct.CodeUnauthenticated: http.StatusUnauthorized,
 	acct.CodeRefused:         http.StatusForbidden,

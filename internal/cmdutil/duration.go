@@ -2,71 +2,16 @@ package cmdutil
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/acctl/acctl/internal/api"
 )
 
 // ParseDuration parses a duration in Go syntax ("36h", "90m") extended with
-// a "d" unit for days of 24 hours: "14d", "1d12h", "1.5d".
-func ParseDuration(s string) (time.Duration, error) {
-	in := strings.TrimSpace(s)
-	if in == "" {
-		return 0, fmt.Errorf("invalid duration %q", s)
-	}
-	sign := ""
-	if in[0] == '-' || in[0] == '+' {
-		sign, in = in[:1], in[1:]
-	}
-	if in == "0" {
-		return 0, nil
-	}
-	var days float64
-	var rest strings.Builder
-	for in != "" {
-		i := 0
-		for i < len(in) && (in[i] == '.' || ('0' <= in[i] && in[i] <= '9')) {
-			i++
-		}
-		j := i
-		for j < len(in) && in[j] != '.' && (in[j] < '0' || in[j] > '9') {
-			j++
-		}
-		num, unit := in[:i], in[i:j]
-		if num == "" || unit == "" {
-			return 0, fmt.Errorf("invalid duration %q", s)
-		}
-		if unit == "d" {
-			n, err := strconv.ParseFloat(num, 64)
-			if err != nil {
-				return 0, fmt.Errorf("invalid duration %q", s)
-			}
-			days += n
-		} else {
-			rest.WriteString(num + unit)
-		}
-		in = in[j:]
-	}
-	var d time.Duration
-	if rest.Len() > 0 {
-		var err error
-		if d, err = time.ParseDuration(rest.String()); err != nil {
-			return 0, fmt.Errorf("invalid duration %q", s)
-		}
-	}
-	const maxDays = float64(1<<63-1) / float64(24*time.Hour)
-	if days > maxDays {
-		return 0, fmt.Errorf("invalid duration %q: too long", s)
-	}
-	d += time.Duration(days * float64(24*time.Hour))
-	if d < 0 {
-		return 0, fmt.Errorf("invalid duration %q: too long", s)
-	}
-	if sign == "-" {
-		d = -d
-	}
-	return d, nil
-}
+// a "d" unit for days of 24 hours: "14d", "1d12h", "1.5d". It is
+// api.ParseDuration: the admin API takes the same strings in its bodies.
+func ParseDuration(s string) (time.Duration, error) { return api.ParseDuration(s) }
 
 // FormatDuration writes d in the form ParseDuration reads, with whole days
 // as "d": 336h → "14d", 36h → "1d12h".

@@ -36,19 +36,27 @@ type Authenticator interface {
 	AuthenticateAPIKey(ctx context.Context, token string) (*acct.APIKey, error)
 }
 
-// call runs one operation: it decodes the body with dec and calls the
-// Service.
-type call func(ctx context.Context, svc acct.Service, dec *json.Decoder) (any, error)
+// call is one operation: run decodes the body with dec and calls the
+// Service; in and out are the types of its body and of its answer (the
+// tests check them: durations as api.Duration, the JSON keys of /v1).
+type call struct {
+	run     func(ctx context.Context, svc acct.Service, dec *json.Decoder) (any, error)
+	in, out reflect.Type
+}
 
 // rpc makes the call of a method whose argument is one value (a struct or
 // an api request type) and whose answer is one value.
 func rpc[In, Out any](f func(acct.Service, context.Context, In) (Out, error)) call {
-	return func(ctx context.Context, svc acct.Service, dec *json.Decoder) (any, error) {
-		var in In
-		if err := decode(dec, &in); err != nil {
-			return nil, err
-		}
-		return f(svc, ctx, in)
+	return call{
+		run: func(ctx context.Context, svc acct.Service, dec *json.Decoder) (any, error) {
+			var in In
+			if err := decode(dec, &in); err != nil {
+				return nil, err
+			}
+			return f(svc, ctx, in)
+		},
+		in:  reflect.TypeFor[In](),
+		out: reflect.TypeFor[Out](),
 	}
 }
 
@@ -68,7 +76,7 @@ var operations = map[string]call{
 		return s.UpdateUser(c, r.Ref, r.Update)
 	}),
 	"Unregister": rpc(func(s svc, c cx, r api.UnregisterRequest) (*acct.User, error) {
-		return s.Unregister(c, r.Ref, r.Options)
+		return s.Unregister(c, r.Ref, r.Options.Acct())
 	}),
 	"Restore":    rpc(func(s svc, c cx, r api.RefRequest) (*acct.User, error) { return s.Restore(c, r.Ref) }),
 	"PurgeHeld":  rpc(svc.PurgeHeld),
@@ -85,7 +93,7 @@ var operations = map[string]call{
 	"ListSessions":   rpc(svc.ListSessions),
 	"FreshenSession": rpc(svc.FreshenSession),
 	"EndSessions":    rpc(svc.EndSessions),
-	"PurgeSessions":  rpc(svc.PurgeSessions),
+	"PurgeSessions":  rpc(purgeSessions),
 	"SetPassword": rpc(func(s svc, c cx, r api.PasswordRequest) (*acct.User, error) {
 		return s.SetPassword(c, r.Ref, r.Password)
 	}),
@@ -98,7 +106,7 @@ var operations = map[string]call{
 		return s.LockUser(c, r.Ref, r.Options)
 	}),
 	"UnlockUser":     rpc(func(s svc, c cx, r api.RefRequest) (*acct.User, error) { return s.UnlockUser(c, r.Ref) }),
-	"IssueResetCode": rpc(svc.IssueResetCode),
+	"IssueResetCode": rpc(issueResetCode),
 	"ResetPassword":  rpc(svc.ResetPassword),
 	"ListCodes":      rpc(func(s svc, c cx, r api.RefRequest) ([]acct.CodeInfo, error) { return s.ListCodes(c, r.Ref) }),
 	"RevokeCodes":    rpc(svc.RevokeCodes),
@@ -130,6 +138,16 @@ var operations = map[string]call{
 	"ImportUsers":           rpc(svc.ImportUsers),
 	"ExportUsers":           rpc(svc.ExportUsers),
 	"ExportUsersWithHashes": rpc(svc.ExportUsersWithHashes),
+}
+
+// purgeSessions and issueResetCode take bodies whose durations are
+// api.Duration: integer nanoseconds or a string such as "30d".
+func purgeSessions(s svc, c cx, r api.SessionPurgeOptions) (*acct.SessionPurgeResult, error) {
+	return s.PurgeSessions(c, r.Acct())
+}
+
+func issueResetCode(s svc, c cx, r api.ResetCodeRequest) (*acct.ResetCode, error) {
+	return s.IssueResetCode(c, r.Acct())
 }
 
 // decode reads one JSON value into v: unknown fields are refused, an empty
@@ -258,7 +276,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, op string, key *
 	*key = k
 	run, ok := operations[op]
 	if !ok {
-		return fail(0, acct.Errorf(acct.CodeNotFound, "unknown operation %q", op))
+		return fail(0, acct.Errorf(api.CodeUnsupported, api.UnknownOperationPrefix+"%q: this server does not support it", op))
 	}
 	if !jsonBody(r) {
 		return fail(http.StatusUnsupportedMediaType, acct.Errorf(acct.CodeInvalid,
@@ -284,7 +302,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, op string, key *
 	// The key's name is the actor of the audit trail, its role what the
 	// Service lets it do (acct's role matrix, roles.go).
 	ctx := acct.WithRole(acct.WithActor(r.Context(), k.Name), k.Role)
-	out, err := run(ctx, h.svc, dec)
+	out, err := run.run(ctx, h.svc, dec)
 	if err != nil {
 		var big *tooLarge
 		if errors.As(err, &big) {

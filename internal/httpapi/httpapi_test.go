@@ -107,7 +107,7 @@ func TestEveryServiceMethodHasAnOperation(t *testing.T) {
 		if m.Name == "Close" {
 			continue
 		}
-		if operations[m.Name] == nil {
+		if operations[m.Name].run == nil {
 			t.Errorf("acct.Service.%s has no operation in httpapi's table", m.Name)
 		}
 	}
@@ -116,7 +116,7 @@ func TestEveryServiceMethodHasAnOperation(t *testing.T) {
 			len(operations), len(api.Operations), typ.NumMethod()-1)
 	}
 	for _, op := range api.Operations {
-		if operations[op] == nil {
+		if operations[op].run == nil {
 			t.Errorf("api operation %s has no call", op)
 		}
 	}
@@ -288,7 +288,9 @@ func TestUnknownOperationAndMethod(t *testing.T) {
 	h := New(&fakeService{}, keys{}, nil)
 	for _, path := range []string{"/v1/Nope", "/v1/Close", "/v1/", "/v1/user"} {
 		res := post(t, h, path, "admin-key", strings.NewReader(`{}`))
-		if res.status != 404 || res.body.Error.Code != acct.CodeNotFound {
+		// Its own answer, not "no such user": 501 unsupported.
+		if res.status != http.StatusNotImplemented || res.body.Error.Code != api.CodeUnsupported ||
+			!strings.HasPrefix(res.body.Error.Message, api.UnknownOperationPrefix) {
 			t.Errorf("%s: %d %+v", path, res.status, res.body)
 		}
 	}

@@ -172,7 +172,7 @@ func do[Out any](ctx context.Context, c *Client, op string, in any) (Out, error)
 		}
 		return out, nil
 	}
-	return out, c.statusError(resp)
+	return out, c.statusError(resp, op)
 }
 
 // transportError classifies a failure to reach the server or to read its
@@ -206,8 +206,8 @@ const maxErrorBody = 64 << 10
 // unavailable error (a 503 with its body: a busy store, a failed
 // delivery) is given back as it is, so that a remote command says what a
 // local one would.
-func (c *Client) statusError(resp *http.Response) error {
-	err := c.statusErr(resp)
+func (c *Client) statusError(resp *http.Response, op string) error {
+	err := c.statusErr(resp, op)
 	// A server's hint of when to retry (a full hashing pool) stays with
 	// the error, as it does in the server.
 	if after := api.ParseRetryAfter(resp.Header.Get("Retry-After")); after > 0 && acct.IsCode(err, acct.CodeUnavailable) {
@@ -218,10 +218,18 @@ func (c *Client) statusError(resp *http.Response) error {
 	return err
 }
 
-func (c *Client) statusErr(resp *http.Response) error {
+func (c *Client) statusErr(resp *http.Response, op string) error {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	var body api.ErrorBody
 	known := json.Unmarshal(b, &body) == nil && body.Error.Code != "" && api.CodeOf(resp.StatusCode) == body.Error.Code
+	// An operation the server does not know: it is older than this
+	// client. A server since /v1's unsupported answers 501; one before
+	// answered 404 not_found "unknown operation".
+	if known && (body.Error.Code == api.CodeUnsupported ||
+		body.Error.Code == acct.CodeNotFound && strings.HasPrefix(body.Error.Message, api.UnknownOperationPrefix)) {
+		return &acct.Error{Code: acct.CodeInvalid,
+			Message: fmt.Sprintf("the server at %s does not support %s: upgrade it", c.shown, op)}
+	}
 	if known && body.Error.Code == acct.CodeUnavailable && body.Error.Message != "" {
 		return body.Error.Err()
 	}

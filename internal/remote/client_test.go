@@ -221,3 +221,80 @@ func TestBusyServer(t *testing.T) {
 		t.Errorf("bare 503: %v, retry after %s", err, acct.RetryAfter(err))
 	}
 }
+
+// TestUnsupportedOperation: an operation the server does not know (a
+// server older than the client) is invalid input, exit 2, saying to
+// upgrade the server: from a server that answers 501 unsupported, and
+// from one before it that answered 404 not_found "unknown operation". A
+// real not_found stays not_found.
+func TestUnsupportedOperation(t *testing.T) {
+	var answer func(w http.ResponseWriter)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { answer(w) }))
+	defer srv.Close()
+	c, err := New(srv.URL, secret, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, old := range []struct {
+		status int
+		detail api.ErrorDetail
+	}{
+		{http.StatusNotImplemented, api.ErrorDetail{Code: api.CodeUnsupported, Message: `unknown operation "PasswordHashes": this server does not support it`}},
+		{http.StatusNotFound, api.ErrorDetail{Code: acct.CodeNotFound, Message: `unknown operation "PasswordHashes"`}},
+	} {
+		answer = func(w http.ResponseWriter) { api.WriteJSON(w, old.status, api.ErrorBody{Error: old.detail}) }
+		_, err := c.PasswordHashes(context.Background())
+		want := "the server at " + srv.URL + " does not support PasswordHashes: upgrade it"
+		if acct.ErrorCode(err) != acct.CodeInvalid || err.Error() != want || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+			t.Errorf("%d %s: %v (code %q, exit %d), want %q, exit 2", old.status, old.detail.Code, err, acct.ErrorCode(err), cmdutil.ExitCode(err), want)
+		}
+	}
+	answer = func(w http.ResponseWriter) {
+		api.WriteJSON(w, http.StatusNotFound, api.ErrorBody{Error: api.ErrorDetail{Code: acct.CodeNotFound, Message: `no user "bob"`}})
+	}
+	if _, err := c.User(context.Background(), "bob"); acct.ErrorCode(err) != acct.CodeNotFound || cmdutil.ExitCode(err) != cmdutil.ExitNotFound {
+		t.Errorf("no such user: %v", err)
+	}
+}
+
+// TestDurationsSentAsNumbers: the client sends durations as integer
+// nanoseconds, which every server of /v1 reads.
+func TestDurationsSentAsNumbers(t *testing.T) {
+	var bodies []map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		if err := jsonDecode(r, &m); err != nil {
+			t.Error(err)
+		}
+		bodies = append(bodies, m)
+		switch r.URL.Path {
+		case "/v1/Unregister":
+			api.WriteJSON(w, 200, acct.User{ID: 1})
+		case "/v1/PurgeSessions":
+			api.WriteJSON(w, 200, acct.SessionPurgeResult{})
+		default:
+			api.WriteJSON(w, 200, acct.ResetCode{ID: "x"})
+		}
+	}))
+	defer srv.Close()
+	c, err := New(srv.URL, secret, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if _, err := c.Unregister(ctx, "alice", acct.UnregisterOptions{Hold: 30 * 24 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PurgeSessions(ctx, acct.SessionPurgeOptions{OlderThan: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.IssueResetCode(ctx, acct.ResetCodeRequest{Ref: "alice", TTL: 10 * time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(bodies[0]["options"].(map[string]any)["hold"], " ", bodies[1]["older_than"], " ", bodies[2]["ttl"])
+	if want := fmt.Sprint(float64(30*24*time.Hour), " ", float64(time.Hour), " ", float64(10*time.Minute)); got != want {
+		t.Errorf("durations sent %s, want numbers %s", got, want)
+	}
+}

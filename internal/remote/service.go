@@ -27,7 +27,7 @@ func (c *Client) UpdateUser(ctx context.Context, ref string, in acct.UserUpdate)
 }
 
 func (c *Client) Unregister(ctx context.Context, ref string, opt acct.UnregisterOptions) (*acct.User, error) {
-	return do[*acct.User](ctx, c, "Unregister", api.UnregisterRequest{Ref: ref, Options: opt})
+	return do[*acct.User](ctx, c, "Unregister", api.UnregisterRequest{Ref: ref, Options: api.UnregisterOptionsOf(opt)})
 }
 
 func (c *Client) Restore(ctx context.Context, ref string) (*acct.User, error) {
