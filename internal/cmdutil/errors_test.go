@@ -61,6 +61,9 @@ func TestPrintError(t *testing.T) {
 			"acctl: unknown flag: --x\n" + `{"error":{"code":"invalid","message":"unknown flag: --x"}}` + "\n"},
 		{"interrupted", fmt.Errorf("query: %w", context.Canceled), true,
 			"acctl: interrupted\n" + `{"error":{"code":"interrupted","message":"interrupted"}}` + "\n"},
+		{"json reason and user", &acct.Error{Code: acct.CodeRefused, Message: "user 2 is not verified yet", Reason: acct.ReasonUnverified, UserID: 2}, true,
+			"acctl: user 2 is not verified yet\n" +
+				`{"error":{"code":"refused","message":"user 2 is not verified yet","reason":"unverified","user_id":2}}` + "\n"},
 		{"multi-line message", errors.New("line one\nline two"), false,
 			"acctl: line one line two\n"},
 	}

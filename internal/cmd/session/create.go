@@ -44,6 +44,10 @@ the first line of stdin with --password-stdin, or in a file with
 logs in the account linked to that outside identity (see "user register
 --foreign"): the caller vouches that the identity was proven.
 
+When the password is right but the account may not log in (exit 6), the
+-o json error says why in "reason" ("locked", "unverified" or "held") and
+names the account in "user_id"; a wrong password never does.
+
 Output: on a terminal, every field of the session, token included; piped
 (without -o), the bare token on one line, so that TOKEN=$(acctl session
 create …) works; with -o json the session object with its token.

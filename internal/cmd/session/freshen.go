@@ -26,7 +26,8 @@ func NewCmdFreshen(f *cmdutil.Factory, runF func(context.Context, *FreshenOption
 		Long: cmdutil.LongHelp(`Mark a session as used now: its idle deadline moves to session.idle from
 now (session.persistent for a keep-me-logged-in session), never past its
 absolute deadline. Print the session. An expired or ended session cannot be
-freshened (exit 5): the user must log in again.
+freshened (exit 5; with -o json the error's "reason" is "expired" or
+"ended", "invalid" for a token of no session): the user must log in again.
 
 An operator names the session by its public ID (from "session list"). An
 application freshening its own session gives the token instead: without

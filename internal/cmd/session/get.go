@@ -24,7 +24,9 @@ func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *GetOptions) error
 		Short: "Check a session token and show its session and user",
 		Long: cmdutil.LongHelp(`Check a session token: when its session is active, print the session and
 the account it belongs to; otherwise fail with exit 5 and a message that
-says whether the token is invalid, or its session expired or was ended.
+says whether the token is invalid, or its session expired or was ended
+(with -o json, the error's "reason" says it as "invalid", "expired" or
+"ended").
 Checking a token does not freshen its session (see "session freshen").
 
 ` + tokenHelp + `
