@@ -264,9 +264,14 @@ func (l *Local) provenRefusal(cur *UserRecord, refusal error, now time.Time) err
 		// Purged, or a hold that ran out (the account waits only for its
 		// purge): answered as an unknown name, even to its password.
 		return refusal
+	case cur.LockedUntil != nil && lockAllowed(cur, now) != nil:
+		// A lockout for a while, on hold or not: the message says until
+		// when (then a login works, and lifts a hold).
+		out.Reason = ReasonLocked
 	case cur.Status == StatusHeld:
-		// A hold a login does not lift (held from locked, or from
-		// pending when verification is required): an operator restores.
+		// A hold a login does not lift (held from an operator's lock, or
+		// from pending when verification is required): an operator
+		// restores.
 		out.Reason = ReasonHeld
 		out.Message = fmt.Sprintf("user %d is on a deletion hold that a login does not lift: an operator must restore it", cur.ID)
 	case lockAllowed(cur, now) != nil:

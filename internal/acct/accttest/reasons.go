@@ -163,8 +163,9 @@ func testLoginReasonsUnverified(e *env) {
 
 // testLoginReasonsHeld: a deletion hold that a login does not lift (held
 // from pending while verification is required, or from an operator's
-// lock) answers a right password with the reason held; a hold that ran
-// out answers it as an unknown name, without a reason.
+// lock) answers a right password with the reason held; a lockout for a
+// while on hold, locked; a hold that ran out answers it as an unknown
+// name, without a reason.
 func testLoginReasonsHeld(e *env) {
 	p, _ := e.registerPending(acct.NewUser{Email: "hp@example.com", Username: "heldp"})
 	e.hold("heldp")
@@ -180,6 +181,17 @@ func testLoginReasonsHeld(e *env) {
 	e.hold("heldl")
 	_, err = e.svc.Login(e.ctx, acct.Login{Ref: "heldl", Password: GoodPassword})
 	e.wantReason(err, acct.CodeRefused, acct.ReasonHeld, l.ID)
+
+	// A lockout for a while, on hold: locked (it says until when; then a
+	// login works and lifts the hold).
+	tl := e.register(acct.NewUser{Email: "ht@example.com", Username: "heldt"})
+	until := e.clock.Now().Add(time.Hour)
+	if _, err := e.svc.LockUser(e.ctx, "heldt", acct.LockOptions{Until: &until}); err != nil {
+		e.t.Fatal(err)
+	}
+	e.hold("heldt")
+	_, err = e.svc.Login(e.ctx, acct.Login{Ref: "heldt", Password: GoodPassword})
+	e.wantReason(err, acct.CodeRefused, acct.ReasonLocked, tl.ID)
 
 	e.register(acct.NewUser{Email: "ho@example.com", Username: "heldo"})
 	if _, err := e.svc.Unregister(e.ctx, "heldo", acct.UnregisterOptions{Hold: time.Second}); err != nil {
