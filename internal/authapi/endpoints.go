@@ -107,7 +107,9 @@ const (
 )
 
 // badLogin is the one answer of every failed login with well-formed
-// fields: unknown account, wrong password, locked, pending.
+// fields before the password is proven: unknown account, wrong password
+// (of a locked or pending account too), no password. After it, acct's
+// refusal carries a Reason and is answered as it is (403).
 func (h *handler) badLogin(w http.ResponseWriter) {
 	h.fail(w, http.StatusUnauthorized, acct.CodeUnauthenticated, msgBadLogin,
 		map[string]string{"username": "invalid credentials", "password": "invalid credentials"})
