@@ -27,6 +27,7 @@ import (
 	"github.com/acctl/acctl/internal/cmdutil"
 	"github.com/acctl/acctl/internal/forwarded"
 	"github.com/acctl/acctl/internal/httpapi"
+	"github.com/acctl/acctl/internal/pages"
 )
 
 // The server's limits on slow or greedy clients.
@@ -248,7 +249,12 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		defer metricsLn.Close()
 	}
-	h := NewHandler(HandlerConfig{Service: svc, Keys: keys, Auth: auth, APILog: apiLog, Log: log, Metrics: metrics,
+	var pageOpts *pages.Options
+	if cfg.PagesOn() {
+		pageOpts = &pages.Options{PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies,
+			Limit: authapi.NewAddressLimiter(cfg.AuthAddressRate, nil, cfg.TrustedProxies), Log: log}
+	}
+	h := NewHandler(HandlerConfig{Service: svc, Keys: keys, Auth: auth, Pages: pageOpts, APILog: apiLog, Log: log, Metrics: metrics,
 		Delivery: deliveryNeed(cfg.PublicURL, cfg.DeliveryConfigured(), cfg.CheckDelivery(acct.ChannelEmail))})
 
 	ln, err := net.Listen("tcp", opts.Listen)
@@ -277,6 +283,7 @@ func Run(ctx context.Context, opts *Options) error {
 		slog.String("store", cmdutil.RedactURL(cfg.Store)),
 		slog.String("trusted_proxies", fmt.Sprint(cfg.TrustedProxies.Prefixes())),
 		slog.Bool("signin", auth.Signin), slog.Bool("lost_password", auth.LostPassword),
+		slog.Bool("pages", pageOpts != nil),
 		slog.Duration("jobs_interval", cfg.JobsInterval),
 		slog.Int("hash_max_concurrent", pool.Size()), slog.Int("hash_max_queue", pool.Queue()),
 		slog.String("hash_memory", cfg.HashMemory()))
@@ -294,6 +301,9 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	if !auth.Signin || !auth.LostPassword {
 		log.Info("auth: sign-up and lost_password need public_url and email delivery (email.smtp.host or outbox); sign-up also signup.verify other than phone")
+	}
+	if pageOpts != nil && cfg.PublicURL == "" {
+		log.Warn("links.pages: the pages are served, but no link can be made without public_url (the server's public address, such as https://accounts.example.com)")
 	}
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr())
@@ -405,6 +415,9 @@ type HandlerConfig struct {
 	Service acct.Service
 	Keys    acct.KeyManager
 	Auth    authapi.Options
+	// Pages, when not nil, serves the pages behind the mailed links
+	// under pages.Prefix (links.pages).
+	Pages *pages.Options
 	// Log receives one line per request; APILog the admin API's own
 	// lines. Each line written for a request names its request_id.
 	APILog, Log *slog.Logger
@@ -424,13 +437,19 @@ func NewHandler(c HandlerConfig) http.Handler {
 	if c.Metrics != nil {
 		authSvc = metered{c.Service, c.Metrics}
 	}
-	return logRequests(log, c.Metrics, auth.TrustedProxies, &router{
+	rt := &router{
 		live:   live(),
 		ready:  ready(c.Service, c.Delivery, log, c.Metrics),
 		health: health(c.Service, log, c.Metrics),
 		admin:  httpapi.New(c.Service, keyRecorder{c.Keys}, apiLog),
 		auth:   authapi.New(authSvc, auth),
-	})
+	}
+	if c.Pages != nil {
+		p := *c.Pages
+		p.Log = withIDs(p.Log)
+		rt.pages = pages.New(authSvc, p)
+	}
+	return logRequests(log, c.Metrics, auth.TrustedProxies, rt)
 }
 
 // router sends a request to its API by the path's prefix. Unlike
@@ -439,6 +458,7 @@ func NewHandler(c HandlerConfig) http.Handler {
 // the error body, as any unknown path is.
 type router struct {
 	live, ready, health, admin, auth http.Handler
+	pages                            http.Handler // nil: off, the auth API answers 404
 }
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -454,6 +474,8 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.health.ServeHTTP(w, r)
 	case strings.HasPrefix(p, api.Prefix):
 		rt.admin.ServeHTTP(w, r)
+	case rt.pages != nil && strings.HasPrefix(p, pages.Prefix):
+		rt.pages.ServeHTTP(w, r)
 	case strings.HasPrefix(p, authapi.Prefix):
 		rt.auth.ServeHTTP(w, r)
 	default:
