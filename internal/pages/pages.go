@@ -25,6 +25,7 @@
 package pages
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	_ "embed"
@@ -50,6 +51,7 @@ const (
 	LinkPath    = Prefix + "link"    // the mailed links: ?token= or ?confirm=
 	ResetPath   = Prefix + "reset"   // the reset form
 	ConfirmPath = Prefix + "confirm" // the confirmation of an address
+	ForgotPath  = Prefix + "forgot"  // asks for a reset link
 	StylePath   = Prefix + "style.css"
 )
 
@@ -58,6 +60,9 @@ const (
 const (
 	ResetCookie   = "acctl_reset"
 	ConfirmCookie = "acctl_confirm"
+	// ForgotCookie holds a random value from which the forgot form's CSRF
+	// token is derived (there is no link yet).
+	ForgotCookie = "acctl_forgot"
 )
 
 // DefaultActor names the pages in the audit trail.
@@ -89,8 +94,15 @@ type Options struct {
 	// TrustedProxies name the client's scheme (the cookies' Secure) and
 	// address (the limit); nil: no one.
 	TrustedProxies *forwarded.Trust
+	// Forgot turns on the page that asks for a reset link (GET and POST
+	// /auth/pages/forgot): on where the auth API's lost_password is
+	// (public_url and email delivery). Off, it is an unknown page.
+	Forgot bool
 	// Limit limits the forms' posts per client address; nil: no limit.
-	Limit *authapi.AddressLimiter
+	Limit *authapi.Limiter
+	// AccountLimit limits the reset links asked for one address, in
+	// buckets of their own; nil: no limit.
+	AccountLimit *authapi.Limiter
 	// Log receives what goes wrong (never a token); nil: nothing.
 	Log *slog.Logger
 	// Actor names the pages in the audit trail (DefaultActor).
@@ -136,7 +148,7 @@ func New(svc acct.Service, opt Options) http.Handler {
 // label requests by these paths only).
 func IsRoute(path string) bool {
 	switch path {
-	case LinkPath, ResetPath, ConfirmPath, StylePath:
+	case LinkPath, ResetPath, ConfirmPath, ForgotPath, StylePath:
 		return true
 	}
 	return false
@@ -151,6 +163,7 @@ type kind struct {
 var (
 	resetKind   = kind{ResetPath, ResetCookie, "token", "reset"}
 	confirmKind = kind{ConfirmPath, ConfirmCookie, "confirm", "confirm"}
+	forgotKind  = kind{ForgotPath, ForgotCookie, "", "forgot"}
 )
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -168,12 +181,21 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if h.methods(w, r, getOnly, "GET, HEAD") {
 			h.landing(w, r)
 		}
-	case ResetPath, ConfirmPath:
+	case ResetPath, ConfirmPath, ForgotPath:
 		k := resetKind
-		if r.URL.Path == ConfirmPath {
+		switch r.URL.Path {
+		case ConfirmPath:
 			k = confirmKind
+		case ForgotPath:
+			if !h.opt.Forgot {
+				h.message(w, r, http.StatusNotFound, texts(r).UnknownTitle, texts(r).UnknownText)
+				return
+			}
+			k = forgotKind
 		}
 		switch {
+		case getOnly && k == forgotKind:
+			h.forgotForm(w, r)
 		case getOnly:
 			h.form(w, r, k)
 		case r.Method == http.MethodPost:
@@ -229,10 +251,13 @@ func (h *handler) form(w http.ResponseWriter, r *http.Request, k kind) {
 func (h *handler) formView(r *http.Request, k kind, token string) *view {
 	t := texts(r)
 	v := &view{T: t, Kind: k.purpose, Action: k.path, CSRF: csrfToken(k.purpose, token)}
-	if k == resetKind {
+	switch k {
+	case resetKind:
 		v.Title = t.ResetTitle
-	} else {
+	case confirmKind:
 		v.Title = t.ConfirmTitle
+	default:
+		v.Title = t.ForgotTitle
 	}
 	return v
 }
@@ -250,7 +275,11 @@ func (h *handler) post(w http.ResponseWriter, r *http.Request, k kind) {
 		return
 	}
 	token := h.token(r, k)
-	if token == "" {
+	switch {
+	case token == "" && k == forgotKind: // the form's cookie is gone
+		h.message(w, r, http.StatusForbidden, t.ForbidTitle, t.ForbidText)
+		return
+	case token == "":
 		h.message(w, r, http.StatusNotFound, t.UnknownTitle, t.UnknownText)
 		return
 	}
@@ -263,12 +292,57 @@ func (h *handler) post(w http.ResponseWriter, r *http.Request, k kind) {
 		h.message(w, r, http.StatusTooManyRequests, t.BusyTitle, t.TooManyText)
 		return
 	}
-	ctx := acct.WithActor(r.Context(), h.opt.Actor)
-	if k == resetKind {
-		h.reset(w, r.WithContext(ctx), token)
-		return
+	r = r.WithContext(acct.WithActor(r.Context(), h.opt.Actor))
+	switch k {
+	case resetKind:
+		h.reset(w, r, token)
+	case confirmKind:
+		h.confirm(w, r, token)
+	default:
+		h.forgot(w, r, token)
 	}
-	h.confirm(w, r.WithContext(ctx), token)
+}
+
+// forgotForm: GET /auth/pages/forgot shows the form that asks for a
+// reset link, with a fresh random value in its cookie for the CSRF
+// token.
+func (h *handler) forgotForm(w http.ResponseWriter, r *http.Request) {
+	token := h.token(r, forgotKind)
+	if token == "" {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			h.failed(w, r, forgotKind, acct.Internal(err, "csrf cookie"))
+			return
+		}
+		token = base64.RawURLEncoding.EncodeToString(b)
+		h.setCookie(w, r, forgotKind, token, int(cookieLife/time.Second))
+	}
+	h.render(w, r, http.StatusOK, h.formView(r, forgotKind, token))
+}
+
+// forgot asks for a reset link: acct commits a job that sends it if the
+// address is an account's, the same work and the same answer either way.
+func (h *handler) forgot(w http.ResponseWriter, r *http.Request, token string) {
+	t := texts(r)
+	email, err := acct.NormalizeEmail(r.PostForm.Get("email"))
+	if err == nil {
+		if ok, wait := h.opt.AccountLimit.AllowKey("mail:" + email); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int((wait+time.Second-1)/time.Second))))
+			h.message(w, r, http.StatusTooManyRequests, t.BusyTitle, t.TooManyText)
+			return
+		}
+		err = h.svc.ForgotPassword(r.Context(), email)
+	}
+	switch {
+	case err == nil:
+		h.message(w, r, http.StatusOK, t.ForgotSentTitle, t.ForgotSentText)
+	case acct.IsCode(err, acct.CodeInvalid) && !acct.IsConfigFault(err):
+		v := h.formView(r, forgotKind, token)
+		v.Error, v.Detail, v.Email = t.EmailInvalid, strings.TrimPrefix(api.Detail(err).Message, "email: "), r.PostForm.Get("email")
+		h.render(w, r, http.StatusBadRequest, v)
+	default:
+		h.failed(w, r, forgotKind, err)
+	}
 }
 
 // reset sets the password of the reset form; a refused password shows
@@ -339,7 +413,11 @@ func (h *handler) failed(w http.ResponseWriter, r *http.Request, k kind, err err
 	}
 	gone := func(status int, title, text string) {
 		h.setCookie(w, r, k, "", -1) // the link is of no more use
-		h.message(w, r, status, title, text, again)
+		v := &view{T: t, Kind: "message", Title: title, Text: []string{text, again}}
+		if k == resetKind && h.opt.Forgot {
+			v.Text, v.Link, v.LinkText = v.Text[:1], ForgotPath, t.AskNewLink
+		}
+		h.render(w, r, status, v)
 	}
 	code := acct.ErrorCode(err)
 	switch {
@@ -420,7 +498,8 @@ type view struct {
 	Style  string
 	Action string
 	CSRF   string
-	Error  string // the reset form's error
+	Error  string // the form's error
+	Email  string // the forgot form's address, shown again with its error
 	Detail string // acct's reason of a refused password
 	Text   []string
 	Link   string

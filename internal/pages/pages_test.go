@@ -254,6 +254,9 @@ func TestResetLinkStates(t *testing.T) {
 
 	e.clock.Advance(2 * time.Hour)
 	wantPage(t, post(tokenOf(newer)), http.StatusGone, "<h1>This link has expired</h1>", "ask for a new link")
+	// With the forgot page on, the page links to it.
+	e.h = New(e.svc, Options{PublicURL: publicURL, Forgot: true})
+	wantPage(t, post(tokenOf(newer)), http.StatusGone, "<h1>This link has expired</h1>", `<a href="/auth/pages/forgot">Ask for a new link</a>`)
 
 	// Without the cookie (a bookmark of the page, an old tab): unknown.
 	wantPage(t, e.do(req{method: http.MethodGet, path: ResetPath}), http.StatusNotFound, "<h1>This link is not valid</h1>")
@@ -342,7 +345,7 @@ func TestConfirmPage(t *testing.T) {
 
 func TestLimit(t *testing.T) {
 	e := newEnv(t, func(o *Options) {
-		o.Limit = authapi.NewAddressLimiter(authapi.Rate{Events: 1, Per: time.Minute}, nil, nil)
+		o.Limit = authapi.NewLimiter(authapi.Rate{Events: 1, Per: time.Minute}, nil, nil)
 	})
 	c := &http.Cookie{Name: ResetCookie, Value: "7KQ2-MX9D-4TFA-R1ZC"}
 	q := req{method: http.MethodPost, path: ResetPath, cookies: []*http.Cookie{c},
@@ -376,6 +379,7 @@ func TestTexts(t *testing.T) {
 		for _, vw := range []*view{
 			{T: tr, Kind: "reset", Title: tr.ResetTitle, Error: tr.PasswordRefused, Detail: "too short"},
 			{T: tr, Kind: "confirm", Title: tr.ConfirmTitle},
+			{T: tr, Kind: "forgot", Title: tr.ForgotTitle, Error: tr.EmailInvalid, Detail: "no @", Email: "x"},
 			{T: tr, Kind: "message", Title: tr.ExpiredTitle, Text: []string{tr.ExpiredText}, Link: "https://app/", LinkText: tr.LogIn},
 		} {
 			var b strings.Builder
@@ -411,4 +415,48 @@ func TestLinks(t *testing.T) {
 			t.Errorf("loginURL(%q) = %q, want %q", tc.public, got, tc.login)
 		}
 	}
+}
+
+func TestForgotPage(t *testing.T) {
+	e := newEnv(t, func(o *Options) {
+		o.Forgot = true
+		o.AccountLimit = authapi.NewLimiter(authapi.Rate{Events: 2, Per: time.Hour}, nil, nil)
+	})
+	e.register("fay@example.com", false)
+	w := e.do(req{method: http.MethodGet, path: ForgotPath})
+	wantPage(t, w, http.StatusOK, "<h1>Forgot your password?</h1>", `<label for="email">Email address</label>`,
+		`type="email" id="email" name="email" autocomplete="email" required`, `<form method="post" action="/auth/pages/forgot">`)
+	c := w.Result().Cookies()[0]
+	if c.Name != ForgotCookie || c.Path != ForgotPath || !c.HttpOnly || len(c.Value) < 40 {
+		t.Fatalf("cookie %+v", c)
+	}
+	csrf := csrfOf(t, w.Body.String())
+	post := func(email string, c *http.Cookie, csrf string) *httptest.ResponseRecorder {
+		return e.do(req{method: http.MethodPost, path: ForgotPath, cookies: []*http.Cookie{c},
+			form: url.Values{"csrf": {csrf}, "email": {email}}, header: map[string]string{"Sec-Fetch-Site": "same-origin"}})
+	}
+	// A known and an unknown address get the same page.
+	known, unknown := post("Fay@Example.com", c, csrf), post("nobody@example.com", c, csrf)
+	wantPage(t, known, http.StatusOK, "<h1>Check your email</h1>", "If the address belongs to an account")
+	if known.Body.String() != unknown.Body.String() {
+		t.Fatalf("the answers differ:\n%s\n%s", known.Body, unknown.Body)
+	}
+	if _, err := e.svc.RunJobs(context.Background(), acct.JobRun{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.notes.Notices(); len(n) != 1 || n[0].To != "fay@example.com" || !strings.Contains(n[0].Data.URL, "/auth/pages/link?token=") {
+		t.Fatalf("notices %+v", n)
+	}
+	w = post("not an address", c, csrf)
+	wantPage(t, w, http.StatusBadRequest, "This is not an email address:", `value="not an address"`, `role="alert"`)
+	wantPage(t, post("fay@example.com", c, csrf), http.StatusOK)
+	wantPage(t, post("fay@example.com", c, csrf), http.StatusTooManyRequests) // the address's bucket
+	// Another site's form, or one without the cookie, is refused.
+	wantPage(t, post("fay@example.com", c, csrfToken("forgot", "planted")), http.StatusForbidden, "This form cannot be sent")
+	wantPage(t, e.do(req{method: http.MethodPost, path: ForgotPath, form: url.Values{"csrf": {csrf}, "email": {"fay@example.com"}}}),
+		http.StatusForbidden, "This form cannot be sent")
+
+	// Off (no mail delivery): an unknown page.
+	e.h = New(e.svc, Options{PublicURL: publicURL})
+	wantPage(t, e.do(req{method: http.MethodGet, path: ForgotPath}), http.StatusNotFound, "This link is not valid")
 }

@@ -34,6 +34,14 @@ type Texts struct {
 	ConfirmDoneText  string
 	ConfirmUsedText  string // a used activation link: the address is confirmed
 
+	ForgotTitle     string
+	ForgotIntro     string
+	Email           string
+	ForgotSubmit    string
+	ForgotSentTitle string
+	ForgotSentText  string
+	EmailInvalid    string // followed by acct's reason
+
 	UsedTitle     string
 	UsedText      string
 	ExpiredTitle  string
@@ -49,7 +57,8 @@ type Texts struct {
 	TooManyText   string
 	ErrorTitle    string
 	ErrorText     string
-	AskAgainReset string // how to get a new reset link
+	AskAgainReset string // how to get a new reset link, without the forgot page
+	AskNewLink    string // the link to the forgot page
 }
 
 // english is the text of every page in English, the fallback.
@@ -77,6 +86,14 @@ var english = Texts{
 	ConfirmDoneText:  "Thank you. Your account is active: you can log in.",
 	ConfirmUsedText:  "This link was used already: the address is confirmed, and you can log in.",
 
+	ForgotTitle:     "Forgot your password?",
+	ForgotIntro:     "Type the email address of your account: a link to set a new password will be sent to it.",
+	Email:           "Email address",
+	ForgotSubmit:    "Send the link",
+	ForgotSentTitle: "Check your email",
+	ForgotSentText:  "If the address belongs to an account, a link to set a new password is on its way.",
+	EmailInvalid:    "This is not an email address:",
+
 	UsedTitle:     "This link was used already",
 	UsedText:      "A link works once, and a newer link replaces the older ones.",
 	ExpiredTitle:  "This link has expired",
@@ -93,6 +110,7 @@ var english = Texts{
 	ErrorTitle:    "Something went wrong",
 	ErrorText:     "The server could not do it. Try again later.",
 	AskAgainReset: "To set your password, ask for a new link where you asked for this one.",
+	AskNewLink:    "Ask for a new link",
 }
 
 // translations are the languages the pages speak, the first the

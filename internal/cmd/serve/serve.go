@@ -251,8 +251,9 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	var pageOpts *pages.Options
 	if cfg.PagesOn() {
-		pageOpts = &pages.Options{PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies,
-			Limit: authapi.NewAddressLimiter(cfg.AuthAddressRate, nil, cfg.TrustedProxies), Log: log}
+		pageOpts = &pages.Options{PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Forgot: auth.LostPassword,
+			Limit:        authapi.NewLimiter(cfg.AuthAddressRate, nil, cfg.TrustedProxies),
+			AccountLimit: authapi.NewLimiter(cfg.AuthAccountRate, nil, cfg.TrustedProxies), Log: log}
 	}
 	h := NewHandler(HandlerConfig{Service: svc, Keys: keys, Auth: auth, Pages: pageOpts, APILog: apiLog, Log: log, Metrics: metrics,
 		Delivery: deliveryNeed(cfg.PublicURL, cfg.DeliveryConfigured(), cfg.CheckDelivery(acct.ChannelEmail))})
