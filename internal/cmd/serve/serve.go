@@ -73,6 +73,11 @@ requests under way finish (up to --shutdown-timeout) and exit 0.
   /auth/…                the auth API for apps: login, logout, signin,
                          lost_password, reset_password, change_password,
                          change_language, session (a session cookie)
+  /auth/pages/…          with links.pages (or public_url under /auth/): the
+                         pages behind the links acctl mails (the reset
+                         form, the confirmation of an address, a page to
+                         ask for a reset link), for an operator without
+                         pages of their own; the links then point there
   GET /livez             200 "ok" while the process answers
   GET /readyz            200 when the store answers, its schema has no
                          pending migration and delivery is complete
@@ -125,7 +130,8 @@ runs no jobs (see "acctl job run").
 Logs go to stderr, one line per request (method, path, status,
 duration_ms, bytes, client address, API key name, request_id), as text or
 JSON (--log-format); never a token, a cookie, a password or a query
-string. The request id is a trusted proxy's X-Request-Id, else one made
+string (a mailed link's token is in its query, and its page moves it
+into a cookie at once). The request id is a trusted proxy's X-Request-Id, else one made
 by the server; the answer echoes it in X-Request-Id, and every line
 logged for the request names it.
 
