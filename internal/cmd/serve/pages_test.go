@@ -128,3 +128,17 @@ func TestServePagesOff(t *testing.T) {
 		t.Fatalf("public_url at the server: the forgot page %d", resp.StatusCode)
 	}
 }
+
+// TestPagesDoc fails when docs/http-api.md misses a page or the key.
+func TestPagesDoc(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "http-api.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{pages.LinkPath, pages.ResetPath, pages.ConfirmPath, pages.ForgotPath, pages.StylePath,
+		pages.ResetCookie, pages.ConfirmCookie, pages.ForgotCookie, pages.CSP, cmdutil.KeyLinksPages} {
+		if !strings.Contains(string(b), p) {
+			t.Errorf("docs/http-api.md does not describe %s", p)
+		}
+	}
+}
