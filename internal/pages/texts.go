@@ -12,9 +12,8 @@ type Texts struct {
 	// Lang is the language's BCP 47 tag, the lang attribute of the page.
 	Lang string
 
-	Site     string // the title's suffix
-	LogIn    string // the link to the app after a reset or a confirmation
-	Continue string // the link to the app when it is not a login
+	Site  string // the title's suffix
+	LogIn string // the link to the app after a reset or a confirmation
 
 	ResetTitle      string
 	ResetIntro      string
@@ -63,10 +62,9 @@ type Texts struct {
 
 // english is the text of every page in English, the fallback.
 var english = Texts{
-	Lang:     "en",
-	Site:     "Accounts",
-	LogIn:    "Log in",
-	Continue: "Continue",
+	Lang:  "en",
+	Site:  "Accounts",
+	LogIn: "Log in",
 
 	ResetTitle:      "Choose a new password",
 	ResetIntro:      "Type the new password for your account twice. Once it is set, every session of the account ends.",
