@@ -154,7 +154,8 @@ func IsRoute(path string) bool {
 	return false
 }
 
-// kind is one of the two kinds of link.
+// kind is one of the pages with a form: its path, its cookie, the
+// link's query parameter.
 type kind struct {
 	path, cookie, param string
 	purpose             string // in the CSRF token: a reset's token is no confirmation's
@@ -228,13 +229,21 @@ func (h *handler) landing(w http.ResponseWriter, r *http.Request) {
 		k = confirmKind
 		token = strings.TrimSpace(q.Get(k.param))
 	}
-	if token == "" || len(token) > maxToken {
+	if token == "" || len(token) > maxToken || strings.IndexFunc(token, notCookieSafe) >= 0 {
 		h.message(w, r, http.StatusNotFound, texts(r).UnknownTitle, texts(r).UnknownText)
 		return
 	}
 	h.setCookie(w, r, k, token, int(cookieLife/time.Second))
 	headers(w)
 	http.Redirect(w, r, k.path, http.StatusSeeOther)
+}
+
+// notCookieSafe reports the characters that no link's token has (acct's
+// are letters and digits, which people may split with hyphens or
+// spaces): such a token is unknown, and never goes into a cookie, where
+// net/http would drop or quote them.
+func notCookieSafe(c rune) bool {
+	return !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == ' ')
 }
 
 // form: GET of a page shows its form for the token in its cookie.

@@ -262,6 +262,7 @@ func TestResetLinkStates(t *testing.T) {
 	wantPage(t, e.do(req{method: http.MethodGet, path: ResetPath}), http.StatusNotFound, "<h1>This link is not valid</h1>")
 	wantPage(t, e.do(req{method: http.MethodGet, path: LinkPath}), http.StatusNotFound, "<h1>This link is not valid</h1>")
 	wantPage(t, e.do(req{method: http.MethodGet, path: LinkPath + "?token=" + strings.Repeat("A", 201)}), http.StatusNotFound)
+	wantPage(t, e.do(req{method: http.MethodGet, path: LinkPath + "?token=AB%3BCD"}), http.StatusNotFound) // a ; would end the cookie
 	wantPage(t, e.do(req{method: http.MethodGet, path: Prefix + "nowhere"}), http.StatusNotFound)
 	w := e.do(req{method: http.MethodPut, path: ResetPath})
 	wantPage(t, w, http.StatusMethodNotAllowed)
