@@ -114,7 +114,7 @@ func (l *Local) Activate(ctx context.Context, key string) (*User, error) {
 	}
 	canon, ok := canonicalCode(key)
 	if !ok {
-		return nil, Errorf(CodeUnauthenticated, "%s: not the shape of one", invalid)
+		return nil, Errorf(CodeUnauthenticated, "%s: not the shape of one", invalid).WithReason(ReasonInvalid)
 	}
 	mac, err := l.codeMAC(canon)
 	if err != nil {
@@ -125,7 +125,7 @@ func (l *Local) Activate(ctx context.Context, key string) (*User, error) {
 	err = l.store.Update(ctx, func(tx Tx) (err error) {
 		c, err = tx.GetCode(ctx, CodeKey{MAC: mac})
 		if IsCode(err, CodeNotFound) || (err == nil && (c.Kind != CodeKindActivation || !hmac.Equal(c.MAC, mac))) {
-			return Errorf(CodeUnauthenticated, "%s: no such key", invalid)
+			return Errorf(CodeUnauthenticated, "%s: no such key", invalid).WithReason(ReasonInvalid)
 		}
 		if err != nil {
 			return err
@@ -149,7 +149,7 @@ func (l *Local) Activate(ctx context.Context, key string) (*User, error) {
 			return Errorf(CodeConflict, "user %d is already activated and the address is verified", cur.ID)
 		}
 		if err := codeError(c, now); err != nil {
-			return Errorf(CodeUnauthenticated, "%s: %s", invalid, err.Error())
+			return Errorf(CodeUnauthenticated, "%s: %s", invalid, err.Error()).WithReason(err.Reason)
 		}
 		used, err := tx.UseCode(ctx, c.Seq, now)
 		if err != nil {
@@ -160,7 +160,7 @@ func (l *Local) Activate(ctx context.Context, key string) (*User, error) {
 		}
 		if err := l.verifyAddress(ctx, tx, cur, AddressEmail, c.Destination, now); err != nil {
 			if IsCode(err, CodeNotFound) {
-				return Errorf(CodeUnauthenticated, "%s: it was sent to an address the account no longer has", invalid)
+				return Errorf(CodeUnauthenticated, "%s: it was sent to an address the account no longer has", invalid).WithReason(ReasonEnded)
 			}
 			return err
 		}

@@ -4,18 +4,24 @@ package acct
 // JSON errors (CLI -o json, admin API, auth API) beside "code". It is set
 // only where telling it gives nothing away: the state of a session whose
 // token the caller holds, and what stops a login after the password (or
-// SCRAM proof) was proven. Before the password is proven every failure is
+// SCRAM proof) was proven; and why a code or link that the caller holds
+// cannot be used (unknown, used or voided, expired), which the pages
+// behind mailed links show. Before the password is proven every failure is
 // one indistinguishable unauthenticated error without a reason.
 type Reason string
 
 // The reasons. Their string values are part of the stable interface
 // (docs/exit-codes.md lists them).
 const (
-	// ReasonExpired: the session ran past its idle or absolute limit.
+	// ReasonExpired: the session ran past its idle or absolute limit; a
+	// code or link ran past its lifetime.
 	ReasonExpired Reason = "expired"
-	// ReasonEnded: the session was ended (logout, session end, revocation).
+	// ReasonEnded: the session was ended (logout, session end, revocation);
+	// a code or link was used, or voided (by a newer one, a password
+	// change, a removed address).
 	ReasonEnded Reason = "ended"
-	// ReasonInvalid: no session has this token.
+	// ReasonInvalid: no session has this token; no code or link is this
+	// one (or it is not the shape of one).
 	ReasonInvalid Reason = "invalid"
 	// ReasonUnverified: the password is right but the account is not
 	// activated yet (ez_api's LoginWait / Unverified_user).

@@ -281,15 +281,18 @@ func resettable(rec *UserRecord) error {
 	return nil
 }
 
-// codeError says why a code cannot be used at now, or nil.
-func codeError(c *CodeRecord, now time.Time) error {
+// codeError says why a code cannot be used at now, or nil. Its Reason
+// tells a used or voided code (ReasonEnded) from an expired one
+// (ReasonExpired): the caller holds the code, so telling gives nothing
+// away, and a page behind a link says which.
+func codeError(c *CodeRecord, now time.Time) *Error {
 	switch {
 	case c.UsedAt != nil:
-		return Errorf(CodeUnauthenticated, "code %s was already used at %s", c.ID, c.UsedAt.Format(time.RFC3339))
+		return Errorf(CodeUnauthenticated, "code %s was already used at %s", c.ID, c.UsedAt.Format(time.RFC3339)).WithReason(ReasonEnded)
 	case c.VoidedAt != nil:
-		return Errorf(CodeUnauthenticated, "code %s was voided at %s", c.ID, c.VoidedAt.Format(time.RFC3339))
+		return Errorf(CodeUnauthenticated, "code %s was voided at %s", c.ID, c.VoidedAt.Format(time.RFC3339)).WithReason(ReasonEnded)
 	case !now.Before(c.ExpiresAt):
-		return Errorf(CodeUnauthenticated, "code %s expired at %s", c.ID, c.ExpiresAt.Format(time.RFC3339))
+		return Errorf(CodeUnauthenticated, "code %s expired at %s", c.ID, c.ExpiresAt.Format(time.RFC3339)).WithReason(ReasonExpired)
 	}
 	return nil
 }
@@ -299,7 +302,7 @@ func codeError(c *CodeRecord, now time.Time) error {
 func (l *Local) findCode(ctx context.Context, tx Tx, code string) (*CodeRecord, error) {
 	canon, ok := canonicalCode(code)
 	if !ok {
-		return nil, Errorf(CodeUnauthenticated, "wrong reset code: not the shape of one (like 7KQ2-MX9D-4TFA-R1ZC)")
+		return nil, Errorf(CodeUnauthenticated, "wrong reset code: not the shape of one (like 7KQ2-MX9D-4TFA-R1ZC)").WithReason(ReasonInvalid)
 	}
 	mac, err := l.codeMAC(canon)
 	if err != nil {
@@ -307,13 +310,13 @@ func (l *Local) findCode(ctx context.Context, tx Tx, code string) (*CodeRecord, 
 	}
 	c, err := tx.GetCode(ctx, CodeKey{MAC: mac})
 	if IsCode(err, CodeNotFound) {
-		return nil, Errorf(CodeUnauthenticated, "wrong reset code: no such code")
+		return nil, Errorf(CodeUnauthenticated, "wrong reset code: no such code").WithReason(ReasonInvalid)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if !hmac.Equal(c.MAC, mac) || (c.Kind != CodeKindReset && c.Kind != CodeKindForgot) {
-		return nil, Errorf(CodeUnauthenticated, "wrong reset code: no such code")
+		return nil, Errorf(CodeUnauthenticated, "wrong reset code: no such code").WithReason(ReasonInvalid)
 	}
 	return c, nil
 }
@@ -381,7 +384,7 @@ func (l *Local) ResetPassword(ctx context.Context, in PasswordReset) (*User, err
 			if err := codeError(fresh, now); err != nil {
 				return err
 			}
-			return Errorf(CodeUnauthenticated, "code %s cannot be used", c.ID)
+			return Errorf(CodeUnauthenticated, "code %s cannot be used", c.ID).WithReason(ReasonEnded)
 		}
 		if cur, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: c.UserID}); err != nil {
 			return err

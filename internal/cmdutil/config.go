@@ -20,6 +20,7 @@ import (
 	"github.com/acctl/acctl/internal/authapi"
 	"github.com/acctl/acctl/internal/forwarded"
 	"github.com/acctl/acctl/internal/notify"
+	"github.com/acctl/acctl/internal/pages"
 )
 
 // The configuration keys. A key is set, from the highest precedence down,
@@ -46,9 +47,12 @@ const (
 	KeyArgon2Time        = "password.argon2.time"
 	KeyArgon2Threads     = "password.argon2.threads"
 
-	KeySecretFile          = "secret_file"
-	KeyTokenFile           = "token_file" // the API key of a remote store
-	KeyPublicURL           = "public_url"
+	KeySecretFile = "secret_file"
+	KeyTokenFile  = "token_file" // the API key of a remote store
+	KeyPublicURL  = "public_url"
+	// KeyLinksPages turns on the pages that acctl serve shows for the
+	// links it mails (internal/pages), and points the links at them.
+	KeyLinksPages          = "links.pages"
 	KeySMTPHost            = "email.smtp.host"
 	KeySMTPPort            = "email.smtp.port"
 	KeySMTPTLS             = "email.smtp.tls"
@@ -144,7 +148,7 @@ var ConfigKeys = []string{
 	KeyLockoutThreshold, KeyLockoutDuration,
 	KeyPhoneRegion, KeyPasswordMinLength, KeyArgon2Memory, KeyArgon2Time, KeyArgon2Threads,
 	KeyHashMaxConcurrent, KeyHashMaxQueue,
-	KeySecretFile, KeyTokenFile, KeyPublicURL,
+	KeySecretFile, KeyTokenFile, KeyPublicURL, KeyLinksPages,
 	KeySMTPHost, KeySMTPPort, KeySMTPTLS, KeySMTPUsername, KeySMTPPasswordFile, KeyEmailFrom,
 	KeySMSWebhookURL, KeySMSWebhookTokenFile, KeySMSCommand,
 	KeyOutbox, KeyTemplates,
@@ -212,8 +216,11 @@ type Config struct {
 	// environment variable ACCTL_TOKEN, when set, gives the key itself.
 	TokenFile string
 	// PublicURL is the address of the reset page that forgot-password
-	// links point to.
+	// links point to (LinkURL says where the links really go).
 	PublicURL string
+	// LinksPages is links.pages: acctl serve shows its own pages for the
+	// links it mails (see PagesOn).
+	LinksPages bool
 	// Notify configures the delivery of messages: email.*, sms.*, outbox
 	// and templates. Its Now and Timeout are left for the caller.
 	Notify notify.Config
@@ -310,6 +317,7 @@ func ConfigDefaults() map[string]any {
 		KeySecretFile:          DefaultSecretFile(),
 		KeyTokenFile:           "",
 		KeyPublicURL:           "",
+		KeyLinksPages:          false,
 		KeySMTPHost:            "",
 		KeySMTPPort:            "", // by email.smtp.tls: 25, 587 or 465
 		KeySMTPTLS:             notify.TLSStartTLS,
@@ -872,6 +880,13 @@ func deliveryFromViper(v *viper.Viper, c *Config) error {
 			return acct.FieldError(KeyPublicURL, "want the http or https address of the reset page, like https://example.com/reset, got %q", c.PublicURL)
 		}
 	}
+	if s := strings.TrimSpace(v.GetString(KeyLinksPages)); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return acct.FieldError(KeyLinksPages, "want true or false, got %q", s)
+		}
+		c.LinksPages = b
+	}
 	n := &c.Notify
 	n.Email.From = strings.TrimSpace(v.GetString(KeyEmailFrom))
 	n.Email.SMTP.Host = strings.TrimSpace(v.GetString(KeySMTPHost))
@@ -1101,4 +1116,27 @@ func ExpandHome(p string) string {
 		return p
 	}
 	return filepath.Join(home, strings.TrimPrefix(p, "~"))
+}
+
+// PagesOn reports whether acctl serve shows its own pages for the links
+// it mails (internal/pages): when links.pages is true, or when public_url
+// points at the server itself, which is when its path is under the auth
+// API's /auth/ (such as https://accounts.example.com/auth/signin, or
+// /auth/pages/link): an app's own page never is, since a reverse proxy
+// that routes /auth/ to the server sends it there.
+func (c *Config) PagesOn() bool {
+	return c.LinksPages || pages.AtServer(c.PublicURL)
+}
+
+// LinkURL is the address that the links acctl mails are made from
+// (acct.Options.PublicURL): public_url itself, or, when the pages are on
+// (PagesOn), the pages' landing address at public_url's origin
+// (https://accounts.example.com/auth/pages/link), to which a reset link
+// adds ?token= and an activation link ?confirm=. Empty without
+// public_url: a link then cannot be made.
+func (c *Config) LinkURL() string {
+	if c.PublicURL == "" || !c.PagesOn() {
+		return c.PublicURL
+	}
+	return pages.LinkURL(c.PublicURL)
 }

@@ -34,6 +34,7 @@ var codeCases = []suiteCase{
 	{"ResetCodeTTL", testResetCodeTTL, nil},
 	{"ResetCodeVoidsOlder", testResetCodeVoidsOlder, nil},
 	{"ResetCodeExpiry", testResetCodeExpiry, nil},
+	{"ResetCodeReasons", testResetCodeReasons, nil},
 	{"ResetCodeSpelling", testResetCodeSpelling, nil},
 	{"ResetCodeWrong", testResetCodeWrong, nil},
 	{"ResetCodeOnce", testResetCodeOnce, nil},
@@ -1368,4 +1369,35 @@ func testResetVerifiesEmail(e *env) {
 	if u := e.reset(sent.Data.Code, NewPassword); !u.EmailVerified {
 		e.t.Fatalf("after a reset by an emailed code: %+v, want the email verified", u)
 	}
+}
+
+// wantReason checks that err is unauthenticated with reason r: a page
+// behind a link tells an unknown, a used and an expired link apart by it.
+func (e *env) wantReason(err error, code acct.Code, r acct.Reason) {
+	e.t.Helper()
+	e.wantCode(err, code, "")
+	if got := acct.ErrorReason(err); got != r {
+		e.t.Fatalf("error %v: reason %q, want %q", err, got, r)
+	}
+}
+
+// testResetCodeReasons: a refused code says why in its Reason: invalid
+// (unknown, or not the shape of a code), ended (used or voided), expired.
+func testResetCodeReasons(e *env) {
+	e.register(acct.NewUser{Email: "reasons@example.com"})
+	reset := func(code string) error {
+		_, err := e.svc.ResetPassword(e.ctx, acct.PasswordReset{Code: code, Password: NewPassword})
+		return err
+	}
+	rc := e.issueCode("reasons@example.com")
+	e.wantReason(reset("garbage"), acct.CodeUnauthenticated, acct.ReasonInvalid)
+	e.wantReason(reset(flipCode(canon(rc.Code))), acct.CodeUnauthenticated, acct.ReasonInvalid)
+	older := rc
+	rc = e.issueCode("reasons@example.com")
+	e.wantReason(reset(older.Code), acct.CodeUnauthenticated, acct.ReasonEnded) // voided by the newer
+	e.reset(rc.Code, NewPassword)
+	e.wantReason(reset(rc.Code), acct.CodeUnauthenticated, acct.ReasonEnded) // used
+	rc = e.issueCode("reasons@example.com")
+	e.to(time.Hour)
+	e.wantReason(reset(rc.Code), acct.CodeUnauthenticated, acct.ReasonExpired)
 }

@@ -77,6 +77,7 @@ var otpCases = []suiteCase{
 	{"OTPResetPasswordAttempts", testOTPResetAttempts, otpOptions},
 	{"SignupPhoneNoNotifier", testSignupPhoneNoNotifier, func(o *acct.Options) { signupPhoneOptions(o); o.Notifier = nil }},
 	{"Activation", testActivation, activationOptions},
+	{"ActivationReasons", testActivationReasons, activationOptions},
 	{"ActivationNotRequired", testActivationNotRequired, func(o *acct.Options) { activationOptions(o); o.RequireVerified = false }},
 	{"ActivationCodeURL", testActivationCodeURL, func(o *acct.Options) { activationOptions(o); o.PublicURL = activationCodeURL }},
 	{"ActivationExpiry", testActivationExpiry, activationOptions},
@@ -1262,4 +1263,32 @@ func testActivationExtraEmail(e *env) {
 	if as, err := e.svc.ListAddresses(e.ctx, "twomails", ""); err != nil || len(as) != 3 {
 		e.t.Fatalf("addresses %+v, %v: want the three emails only", as, err)
 	}
+}
+
+// testActivationReasons: a refused activation key says why in its
+// Reason: invalid (unknown), ended (voided by a newer link), expired; a
+// used one is a conflict (already activated).
+func testActivationReasons(e *env) {
+	activate := func(key string) error {
+		_, err := e.svc.Activate(e.ctx, key)
+		return err
+	}
+	u, key := e.registerPending(acct.NewUser{Email: "why@example.com"})
+	e.wantReason(activate("garbage"), acct.CodeUnauthenticated, acct.ReasonInvalid)
+	e.wantReason(activate(flipCode(canon(key))), acct.CodeUnauthenticated, acct.ReasonInvalid)
+	before := len(e.notes.Notices())
+	if _, err := e.svc.SendActivation(e.ctx, "why@example.com"); err != nil {
+		e.t.Fatal(err)
+	}
+	newer := e.activationKey(e.notices(before + 1)[before], u.Email, activationPrefix)
+	e.wantReason(activate(key), acct.CodeUnauthenticated, acct.ReasonEnded)
+	e.to(testActivationTTL)
+	e.wantReason(activate(newer), acct.CodeUnauthenticated, acct.ReasonExpired)
+	before = len(e.notes.Notices())
+	if _, err := e.svc.SendActivation(e.ctx, "why@example.com"); err != nil {
+		e.t.Fatal(err)
+	}
+	fresh := e.activationKey(e.notices(before + 1)[before], u.Email, activationPrefix)
+	e.activate(fresh, u.ID)
+	e.wantCode(activate(fresh), acct.CodeConflict, "")
 }

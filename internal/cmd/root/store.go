@@ -118,7 +118,7 @@ func localOptions(p cmdutil.OpenParams) (acct.Options, error) {
 		LockoutThreshold:  c.LockoutThreshold,
 		LockoutDuration:   c.LockoutDuration,
 		LoginLimit:        acct.Rate(c.AuthAccountRate),
-		PublicURL:         c.PublicURL,
+		PublicURL:         c.LinkURL(), // public_url, or the pages of acctl serve (links.pages)
 		OTPTTL:            c.OTPTTL,
 		OTPAttempts:       c.OTPAttempts,
 		OTPCooldown:       c.OTPCooldown,

@@ -15,6 +15,7 @@ import (
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/api"
 	"github.com/acctl/acctl/internal/authapi"
+	"github.com/acctl/acctl/internal/pages"
 )
 
 // MetricsPath is where the metrics listener answers.
@@ -116,7 +117,7 @@ func route(p string) string {
 		return p
 	case strings.HasPrefix(p, api.Prefix):
 		return api.Prefix
-	case authapi.IsRoute(p):
+	case authapi.IsRoute(p), pages.IsRoute(p):
 		return p
 	}
 	return "other"

@@ -27,6 +27,7 @@ import (
 	"github.com/acctl/acctl/internal/cmdutil"
 	"github.com/acctl/acctl/internal/forwarded"
 	"github.com/acctl/acctl/internal/httpapi"
+	"github.com/acctl/acctl/internal/pages"
 )
 
 // The server's limits on slow or greedy clients.
@@ -72,6 +73,11 @@ requests under way finish (up to --shutdown-timeout) and exit 0.
   /auth/…                the auth API for apps: login, logout, signin,
                          lost_password, reset_password, change_password,
                          change_language, session (a session cookie)
+  /auth/pages/…          with links.pages (or public_url under /auth/): the
+                         pages behind the links acctl mails (the reset
+                         form, the confirmation of an address, a page to
+                         ask for a reset link), for an operator without
+                         pages of their own; the links then point there
   GET /livez             200 "ok" while the process answers
   GET /readyz            200 when the store answers, its schema has no
                          pending migration and delivery is complete
@@ -124,7 +130,8 @@ runs no jobs (see "acctl job run").
 Logs go to stderr, one line per request (method, path, status,
 duration_ms, bytes, client address, API key name, request_id), as text or
 JSON (--log-format); never a token, a cookie, a password or a query
-string. The request id is a trusted proxy's X-Request-Id, else one made
+string (a mailed link's token is in its query, and its page moves it
+into a cookie at once). The request id is a trusted proxy's X-Request-Id, else one made
 by the server; the answer echoes it in X-Request-Id, and every line
 logged for the request names it.
 
@@ -248,7 +255,13 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		defer metricsLn.Close()
 	}
-	h := NewHandler(HandlerConfig{Service: svc, Keys: keys, Auth: auth, APILog: apiLog, Log: log, Metrics: metrics,
+	var pageOpts *pages.Options
+	if cfg.PagesOn() {
+		pageOpts = &pages.Options{PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Forgot: auth.LostPassword,
+			Limit:        authapi.NewLimiter(cfg.AuthAddressRate, nil, cfg.TrustedProxies),
+			AccountLimit: authapi.NewLimiter(cfg.AuthAccountRate, nil, cfg.TrustedProxies), Log: log}
+	}
+	h := NewHandler(HandlerConfig{Service: svc, Keys: keys, Auth: auth, Pages: pageOpts, APILog: apiLog, Log: log, Metrics: metrics,
 		Delivery: deliveryNeed(cfg.PublicURL, cfg.DeliveryConfigured(), cfg.CheckDelivery(acct.ChannelEmail))})
 
 	ln, err := net.Listen("tcp", opts.Listen)
@@ -277,6 +290,7 @@ func Run(ctx context.Context, opts *Options) error {
 		slog.String("store", cmdutil.RedactURL(cfg.Store)),
 		slog.String("trusted_proxies", fmt.Sprint(cfg.TrustedProxies.Prefixes())),
 		slog.Bool("signin", auth.Signin), slog.Bool("lost_password", auth.LostPassword),
+		slog.Bool("pages", pageOpts != nil),
 		slog.Duration("jobs_interval", cfg.JobsInterval),
 		slog.Int("hash_max_concurrent", pool.Size()), slog.Int("hash_max_queue", pool.Queue()),
 		slog.String("hash_memory", cfg.HashMemory()))
@@ -294,6 +308,9 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	if !auth.Signin || !auth.LostPassword {
 		log.Info("auth: sign-up and lost_password need public_url and email delivery (email.smtp.host or outbox); sign-up also signup.verify other than phone")
+	}
+	if pageOpts != nil && cfg.PublicURL == "" {
+		log.Warn("links.pages: the pages are served, but no link can be made without public_url (the server's public address, such as https://accounts.example.com)")
 	}
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr())
@@ -405,6 +422,9 @@ type HandlerConfig struct {
 	Service acct.Service
 	Keys    acct.KeyManager
 	Auth    authapi.Options
+	// Pages, when not nil, serves the pages behind the mailed links
+	// under pages.Prefix (links.pages).
+	Pages *pages.Options
 	// Log receives one line per request; APILog the admin API's own
 	// lines. Each line written for a request names its request_id.
 	APILog, Log *slog.Logger
@@ -424,13 +444,19 @@ func NewHandler(c HandlerConfig) http.Handler {
 	if c.Metrics != nil {
 		authSvc = metered{c.Service, c.Metrics}
 	}
-	return logRequests(log, c.Metrics, auth.TrustedProxies, &router{
+	rt := &router{
 		live:   live(),
 		ready:  ready(c.Service, c.Delivery, log, c.Metrics),
 		health: health(c.Service, log, c.Metrics),
 		admin:  httpapi.New(c.Service, keyRecorder{c.Keys}, apiLog),
 		auth:   authapi.New(authSvc, auth),
-	})
+	}
+	if c.Pages != nil {
+		p := *c.Pages
+		p.Log = withIDs(p.Log)
+		rt.pages = pages.New(authSvc, p)
+	}
+	return logRequests(log, c.Metrics, auth.TrustedProxies, rt)
 }
 
 // router sends a request to its API by the path's prefix. Unlike
@@ -439,6 +465,7 @@ func NewHandler(c HandlerConfig) http.Handler {
 // the error body, as any unknown path is.
 type router struct {
 	live, ready, health, admin, auth http.Handler
+	pages                            http.Handler // nil: off, the auth API answers 404
 }
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -454,6 +481,8 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.health.ServeHTTP(w, r)
 	case strings.HasPrefix(p, api.Prefix):
 		rt.admin.ServeHTTP(w, r)
+	case rt.pages != nil && strings.HasPrefix(p, pages.Prefix):
+		rt.pages.ServeHTTP(w, r)
 	case strings.HasPrefix(p, authapi.Prefix):
 		rt.auth.ServeHTTP(w, r)
 	default:
