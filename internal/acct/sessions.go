@@ -177,30 +177,35 @@ func (l *Local) ValidateSession(ctx context.Context, token string) (*SessionInfo
 	}
 	var info SessionInfo
 	err := l.store.View(ctx, func(tx Tx) error {
-		s, err := findSession(ctx, tx, SessionRef{Token: token})
-		if err != nil {
-			return err
-		}
-		now := l.now()
-		if err := usable(&s.Session, now); err != nil {
-			return err
-		}
-		u, err := tx.GetUser(ctx, UserKey{Field: KeyID, ID: s.UserID})
-		if err != nil {
-			return err
-		}
-		if u.Status == StatusDeleted {
-			return Errorf(CodeUnauthenticated, "invalid session: its account was deleted")
-		}
-		l.settle(u, now)
-		info.Session, info.User = s.Session, u.User
-		info.Session.Status = SessionActive
-		return nil
+		return l.validate(ctx, tx, token, l.now(), &info)
 	})
 	if err != nil {
 		return nil, wrap(err, "validate session")
 	}
 	return &info, nil
+}
+
+// validate finds the session of token in tx and its user, and fills info
+// when the session is active at now and its account not deleted.
+func (l *Local) validate(ctx context.Context, tx Tx, token string, now time.Time, info *SessionInfo) error {
+	s, err := findSession(ctx, tx, SessionRef{Token: token})
+	if err != nil {
+		return err
+	}
+	if err := usable(&s.Session, now); err != nil {
+		return err
+	}
+	u, err := tx.GetUser(ctx, UserKey{Field: KeyID, ID: s.UserID})
+	if err != nil {
+		return err
+	}
+	if u.Status == StatusDeleted {
+		return Errorf(CodeUnauthenticated, "invalid session: its account was deleted")
+	}
+	l.settle(u, now)
+	info.Session, info.User = s.Session, u.User
+	info.Session.Status = SessionActive
+	return nil
 }
 
 // ListSessions returns sessions, newest first.
