@@ -143,6 +143,9 @@ func usable(s *Session, now time.Time) error {
 	return nil
 }
 
+// errNoSession answers a well-formed token that names no session.
+var errNoSession = Errorf(CodeUnauthenticated, "invalid session token: no such session")
+
 // findSession finds a session by public id or token inside tx.
 func findSession(ctx context.Context, tx Tx, ref SessionRef) (*SessionRecord, error) {
 	var key SessionKey
@@ -165,7 +168,7 @@ func findSession(ctx context.Context, tx Tx, ref SessionRef) (*SessionRecord, er
 		if key.ID != "" {
 			return nil, &Error{Code: CodeNotFound, Field: "session", Message: fmt.Sprintf("no session %q", key.ID)}
 		}
-		return nil, Errorf(CodeUnauthenticated, "invalid session token: no such session")
+		return nil, errNoSession
 	}
 	return s, err
 }
@@ -188,16 +191,31 @@ func (l *Local) ValidateSession(ctx context.Context, token string) (*SessionInfo
 // validate finds the session of token in tx and its user, and fills info
 // when the session is active at now and its account not deleted.
 func (l *Local) validate(ctx context.Context, tx Tx, token string, now time.Time, info *SessionInfo) error {
-	s, err := findSession(ctx, tx, SessionRef{Token: token})
+	var s *SessionRecord
+	var u *UserRecord
+	var err error
+	if g, ok := tx.(SessionUserTx); ok {
+		hash, herr := hashToken(token)
+		if herr != nil {
+			return herr
+		}
+		s, u, err = g.GetSessionUser(ctx, hash)
+		if IsCode(err, CodeNotFound) {
+			return errNoSession
+		}
+	} else {
+		s, err = findSession(ctx, tx, SessionRef{Token: token})
+	}
 	if err != nil {
 		return err
 	}
 	if err := usable(&s.Session, now); err != nil {
 		return err
 	}
-	u, err := tx.GetUser(ctx, UserKey{Field: KeyID, ID: s.UserID})
-	if err != nil {
-		return err
+	if u == nil {
+		if u, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: s.UserID}); err != nil {
+			return err
+		}
 	}
 	if u.Status == StatusDeleted {
 		return Errorf(CodeUnauthenticated, "invalid session: its account was deleted")

@@ -57,6 +57,7 @@ func TestSessionQueriesUseIndexes(t *testing.T) {
 		{"UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL AND expires_at > ?",
 			"sessions_user_seq", []any{0, 1, 0}},
 		{"SELECT id FROM users WHERE foreign_id = ?", "users_foreign_id", []any{"x"}},
+		{sqlstore.SessionUserQuery, "sqlite_autoindex_sessions_2", []any{[]byte("x")}},
 	} {
 		plan := queryPlan(t, s.w, tc.query, tc.args...)
 		if !strings.Contains(plan, tc.want) || strings.Contains(plan, "TEMP B-TREE") {
@@ -400,3 +401,51 @@ func TestDeleteSessionsPageCache(t *testing.T) {
 		t.Errorf("cache_size during the deletes %v, want %v", seen, want)
 	}
 }
+
+// TestGetSessionUser: the one-query read of a session and its user gives
+// what GetSession and GetUser give apart, for a live and an ended session
+// of a user with every optional field set; an unknown hash is not found.
+func TestGetSessionUser(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	u := newRec("alice")
+	u.Phone, u.FirstName, u.Language, u.LockReason = "+447400100001", "Alice", "en-GB", "test"
+	insert(t, s, u)
+	live := newSession(u.ID, "ses_live")
+	live.Persistent = true
+	ended := newSession(u.ID, "ses_ended")
+	end := t0Plus(time.Minute)
+	ended.EndedAt = &end
+	ended.TokenHash = append([]byte(nil), ended.TokenHash...)
+	ended.TokenHash[0] ^= 1
+	insertSessions(t, s, live, ended)
+	err := s.View(ctx, func(tx acct.Tx) error {
+		g := tx.(acct.SessionUserTx)
+		for _, want := range []*acct.SessionRecord{live, ended} {
+			gs, gu, err := g.GetSessionUser(ctx, want.TokenHash)
+			if err != nil {
+				return err
+			}
+			ws, err := tx.GetSession(ctx, acct.SessionKey{TokenHash: want.TokenHash})
+			if err != nil {
+				return err
+			}
+			wu, err := tx.GetUser(ctx, acct.UserKey{Field: acct.KeyID, ID: u.ID})
+			if err != nil {
+				return err
+			}
+			if !reflect.DeepEqual(gs, ws) || !reflect.DeepEqual(gu, wu) {
+				t.Errorf("GetSessionUser %s:\n%+v\n%+v\nwant\n%+v\n%+v", want.ID, gs, gu, ws, wu)
+			}
+		}
+		if _, _, err := g.GetSessionUser(ctx, []byte("nope")); !acct.IsCode(err, acct.CodeNotFound) {
+			t.Errorf("unknown hash: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func t0Plus(d time.Duration) time.Time { return time.UnixMilli(1_767_323_045_000).UTC().Add(d) }
