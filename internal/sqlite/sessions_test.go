@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/acct/storetest"
 	"github.com/acctl/acctl/internal/sqlstore"
 )
 
@@ -402,50 +403,6 @@ func TestDeleteSessionsPageCache(t *testing.T) {
 	}
 }
 
-// TestGetSessionUser: the one-query read of a session and its user gives
-// what GetSession and GetUser give apart, for a live and an ended session
-// of a user with every optional field set; an unknown hash is not found.
-func TestGetSessionUser(t *testing.T) {
-	s := openTest(t)
-	ctx := context.Background()
-	u := newRec("alice")
-	u.Phone, u.FirstName, u.Language, u.LockReason = "+447400100001", "Alice", "en-GB", "test"
-	insert(t, s, u)
-	live := newSession(u.ID, "ses_live")
-	live.Persistent = true
-	ended := newSession(u.ID, "ses_ended")
-	end := t0Plus(time.Minute)
-	ended.EndedAt = &end
-	ended.TokenHash = append([]byte(nil), ended.TokenHash...)
-	ended.TokenHash[0] ^= 1
-	insertSessions(t, s, live, ended)
-	err := s.View(ctx, func(tx acct.Tx) error {
-		g := tx.(acct.SessionUserTx)
-		for _, want := range []*acct.SessionRecord{live, ended} {
-			gs, gu, err := g.GetSessionUser(ctx, want.TokenHash)
-			if err != nil {
-				return err
-			}
-			ws, err := tx.GetSession(ctx, acct.SessionKey{TokenHash: want.TokenHash})
-			if err != nil {
-				return err
-			}
-			wu, err := tx.GetUser(ctx, acct.UserKey{Field: acct.KeyID, ID: u.ID})
-			if err != nil {
-				return err
-			}
-			if !reflect.DeepEqual(gs, ws) || !reflect.DeepEqual(gu, wu) {
-				t.Errorf("GetSessionUser %s:\n%+v\n%+v\nwant\n%+v\n%+v", want.ID, gs, gu, ws, wu)
-			}
-		}
-		if _, _, err := g.GetSessionUser(ctx, []byte("nope")); !acct.IsCode(err, acct.CodeNotFound) {
-			t.Errorf("unknown hash: %v", err)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func t0Plus(d time.Duration) time.Time { return time.UnixMilli(1_767_323_045_000).UTC().Add(d) }
+// TestGetSessionUser: the one-query read of a session and its user
+// (storetest.SessionUser).
+func TestGetSessionUser(t *testing.T) { storetest.SessionUser(t, openTest(t)) }
