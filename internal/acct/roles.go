@@ -15,16 +15,18 @@ import (
 //	caller            operations                         accounts
 //	local operator    all (no role in the context)       all
 //	admin key         all                                all
-//	support key       User, ListUsers, ListAddresses,    reads: all; changes
-//	                  ListSessions (reads);              (IssueResetCode,
+//	support key       User, LookupUsers, ListUsers,      reads: all; changes
+//	                  ListAddresses, ListSessions        (IssueResetCode,
+//	                  (reads);
 //	                  IssueResetCode, SendOTP,           SendOTP, VerifyOTP,
 //	                  VerifyOTP, EndSessions,            EndSessions,
 //	                  UnlockUser (changes)               UnlockUser): only
 //	                                                     accounts without
 //	                                                     admin: true
-//	auditor key       reads: User, ListUsers,            all (reads only)
-//	                  ExportUsers (no hashes),
-//	                  ListAddresses, ValidateSession,
+//	auditor key       reads: User, LookupUsers,          all (reads only)
+//	                  ListUsers, ExportUsers (no
+//	                  hashes), ListAddresses,
+//	                  ValidateSession(s),
 //	                  ListSessions, ListCodes,
 //	                  ListPreregistrations, Points,
 //	                  PointsHistory, ListEvents,
@@ -56,13 +58,13 @@ func (r Role) Valid() bool { return r == RoleAdmin || r == RoleSupport || r == R
 var (
 	// An auditor may export accounts, as it may list them, but never
 	// their password hashes (ExportUsersWithHashes is admin's alone).
-	auditorOps = set("User", "ListUsers", "ExportUsers", "ListAddresses", "ValidateSession", "ListSessions", "ListCodes",
+	auditorOps = set("User", "LookupUsers", "ListUsers", "ExportUsers", "ListAddresses", "ValidateSession", "ValidateSessions", "ListSessions", "ListCodes",
 		"ListPreregistrations", "Points", "PointsHistory", "ListEvents",
 		"PasswordHashes", "ListJobs")
 	// Of these, the ones that change an account (IssueResetCode, SendOTP,
 	// VerifyOTP, EndSessions, UnlockUser) refuse admin accounts: see
 	// mayChange.
-	supportOps = set("User", "ListUsers", "ListAddresses", "IssueResetCode", "SendOTP", "VerifyOTP",
+	supportOps = set("User", "LookupUsers", "ListUsers", "ListAddresses", "IssueResetCode", "SendOTP", "VerifyOTP",
 		"ListSessions", "EndSessions", "UnlockUser")
 )
 

@@ -15,6 +15,10 @@ type Service interface {
 	Register(ctx context.Context, in NewUser) (*User, error)
 	// User finds one account by REF.
 	User(ctx context.Context, ref string) (*User, error)
+	// LookupUsers finds many accounts, each with its addresses, in one
+	// call (at most MaxBatch REFs), answering in their order; a REF that
+	// names nobody gets its error in its answer (batch.go).
+	LookupUsers(ctx context.Context, refs []string) ([]UserLookup, error)
 	// ListUsers returns one page of accounts, ordered by id.
 	ListUsers(ctx context.Context, q UserQuery) (*UserPage, error)
 	// UpdateUser changes an account's fields.
@@ -43,6 +47,10 @@ type Service interface {
 	Login(ctx context.Context, in Login) (*Session, error)
 	// ValidateSession finds the active session of a token and its user.
 	ValidateSession(ctx context.Context, token string) (*SessionInfo, error)
+	// ValidateSessions checks many tokens in one call (at most MaxBatch),
+	// answering in their order; a token that is not valid gets its error
+	// in its answer (batch.go).
+	ValidateSessions(ctx context.Context, tokens []string) ([]SessionCheck, error)
 	// ListSessions returns sessions, newest first; never a token.
 	ListSessions(ctx context.Context, q SessionQuery) ([]Session, error)
 	// FreshenSession moves a session's idle deadline forward, never past

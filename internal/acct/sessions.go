@@ -150,6 +150,11 @@ func usable(s *Session, now time.Time) error {
 	return nil
 }
 
+// errNoSession answers a well-formed token that names no session.
+// Ended and expired sessions stay in the store until a purge: a token no
+// row has is one that never was, or was purged.
+var errNoSession = Errorf(CodeUnauthenticated, "invalid session token: no such session").WithReason(ReasonInvalid)
+
 // findSession finds a session by public id or token inside tx.
 func findSession(ctx context.Context, tx Tx, ref SessionRef) (*SessionRecord, error) {
 	var key SessionKey
@@ -172,9 +177,7 @@ func findSession(ctx context.Context, tx Tx, ref SessionRef) (*SessionRecord, er
 		if key.ID != "" {
 			return nil, &Error{Code: CodeNotFound, Field: "session", Message: fmt.Sprintf("no session %q", key.ID)}
 		}
-		// Ended and expired sessions stay in the store until a purge: a
-		// token no row has is one that never was, or was purged.
-		return nil, Errorf(CodeUnauthenticated, "invalid session token: no such session").WithReason(ReasonInvalid)
+		return nil, errNoSession
 	}
 	return s, err
 }
@@ -186,30 +189,50 @@ func (l *Local) ValidateSession(ctx context.Context, token string) (*SessionInfo
 	}
 	var info SessionInfo
 	err := l.store.View(ctx, func(tx Tx) error {
-		s, err := findSession(ctx, tx, SessionRef{Token: token})
-		if err != nil {
-			return err
-		}
-		now := l.now()
-		if err := usable(&s.Session, now); err != nil {
-			return err
-		}
-		u, err := tx.GetUser(ctx, UserKey{Field: KeyID, ID: s.UserID})
-		if err != nil {
-			return err
-		}
-		if u.Status == StatusDeleted {
-			return Errorf(CodeUnauthenticated, "session %s ended: its account was deleted", s.ID).WithReason(ReasonEnded)
-		}
-		l.settle(u, now)
-		info.Session, info.User = s.Session, u.User
-		info.Session.Status = SessionActive
-		return nil
+		return l.validate(ctx, tx, token, l.now(), &info)
 	})
 	if err != nil {
 		return nil, wrap(err, "validate session")
 	}
 	return &info, nil
+}
+
+// validate finds the session of token in tx and its user, and fills info
+// when the session is active at now and its account not deleted.
+func (l *Local) validate(ctx context.Context, tx Tx, token string, now time.Time, info *SessionInfo) error {
+	var s *SessionRecord
+	var u *UserRecord
+	var err error
+	if g, ok := tx.(SessionUserTx); ok {
+		hash, herr := hashToken(token)
+		if herr != nil {
+			return herr
+		}
+		s, u, err = g.GetSessionUser(ctx, hash)
+		if IsCode(err, CodeNotFound) {
+			return errNoSession
+		}
+	} else {
+		s, err = findSession(ctx, tx, SessionRef{Token: token})
+	}
+	if err != nil {
+		return err
+	}
+	if err := usable(&s.Session, now); err != nil {
+		return err
+	}
+	if u == nil {
+		if u, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: s.UserID}); err != nil {
+			return err
+		}
+	}
+	if u.Status == StatusDeleted {
+		return Errorf(CodeUnauthenticated, "session %s ended: its account was deleted", s.ID).WithReason(ReasonEnded)
+	}
+	l.settle(u, now)
+	info.Session, info.User = s.Session, u.User
+	info.Session.Status = SessionActive
+	return nil
 }
 
 // ListSessions returns sessions, newest first.

@@ -336,3 +336,14 @@ type EventFilter struct {
 	Since        time.Time
 	Limit        int
 }
+
+// SessionUserTx is a Tx that also finds the session of a token hash with
+// its user in one query. Validating a session, the hottest read of
+// `acctl serve`, uses it when the store's Tx has it (the SQLite store:
+// a query costs the pure-Go driver about as much again as the row it
+// reads); otherwise GetSession and then GetUser.
+type SessionUserTx interface {
+	// GetSessionUser finds the session of tokenHash and its user;
+	// CodeNotFound when no session has it.
+	GetSessionUser(ctx context.Context, tokenHash []byte) (*SessionRecord, *UserRecord, error)
+}

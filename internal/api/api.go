@@ -31,9 +31,9 @@ const MaxBodyBytes = 1 << 20
 // Operations are the admin operations, one per acct.Service method (Close
 // aside), named exactly like the method, in the interface's order.
 var Operations = []string{
-	"Register", "User", "ListUsers", "UpdateUser", "Unregister", "Restore", "PurgeHeld",
+	"Register", "User", "LookupUsers", "ListUsers", "UpdateUser", "Unregister", "Restore", "PurgeHeld",
 	"AddAddress", "ListAddresses", "RemoveAddress", "SetPrimaryAddress",
-	"Login", "ValidateSession", "ListSessions", "FreshenSession", "EndSessions", "PurgeSessions",
+	"Login", "ValidateSession", "ValidateSessions", "ListSessions", "FreshenSession", "EndSessions", "PurgeSessions",
 	"SetPassword", "ChangePassword", "VerifyPassword", "PasswordHashes", "LockUser", "UnlockUser",
 	"IssueResetCode", "ResetPassword", "ListCodes", "RevokeCodes", "ForgotPassword",
 	"SignUp", "RunJobs", "ListJobs",
@@ -117,6 +117,17 @@ type ListAddressesRequest struct {
 // TokenRequest is the body of ValidateSession.
 type TokenRequest struct {
 	Token string `json:"token"`
+}
+
+// RefsRequest is the body of LookupUsers: at most acct.MaxBatch REFs.
+type RefsRequest struct {
+	Refs []string `json:"refs"`
+}
+
+// TokensRequest is the body of ValidateSessions: at most acct.MaxBatch
+// session tokens.
+type TokensRequest struct {
+	Tokens []string `json:"tokens"`
 }
 
 // PasswordRequest is the body of SetPassword and VerifyPassword.

@@ -69,8 +69,11 @@ type (
 // operations maps every operation of api.Operations to its call: a Service
 // method gets one line here.
 var operations = map[string]call{
-	"Register":  rpc(svc.Register),
-	"User":      rpc(func(s svc, c cx, r api.RefRequest) (*acct.User, error) { return s.User(c, r.Ref) }),
+	"Register": rpc(svc.Register),
+	"User":     rpc(func(s svc, c cx, r api.RefRequest) (*acct.User, error) { return s.User(c, r.Ref) }),
+	"LookupUsers": rpc(func(s svc, c cx, r api.RefsRequest) ([]acct.UserLookup, error) {
+		return s.LookupUsers(c, r.Refs)
+	}),
 	"ListUsers": rpc(svc.ListUsers),
 	"UpdateUser": rpc(func(s svc, c cx, r api.UpdateUserRequest) (*acct.User, error) {
 		return s.UpdateUser(c, r.Ref, r.Update)
@@ -89,6 +92,9 @@ var operations = map[string]call{
 	"Login":             rpc(svc.Login),
 	"ValidateSession": rpc(func(s svc, c cx, r api.TokenRequest) (*acct.SessionInfo, error) {
 		return s.ValidateSession(c, r.Token)
+	}),
+	"ValidateSessions": rpc(func(s svc, c cx, r api.TokensRequest) ([]acct.SessionCheck, error) {
+		return s.ValidateSessions(c, r.Tokens)
 	}),
 	"ListSessions":   rpc(svc.ListSessions),
 	"FreshenSession": rpc(svc.FreshenSession),

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/acct/storetest"
 )
 
 func TestForeignConflictMessage(t *testing.T) {
@@ -44,3 +45,7 @@ func TestSessionStorage(t *testing.T) {
 		t.Errorf("token_hash of %d bytes, %v", n, err)
 	}
 }
+
+// TestGetSessionUser: the one-query read of a session and its user
+// (storetest.SessionUser).
+func TestGetSessionUser(t *testing.T) { storetest.SessionUser(t, openTest(t)) }

@@ -172,15 +172,33 @@ func statusCondition(a *args, statuses []acct.Status, now time.Time) string {
 // scanUser reads one row of userColumns.
 func scanUser(row pgx.Row) (*acct.UserRecord, error) {
 	var rec acct.UserRecord
-	var username, email, phone, hash, foreign, referralCode, heldFrom, usernameSkeleton *string
-	var status string
-	err := row.Scan(&rec.ID, &username, &email, &rec.EmailVerified, &phone, &rec.PhoneVerified,
-		&rec.FirstName, &rec.LastName, &rec.Language, &rec.Admin, &status, &rec.HoldUntil, &hash,
-		&rec.CreatedAt, &rec.UpdatedAt, &rec.DeletedAt, &foreign, &rec.FailedLogins, &rec.LockedUntil, &rec.LockReason,
-		&referralCode, &rec.ReferredBy, &heldFrom, &usernameSkeleton, &rec.Points)
-	if err != nil {
+	var u userTexts
+	if err := row.Scan(u.dests(&rec)...); err != nil {
 		return nil, err
 	}
+	u.finish(&rec)
+	return &rec, nil
+}
+
+// userTexts holds the optional texts of a row of userColumns while it is
+// scanned.
+type userTexts struct {
+	username, email, phone, hash, foreign, referralCode, heldFrom, usernameSkeleton *string
+	status                                                                          string
+}
+
+// dests are the scan destinations of userColumns, for rec and u.
+func (u *userTexts) dests(rec *acct.UserRecord) []any {
+	return []any{&rec.ID, &u.username, &u.email, &rec.EmailVerified, &u.phone, &rec.PhoneVerified,
+		&rec.FirstName, &rec.LastName, &rec.Language, &rec.Admin, &u.status, &rec.HoldUntil, &u.hash,
+		&rec.CreatedAt, &rec.UpdatedAt, &rec.DeletedAt, &u.foreign, &rec.FailedLogins, &rec.LockedUntil, &rec.LockReason,
+		&u.referralCode, &rec.ReferredBy, &u.heldFrom, &u.usernameSkeleton, &rec.Points}
+}
+
+// finish sets rec's fields from the scanned texts, and its times in UTC.
+func (u *userTexts) finish(rec *acct.UserRecord) {
+	username, email, phone, hash, foreign := u.username, u.email, u.phone, u.hash, u.foreign
+	referralCode, heldFrom, usernameSkeleton, status := u.referralCode, u.heldFrom, u.usernameSkeleton, u.status
 	rec.ReferralCode = deref(referralCode)
 	rec.Username, rec.Email, rec.Phone = deref(username), deref(email), deref(phone)
 	rec.PasswordHash = deref(hash)
@@ -191,7 +209,6 @@ func scanUser(row pgx.Row) (*acct.UserRecord, error) {
 	rec.UsernameSkeleton = deref(usernameSkeleton)
 	rec.HoldUntil, rec.DeletedAt, rec.LockedUntil = utc(rec.HoldUntil), utc(rec.DeletedAt), utc(rec.LockedUntil)
 	rec.CreatedAt, rec.UpdatedAt = rec.CreatedAt.UTC(), rec.UpdatedAt.UTC()
-	return &rec, nil
 }
 
 // deref reads an optional text: NULL is "".
@@ -200,4 +217,35 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+var _ acct.SessionUserTx = (*txn)(nil)
+
+// sessionUserQuery is sqlstore.SessionUserQuery with PostgreSQL's
+// placeholders.
+var sessionUserQuery = dialect.Rebind(sqlstore.SessionUserQuery)
+
+// GetSessionUser finds the session of tokenHash and its user in one query
+// (acct.SessionUserTx): a session's validation reads one row, not two.
+func (t *txn) GetSessionUser(ctx context.Context, tokenHash []byte) (*acct.SessionRecord, *acct.UserRecord, error) {
+	if len(tokenHash) == 0 {
+		return nil, nil, acct.Errorf(acct.CodeNotFound, "no such session")
+	}
+	var s acct.SessionRecord
+	var u acct.UserRecord
+	var texts userTexts
+	dests := append([]any{&s.Seq, &s.ID, &s.TokenHash, &s.UserID, &s.CreatedAt, &s.LastSeenAt,
+		&s.ExpiresAt, &s.AbsoluteExpiresAt, &s.Persistent, &s.Label, &s.EndedAt}, texts.dests(&u)...)
+	err := t.tx.QueryRow(ctx, sessionUserQuery, tokenHash).Scan(dests...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil, acct.Errorf(acct.CodeNotFound, "no such session")
+	}
+	if err != nil {
+		return nil, nil, mapError("get session and user", err)
+	}
+	texts.finish(&u)
+	s.Username, s.Email = u.Username, u.Email
+	s.CreatedAt, s.LastSeenAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC()
+	s.ExpiresAt, s.AbsoluteExpiresAt, s.EndedAt = s.ExpiresAt.UTC(), s.AbsoluteExpiresAt.UTC(), utc(s.EndedAt)
+	return &s, &u, nil
 }

@@ -18,6 +18,10 @@ func (c *Client) User(ctx context.Context, ref string) (*acct.User, error) {
 	return do[*acct.User](ctx, c, "User", api.RefRequest{Ref: ref})
 }
 
+func (c *Client) LookupUsers(ctx context.Context, refs []string) ([]acct.UserLookup, error) {
+	return do[[]acct.UserLookup](ctx, c, "LookupUsers", api.RefsRequest{Refs: refs})
+}
+
 func (c *Client) ListUsers(ctx context.Context, q acct.UserQuery) (*acct.UserPage, error) {
 	return do[*acct.UserPage](ctx, c, "ListUsers", q)
 }
@@ -60,6 +64,10 @@ func (c *Client) Login(ctx context.Context, in acct.Login) (*acct.Session, error
 
 func (c *Client) ValidateSession(ctx context.Context, token string) (*acct.SessionInfo, error) {
 	return do[*acct.SessionInfo](ctx, c, "ValidateSession", api.TokenRequest{Token: token})
+}
+
+func (c *Client) ValidateSessions(ctx context.Context, tokens []string) ([]acct.SessionCheck, error) {
+	return do[[]acct.SessionCheck](ctx, c, "ValidateSessions", api.TokensRequest{Tokens: tokens})
 }
 
 func (c *Client) ListSessions(ctx context.Context, q acct.SessionQuery) ([]acct.Session, error) {

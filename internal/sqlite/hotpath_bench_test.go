@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -168,5 +169,56 @@ func BenchmarkResetCode(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+}
+
+// BenchmarkManyLookups looks up REFs among 100,000 accounts, each with its
+// addresses, as "acctl user get" answers them: one op is one REF. one-by-one
+// is what a process per REF does once it is up (User, then ListAddresses:
+// two read transactions); batched is LookupUsers with 256 REFs a call (one
+// read transaction), as "acctl user get -" sends them.
+//
+//	go test ./internal/sqlite -run '^$' -bench ManyLookups -benchmem -count 6
+func BenchmarkManyLookups(b *testing.B) {
+	l, _ := benchLocal(b, benchAccounts)
+	ctx := context.Background()
+	ref := func(i int) string { return fmt.Sprintf("user%07d@example.com", i*7919%benchAccounts+1) }
+	b.Run("one-by-one", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			u, err := l.User(ctx, ref(i))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := l.ListAddresses(ctx, strconv.FormatInt(u.ID, 10), ""); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
+	})
+	b.Run("batched", func(b *testing.B) {
+		b.ReportAllocs()
+		const size = 256
+		refs := make([]string, 0, size)
+		flush := func() {
+			res, err := l.LookupUsers(ctx, refs)
+			if err != nil || len(res) != len(refs) || res[len(res)-1].User == nil {
+				b.Fatalf("%d refs: %d answers, %v", len(refs), len(res), err)
+			}
+			refs = refs[:0]
+		}
+		i := 0
+		for b.Loop() {
+			i++
+			if refs = append(refs, ref(i)); len(refs) == size {
+				flush()
+			}
+		}
+		if len(refs) > 0 {
+			flush()
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
 
 // Reading many rows: an export reads every account and address, and
@@ -48,23 +49,59 @@ func (s *userScanner) scan(row interface{ Scan(...any) error }, rec *acct.UserRe
 	if err != nil {
 		return err
 	}
-	*rec = acct.UserRecord{
-		User: acct.User{
-			ID: v.int(0), Username: v.text(1), Email: v.text(2), EmailVerified: v.bool(3),
-			Phone: v.text(4), PhoneVerified: v.bool(5), FirstName: v.text(6), LastName: v.text(7),
-			Language: v.text(8), Admin: v.bool(9), Status: acct.Status(v.text(10)), HoldUntil: v.time(11),
-			CreatedAt: fromMillis(v.int(13)), UpdatedAt: fromMillis(v.int(14)), Foreign: v.text(16),
-			FailedLogins: int(v.int(17)), LockedUntil: v.time(18), LockReason: v.text(19),
-			ReferralCode: v.text(20), ReferredBy: v.id(21), Points: v.int(24),
-		},
-		PasswordHash:     v.text(12),
-		DeletedAt:        v.time(15),
-		HeldFrom:         acct.Status(v.text(22)),
-		UsernameSkeleton: v.text(23),
-	}
-	rec.HasPassword = rec.PasswordHash != ""
+	v.user(0, rec)
 	clear(s.vals) // keep no value of the row alive
 	return v.err
+}
+
+// user reads the columns of userColumns that start at column o into rec.
+func (v *values) user(o int, rec *acct.UserRecord) {
+	*rec = acct.UserRecord{
+		User: acct.User{
+			ID: v.int(o + 0), Username: v.text(o + 1), Email: v.text(o + 2), EmailVerified: v.bool(o + 3),
+			Phone: v.text(o + 4), PhoneVerified: v.bool(o + 5), FirstName: v.text(o + 6), LastName: v.text(o + 7),
+			Language: v.text(o + 8), Admin: v.bool(o + 9), Status: acct.Status(v.text(o + 10)), HoldUntil: v.time(o + 11),
+			CreatedAt: fromMillis(v.int(o + 13)), UpdatedAt: fromMillis(v.int(o + 14)), Foreign: v.text(o + 16),
+			FailedLogins: int(v.int(o + 17)), LockedUntil: v.time(o + 18), LockReason: v.text(o + 19),
+			ReferralCode: v.text(o + 20), ReferredBy: v.id(o + 21), Points: v.int(o + 24),
+		},
+		PasswordHash:     v.text(o + 12),
+		DeletedAt:        v.time(o + 15),
+		HeldFrom:         acct.Status(v.text(o + 22)),
+		UsernameSkeleton: v.text(o + 23),
+	}
+	rec.HasPassword = rec.PasswordHash != ""
+}
+
+// sessionUserScanner reads the row of sqlstore.SessionUserQuery.
+type sessionUserScanner struct{ rowScanner }
+
+// scan reads the current row into s and u.
+func (sc sessionUserScanner) scan(row interface{ Scan(...any) error }, s *acct.SessionRecord, u *acct.UserRecord) error {
+	v, err := sc.next(row)
+	if err != nil {
+		return err
+	}
+	v.user(sqlstore.SessionUserSessionColumns, u)
+	*s = acct.SessionRecord{Seq: v.int(0), TokenHash: v.blob(2)}
+	s.ID, s.UserID, s.Username, s.Email = v.text(1), v.int(3), u.Username, u.Email
+	s.CreatedAt, s.LastSeenAt = fromMillis(v.int(4)), fromMillis(v.int(5))
+	s.ExpiresAt, s.AbsoluteExpiresAt = fromMillis(v.int(6)), fromMillis(v.int(7))
+	s.Persistent, s.Label, s.EndedAt = v.bool(8), v.text(9), v.time(10)
+	clear(sc.vals)
+	return v.err
+}
+
+// blob is a BLOB column.
+func (v *values) blob(i int) []byte {
+	switch x := v.vals[i].(type) {
+	case []byte:
+		return append([]byte(nil), x...)
+	case string:
+		return []byte(x)
+	}
+	v.fail(i, "a blob")
+	return nil
 }
 
 // addressScanner reads rows of sqlstore.AddressColumns.

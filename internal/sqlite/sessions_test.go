@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/acct/storetest"
 	"github.com/acctl/acctl/internal/sqlstore"
 )
 
@@ -57,6 +58,7 @@ func TestSessionQueriesUseIndexes(t *testing.T) {
 		{"UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL AND expires_at > ?",
 			"sessions_user_seq", []any{0, 1, 0}},
 		{"SELECT id FROM users WHERE foreign_id = ?", "users_foreign_id", []any{"x"}},
+		{sqlstore.SessionUserQuery, "sqlite_autoindex_sessions_2", []any{[]byte("x")}},
 	} {
 		plan := queryPlan(t, s.w, tc.query, tc.args...)
 		if !strings.Contains(plan, tc.want) || strings.Contains(plan, "TEMP B-TREE") {
@@ -400,3 +402,7 @@ func TestDeleteSessionsPageCache(t *testing.T) {
 		t.Errorf("cache_size during the deletes %v, want %v", seen, want)
 	}
 }
+
+// TestGetSessionUser: the one-query read of a session and its user
+// (storetest.SessionUser).
+func TestGetSessionUser(t *testing.T) { storetest.SessionUser(t, openTest(t)) }

@@ -21,6 +21,28 @@ const SessionColumns = `s.seq, s.public_id, s.token_hash, s.user_id, u.username,
 // SessionsFrom is the FROM clause of SessionColumns.
 const SessionsFrom = " FROM sessions AS s JOIN users AS u ON u.id = s.user_id"
 
+// SessionUserQuery selects the session of a token hash and its user in
+// one row: the session's own columns (SessionColumns but the user's
+// username and email), then UserColumns of u. A dialect that implements
+// acct.SessionUserTx reads it with its user scanner.
+var SessionUserQuery = "SELECT s.seq, s.public_id, s.token_hash, s.user_id, s.created_at, s.last_seen_at, " +
+	"s.expires_at, s.absolute_expires_at, s.persistent, s.label, s.ended_at, " + prefixColumns("u.", UserColumns) +
+	SessionsFrom + " WHERE s.token_hash = ?"
+
+// SessionUserSessionColumns is the number of the session's columns that
+// start a row of SessionUserQuery.
+const SessionUserSessionColumns = 11
+
+// prefixColumns returns the comma-separated column list cols with each
+// name prefixed by p.
+func prefixColumns(p, cols string) string {
+	names := strings.Split(cols, ",")
+	for i, n := range names {
+		names[i] = p + strings.TrimSpace(n)
+	}
+	return strings.Join(names, ", ")
+}
+
 // InsertSession stores a new session and sets rec.Seq. Any rec.Seq given
 // is ignored. A session may be stored already ended (rec.EndedAt set).
 func (t *Tx) InsertSession(ctx context.Context, rec *acct.SessionRecord) error {

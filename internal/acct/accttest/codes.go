@@ -1371,16 +1371,6 @@ func testResetVerifiesEmail(e *env) {
 	}
 }
 
-// wantReason checks that err is unauthenticated with reason r: a page
-// behind a link tells an unknown, a used and an expired link apart by it.
-func (e *env) wantReason(err error, code acct.Code, r acct.Reason) {
-	e.t.Helper()
-	e.wantCode(err, code, "")
-	if got := acct.ErrorReason(err); got != r {
-		e.t.Fatalf("error %v: reason %q, want %q", err, got, r)
-	}
-}
-
 // testResetCodeReasons: a refused code says why in its Reason: invalid
 // (unknown, or not the shape of a code), ended (used or voided), expired.
 func testResetCodeReasons(e *env) {
@@ -1390,14 +1380,14 @@ func testResetCodeReasons(e *env) {
 		return err
 	}
 	rc := e.issueCode("reasons@example.com")
-	e.wantReason(reset("garbage"), acct.CodeUnauthenticated, acct.ReasonInvalid)
-	e.wantReason(reset(flipCode(canon(rc.Code))), acct.CodeUnauthenticated, acct.ReasonInvalid)
+	e.wantReason(reset("garbage"), acct.CodeUnauthenticated, acct.ReasonInvalid, 0)
+	e.wantReason(reset(flipCode(canon(rc.Code))), acct.CodeUnauthenticated, acct.ReasonInvalid, 0)
 	older := rc
 	rc = e.issueCode("reasons@example.com")
-	e.wantReason(reset(older.Code), acct.CodeUnauthenticated, acct.ReasonEnded) // voided by the newer
+	e.wantReason(reset(older.Code), acct.CodeUnauthenticated, acct.ReasonEnded, 0) // voided by the newer
 	e.reset(rc.Code, NewPassword)
-	e.wantReason(reset(rc.Code), acct.CodeUnauthenticated, acct.ReasonEnded) // used
+	e.wantReason(reset(rc.Code), acct.CodeUnauthenticated, acct.ReasonEnded, 0) // used
 	rc = e.issueCode("reasons@example.com")
 	e.to(time.Hour)
-	e.wantReason(reset(rc.Code), acct.CodeUnauthenticated, acct.ReasonExpired)
+	e.wantReason(reset(rc.Code), acct.CodeUnauthenticated, acct.ReasonExpired, 0)
 }

@@ -1274,16 +1274,16 @@ func testActivationReasons(e *env) {
 		return err
 	}
 	u, key := e.registerPending(acct.NewUser{Email: "why@example.com"})
-	e.wantReason(activate("garbage"), acct.CodeUnauthenticated, acct.ReasonInvalid)
-	e.wantReason(activate(flipCode(canon(key))), acct.CodeUnauthenticated, acct.ReasonInvalid)
+	e.wantReason(activate("garbage"), acct.CodeUnauthenticated, acct.ReasonInvalid, 0)
+	e.wantReason(activate(flipCode(canon(key))), acct.CodeUnauthenticated, acct.ReasonInvalid, 0)
 	before := len(e.notes.Notices())
 	if _, err := e.svc.SendActivation(e.ctx, "why@example.com"); err != nil {
 		e.t.Fatal(err)
 	}
 	newer := e.activationKey(e.notices(before + 1)[before], u.Email, activationPrefix)
-	e.wantReason(activate(key), acct.CodeUnauthenticated, acct.ReasonEnded)
+	e.wantReason(activate(key), acct.CodeUnauthenticated, acct.ReasonEnded, 0)
 	e.to(testActivationTTL)
-	e.wantReason(activate(newer), acct.CodeUnauthenticated, acct.ReasonExpired)
+	e.wantReason(activate(newer), acct.CodeUnauthenticated, acct.ReasonExpired, 0)
 	before = len(e.notes.Notices())
 	if _, err := e.svc.SendActivation(e.ctx, "why@example.com"); err != nil {
 		e.t.Fatal(err)

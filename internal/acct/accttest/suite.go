@@ -86,6 +86,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, sessionCases...)
 	tests = append(tests, reasonCases...)
 	tests = append(tests, roleCases...)  // roles.go
+	tests = append(tests, batchCases...) // batch.go
 	tests = append(tests, limitCases...) // limits.go
 	tests = append(tests, holdCases...)  // hold.go
 	tests = append(tests, codeCases...)

@@ -32,11 +32,12 @@ func MainWith(opts MainOptions) int {
 	return Execute(ctx, f, os.Args[1:])
 }
 
-// Execute builds the command tree over f, runs it with args, prints any
+// Execute builds the command tree over f (only the part that args run:
+// NewRootCmdFor), runs it with args, prints any
 // error on f's stderr and returns the exit code. It closes the Service
 // that the command opened.
 func Execute(ctx context.Context, f *cmdutil.Factory, args []string) int {
-	cmd := NewRootCmd(f)
+	cmd := NewRootCmdFor(f, args)
 	cmd.SetArgs(args)
 	cmd.SetIn(f.IO.In)
 	cmd.SetOut(f.IO.Out)

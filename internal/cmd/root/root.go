@@ -5,6 +5,8 @@
 package root
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/acctl/acctl/internal/cmd/apikey"
@@ -33,6 +35,76 @@ func NewDefaultFactory() *cmdutil.Factory {
 // NewRootCmd builds the acctl command tree over f. It opens no store:
 // commands open the Service through f when they run.
 func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
+	cmd := newRootCmd(f)
+	for _, n := range nouns {
+		cmd.AddCommand(n.make(f))
+	}
+	return cmd
+}
+
+// NewRootCmdFor builds the part of the tree that the command line args
+// runs: the root with only the noun that args name (user, session, …),
+// or the whole tree when args name none that it knows (help, completion,
+// the root's own flags, a mistyped noun, which the whole tree then
+// answers with suggestions). Building every command and its help was
+// about a third of acctl's own start-up (docs/benchmarks.md).
+func NewRootCmdFor(f *cmdutil.Factory, args []string) *cobra.Command {
+	name := nounOf(args)
+	for _, n := range nouns {
+		if n.name == name {
+			cmd := newRootCmd(f)
+			cmd.AddCommand(n.make(f))
+			return cmd
+		}
+	}
+	return NewRootCmd(f)
+}
+
+// nouns are the root's commands, by name, in the order of the help.
+var nouns = []struct {
+	name string
+	make func(*cmdutil.Factory) *cobra.Command
+}{
+	{"user", user.NewCmdUser},
+	{"session", session.NewCmdSession},
+	{"password", password.NewCmdPassword},
+	{"points", points.NewCmdPoints},
+	{"otp", otp.NewCmdOTP},
+	{"audit", audit.NewCmdAudit},
+	{"job", job.NewCmdJob},
+	{"apikey", apikey.NewCmdAPIKey},
+	{"serve", func(f *cmdutil.Factory) *cobra.Command { return serve.NewCmdServe(f, nil) }},
+	{"store", func(f *cmdutil.Factory) *cobra.Command { return storecmd.NewCmdStore(f, OpenStore) }},
+	{"config", configcmd.NewCmdConfig},
+	{"version", version.NewCmdVersion},
+	{"completion", completion.NewCmdCompletion},
+}
+
+// rootValueFlags are the root's flags whose value may be the next
+// argument.
+var rootValueFlags = map[string]bool{"--store": true, "--token-file": true, "--config": true, "--output": true, "-o": true}
+
+// nounOf returns the first argument that is not one of the root's flags
+// or its value: the noun of the command line, or "" when there is none.
+func nounOf(args []string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return ""
+		case strings.HasPrefix(a, "-"):
+			if rootValueFlags[a] {
+				i++
+			}
+			continue
+		}
+		return a
+	}
+	return ""
+}
+
+// newRootCmd is the root command, with its flags and without its nouns.
+func newRootCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "acctl <command> <subcommand> [flags]",
 		Short: "Administer user accounts",
@@ -81,20 +153,5 @@ show". docs/config.example.yaml lists every key.`),
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(
 		[]string{cmdutil.FormatTable, cmdutil.FormatTSV, cmdutil.FormatJSON, cmdutil.FormatCSV}, cobra.ShellCompDirectiveNoFileComp))
 
-	cmd.AddCommand(
-		user.NewCmdUser(f),
-		session.NewCmdSession(f),
-		password.NewCmdPassword(f),
-		points.NewCmdPoints(f),
-		otp.NewCmdOTP(f),
-		audit.NewCmdAudit(f),
-		job.NewCmdJob(f),
-		apikey.NewCmdAPIKey(f),
-		serve.NewCmdServe(f, nil),
-		storecmd.NewCmdStore(f, OpenStore),
-		configcmd.NewCmdConfig(f),
-		version.NewCmdVersion(f),
-		completion.NewCmdCompletion(f),
-	)
 	return cmd
 }

@@ -200,3 +200,33 @@ func TestSessionConfigReachesLocal(t *testing.T) {
 		}
 	}
 }
+
+// TestRootCmdFor: the tree built for a command line holds only the noun
+// it names, built as in the whole tree, wherever the root's flags put it;
+// a command line without a known noun gets the whole tree.
+func TestRootCmdFor(t *testing.T) {
+	e := cmdtest.New(t)
+	f, _, _ := e.Factory(cmdtest.Run{})
+	full := root.NewRootCmd(f)
+	if len(full.Commands()) < 10 {
+		t.Fatalf("the whole tree has %d nouns", len(full.Commands()))
+	}
+	for _, noun := range full.Commands() {
+		for _, args := range [][]string{
+			{noun.Name()},
+			{"--store", "x.db", noun.Name(), "get", "alice"},
+			{"-o", "json", "--config=c.yaml", noun.Name()},
+			{"-ojson", noun.Name(), "--store", "y"},
+		} {
+			got := root.NewRootCmdFor(f, args).Commands()
+			if len(got) != 1 || got[0].Name() != noun.Name() || len(got[0].Commands()) != len(noun.Commands()) {
+				t.Errorf("%q: %d nouns (%v), want %s alone", args, len(got), got, noun.Name())
+			}
+		}
+	}
+	for _, args := range [][]string{nil, {"help", "user"}, {"--version"}, {"usr", "get"}, {"--store", "user"}, {"--", "user"}} {
+		if got := root.NewRootCmdFor(f, args).Commands(); len(got) != len(full.Commands()) {
+			t.Errorf("%q: %d nouns, want the whole tree's %d", args, len(got), len(full.Commands()))
+		}
+	}
+}

@@ -13,6 +13,9 @@ import (
 type GetOptions struct {
 	Factory    *cmdutil.Factory
 	TokenStdin bool
+	// Lines checks every line of stdin, one token per line (with
+	// TokenStdin).
+	Lines bool
 }
 
 // NewCmdGet returns "session get". runF, if not nil, replaces the
@@ -33,12 +36,24 @@ Checking a token does not freshen its session (see "session freshen").
 
 Output: on a terminal the session's fields and its user's status; piped,
 one tab-separated line (the columns of "session list"); with -o json the
-object {"session": {…}, "user": {…}}.`),
+object {"session": {…}, "user": {…}}.
+
+Many tokens in one process: with --token-stdin --lines, every line of
+stdin to its end is a token, and the answer is JSON lines: one compact
+object per token, in their order, {"session": {…}, "user": {…}} for an
+active session and {"error":{"code":"unauthenticated","message":…}} for a
+token that is not (the message says invalid, expired or ended, as alone;
+never the token). Every token is answered; the exit code is then 5 if
+any was not valid. The tokens go to the store in batches (one request per
+batch to a server). --lines reads a pipe or a file, never a terminal.`),
 		Example: `  printf '%s\n' "$TOKEN" | acctl session get --token-stdin
   ACCTL_SESSION_TOKEN=$TOKEN acctl session get -o json
 
   # in a script: is the token still good?
-  if printf '%s\n' "$TOKEN" | acctl session get --token-stdin >/dev/null 2>&1; then …`,
+  if printf '%s\n' "$TOKEN" | acctl session get --token-stdin >/dev/null 2>&1; then …
+
+  # many tokens: one JSON object per line, in order
+  acctl session get --token-stdin --lines < tokens.txt > sessions.jsonl`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return errTokenArg
@@ -46,14 +61,63 @@ object {"session": {…}, "user": {…}}.`),
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Lines && !opts.TokenStdin {
+				return cmdutil.UsageErrorf("--lines reads the tokens from stdin: give --token-stdin too")
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
+			}
+			if opts.Lines {
+				return runGetLines(cmd.Context(), opts)
 			}
 			return runGet(cmd.Context(), opts)
 		},
 	}
 	addTokenFlag(cmd, &opts.TokenStdin)
+	cmd.Flags().BoolVar(&opts.Lines, "lines", false, "with --token-stdin: check every line of stdin, one token per line, and answer in JSON lines")
 	return cmd
+}
+
+// runGetLines answers every token of stdin in JSON lines, through
+// ValidateSessions.
+func runGetLines(ctx context.Context, opts *GetOptions) error {
+	f := opts.Factory
+	if err := f.BatchFormat(); err != nil {
+		return err
+	}
+	if f.IO.IsStdinTTY() {
+		return cmdutil.UsageErrorf("--lines reads tokens from a pipe or a file, not typed at a terminal")
+	}
+	svc, err := f.Service(ctx)
+	if err != nil {
+		return err
+	}
+	var tally cmdutil.Tally
+	err = cmdutil.RunBatches(ctx, f.IO.Out, cmdutil.LineItems(f.IO.In), func(ctx context.Context, tokens []string) ([]any, error) {
+		res, err := svc.ValidateSessions(ctx, tokens)
+		if err != nil {
+			return nil, err
+		}
+		lines := make([]any, len(res))
+		errs := make([]*acct.ItemError, len(res))
+		for i, r := range res {
+			if r.Error != nil || r.Session == nil || r.User == nil {
+				if r.Error == nil {
+					r.Error = &acct.ItemError{Code: acct.CodeInternal, Message: "no answer"}
+				}
+				lines[i], errs[i] = cmdutil.ErrorLine{Error: r.Error}, r.Error
+				continue
+			}
+			r.Session.Token = ""
+			lines[i] = acct.SessionInfo{Session: *r.Session, User: *r.User}
+		}
+		tally.Add(len(res), errs...)
+		return lines, nil
+	})
+	if err != nil {
+		return err
+	}
+	return tally.Err("tokens", acct.CodeUnauthenticated, acct.CodeInvalid)
 }
 
 func runGet(ctx context.Context, opts *GetOptions) error {
