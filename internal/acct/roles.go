@@ -16,9 +16,9 @@ import (
 //	local operator    all (no role in the context)       all
 //	admin key         all                                all
 //	support key       User, ListUsers, ListAddresses,    reads: all; changes
-//	                  ListSessions (reads);              (IssueResetCode,
-//	                  IssueResetCode, SendOTP,           SendOTP, VerifyOTP,
-//	                  VerifyOTP, EndSessions,            EndSessions,
+//	                  ListSessions, CheckIdentifiers     (IssueResetCode,
+//	                  (reads); IssueResetCode,           SendOTP, VerifyOTP,
+//	                  SendOTP, VerifyOTP, EndSessions,   EndSessions,
 //	                  UnlockUser (changes)               UnlockUser): only
 //	                                                     accounts without
 //	                                                     admin: true
@@ -63,7 +63,7 @@ var (
 	// VerifyOTP, EndSessions, UnlockUser) refuse admin accounts: see
 	// mayChange.
 	supportOps = set("User", "ListUsers", "ListAddresses", "IssueResetCode", "SendOTP", "VerifyOTP",
-		"ListSessions", "EndSessions", "UnlockUser")
+		"ListSessions", "EndSessions", "UnlockUser", "CheckIdentifiers")
 )
 
 func set(names ...string) map[string]bool {
