@@ -377,9 +377,12 @@ func watchHUP(certs *certReloader, log *slog.Logger) (stop func()) {
 // authOptions are the auth API's options from the configuration.
 func authOptions(cfg *cmdutil.Config, f *cmdutil.Factory, log *slog.Logger) authapi.Options {
 	email := cfg.PublicURL != "" && cfg.DeliveryConfigured() && cfg.CheckDelivery(acct.ChannelEmail) == nil
+	sms := cfg.CheckDelivery(acct.ChannelSMS) == nil
 	return authapi.Options{
 		PublicURL:      cfg.PublicURL,
 		Signin:         email && cfg.SignupVerify != acct.SignupVerifyPhone,
+		SMS:            sms,
+		DeletionHold:   cfg.DeletionHold,
 		LostPassword:   email,
 		AllowedOrigins: cfg.AuthOrigins,
 		TrustedProxies: cfg.TrustedProxies,
