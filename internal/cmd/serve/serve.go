@@ -71,7 +71,10 @@ requests under way finish (up to --shutdown-timeout) and exit 0.
                          (a support key acts on non-admin accounts only)
   /auth/…                the auth API for apps: login, logout, signin,
                          lost_password, reset_password, change_password,
-                         change_language, session (a session cookie)
+                         change_language, session (a session cookie), and
+                         self-service: email, confirm, signin/verify,
+                         phone, recovery/sms, personal_data, preregister,
+                         delete_account
   GET /livez             200 "ok" while the process answers
   GET /readyz            200 when the store answers, its schema has no
                          pending migration and delivery is complete
@@ -108,8 +111,11 @@ With TLS the server offers HTTP/2, sends Strict-Transport-Security
 that does not load leaves the old one in use, with an error in the log).
 SIGHUP never stops the server.
 
-Sign-up and lost_password are on when public_url and email delivery
-(email.smtp.host or outbox) are configured.
+Sign-up and lost_password (and /auth/email) are on when public_url and
+email delivery (email.smtp.host or outbox) are configured; sign-up by
+phone, /auth/phone and /auth/recovery/sms when SMS delivery is
+(sms.webhook.url, sms.command or outbox). /auth/delete_account holds an
+account for deletion.hold.
 
 What an answer promises (the link of a sign-up, of lost_password, of
 "acctl password forgot") is a job committed to the store before the
@@ -276,7 +282,7 @@ func Run(ctx context.Context, opts *Options) error {
 	log.Info("listening", slog.String("url", scheme+"://"+ln.Addr().String()),
 		slog.String("store", cmdutil.RedactURL(cfg.Store)),
 		slog.String("trusted_proxies", fmt.Sprint(cfg.TrustedProxies.Prefixes())),
-		slog.Bool("signin", auth.Signin), slog.Bool("lost_password", auth.LostPassword),
+		slog.Bool("signin", auth.Signin), slog.Bool("lost_password", auth.LostPassword), slog.Bool("sms", auth.SMS),
 		slog.Duration("jobs_interval", cfg.JobsInterval),
 		slog.Int("hash_max_concurrent", pool.Size()), slog.Int("hash_max_queue", pool.Queue()),
 		slog.String("hash_memory", cfg.HashMemory()))
