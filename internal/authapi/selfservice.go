@@ -328,7 +328,7 @@ func (h *handler) personalData(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	changed := "the names are changed"
-	if _, given := f["password"]; given {
+	if f.raw("password") != "" || f.raw("confirmation") != "" || f.raw("oldpassword") != "" {
 		if h.required(w, f, "password", "confirmation", "oldpassword") || !h.limit(w, r, "password:"+id) {
 			return
 		}
