@@ -169,7 +169,7 @@ func runScripts(t *testing.T, hub *remoteHub) {
 			}
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		Cmds: withHTTP(map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"race":      cmdRace,
 			"integrity": cmdIntegrity,
 			"filemode":  cmdFileMode,
@@ -178,7 +178,7 @@ func runScripts(t *testing.T, hub *remoteHub) {
 			"write":     cmdWrite,
 			"sqlite":    cmdSQLite,
 			"oldsqlite": cmdOldSQLite,
-		},
+		}),
 	})
 }
 

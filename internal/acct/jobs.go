@@ -157,13 +157,15 @@ type JobQuery struct {
 
 // jobRunners are the kinds Local runs.
 var jobRunners = map[JobKind]func(l *Local, ctx context.Context, payload []byte) error{
-	JobSignUp: (*Local).runSignUp,
-	JobForgot: (*Local).runForgot,
+	JobSignUp:      (*Local).runSignUp,
+	JobForgot:      (*Local).runForgot,
+	JobClaimEmail:  (*Local).runClaimEmail,  // selfservice.go
+	JobRecoverySMS: (*Local).runRecoverySMS, // selfservice.go
 }
 
 // jobKinds lists jobRunners' kinds, for the claim.
 func jobKinds() []JobKind {
-	return []JobKind{JobSignUp, JobForgot}
+	return []JobKind{JobSignUp, JobForgot, JobClaimEmail, JobRecoverySMS}
 }
 
 // ParseJobState checks a job state given by a user.

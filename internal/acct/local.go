@@ -502,6 +502,11 @@ func (l *Local) Unregister(ctx context.Context, ref string, opt UnregisterOption
 	if !opt.Purge && opt.Hold <= 0 {
 		return nil, FieldError("hold", "must be a positive duration, got %s (to erase the account now, purge it)", opt.Hold)
 	}
+	if opt.Password != "" {
+		if err := l.ownPassword(ctx, ref, opt.Password, ActionUserUnregister); err != nil { // selfservice.go
+			return nil, err
+		}
+	}
 	var rec *UserRecord
 	action := ActionUserUnregister
 	if opt.Purge {

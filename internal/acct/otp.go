@@ -327,9 +327,21 @@ func (l *Local) addressVerified(ctx context.Context, tx Tx, rec *UserRecord, kin
 // transaction, returning a note for the audit trail.
 func (l *Local) checkOTP(ctx context.Context, ref, purpose, code string,
 	onOK func(tx Tx, cur *UserRecord, c *CodeRecord, now time.Time) (string, error)) (*UserRecord, error) {
+	return l.checkOTPTo(ctx, ref, "", purpose, code, onOK)
+}
+
+// checkOTPTo is checkOTP for a passcode sent to the phone to (in normal
+// form) of the account named by ref, whether or not the account has that
+// phone yet (ConfirmAddress); "" means as the REF says.
+func (l *Local) checkOTPTo(ctx context.Context, ref, to, purpose, code string,
+	onOK func(tx Tx, cur *UserRecord, c *CodeRecord, now time.Time) (string, error)) (*UserRecord, error) {
 	key, err := refKey(ref, l.opt.PhoneRegion)
 	if err != nil {
 		return nil, err
+	}
+	codeKey := key
+	if to != "" {
+		codeKey = UserKey{Field: KeyPhone, Value: to}
 	}
 	var rec *UserRecord
 	var c *CodeRecord
@@ -344,7 +356,7 @@ func (l *Local) checkOTP(ctx context.Context, ref, purpose, code string,
 			// Whatever the code: there is nothing left to activate.
 			return Errorf(CodeConflict, "user %d is already activated", rec.ID)
 		}
-		c, err = l.currentOTP(ctx, tx, rec.ID, purpose, key)
+		c, err = l.currentOTP(ctx, tx, rec.ID, purpose, codeKey)
 		return err
 	})
 	if err != nil {

@@ -42,6 +42,9 @@ func (l *Local) ChangePassword(ctx context.Context, in PasswordChange) (*User, e
 	if in.New == "" {
 		return nil, FieldError("password", "the new password is required")
 	}
+	if in.Confirmation != "" && in.Confirmation != in.New {
+		return nil, FieldError("confirmation", "does not match the new password")
+	}
 	key, err := refKey(in.Ref, l.opt.PhoneRegion)
 	if err != nil {
 		return nil, err

@@ -679,6 +679,19 @@ func (l *Local) resetByPhone(ctx context.Context, in PasswordReset) (*User, erro
 		rec, err = l.get(ctx, tx, phone)
 		return err
 	})
+	if IsCode(err, CodeNotFound) {
+		// The work of a known number (the policy, one hash) and its
+		// refusal of a weak password, so that neither the answer nor its
+		// time tells whether the number is an account's (the auth API's
+		// /auth/recovery/sms/reset answers both as a wrong code).
+		if perr := CheckPassword(in.Password, l.opt.PasswordMinLength, "", ""); perr != nil {
+			return nil, perr
+		}
+		if _, herr := l.hashPassword(ctx, in.Password); herr != nil {
+			return nil, herr
+		}
+		return nil, err
+	}
 	if err != nil {
 		return nil, wrap(err, "reset password")
 	}

@@ -16,8 +16,8 @@ import (
 //	local operator    all (no role in the context)       all
 //	admin key         all                                all
 //	support key       User, LookupUsers, ListUsers,      reads: all; changes
-//	                  ListAddresses, ListSessions        (IssueResetCode,
-//	                  (reads);
+//	                  ListAddresses, ListSessions,       (IssueResetCode,
+//	                  CheckIdentifiers (reads);
 //	                  IssueResetCode, SendOTP,           SendOTP, VerifyOTP,
 //	                  VerifyOTP, EndSessions,            EndSessions,
 //	                  UnlockUser (changes)               UnlockUser): only
@@ -65,7 +65,7 @@ var (
 	// VerifyOTP, EndSessions, UnlockUser) refuse admin accounts: see
 	// mayChange.
 	supportOps = set("User", "LookupUsers", "ListUsers", "ListAddresses", "IssueResetCode", "SendOTP", "VerifyOTP",
-		"ListSessions", "EndSessions", "UnlockUser")
+		"ListSessions", "EndSessions", "UnlockUser", "CheckIdentifiers")
 )
 
 func set(names ...string) map[string]bool {

@@ -136,6 +136,20 @@ type Service interface {
 	// page is recorded in the audit trail.
 	ExportUsersWithHashes(ctx context.Context, q ExportQuery) (*ExportPage, error)
 
+	// ClaimAddress starts adding an address on the user's own word: an
+	// email address gets its link by a job, a phone a passcode; the same
+	// answer whether or not another account has it (selfservice.go).
+	ClaimAddress(ctx context.Context, in AddressClaim) error
+	// ConfirmAddress uses the passcode sent to a claimed phone: the phone
+	// is added to the account, verified.
+	ConfirmAddress(ctx context.Context, in AddressCode) (*User, error)
+	// RecoverBySMS queues a recovery passcode for a phone, sent if the
+	// number is an account's; the answer is the same either way.
+	RecoverBySMS(ctx context.Context, phone string) error
+	// CheckIdentifiers tells which of an email, a phone and a username are
+	// taken.
+	CheckIdentifiers(ctx context.Context, in IdentifierCheck) (*IdentifierCheckResult, error)
+
 	// ListEvents returns audit events, newest first.
 	ListEvents(ctx context.Context, q EventQuery) ([]Event, error)
 	// Close releases the resources behind the service.

@@ -107,6 +107,8 @@ type PasswordChange struct {
 	Ref     string `json:"ref"`
 	Current string `json:"current"`
 	New     string `json:"new"`
+	// Confirmation, when given, is New typed again: it must match.
+	Confirmation string `json:"confirmation,omitempty"`
 	// KeepSession is the public id of the session the change was made
 	// from; it stays open while every other session of the user ends.
 	KeepSession string `json:"keep_session,omitempty"`

@@ -9,7 +9,15 @@ import (
 // SignUpRequest is a self-service sign-up (the auth API's /auth/signin):
 // a pending account, activated by a link sent to its email address.
 type SignUpRequest struct {
-	Email     string `json:"email"`
+	Email string `json:"email,omitempty"`
+	// Phone, without Email, makes a sign-up by phone: the pending account
+	// is activated by a signup passcode sent to it by SMS (VerifyOTP);
+	// beside Email it is stored unverified.
+	Phone    string `json:"phone,omitempty"`
+	Username string `json:"username,omitempty"`
+	// Invite is a referral code: both accounts get their points, as with
+	// NewUser.Invite.
+	Invite    string `json:"invite,omitempty"`
 	Password  string `json:"password"`
 	FirstName string `json:"first_name,omitempty"`
 	LastName  string `json:"last_name,omitempty"`
@@ -19,7 +27,10 @@ type SignUpRequest struct {
 // signUpJob is the payload of a JobSignUp: the fields in normal form and
 // the password's hash, never the password.
 type signUpJob struct {
-	Email        string `json:"email"`
+	Email        string `json:"email,omitempty"`
+	Phone        string `json:"phone,omitempty"`
+	Username     string `json:"username,omitempty"`
+	Invite       string `json:"invite,omitempty"`
 	FirstName    string `json:"first_name,omitempty"`
 	LastName     string `json:"last_name,omitempty"`
 	Language     string `json:"language,omitempty"`
@@ -38,10 +49,15 @@ func (l *Local) SignUp(ctx context.Context, in SignUpRequest) error {
 	if err := l.permit(ctx, "SignUp"); err != nil {
 		return err
 	}
-	if in.Email == "" {
-		return FieldError("email", "required")
+	if in.Email == "" && in.Phone == "" {
+		return FieldError("email", "required (or a phone)")
 	}
-	rec, err := l.newRecord(NewUser{Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, Language: in.Language})
+	rec, err := l.newRecord(NewUser{Email: in.Email, Phone: in.Phone, Username: in.Username,
+		FirstName: in.FirstName, LastName: in.LastName, Language: in.Language})
+	if err != nil {
+		return err
+	}
+	invite, err := normalizeInvite(in.Invite)
 	if err != nil {
 		return err
 	}
@@ -56,28 +72,35 @@ func (l *Local) SignUp(ctx context.Context, in SignUpRequest) error {
 	if err := l.secretReady(ctx); err != nil {
 		return err
 	}
-	if err := CheckPassword(in.Password, l.opt.PasswordMinLength, "", rec.Email); err != nil {
+	if err := CheckPassword(in.Password, l.opt.PasswordMinLength, rec.Username, rec.Email); err != nil {
+		return err
+	}
+	// selfservice.go: an invite code is checked now (it names no
+	// account's address, so telling it is wrong discovers nobody).
+	if err := l.checkInvite(ctx, invite); err != nil {
 		return err
 	}
 	hash, err := l.hashPassword(ctx, in.Password) // in the hashing pool
 	if err != nil {
 		return err
 	}
-	return l.submit(ctx, JobSignUp, signUpJob{Email: rec.Email, FirstName: rec.FirstName, LastName: rec.LastName,
-		Language: rec.Language, PasswordHash: hash})
+	return l.submit(ctx, JobSignUp, signUpJob{Email: rec.Email, Phone: rec.Phone, Username: rec.Username, Invite: invite,
+		FirstName: rec.FirstName, LastName: rec.LastName, Language: rec.Language, PasswordHash: hash})
 }
 
 // runSignUp is the work of a JobSignUp: register the pending account and
-// send its activation link; for an address in use, send the link again
-// only to an account pending at this very address. A failed delivery is
-// its error: the next attempt finds the account pending at the address
-// and sends a fresh link.
+// send its activation link (or, signed up by phone alone, its signup
+// passcode); for an address in use, send the link (passcode) again only
+// to an account pending at this very address; for a username in use,
+// nothing. A failed delivery is its error: the next attempt finds the
+// account pending at the address and sends a fresh link.
 func (l *Local) runSignUp(ctx context.Context, payload []byte) error {
 	var p signUpJob
 	if err := json.Unmarshal(payload, &p); err != nil {
 		return Internal(err, "decode sign-up job")
 	}
-	in := NewUser{Email: p.Email, FirstName: p.FirstName, LastName: p.LastName, Language: p.Language, Pending: true}
+	in := NewUser{Email: p.Email, Phone: p.Phone, Username: p.Username, FirstName: p.FirstName, LastName: p.LastName,
+		Language: p.Language, Pending: true}
 	rec, err := l.newRecord(in)
 	if err != nil {
 		return err
@@ -87,16 +110,31 @@ func (l *Local) runSignUp(ctx context.Context, payload []byte) error {
 	if err != nil {
 		return err
 	}
-	err = l.insertAccount(ctx, rec, "", verify)
+	err = l.insertAccount(ctx, rec, p.Invite, verify)
+	if ErrorField(err) == "invite" && (IsCode(err, CodeNotFound) || IsCode(err, CodeRefused)) {
+		// The referrer went (purged or held) since the sign-up was
+		// checked: the account is made without the referral.
+		err = l.insertAccount(ctx, rec, "", verify)
+	}
 	if err == nil {
 		return l.sendSignup(ctx, rec, verify)
 	}
-	if !IsCode(err, CodeConflict) || ErrorField(err) != "email" {
+	if !IsCode(err, CodeConflict) {
 		return err
+	}
+	// A username, or an address that only looks like one in use, is
+	// taken: nobody is told (the answer was given, and must not tell), and
+	// the trail has the refusal (insertAccount's fail).
+	taken := rec.Email
+	if rec.Email == "" {
+		taken = rec.Phone
+	}
+	if f := ErrorField(err); f != "email" && (f != "phone" || rec.Email != "") {
+		return nil
 	}
 	var cur *UserRecord
 	err = l.store.View(ctx, func(tx Tx) (err error) {
-		cur, err = l.get(ctx, tx, rec.Email)
+		cur, err = l.get(ctx, tx, taken)
 		return err
 	})
 	if IsCode(err, CodeNotFound) {
@@ -105,8 +143,15 @@ func (l *Local) runSignUp(ctx context.Context, payload []byte) error {
 	if err != nil {
 		return wrap(err, "sign up")
 	}
-	if cur.Status != StatusPending || cur.Email != rec.Email {
+	if cur.Status != StatusPending || cur.Email != rec.Email || cur.Phone != rec.Phone && rec.Email == "" {
 		return nil
+	}
+	if rec.Email == "" { // a sign-up by phone: its passcode again
+		_, err = l.SendOTP(ctx, OTPRequest{Ref: rec.Phone, Purpose: PurposeSignup, Channel: ChannelSMS})
+		if IsCode(err, CodeRefused) {
+			return nil // a cooldown or the per-number limit: the last one still holds
+		}
+		return err
 	}
 	_, err = l.SendActivation(ctx, strconv.FormatInt(cur.ID, 10))
 	return err

@@ -139,6 +139,10 @@ type UnregisterOptions struct {
 	Hold time.Duration `json:"hold"`
 	// Purge erases the account now instead of holding it.
 	Purge bool `json:"purge,omitempty"`
+	// Password, when given, is the account's own password, checked first
+	// as a login checks it (a wrong one counts towards the lockout): the
+	// auth API's self-service deletion sends it.
+	Password string `json:"password,omitempty"`
 }
 
 // PurgeOptions tune Service.PurgeHeld.

@@ -40,6 +40,7 @@ var Operations = []string{
 	"SendOTP", "VerifyOTP", "SendActivation", "Activate",
 	"Preregister", "ListPreregistrations", "RemovePreregistration", "Points", "AddPoints", "PointsHistory",
 	"ImportUsers", "ExportUsers", "ExportUsersWithHashes",
+	"ClaimAddress", "ConfirmAddress", "RecoverBySMS", "CheckIdentifiers",
 	"ListEvents",
 }
 
@@ -146,6 +147,11 @@ type LockUserRequest struct {
 // RemovePreregistration.
 type EmailRequest struct {
 	Email string `json:"email"`
+}
+
+// PhoneRequest is the body of RecoverBySMS.
+type PhoneRequest struct {
+	Phone string `json:"phone"`
 }
 
 // KeyRequest is the body of Activate.

@@ -54,8 +54,8 @@ type Options struct {
 	// its origin may send state-changing requests.
 	PublicURL string
 	// Signin turns on POST and GET /auth/signin, LostPassword POST
-	// /auth/lost_password: they need public_url and mail delivery. Off,
-	// they answer 404.
+	// /auth/lost_password and /auth/email: they need public_url and mail
+	// delivery. Off, they answer 404 (a sign-up by phone needs SMS only).
 	Signin       bool
 	LostPassword bool
 	// AllowedOrigins are origins ("https://app.example.com") besides the
@@ -88,7 +88,17 @@ type Options struct {
 	CookieName string
 	// Actor names the auth API in the audit trail (DefaultActor).
 	Actor string
+	// SMS turns on the endpoints that send text messages (sign-up by
+	// phone, /auth/phone, /auth/recovery/sms): they need SMS delivery.
+	SMS bool
+	// DeletionHold is how long POST /auth/delete_account keeps an account
+	// restorable (the deletion.hold key); DefaultDeletionHold when zero.
+	DeletionHold time.Duration
 }
+
+// DefaultDeletionHold is the default of Options.DeletionHold, as the
+// deletion.hold key's.
+const DefaultDeletionHold = 14 * 24 * time.Hour
 
 // handler serves the auth API.
 type handler struct {
@@ -128,6 +138,9 @@ func New(svc acct.Service, opts Options) http.Handler {
 	}
 	if h.opt.Actor == "" {
 		h.opt.Actor = DefaultActor
+	}
+	if h.opt.DeletionHold <= 0 {
+		h.opt.DeletionHold = DefaultDeletionHold
 	}
 	h.csrfName = csrfCookieName(h.opt.CookieName)
 	h.byAddress = newLimiter(h.opt.AddressRate, h.opt.LimitClock)
@@ -326,6 +339,7 @@ func (h *handler) body(w http.ResponseWriter, r *http.Request) (fields, bool) {
 			"send a form (application/x-www-form-urlencoded or multipart/form-data) or a JSON object", nil)
 	case err != nil:
 		h.failErr(w, r, err, nil)
+	case h.unknownFields(w, r, f): // selfservice.go
 	default:
 		return f, true
 	}

@@ -201,12 +201,13 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 // signUpFields names SignUp's fields as the sign-up form does.
 var signUpFields = map[string]string{"first_name": "firstname", "last_name": "lastname"}
 
-// signin: POST email, password, firstname, lastname, language queues a
-// sign-up (a pending account and its activation link, see
-// acct.Local.SignUp); GET ?confirm=KEY activates it and redirects to the
-// app.
+// signin: POST email (or phone), password, firstname, lastname, and
+// optionally phone, username, language, invite queues a sign-up (a
+// pending account and its activation link, or with a phone and no email
+// its signup passcode by SMS, see acct.Local.SignUp); GET ?confirm=KEY
+// activates it and redirects to the app.
 func (h *handler) signin(w http.ResponseWriter, r *http.Request) {
-	if !h.opt.Signin {
+	if !h.opt.Signin && (r.Method != http.MethodPost || !h.opt.SMS) {
 		h.fail(w, http.StatusNotFound, acct.CodeNotFound, "sign-up is not enabled on this server", nil)
 		return
 	}
@@ -221,7 +222,21 @@ func (h *handler) signin(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if h.required(w, f, "email", "password", "firstname", "lastname") {
+	byPhone := f.get("email") == "" && f.get("phone") != ""
+	need := []string{"email", "password", "firstname", "lastname"}
+	if byPhone {
+		need[0] = "phone"
+	}
+	if h.required(w, f, need...) {
+		return
+	}
+	switch {
+	case byPhone && !h.opt.SMS:
+		h.fail(w, http.StatusBadRequest, acct.CodeInvalid, "sign-up by phone is not enabled on this server",
+			map[string]string{"email": "required"})
+		return
+	case !byPhone && !h.opt.Signin:
+		h.fail(w, http.StatusNotFound, acct.CodeNotFound, "sign-up by email is not enabled on this server", nil)
 		return
 	}
 	email, err := acct.NormalizeEmail(f.get("email"))
@@ -229,19 +244,29 @@ func (h *handler) signin(w http.ResponseWriter, r *http.Request) {
 		h.failErr(w, r, err, nil)
 		return
 	}
-	if !h.limit(w, r, "mail:"+email) {
+	key := "mail:" + email
+	if byPhone {
+		key = phoneKey(f.get("phone"))
+	}
+	if !h.limit(w, r, key) {
 		return
 	}
 	// Local checks the fields, hashes the password and commits the job
-	// that makes the account and sends its link, the same work whether
-	// or not the address is an account's: the answer comes after.
-	err = h.svc.SignUp(r.Context(), acct.SignUpRequest{Email: email, Password: f.raw("password"),
+	// that makes the account and sends its link (or, by phone, its
+	// passcode), the same work whether or not the address is an
+	// account's: the answer comes after.
+	err = h.svc.SignUp(r.Context(), acct.SignUpRequest{Email: email, Phone: f.get("phone"), Username: f.get("username"),
+		Invite: f.get("invite"), Password: f.raw("password"),
 		FirstName: f.get("firstname"), LastName: f.get("lastname"), Language: f.get("language")})
 	if err != nil {
 		h.failErr(w, r, err, signUpFields)
 		return
 	}
-	api.WriteJSON(w, http.StatusOK, Answer{Success: true, Message: msgSignin})
+	msg := msgSignin
+	if byPhone {
+		msg = msgSigninSMS
+	}
+	api.WriteJSON(w, http.StatusOK, Answer{Success: true, Message: msg})
 }
 
 // confirm: GET /auth/signin?confirm=KEY.

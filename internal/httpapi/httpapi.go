@@ -144,6 +144,15 @@ var operations = map[string]call{
 	"ImportUsers":           rpc(svc.ImportUsers),
 	"ExportUsers":           rpc(svc.ExportUsers),
 	"ExportUsersWithHashes": rpc(svc.ExportUsersWithHashes),
+	// Self-service (acct/selfservice.go).
+	"ClaimAddress": rpc(func(s svc, c cx, r acct.AddressClaim) (api.Empty, error) {
+		return api.Empty{}, s.ClaimAddress(c, r)
+	}),
+	"ConfirmAddress": rpc(svc.ConfirmAddress),
+	"RecoverBySMS": rpc(func(s svc, c cx, r api.PhoneRequest) (api.Empty, error) {
+		return api.Empty{}, s.RecoverBySMS(c, r.Phone)
+	}),
+	"CheckIdentifiers": rpc(svc.CheckIdentifiers),
 }
 
 // purgeSessions and issueResetCode take bodies whose durations are

@@ -97,6 +97,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, importCases(open)...) // import.go
 	tests = append(tests, jobCases...)          // jobs.go
 	tests = append(tests, identifierCases...)   // identifiers.go
+	tests = append(tests, selfServiceCases...)  // selfservice.go
 	tests = append(tests, hashPoolCase())       // hashpool.go
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(newEnv(t, open, tc.tune)) })

@@ -72,7 +72,10 @@ requests under way finish (up to --shutdown-timeout) and exit 0.
                          (a support key acts on non-admin accounts only)
   /auth/…                the auth API for apps: login, logout, signin,
                          lost_password, reset_password, change_password,
-                         change_language, session (a session cookie)
+                         change_language, session (a session cookie), and
+                         self-service: email, confirm, signin/verify,
+                         phone, recovery/sms, personal_data, preregister,
+                         delete_account
   /auth/pages/…          with links.pages (or public_url under /auth/): the
                          pages behind the links acctl mails (the reset
                          form, the confirmation of an address, a page to
@@ -114,8 +117,11 @@ With TLS the server offers HTTP/2, sends Strict-Transport-Security
 that does not load leaves the old one in use, with an error in the log).
 SIGHUP never stops the server.
 
-Sign-up and lost_password are on when public_url and email delivery
-(email.smtp.host or outbox) are configured.
+Sign-up and lost_password (and /auth/email) are on when public_url and
+email delivery (email.smtp.host or outbox) are configured; sign-up by
+phone, /auth/phone and /auth/recovery/sms when SMS delivery is
+(sms.webhook.url, sms.command or outbox). /auth/delete_account holds an
+account for deletion.hold.
 
 What an answer promises (the link of a sign-up, of lost_password, of
 "acctl password forgot") is a job committed to the store before the
@@ -289,7 +295,7 @@ func Run(ctx context.Context, opts *Options) error {
 	log.Info("listening", slog.String("url", scheme+"://"+ln.Addr().String()),
 		slog.String("store", cmdutil.RedactURL(cfg.Store)),
 		slog.String("trusted_proxies", fmt.Sprint(cfg.TrustedProxies.Prefixes())),
-		slog.Bool("signin", auth.Signin), slog.Bool("lost_password", auth.LostPassword),
+		slog.Bool("signin", auth.Signin), slog.Bool("lost_password", auth.LostPassword), slog.Bool("sms", auth.SMS),
 		slog.Bool("pages", pageOpts != nil),
 		slog.Duration("jobs_interval", cfg.JobsInterval),
 		slog.Int("hash_max_concurrent", pool.Size()), slog.Int("hash_max_queue", pool.Queue()),
@@ -394,9 +400,12 @@ func watchHUP(certs *certReloader, log *slog.Logger) (stop func()) {
 // authOptions are the auth API's options from the configuration.
 func authOptions(cfg *cmdutil.Config, f *cmdutil.Factory, log *slog.Logger) authapi.Options {
 	email := cfg.PublicURL != "" && cfg.DeliveryConfigured() && cfg.CheckDelivery(acct.ChannelEmail) == nil
+	sms := cfg.CheckDelivery(acct.ChannelSMS) == nil
 	return authapi.Options{
 		PublicURL:      cfg.PublicURL,
 		Signin:         email && cfg.SignupVerify != acct.SignupVerifyPhone,
+		SMS:            sms,
+		DeletionHold:   cfg.DeletionHold,
 		LostPassword:   email,
 		AllowedOrigins: cfg.AuthOrigins,
 		TrustedProxies: cfg.TrustedProxies,

@@ -44,6 +44,7 @@ func NewCmdUser(f *cmdutil.Factory) *cobra.Command {
 		NewCmdEmail(f),
 		NewCmdPhone(f),
 		NewCmdPreregister(f, nil),
+		NewCmdCheck(f, nil),
 		NewCmdPreregistered(f, nil),
 		NewCmdImport(f, nil),
 		NewCmdExport(f, nil),
