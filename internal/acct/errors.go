@@ -37,6 +37,11 @@ type Error struct {
 	// session is not valid, or what stops a proven password from opening
 	// a session; "" otherwise.
 	Reason Reason
+	// MFAToken, with Reason ReasonMFARequired, is the short-lived
+	// single-use token of a login whose password was right and that waits
+	// for a second factor (Service.VerifyMFA); "" otherwise. It is a
+	// secret for its holder: never in Message, logs or the audit trail.
+	MFAToken string
 }
 
 func (e *Error) Error() string {
@@ -95,6 +100,16 @@ func ErrorReason(err error) Reason {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Reason
+	}
+	return ""
+}
+
+// ErrorMFAToken returns the MFAToken of the first *Error in err's chain,
+// "" when it has none.
+func ErrorMFAToken(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.MFAToken
 	}
 	return ""
 }

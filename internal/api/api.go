@@ -41,6 +41,7 @@ var Operations = []string{
 	"Preregister", "ListPreregistrations", "RemovePreregistration", "Points", "AddPoints", "PointsHistory",
 	"ImportUsers", "ExportUsers", "ExportUsersWithHashes",
 	"ListEvents",
+	"EnrollMFA", "ConfirmMFA", "RegenerateRecoveryCodes", "MFAStatus", "ResetMFA", "VerifyMFA",
 }
 
 // The request bodies of the operations whose arguments are not one struct.
@@ -120,11 +121,14 @@ type ErrorDetail struct {
 	// Reason refines Code where telling it is safe (acct.Reason):
 	// "expired", "unverified", "mfa_required", …
 	Reason acct.Reason `json:"reason,omitempty"`
+	// MFAToken, with reason "mfa_required", is the token of the login
+	// that waits for a second factor (VerifyMFA takes it).
+	MFAToken string `json:"mfa_token,omitempty"`
 }
 
 // Err returns the acct error that d describes.
 func (d ErrorDetail) Err() *acct.Error {
-	return &acct.Error{Code: d.Code, Field: d.Field, Message: d.Message, Reason: d.Reason, RetryAfter: time.Duration(d.RetryAfter) * time.Second}
+	return &acct.Error{Code: d.Code, Field: d.Field, Message: d.Message, Reason: d.Reason, MFAToken: d.MFAToken, RetryAfter: time.Duration(d.RetryAfter) * time.Second}
 }
 
 var statuses = map[acct.Code]int{
@@ -174,7 +178,8 @@ const InternalMessage = "internal server error"
 // Detail returns the error detail of err: its code, field and message. The
 // message of an internal error is InternalMessage.
 func Detail(err error) ErrorDetail {
-	d := ErrorDetail{Code: acct.ErrorCode(err), Field: acct.ErrorField(err), Reason: acct.ErrorReason(err)}
+	d := ErrorDetail{Code: acct.ErrorCode(err), Field: acct.ErrorField(err), Reason: acct.ErrorReason(err),
+		MFAToken: acct.ErrorMFAToken(err)}
 	if d.Code == "" || d.Code == acct.CodeInternal {
 		return ErrorDetail{Code: acct.CodeInternal, Message: InternalMessage}
 	}
