@@ -12,6 +12,7 @@ import (
 	"github.com/acctl/acctl/internal/cmd/completion"
 	configcmd "github.com/acctl/acctl/internal/cmd/config"
 	"github.com/acctl/acctl/internal/cmd/job"
+	"github.com/acctl/acctl/internal/cmd/mfa"
 	"github.com/acctl/acctl/internal/cmd/otp"
 	"github.com/acctl/acctl/internal/cmd/password"
 	"github.com/acctl/acctl/internal/cmd/points"
@@ -87,6 +88,7 @@ show". docs/config.example.yaml lists every key.`),
 		password.NewCmdPassword(f),
 		points.NewCmdPoints(f),
 		otp.NewCmdOTP(f),
+		mfa.NewCmdMFA(f),
 		audit.NewCmdAudit(f),
 		job.NewCmdJob(f),
 		apikey.NewCmdAPIKey(f),
