@@ -198,12 +198,14 @@ func runCreate(ctx context.Context, opts *CreateOptions) error {
 func secondFactor(ctx context.Context, f *cmdutil.Factory, svc acct.Service, opts *CreateOptions, required error) (*acct.MFASession, error) {
 	fromStdin := opts.OTPStdin || opts.Password.Stdin
 	if !fromStdin && !f.IO.IsStdinTTY() {
-		return nil, required
+		return nil, acct.Errorf(acct.CodeUnauthenticated,
+			"the account has a second factor: give its code with --otp-stdin (no terminal to ask on)").WithReason(acct.ReasonMFARequired)
 	}
 	code, err := cmdutil.ReadCode(ctx, f.IO, "Code", "code")
 	if err != nil {
-		if fromStdin && !f.IO.IsStdinTTY() {
-			return nil, acct.FieldError("code", "the account has a second factor: give its code on the line after the password (or with --otp-stdin)")
+		if fromStdin && !f.IO.IsStdinTTY() && acct.ErrorField(err) == "code" { // nothing more on stdin
+			return nil, acct.Errorf(acct.CodeUnauthenticated,
+				"the account has a second factor: give its code on the line after the password (or with --otp-stdin)").WithReason(acct.ReasonMFARequired)
 		}
 		return nil, err
 	}
