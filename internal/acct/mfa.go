@@ -65,11 +65,12 @@ func (l *Local) mfaAEAD() (cipher.AEAD, error) {
 	return aead, nil
 }
 
-// mfaAAD binds a sealed secret to its account: moved to another row, it
-// does not open.
-func mfaAAD(userID int64) []byte {
-	return []byte("acctl totp v1 user " + strconv.FormatInt(userID, 10))
-}
+// mfaAAD is the additional data of a sealed secret: what it is. It does
+// not name the account: an export (with --with-hashes) and an import
+// carry a sealed secret to an account of another id, as they carry
+// password hashes. Whoever may write the store could move a factor to
+// another row as well as delete it; the key keeps the secret itself.
+func mfaAAD(int64) []byte { return []byte("acctl totp secret v1") }
 
 // sealSecret encrypts a TOTP secret: nonce, then ciphertext and tag.
 func (l *Local) sealSecret(userID int64, secret []byte) ([]byte, error) {
@@ -110,11 +111,12 @@ func (l *Local) recoveryMAC(userID int64, canonical string) ([]byte, error) {
 	if err := l.secretChecked(); err != nil {
 		return nil, err
 	}
+	// Not bound to the account's id, for the same reason as mfaAAD: an
+	// import gives the account another id. The table's key is (account,
+	// MAC): a code is good for its account only all the same.
 	m := hmac.New(sha256.New, l.opt.Secret)
-	for _, part := range []string{"acctl recovery v1", strconv.FormatInt(userID, 10), canonical} {
-		m.Write([]byte(part))
-		m.Write([]byte{0})
-	}
+	m.Write([]byte("acctl recovery v1\x00"))
+	m.Write([]byte(canonical))
 	return m.Sum(nil), nil
 }
 
@@ -691,4 +693,87 @@ func (l *Local) VerifyMFA(ctx context.Context, in MFAVerify) (*MFASession, error
 	out := MFASession{Session: s.Session, RecoveryCodesLeft: left}
 	out.Token, out.Status = token, SessionActive
 	return &out, nil
+}
+
+// ExportMFA is an account's second factor in an export with hashes (and
+// an import): the secret sealed as the store keeps it (base64; it opens
+// only with the same installation secret), the parameters, the last
+// accepted step and the MACs of the recovery codes left.
+type ExportMFA struct {
+	Kind          string     `json:"kind"`
+	Status        MFAStatus  `json:"status"`
+	Secret        []byte     `json:"sealed_secret"`
+	Algorithm     string     `json:"algorithm"`
+	Digits        int        `json:"digits"`
+	Period        int        `json:"period"`
+	LastStep      int64      `json:"last_step,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	ConfirmedAt   *time.Time `json:"confirmed_at,omitempty"`
+	LastUsedAt    *time.Time `json:"last_used_at,omitempty"`
+	RecoveryCodes [][]byte   `json:"recovery_code_macs,omitempty"`
+}
+
+// exportMFA reads the factor of an account for an export with hashes;
+// nil when it has none.
+func exportMFA(ctx context.Context, tx Tx, userID int64) (*ExportMFA, error) {
+	f, err := tx.GetMFAFactor(ctx, userID)
+	if IsCode(err, CodeNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	codes, err := tx.ListRecoveryCodes(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	e := &ExportMFA{Kind: f.Kind, Status: f.Status, Secret: f.Secret, Algorithm: f.Algorithm, Digits: f.Digits,
+		Period: f.Period, LastStep: f.LastStep, CreatedAt: f.CreatedAt, ConfirmedAt: f.ConfirmedAt, LastUsedAt: f.LastUsedAt}
+	for _, c := range codes {
+		if c.UsedAt == nil {
+			e.RecoveryCodes = append(e.RecoveryCodes, c.MAC)
+		}
+	}
+	return e, nil
+}
+
+// checkImportMFA checks the factor of an import row: its parameters are
+// the ones acct makes, and its secret opens with this installation
+// secret (else no code would ever be accepted).
+func (l *Local) checkImportMFA(m *ExportMFA) error {
+	switch {
+	case m.Kind != MFAKindTOTP:
+		return FieldError("mfa", "kind %q is not totp", m.Kind)
+	case m.Status != MFAPending && m.Status != MFAActive:
+		return FieldError("mfa", "status %q is not one of pending, active", m.Status)
+	case m.Algorithm != TOTPAlgorithm || m.Digits != TOTPDigits || m.Period != int(TOTPPeriod/time.Second):
+		return FieldError("mfa", "only TOTP with SHA1, 6 digits and 30 s steps is supported")
+	case m.LastStep < 0 || m.CreatedAt.IsZero():
+		return FieldError("mfa", "last_step and created_at are required")
+	case len(m.RecoveryCodes) > 2*RecoveryCodeCount:
+		return FieldError("mfa", "more than %d recovery codes", 2*RecoveryCodeCount)
+	}
+	for _, mac := range m.RecoveryCodes {
+		if len(mac) != sha256.Size {
+			return FieldError("mfa", "a recovery code MAC is %d bytes", sha256.Size)
+		}
+	}
+	if _, err := l.openSecret(0, m.Secret); err != nil {
+		return FieldError("mfa", "the sealed secret does not open with this installation secret: import with the secret file of the exporting store")
+	}
+	return nil
+}
+
+// importMFA stores the factor of an imported account, replacing any.
+func importMFA(ctx context.Context, tx Tx, userID int64, m *ExportMFA, now time.Time) error {
+	created := m.CreatedAt.UTC().Truncate(time.Millisecond)
+	f := &MFAFactorRecord{UserID: userID, Kind: m.Kind, Status: m.Status, Secret: m.Secret, Algorithm: m.Algorithm,
+		Digits: m.Digits, Period: m.Period, LastStep: m.LastStep, CreatedAt: created, ConfirmedAt: m.ConfirmedAt, LastUsedAt: m.LastUsedAt}
+	if _, err := tx.DeleteMFA(ctx, userID); err != nil {
+		return err
+	}
+	if err := tx.PutMFAFactor(ctx, f); err != nil {
+		return err
+	}
+	return tx.ReplaceRecoveryCodes(ctx, userID, m.RecoveryCodes, now)
 }
