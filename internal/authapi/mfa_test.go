@@ -27,7 +27,7 @@ func TestMFAFlow(t *testing.T) {
 	}
 	code := func(off int) string {
 		t.Helper()
-		s, err := totp.GenerateCode(en.Secret, e.clock.Now().Add(time.Duration(off) * 30 * time.Second))
+		s, err := totp.GenerateCode(en.Secret, e.clock.Now().Add(time.Duration(off)*30*time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
