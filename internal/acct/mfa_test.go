@@ -66,8 +66,8 @@ func TestTOTPMatch(t *testing.T) {
 	}
 }
 
-// TestSealSecret: a sealed secret opens for its account only, and never
-// holds the secret in the clear.
+// TestSealSecret: a sealed secret opens with its installation secret only,
+// undamaged, and never holds the secret in the clear.
 func TestSealSecret(t *testing.T) {
 	l := &Local{opt: Options{Secret: bytes.Repeat([]byte("k"), MinSecretLength), Rand: rand.Reader}, secretOK: newTrue()}
 	secret := []byte("12345678901234567890")
@@ -81,9 +81,15 @@ func TestSealSecret(t *testing.T) {
 	if got, err := l.openSecret(7, sealed); err != nil || !bytes.Equal(got, secret) {
 		t.Fatalf("open: %q, %v", got, err)
 	}
-	if _, err := l.openSecret(8, sealed); err == nil {
-		t.Fatal("a secret sealed for user 7 opened for user 8")
+	// An import gives the account another id: the seal does not name it.
+	if got, err := l.openSecret(8, sealed); err != nil || !bytes.Equal(got, secret) {
+		t.Fatalf("open for another id: %q, %v", got, err)
 	}
+	sealed[len(sealed)-1] ^= 1
+	if _, err := l.openSecret(7, sealed); err == nil {
+		t.Fatal("a damaged seal opened")
+	}
+	sealed[len(sealed)-1] ^= 1
 	other := &Local{opt: Options{Secret: bytes.Repeat([]byte("o"), MinSecretLength)}, secretOK: newTrue()}
 	if _, err := other.openSecret(7, sealed); err == nil {
 		t.Fatal("a secret opened under another installation secret")

@@ -136,7 +136,7 @@ func runCreate(ctx context.Context, opts *CreateOptions) error {
 		return err
 	}
 	// The installation secret opens the second factors (VerifyMFA).
-	p, svc, err := f.PrinterAndServiceFor(ctx, cmdutil.Needs{Secret: true})
+	p, svc, err := f.PrinterAndServiceFor(ctx, cmdutil.Needs{SecretIfAny: true})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package user
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -91,13 +92,14 @@ func appendExportRow(b []byte, r *acct.ExportRow) ([]byte, error) {
 	}
 	if r.MFA != nil {
 		// Rare (with hashes, an account with a second factor): through
-		// encoding/json. Its text (base64, times, names) has nothing that
-		// HTML escaping would change.
-		m, err := json.Marshal(r.MFA)
-		if err != nil {
+		// encoding/json, without HTML escaping like the rest.
+		var m bytes.Buffer
+		enc := json.NewEncoder(&m)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(r.MFA); err != nil {
 			return b, err
 		}
-		b = append(append(b, `,"mfa":`...), m...)
+		b = append(append(b, `,"mfa":`...), bytes.TrimSuffix(m.Bytes(), []byte("\n"))...)
 	}
 	return append(b, "}\n"...), nil
 }

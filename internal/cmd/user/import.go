@@ -222,7 +222,7 @@ func runImport(ctx context.Context, opts *ImportOptions) (err error) {
 	}
 	// The installation secret checks the sealed second factors that an
 	// export with hashes carries.
-	p, svc, err := f.PrinterAndServiceFor(ctx, cmdutil.Needs{Secret: true})
+	p, svc, err := f.PrinterAndServiceFor(ctx, cmdutil.Needs{SecretIfAny: true})
 	if err != nil {
 		return err
 	}
