@@ -186,10 +186,16 @@ func runScripts(t *testing.T, hub *remoteHub) {
 // prints how many ended with each exit code ("exit 0: 1"). Every argument
 // holding an '@' is written in a different letter case in each copy.
 //
-//	race N COMMAND [ARGS...]
+//	race [-stdin FILE] N COMMAND [ARGS...]
+//
+// Each copy reads FILE on stdin (default: the password and a newline).
 func cmdRace(ts *testscript.TestScript, neg bool, args []string) {
+	input := "correct horse battery staple\n"
+	if len(args) > 2 && args[0] == "-stdin" {
+		input, args = ts.ReadFile(args[1]), args[2:]
+	}
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: race N COMMAND [ARGS...]")
+		ts.Fatalf("usage: race [-stdin FILE] N COMMAND [ARGS...]")
 	}
 	n, err := strconv.Atoi(args[0])
 	if err != nil || n < 1 {
@@ -231,7 +237,7 @@ func cmdRace(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		cmd := exec.Command(path, cmdArgs...)
 		cmd.Env, cmd.Dir = env, ts.Getenv("WORK")
-		cmd.Stdin = strings.NewReader("correct horse battery staple\n")
+		cmd.Stdin = strings.NewReader(input)
 		cmd.Stderr = &stderrs[i]
 		wg.Add(1)
 		go func(i int) {

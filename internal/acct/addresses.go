@@ -288,8 +288,12 @@ func (l *Local) replacePrimaries(ctx context.Context, tx Tx, rec *UserRecord, ol
 }
 
 // eraseAddresses deletes every address of an account being erased, so
-// that they are free for others.
+// that they are free for others, and its second factor (secret, recovery
+// codes, waiting logins): an erased account keeps nothing of either.
 func (l *Local) eraseAddresses(ctx context.Context, tx Tx, userID int64) error {
+	if _, err := tx.DeleteMFA(ctx, userID); err != nil {
+		return err
+	}
 	return tx.DeleteAddresses(ctx, userID)
 }
 

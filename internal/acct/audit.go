@@ -50,6 +50,15 @@ const (
 	ActionActivationSend = "activation.send"
 	ActionJobFail        = "job.fail"
 	ActionJobGiveUp      = "job.giveup"
+	// The second factor (mfa.go): enrolment, confirmation, a login that
+	// waits for a code, a code's use (or failure), a regeneration of the
+	// recovery codes, a reset.
+	ActionMFAEnroll    = "mfa.enroll"
+	ActionMFAConfirm   = "mfa.confirm"
+	ActionMFAChallenge = "mfa.challenge"
+	ActionMFAVerify    = "mfa.verify"
+	ActionMFARecovery  = "mfa.recovery_codes"
+	ActionMFAReset     = "mfa.reset"
 )
 
 // EventQuery selects audit events for Service.ListEvents, newest first.

@@ -41,6 +41,11 @@ type Error struct {
 	// password was proven (Reason unverified, locked or held: ez_api's
 	// LoginWait user_id); 0 otherwise.
 	UserID int64
+	// MFAToken, with Reason ReasonMFARequired, is the short-lived
+	// single-use token of a login whose password was right and that waits
+	// for a second factor (Service.VerifyMFA); "" otherwise. It is a
+	// secret for its holder: never in Message, logs or the audit trail.
+	MFAToken string
 }
 
 func (e *Error) Error() string {
@@ -111,6 +116,16 @@ func ErrorUserID(err error) int64 {
 		return e.UserID
 	}
 	return 0
+}
+
+// ErrorMFAToken returns the MFAToken of the first *Error in err's chain,
+// "" when it has none.
+func ErrorMFAToken(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.MFAToken
+	}
+	return ""
 }
 
 // SecretFileField is the field of the error a code operation gets when

@@ -42,6 +42,8 @@ type ExportRow struct {
 	ReferredByCode string    `json:"referred_by_code,omitempty"`
 	Addresses      []Address `json:"addresses,omitempty"`
 	PasswordHash   string    `json:"password_hash,omitempty"`
+	// MFA is the account's second factor, with hashes only (mfa.go).
+	MFA *ExportMFA `json:"mfa,omitempty"`
 }
 
 // ExportPage is a page of an export; Next is the cursor of the following
@@ -107,8 +109,18 @@ func (l *Local) export(ctx context.Context, q ExportQuery, hashes bool) (*Export
 				n++
 			}
 		}
+		factors := 0
+		for _, r := range page.Rows {
+			if r.MFA != nil {
+				factors++
+			}
+		}
+		note := ""
+		if factors > 0 {
+			note = fmt.Sprintf(", %d with a second factor", factors)
+		}
 		ev := l.event(ctx, ActionUserExport, 0,
-			fmt.Sprintf("exported %d users with password hashes (%d with a password)%s", len(ids), n, idNote(ids)))
+			fmt.Sprintf("exported %d users with password hashes (%d with a password%s)%s", len(ids), n, note, idNote(ids)))
 		err = l.store.Update(ctx, func(tx Tx) error { return tx.InsertEvent(ctx, ev) })
 	}
 	if err != nil {
@@ -178,6 +190,11 @@ func (l *Local) exportPage(ctx context.Context, tx Tx, f UserFilter, limit int, 
 		}
 		if hashes {
 			row.PasswordHash = rec.PasswordHash
+			// One look-up per account: exports with hashes are rare, and
+			// most accounts have no factor.
+			if row.MFA, err = exportMFA(ctx, tx, rec.ID); err != nil {
+				return nil, err
+			}
 		}
 		for ; j < len(addrs) && addrs[j].UserID < rec.ID; j++ {
 		}

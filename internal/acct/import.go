@@ -135,6 +135,10 @@ type ImportRow struct {
 	// PasswordHash is a hash from another system, in a scheme that
 	// IdentifyHash reads; it is replaced by argon2id at the next good login.
 	PasswordHash string `json:"password_hash,omitempty"`
+	// MFA is a second factor from an export with hashes: its secret
+	// sealed under this installation's secret. It replaces an updated
+	// account's factor.
+	MFA *ExportMFA `json:"mfa,omitempty"`
 }
 
 // ImportResult is what ImportUsers did with a batch (or, in a dry run,
@@ -245,6 +249,18 @@ func (l *Local) ImportUsers(ctx context.Context, in ImportBatch) (*ImportResult,
 	if len(in.Rows) > MaxImportBatch {
 		return nil, FieldError("rows", "%d rows in one batch, at most %d", len(in.Rows), MaxImportBatch)
 	}
+	for i := range in.Rows {
+		if in.Rows[i].MFA != nil { // a sealed secret is checked against this installation's
+			if len(l.opt.Secret) < MinSecretLength {
+				return nil, &Error{Code: CodeInvalid, Field: SecretFileField,
+					Message: "rows with a second factor (mfa) need the installation secret they were sealed under: set secret_file"}
+			}
+			if err := l.secretReady(ctx); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
 	items := make([]*importItem, len(in.Rows))
 	plain := false
 	for i := range in.Rows {
@@ -319,6 +335,9 @@ func (l *Local) checkRow(row *ImportRow, pos int) *importItem {
 		it.line = pos
 	}
 	it.err = l.normalizeRow(it)
+	if it.err == nil && row.MFA != nil {
+		it.err = l.checkImportMFA(row.MFA)
+	}
 	return it
 }
 
@@ -531,6 +550,8 @@ type accState struct {
 	// security is set when a change must end the sessions and void the
 	// codes of an updated account: its password, status or addresses.
 	security bool
+	// mfa is the second factor the last row giving one gave.
+	mfa *ExportMFA
 }
 
 func (l *Local) plan(ctx context.Context, tx Tx, items []*importItem, mode OnConflict) (*importPlan, error) {
@@ -848,6 +869,9 @@ func (p *importPlan) keysOf(acc *importAcc) []UserKey {
 func (p *importPlan) apply(acc *importAcc, it *importItem) (accState, error) {
 	st := acc.st
 	r, row, n := &st.rec, it.row, &it.n
+	if row.MFA != nil {
+		st.mfa = row.MFA
+	}
 	if row.Username != nil {
 		r.Username = n.Username
 	}
@@ -1203,6 +1227,11 @@ func (l *Local) writePlan(ctx context.Context, tx Tx, p *importPlan) error {
 			addrs = append(addrs, &ad)
 		}
 		emails = append(emails, gainedEmails(final, nil)...)
+		if a.st.mfa != nil {
+			if err := importMFA(ctx, tx, r.ID, a.st.mfa, p.now); err != nil {
+				return err
+			}
+		}
 		if r.Points > 0 {
 			entries = append(entries, &PointsEntry{UserID: r.ID, Delta: r.Points, Balance: r.Points,
 				Reason: "imported balance", Actor: l.actor(ctx), At: p.now})
@@ -1225,6 +1254,11 @@ func (l *Local) writePlan(ctx context.Context, tx Tx, p *importPlan) error {
 		gained, err := l.writeUpdate(ctx, tx, p, a)
 		if err != nil {
 			return err
+		}
+		if a.st.mfa != nil {
+			if err := importMFA(ctx, tx, a.st.rec.ID, a.st.mfa, p.now); err != nil {
+				return err
+			}
 		}
 		emails = append(emails, gained...)
 		updated = append(updated, a.st.rec.ID)

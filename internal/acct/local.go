@@ -350,6 +350,12 @@ func (l *Local) ListUsers(ctx context.Context, q UserQuery) (*UserPage, error) {
 	default:
 		return nil, FieldError("status", "%q is not one of active, pending, locked, held, deleted", q.Status)
 	}
+	switch q.MFA {
+	case MFAAny, MFAWith, MFAWithout:
+		f.MFA = q.MFA
+	default:
+		return nil, FieldError("mfa", "%q is not one of with, without", q.MFA)
+	}
 	if q.Cursor != "" {
 		if f.AfterID, err = strconv.ParseInt(q.Cursor, 10, 64); err != nil || f.AfterID < 0 {
 			return nil, FieldError("cursor", "%q is not a cursor from a previous page", q.Cursor)

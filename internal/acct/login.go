@@ -413,8 +413,20 @@ func (l *Local) record(ctx context.Context, a *authAttempt, action string, onOK 
 				return nil // a right password is refused too while the bucket is empty
 			}
 		}
-		changed := cur.FailedLogins != 0 || (hadLock && cur.LockedUntil == nil)
-		cur.FailedLogins = 0
+		// An account with an active second factor keeps its count of
+		// failures until a code is right (VerifyMFA resets it): else a
+		// right password would wipe the count of wrong codes between
+		// tries, and the lockout would never come.
+		factor := false
+		if action == ActionSessionLogin {
+			if factor, err = activeFactor(ctx, tx, cur.ID); err != nil {
+				return err
+			}
+		}
+		changed := (cur.FailedLogins != 0 && !factor) || (hadLock && cur.LockedUntil == nil)
+		if !factor {
+			cur.FailedLogins = 0
+		}
 		if a.newHash != "" {
 			cur.PasswordHash, changed = a.newHash, true
 			cur.HasPassword = true
@@ -552,37 +564,100 @@ func (l *Local) Login(ctx context.Context, in Login) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	var s *SessionRecord
-	_, err = l.attempt(ctx, key, ref, in.Password, in.Foreign != "", ActionSessionLogin, func(tx Tx, cur *UserRecord) error {
-		now := l.now()
-		if cur.Status == StatusHeld {
-			detail := "a login lifted the deletion hold: " + liftHold(cur, now)
-			if err := tx.UpdateUser(ctx, cur); err != nil {
-				return err
-			}
-			if err := tx.InsertEvent(ctx, l.event(ctx, ActionUserRestore, cur.ID, detail)); err != nil {
-				return err
-			}
-		}
-		s = l.newSession(cur, id, hash, in.Keep, label, now)
-		if err := tx.InsertSession(ctx, s); err != nil {
-			return err
-		}
-		detail := "session " + s.ID
+	var out *Session
+	var mfa error
+	_, err = l.attempt(ctx, key, ref, in.Password, in.Foreign != "", ActionSessionLogin, func(tx Tx, cur *UserRecord) (err error) {
+		detail := ""
 		if in.Foreign != "" {
-			detail += " via " + cur.Foreign
+			detail = " via " + cur.Foreign
 		}
 		if in.Keep {
 			detail += ", persistent"
 		}
-		return tx.InsertEvent(ctx, l.event(ctx, ActionSessionLogin, cur.ID, detail))
+		out, mfa, err = l.passwordProven(ctx, tx, cur, provenLogin{ID: id, Token: token, Hash: hash, Keep: in.Keep, Label: label, Detail: detail})
+		return err
 	})
 	if err != nil {
 		return nil, wrap(err, "log in")
 	}
-	out := s.Session
-	out.Token, out.Status = token, SessionActive
-	return &out, nil
+	if mfa != nil {
+		return nil, mfa
+	}
+	return out, nil
+}
+
+// provenLogin is the session a login opens once it is proven: made before
+// the transaction (randomness), written in it.
+type provenLogin struct {
+	ID     string // the session's public id
+	Token  string // its secret token
+	Hash   []byte // the token's SHA-256
+	Keep   bool
+	Label  string
+	Detail string // added to the audit detail ("via github:1", ", persistent")
+}
+
+// passwordProven is where every login goes once the password (or, for
+// the SCRAM login, the proof; or the vouched foreign identity) is proven,
+// inside the transaction that records the success: the one place of the
+// second-factor rule. An account with an active factor gets no session:
+// a waiting login is stored (mfa_tokens, MFATokenTTL) and mfaRequired is
+// the answer, CodeUnauthenticated with ReasonMFARequired and the
+// mfa_token, for Service.VerifyMFA; its caller commits the transaction
+// (the waiting login must be stored) and returns mfaRequired. Any other
+// account gets its session, opened as openSession does.
+func (l *Local) passwordProven(ctx context.Context, tx Tx, cur *UserRecord, p provenLogin) (s *Session, mfaRequired, err error) {
+	now := l.now()
+	factor, err := activeFactor(ctx, tx, cur.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if factor {
+		token, hash, err := l.newMFAToken()
+		if err != nil {
+			return nil, nil, err
+		}
+		w := &MFATokenRecord{TokenHash: hash, UserID: cur.ID, Keep: p.Keep, Label: p.Label, Detail: p.Detail,
+			CreatedAt: now, ExpiresAt: now.Add(MFATokenTTL)}
+		if err := tx.InsertMFAToken(ctx, w); err != nil {
+			return nil, nil, err
+		}
+		detail := "password proven; waiting for the second factor until " + w.ExpiresAt.Format(time.RFC3339)
+		if err := tx.InsertEvent(ctx, l.event(ctx, ActionMFAChallenge, cur.ID, detail)); err != nil {
+			return nil, nil, err
+		}
+		e := Errorf(CodeUnauthenticated, "user %d has a second factor: give a code from the authenticator (or a recovery code) with the mfa_token within %s",
+			cur.ID, humanDuration(MFATokenTTL)).WithReason(ReasonMFARequired)
+		e.MFAToken = token
+		return nil, e, nil
+	}
+	rec, err := l.openSession(ctx, tx, cur, p.ID, p.Hash, p.Keep, p.Label, p.Detail, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := rec.Session
+	out.Token, out.Status = p.Token, SessionActive
+	return &out, nil, nil
+}
+
+// openSession opens the session of a proven login (and, for an account
+// with a second factor, a proven code) inside tx: it lifts a deletion
+// hold, stores the session and audits the login.
+func (l *Local) openSession(ctx context.Context, tx Tx, cur *UserRecord, id string, hash []byte, keep bool, label, detail string, now time.Time) (*SessionRecord, error) {
+	if cur.Status == StatusHeld {
+		note := "a login lifted the deletion hold: " + liftHold(cur, now)
+		if err := tx.UpdateUser(ctx, cur); err != nil {
+			return nil, err
+		}
+		if err := tx.InsertEvent(ctx, l.event(ctx, ActionUserRestore, cur.ID, note)); err != nil {
+			return nil, err
+		}
+	}
+	s := l.newSession(cur, id, hash, keep, label, now)
+	if err := tx.InsertSession(ctx, s); err != nil {
+		return nil, err
+	}
+	return s, tx.InsertEvent(ctx, l.event(ctx, ActionSessionLogin, cur.ID, "session "+s.ID+detail))
 }
 
 // VerifyPassword checks a password without logging in. A wrong password

@@ -90,6 +90,11 @@ func (tx loginTx) InsertEvent(ctx context.Context, ev *Event) error {
 	return nil
 }
 
+func (tx loginTx) GetMFAFactor(ctx context.Context, userID int64) (*MFAFactorRecord, error) {
+	tx.note("GetMFAFactor")
+	return nil, Errorf(CodeNotFound, "no second factor")
+}
+
 func (tx loginTx) InsertSession(ctx context.Context, rec *SessionRecord) error {
 	tx.note("InsertSession")
 	return nil

@@ -20,21 +20,21 @@ import (
 //	                  CheckIdentifiers (reads);
 //	                  IssueResetCode, SendOTP,           SendOTP, VerifyOTP,
 //	                  VerifyOTP, EndSessions,            EndSessions,
-//	                  UnlockUser (changes)               UnlockUser): only
-//	                                                     accounts without
-//	                                                     admin: true
+//	                  UnlockUser, ResetMFA (changes);    UnlockUser, ResetMFA):
+//	                  MFAStatus (read)                   only accounts
+//	                                                     without admin: true
 //	auditor key       reads: User, LookupUsers,          all (reads only)
 //	                  ListUsers, ExportUsers (no
 //	                  hashes), ListAddresses,
-//	                  ValidateSession(s),
+//	                  ValidateSession(s), MFAStatus,
 //	                  ListSessions, ListCodes,
 //	                  ListPreregistrations, Points,
 //	                  PointsHistory, ListEvents,
-//	                  PasswordHashes
+//	                  PasswordHashes, MFAStatus
 //
 // A support key may not act on an admin account, as a service desk may
 // not in the best identity servers: no reset code (and so no reset), no
-// unlock, no passcode, no session ended or freshened. Every change that
+// second factor reset, no unlock, no passcode, no session ended or freshened. Every change that
 // an account's admin flag makes refused is answered CodeRefused (HTTP 403
 // refused, exit 6) and written to the audit trail with the outcome
 // failure. An operation outside the role is CodeRefused too, before
@@ -60,12 +60,12 @@ var (
 	// their password hashes (ExportUsersWithHashes is admin's alone).
 	auditorOps = set("User", "LookupUsers", "ListUsers", "ExportUsers", "ListAddresses", "ValidateSession", "ValidateSessions", "ListSessions", "ListCodes",
 		"ListPreregistrations", "Points", "PointsHistory", "ListEvents",
-		"PasswordHashes", "ListJobs")
+		"PasswordHashes", "ListJobs", "MFAStatus")
 	// Of these, the ones that change an account (IssueResetCode, SendOTP,
 	// VerifyOTP, EndSessions, UnlockUser) refuse admin accounts: see
 	// mayChange.
 	supportOps = set("User", "LookupUsers", "ListUsers", "ListAddresses", "IssueResetCode", "SendOTP", "VerifyOTP",
-		"ListSessions", "EndSessions", "UnlockUser", "CheckIdentifiers")
+		"ListSessions", "EndSessions", "UnlockUser", "CheckIdentifiers", "MFAStatus", "ResetMFA")
 )
 
 func set(names ...string) map[string]bool {

@@ -152,6 +152,11 @@ type Service interface {
 
 	// ListEvents returns audit events, newest first.
 	ListEvents(ctx context.Context, q EventQuery) ([]Event, error)
+
+	// MFAService manages second factors and completes the logins that
+	// wait for one.
+	MFAService
+
 	// Close releases the resources behind the service.
 	Close() error
 }

@@ -486,19 +486,25 @@ func (l *Local) PurgeSessions(ctx context.Context, opt SessionPurgeOptions) (*Se
 const attemptPurgeBatch = 5000
 
 // purgeAttempts deletes the attempt buckets of the login limit that are
-// paid off (full again: as good as none), a batch a transaction.
+// paid off (full again: as good as none), and the expired waiting logins
+// of the second factor, a batch a transaction.
 func (l *Local) purgeAttempts(ctx context.Context) error {
 	now := l.now()
 	for {
-		var n int64
+		var n, m int64
 		err := l.store.Update(ctx, func(tx Tx) (err error) {
-			n, err = tx.DeleteAttempts(ctx, now, attemptPurgeBatch)
+			if n, err = tx.DeleteAttempts(ctx, now, attemptPurgeBatch); err != nil {
+				return err
+			}
+			// The waiting logins of the second factor (mfa.go) past their
+			// lifetime, used or not, are good for nothing either.
+			m, err = tx.DeleteMFATokens(ctx, now, attemptPurgeBatch)
 			return err
 		})
 		if err != nil {
 			return wrap(err, "purge attempt buckets")
 		}
-		if n < attemptPurgeBatch {
+		if n < attemptPurgeBatch && m < attemptPurgeBatch {
 			return nil
 		}
 	}

@@ -79,6 +79,10 @@ func (tx purgeTx) DeleteSessions(ctx context.Context, cutoff time.Time, limit in
 	return n, nil
 }
 
+func (tx purgeTx) DeleteMFATokens(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
+	return 0, nil
+}
+
 func (tx purgeTx) DeleteAttempts(ctx context.Context, now time.Time, limit int) (int64, error) {
 	tx.s.attempts = append(tx.s.attempts, now)
 	return 0, nil

@@ -175,6 +175,8 @@ type Tx interface {
 	ClaimSetting(ctx context.Context, name string, value []byte, at time.Time) ([]byte, error)
 	// JobTx is the durable queue of work that answers promise (jobs.go).
 	JobTx
+	// MFATx keeps second factors (mfa_types.go).
+	MFATx
 
 	// InsertEvent appends an audit event and sets ev.ID.
 	InsertEvent(ctx context.Context, ev *Event) error
@@ -326,7 +328,20 @@ type UserFilter struct {
 	// Now counts as active for Statuses. Zero means locks never lapse.
 	Now   time.Time
 	Limit int // at most this many; must be > 0
+	// MFA, when set, keeps only accounts with (MFAWith) or without
+	// (MFAWithout) an active second factor.
+	MFA MFAFilter
 }
+
+// MFAFilter selects accounts by their second factor.
+type MFAFilter string
+
+// The MFA filters of a user listing.
+const (
+	MFAAny     MFAFilter = ""
+	MFAWith    MFAFilter = "with"
+	MFAWithout MFAFilter = "without"
+)
 
 // EventFilter selects audit events for Tx.ListEvents.
 type EventFilter struct {

@@ -117,6 +117,9 @@ type UserQuery struct {
 	Search string `json:"search,omitempty"` // case-insensitive substring of username, email, phone or name
 	Limit  int    `json:"limit,omitempty"`  // page size; 0 means DefaultPageSize
 	Cursor string `json:"cursor,omitempty"` // from the previous page's UserPage.Next
+	// MFA keeps only accounts with ("with") or without ("without") an
+	// active second factor; "" for all.
+	MFA MFAFilter `json:"mfa,omitempty"`
 }
 
 // DefaultPageSize and MaxPageSize bound a page of users or events.

@@ -42,6 +42,7 @@ var Operations = []string{
 	"ImportUsers", "ExportUsers", "ExportUsersWithHashes",
 	"ClaimAddress", "ConfirmAddress", "RecoverBySMS", "CheckIdentifiers",
 	"ListEvents",
+	"EnrollMFA", "ConfirmMFA", "RegenerateRecoveryCodes", "MFAStatus", "ResetMFA", "VerifyMFA",
 }
 
 // The request bodies of the operations whose arguments are not one struct.
@@ -183,11 +184,15 @@ type ErrorDetail struct {
 	// UserID names the account of a login refused after its password
 	// was proven (reason unverified, locked or held).
 	UserID int64 `json:"user_id,omitempty"`
+	// MFAToken, with reason "mfa_required", is the token of the login
+	// that waits for a second factor (VerifyMFA takes it).
+	MFAToken string `json:"mfa_token,omitempty"`
 }
 
 // Err returns the acct error that d describes.
 func (d ErrorDetail) Err() *acct.Error {
-	return &acct.Error{Code: d.Code, Field: d.Field, Message: d.Message, Reason: d.Reason, UserID: d.UserID, RetryAfter: time.Duration(d.RetryAfter) * time.Second}
+	return &acct.Error{Code: d.Code, Field: d.Field, Message: d.Message, Reason: d.Reason, UserID: d.UserID, MFAToken: d.MFAToken,
+		RetryAfter: time.Duration(d.RetryAfter) * time.Second}
 }
 
 // CodeUnsupported is the code of a call to an operation the server does
@@ -248,7 +253,8 @@ const InternalMessage = "internal server error"
 // Detail returns the error detail of err: its code, field and message. The
 // message of an internal error is InternalMessage.
 func Detail(err error) ErrorDetail {
-	d := ErrorDetail{Code: acct.ErrorCode(err), Field: acct.ErrorField(err), Reason: acct.ErrorReason(err), UserID: acct.ErrorUserID(err)}
+	d := ErrorDetail{Code: acct.ErrorCode(err), Field: acct.ErrorField(err), Reason: acct.ErrorReason(err), UserID: acct.ErrorUserID(err),
+		MFAToken: acct.ErrorMFAToken(err)}
 	if d.Code == "" || d.Code == acct.CodeInternal {
 		return ErrorDetail{Code: acct.CodeInternal, Message: InternalMessage}
 	}

@@ -215,15 +215,18 @@ type route struct {
 }
 
 var routes = map[string]route{
-	"/auth/login":           {[]string{http.MethodPost}, (*handler).login},
-	"/auth/logout":          {[]string{http.MethodGet, http.MethodPost}, (*handler).logout},
-	"/auth/signin":          {[]string{http.MethodGet, http.MethodPost}, (*handler).signin},
-	"/auth/lost_password":   {[]string{http.MethodPost}, (*handler).lostPassword},
-	"/auth/reset_password":  {[]string{http.MethodPost}, (*handler).resetPassword},
-	"/auth/change_password": {[]string{http.MethodPost}, (*handler).changePassword},
-	"/auth/change_language": {[]string{http.MethodPost}, (*handler).changeLanguage},
-	"/auth/session":         {[]string{http.MethodGet}, (*handler).session},
-	"/auth/connect":         {[]string{http.MethodGet}, (*handler).connect},
+	"/auth/login":            {[]string{http.MethodPost}, (*handler).login},
+	"/auth/logout":           {[]string{http.MethodGet, http.MethodPost}, (*handler).logout},
+	"/auth/signin":           {[]string{http.MethodGet, http.MethodPost}, (*handler).signin},
+	"/auth/lost_password":    {[]string{http.MethodPost}, (*handler).lostPassword},
+	"/auth/reset_password":   {[]string{http.MethodPost}, (*handler).resetPassword},
+	"/auth/change_password":  {[]string{http.MethodPost}, (*handler).changePassword},
+	"/auth/change_language":  {[]string{http.MethodPost}, (*handler).changeLanguage},
+	"/auth/session":          {[]string{http.MethodGet}, (*handler).session},
+	"/auth/connect":          {[]string{http.MethodGet}, (*handler).connect},
+	"/auth/mfa/verify":       {[]string{http.MethodPost}, (*handler).mfaVerify},
+	"/auth/mfa/totp":         {[]string{http.MethodPost}, (*handler).mfaEnroll},
+	"/auth/mfa/totp/confirm": {[]string{http.MethodPost}, (*handler).mfaConfirm},
 }
 
 // IsRoute reports whether path is one of the auth API's endpoints

@@ -148,6 +148,14 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	// acct does the same work for every outcome (one password check, one
 	// read, one write): nothing here may add to one of them.
 	s, err := h.svc.Login(r.Context(), acct.Login{Ref: ref, Password: password, Keep: f.bool("keep")})
+	if acct.ErrorReason(err) == acct.ReasonMFARequired {
+		// The password was right: the login waits for a second factor
+		// (POST /auth/mfa/verify). Telling so gives nothing away.
+		api.WriteJSON(w, http.StatusUnauthorized, MFAAnswer{
+			Answer:   Answer{Message: "a second factor is required: send a code with the mfa_token to /auth/mfa/verify", Code: acct.CodeUnauthenticated, Reason: acct.ReasonMFARequired},
+			MFAToken: acct.ErrorMFAToken(err)})
+		return
+	}
 	if err != nil {
 		if acct.ErrorReason(err) != "" && acct.RetryAfter(err) == 0 {
 			// The password was right: acct says what stops the login
@@ -172,6 +180,12 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.badLogin(w) // unknown, wrong password, or refused before the password was proven: one answer
 		return
 	}
+	h.opened(w, r, s)
+}
+
+// opened answers a login that opened session s: the session cookie and
+// the session's answer.
+func (h *handler) opened(w http.ResponseWriter, r *http.Request, s *acct.Session) {
 	info, err := h.svc.ValidateSession(r.Context(), s.Token)
 	if err != nil {
 		h.failErr(w, r, err, nil)
@@ -179,6 +193,122 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	h.setSession(w, r, s.Token, info.Session, s.CreatedAt)
 	api.WriteJSON(w, http.StatusOK, sessionAnswer(info, s.Token, "welcome, "+fullname(info.User)))
+}
+
+// MFAAnswer is the answer of a login whose password was right and that
+// waits for a second factor: reason mfa_required and the token to give
+// POST /auth/mfa/verify.
+type MFAAnswer struct {
+	Answer
+	MFAToken string `json:"mfa_token"`
+}
+
+// MFAEnrollAnswer is the answer of POST /auth/mfa/totp: the new pending
+// factor's secret and otpauth:// URI, shown this once.
+type MFAEnrollAnswer struct {
+	Answer
+	Secret    string `json:"secret"`
+	URI       string `json:"uri"`
+	Algorithm string `json:"algorithm"`
+	Digits    int    `json:"digits"`
+	Period    int    `json:"period"`
+}
+
+// RecoveryCodesAnswer is the answer of POST /auth/mfa/totp/confirm: the
+// recovery codes, shown this once.
+type RecoveryCodesAnswer struct {
+	Answer
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
+// mfaVerify: POST mfa_token and code (or recovery_code) completes a login
+// that answered mfa_required, with the session cookie as /auth/login's.
+func (h *handler) mfaVerify(w http.ResponseWriter, r *http.Request) {
+	if !h.guard(w, r) {
+		return
+	}
+	f, ok := h.body(w, r)
+	if !ok {
+		return
+	}
+	if h.required(w, f, "mfa_token") {
+		return
+	}
+	if !h.limit(w, r, "") {
+		return
+	}
+	in := acct.MFAVerify{Token: f.raw("mfa_token"), Code: f.get("code"), RecoveryCode: f.get("recovery_code")}
+	s, err := h.svc.VerifyMFA(r.Context(), in)
+	if err != nil {
+		if wait := acct.RetryAfter(err); wait > 0 && acct.IsCode(err, acct.CodeRefused) {
+			h.tooMany(w, wait)
+			return
+		}
+		h.failErr(w, r, err, nil)
+		return
+	}
+	info, err := h.svc.ValidateSession(r.Context(), s.Token)
+	if err != nil {
+		h.failErr(w, r, err, nil)
+		return
+	}
+	h.setSession(w, r, s.Token, info.Session, s.CreatedAt)
+	a := sessionAnswer(info, s.Token, "welcome, "+fullname(info.User))
+	if s.RecoveryCodesLeft != nil {
+		api.WriteJSON(w, http.StatusOK, struct {
+			SessionAnswer
+			RecoveryCodesLeft int `json:"recovery_codes_left"`
+		}{a, *s.RecoveryCodesLeft})
+		return
+	}
+	api.WriteJSON(w, http.StatusOK, a)
+}
+
+// mfaEnroll: POST with the session cookie gives its account a pending
+// TOTP factor.
+func (h *handler) mfaEnroll(w http.ResponseWriter, r *http.Request) {
+	if !h.guard(w, r) {
+		return
+	}
+	info, _, ok := h.current(w, r)
+	if !ok {
+		return
+	}
+	en, err := h.svc.EnrollMFA(r.Context(), strconv.FormatInt(info.User.ID, 10))
+	if err != nil {
+		h.failErr(w, r, err, nil)
+		return
+	}
+	api.WriteJSON(w, http.StatusOK, MFAEnrollAnswer{
+		Answer: Answer{Success: true, Message: "scan the code, then confirm it with a code from the app"},
+		Secret: en.Secret, URI: en.URI, Algorithm: en.Algorithm, Digits: en.Digits, Period: en.Period})
+}
+
+// mfaConfirm: POST code with the session cookie activates its account's
+// pending factor and answers the recovery codes.
+func (h *handler) mfaConfirm(w http.ResponseWriter, r *http.Request) {
+	if !h.guard(w, r) {
+		return
+	}
+	info, _, ok := h.current(w, r)
+	if !ok {
+		return
+	}
+	f, ok := h.body(w, r)
+	if !ok {
+		return
+	}
+	if h.required(w, f, "code") {
+		return
+	}
+	rc, err := h.svc.ConfirmMFA(r.Context(), acct.MFACodeRequest{Ref: strconv.FormatInt(info.User.ID, 10), Code: f.get("code")})
+	if err != nil {
+		h.failErr(w, r, err, nil)
+		return
+	}
+	api.WriteJSON(w, http.StatusOK, RecoveryCodesAnswer{
+		Answer:        Answer{Success: true, Message: "the second factor is active: keep the recovery codes, they are shown only this once"},
+		RecoveryCodes: rc.Codes})
 }
 
 // logout: GET or POST with the session cookie.

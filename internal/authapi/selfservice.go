@@ -61,6 +61,9 @@ var bodyFields = map[string][]string{
 	"/auth/personal_data":      {"firstname", "lastname", "password", "confirmation", "oldpassword"},
 	"/auth/preregister":        {"email"},
 	"/auth/delete_account":     {"password"},
+	"/auth/mfa/verify":         {"mfa_token", "code", "recovery_code"},
+	"/auth/mfa/totp":           {},
+	"/auth/mfa/totp/confirm":   {"code"},
 }
 
 // unknownFields answers 400 naming the fields of f that the endpoint of

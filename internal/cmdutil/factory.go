@@ -43,6 +43,11 @@ type Needs struct {
 	// Secret: the command issues or checks codes, so the installation
 	// secret is loaded (and its file created on first use).
 	Secret bool
+	// SecretIfAny: the command checks codes only where the store has
+	// some already (a login of an account with a second factor, an
+	// import of sealed factors), so the installation secret is loaded
+	// when its file exists, and never created.
+	SecretIfAny bool
 	// Delivery: the command may send a message, so a notifier is built
 	// from the delivery keys (email.*, sms.*, outbox, templates).
 	Delivery bool

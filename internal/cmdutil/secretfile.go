@@ -50,6 +50,19 @@ func LoadSecret(path string) ([]byte, error) {
 	return b, nil
 }
 
+// LoadSecretIfAny is LoadSecret for a command that needs the secret only
+// where one exists: a missing file gives nil, and no file is created.
+func LoadSecretIfAny(path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := readSecretFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return b, err
+}
+
 func secretError(format string, args ...any) error {
 	return acct.FieldError(KeySecretFile, format, args...)
 }

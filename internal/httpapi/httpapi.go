@@ -139,6 +139,16 @@ var operations = map[string]call{
 	"AddPoints":     rpc(svc.AddPoints),
 	"PointsHistory": rpc(svc.PointsHistory),
 	"ListEvents":    rpc(svc.ListEvents),
+	"EnrollMFA": rpc(func(s svc, c cx, r api.RefRequest) (*acct.MFAEnrollment, error) {
+		return s.EnrollMFA(c, r.Ref)
+	}),
+	"ConfirmMFA": rpc(svc.ConfirmMFA),
+	"RegenerateRecoveryCodes": rpc(func(s svc, c cx, r api.RefRequest) (*acct.RecoveryCodes, error) {
+		return s.RegenerateRecoveryCodes(c, r.Ref)
+	}),
+	"MFAStatus": rpc(func(s svc, c cx, r api.RefRequest) (*acct.MFAInfo, error) { return s.MFAStatus(c, r.Ref) }),
+	"ResetMFA":  rpc(svc.ResetMFA),
+	"VerifyMFA": rpc(svc.VerifyMFA),
 	// Import and export (acct/import.go, export.go): the hashes are a
 	// separate operation so that the role check can keep them to admin.
 	"ImportUsers":           rpc(svc.ImportUsers),

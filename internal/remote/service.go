@@ -188,3 +188,27 @@ func (c *Client) PointsHistory(ctx context.Context, q acct.PointsQuery) (*acct.P
 func (c *Client) ListEvents(ctx context.Context, q acct.EventQuery) ([]acct.Event, error) {
 	return do[[]acct.Event](ctx, c, "ListEvents", q)
 }
+
+func (c *Client) EnrollMFA(ctx context.Context, ref string) (*acct.MFAEnrollment, error) {
+	return do[*acct.MFAEnrollment](ctx, c, "EnrollMFA", api.RefRequest{Ref: ref})
+}
+
+func (c *Client) ConfirmMFA(ctx context.Context, in acct.MFACodeRequest) (*acct.RecoveryCodes, error) {
+	return do[*acct.RecoveryCodes](ctx, c, "ConfirmMFA", in)
+}
+
+func (c *Client) RegenerateRecoveryCodes(ctx context.Context, ref string) (*acct.RecoveryCodes, error) {
+	return do[*acct.RecoveryCodes](ctx, c, "RegenerateRecoveryCodes", api.RefRequest{Ref: ref})
+}
+
+func (c *Client) MFAStatus(ctx context.Context, ref string) (*acct.MFAInfo, error) {
+	return do[*acct.MFAInfo](ctx, c, "MFAStatus", api.RefRequest{Ref: ref})
+}
+
+func (c *Client) ResetMFA(ctx context.Context, in acct.MFAReset) (*acct.MFAInfo, error) {
+	return do[*acct.MFAInfo](ctx, c, "ResetMFA", in)
+}
+
+func (c *Client) VerifyMFA(ctx context.Context, in acct.MFAVerify) (*acct.MFASession, error) {
+	return do[*acct.MFASession](ctx, c, "VerifyMFA", in)
+}

@@ -85,6 +85,9 @@ func (t *txn) ListUsers(ctx context.Context, q acct.UserFilter) ([]acct.UserReco
 		}
 		where = append(where, "("+strings.Join(or, " OR ")+")")
 	}
+	if q.MFA != acct.MFAAny {
+		where = append(where, sqlstore.MFACondition(q.MFA, "users.id"))
+	}
 	if q.HoldBefore != nil {
 		where = append(where, "status = 'held' AND hold_until <= ?")
 		args = append(args, q.HoldBefore.UnixMilli())

@@ -99,6 +99,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, identifierCases...)   // identifiers.go
 	tests = append(tests, selfServiceCases...)  // selfservice.go
 	tests = append(tests, hashPoolCase())       // hashpool.go
+	tests = append(tests, mfaCases...)          // mfa.go
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(newEnv(t, open, tc.tune)) })
 	}

@@ -78,6 +78,8 @@ var cases = []struct {
 	{"ListPasswordHashes", testListPasswordHashes},
 	{"ClaimSetting", testClaimSetting},
 	{"Jobs", testJobs},
+	{"MFA", testMFA},                 // mfa.go
+	{"MFAStepRace", testMFAStepRace}, // mfa.go
 }
 
 // Update runs fn in one write transaction of s.

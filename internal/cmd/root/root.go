@@ -14,6 +14,7 @@ import (
 	"github.com/acctl/acctl/internal/cmd/completion"
 	configcmd "github.com/acctl/acctl/internal/cmd/config"
 	"github.com/acctl/acctl/internal/cmd/job"
+	"github.com/acctl/acctl/internal/cmd/mfa"
 	"github.com/acctl/acctl/internal/cmd/otp"
 	"github.com/acctl/acctl/internal/cmd/password"
 	"github.com/acctl/acctl/internal/cmd/points"
@@ -70,6 +71,7 @@ var nouns = []struct {
 	{"password", password.NewCmdPassword},
 	{"points", points.NewCmdPoints},
 	{"otp", otp.NewCmdOTP},
+	{"mfa", mfa.NewCmdMFA},
 	{"audit", audit.NewCmdAudit},
 	{"job", job.NewCmdJob},
 	{"apikey", apikey.NewCmdAPIKey},

@@ -136,6 +136,14 @@ func localOptions(p cmdutil.OpenParams) (acct.Options, error) {
 			return acct.Options{}, err
 		}
 		opts.Secret, opts.SecretFile = secret, c.SecretFile
+	} else if p.Needs.SecretIfAny {
+		secret, err := cmdutil.LoadSecretIfAny(c.SecretFile)
+		if err != nil {
+			return acct.Options{}, err
+		}
+		if secret != nil {
+			opts.Secret, opts.SecretFile = secret, c.SecretFile
+		}
 	}
 	if p.Needs.Delivery {
 		nc := c.Notify

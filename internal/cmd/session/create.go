@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +21,9 @@ type CreateOptions struct {
 	Keep     bool
 	Label    string
 	Foreign  string
+	// OTPStdin reads the second factor's code from stdin (the line after
+	// the password with --password-stdin).
+	OTPStdin bool
 }
 
 // createColumns are the columns of a new session in tsv and csv (given
@@ -68,6 +72,15 @@ login fails as for an unknown account (exit 3): only a purge is left.
 --keep opens a keep-me-logged-in session that lasts session.persistent
 (default 720h) instead of session.idle and session.absolute.
 
+An account with an active second factor ("acctl mfa") needs a code too:
+on a terminal it is asked after the password ("Code:"); with
+--password-stdin it is the line after the password; with --otp-stdin it is
+read from stdin (the password then comes from the terminal or
+--password-file). A recovery code may stand for the code, once; the answer
+then says how many are left. A wrong code is exit 5 and counts towards the
+lockout; a code works once. Without a code to give, the login is exit 5
+with reason mfa_required.
+
 ` + user.RefHelp),
 		Example: `  # asks for the password on the terminal
   acctl session create alice --label "alice's laptop"
@@ -76,6 +89,9 @@ login fails as for an unknown account (exit 3): only a purge is left.
   TOKEN=$(printf '%s\n' "$PASSWORD" | acctl session create alice@example.com --password-stdin)
 
   acctl session create alice --keep --password-file ~/.secrets/alice -o json
+
+  # an account with a second factor: the code on the line after the password
+  printf '%s\n%s\n' "$PASSWORD" "$(oathtool --totp -b "$SECRET")" | acctl session create alice --password-stdin
   acctl session create --foreign github:12345 --label "web app"`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("foreign") {
@@ -99,6 +115,9 @@ login fails as for an unknown account (exit 3): only a purge is left.
 			if err := opts.Password.Validate(); err != nil {
 				return err
 			}
+			if opts.OTPStdin && opts.Foreign != "" {
+				return cmdutil.UsageErrorf("--otp-stdin goes with a password: drop --foreign or --otp-stdin")
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -109,6 +128,7 @@ login fails as for an unknown account (exit 3): only a purge is left.
 	cmdutil.AddPasswordFlags(cmd, &opts.Password)
 	fl.BoolVar(&opts.Keep, "keep", false, "keep me logged in: a session that lasts session.persistent")
 	fl.StringVar(&opts.Label, "label", "", "a short `TEXT` naming the session, e.g. the device")
+	fl.BoolVar(&opts.OTPStdin, "otp-stdin", false, "read the second factor's code (or a recovery code) from stdin")
 	fl.StringVar(&opts.Foreign, "foreign", "", "log in the account linked to the outside identity `ORIGIN:SUBJECT`, without a password")
 	return cmd
 }
@@ -119,7 +139,8 @@ func runCreate(ctx context.Context, opts *CreateOptions) error {
 	if err != nil {
 		return err
 	}
-	p, svc, err := f.PrinterAndService(ctx)
+	// The installation secret opens the second factors (VerifyMFA).
+	p, svc, err := f.PrinterAndServiceFor(ctx, cmdutil.Needs{SecretIfAny: true})
 	if err != nil {
 		return err
 	}
@@ -129,9 +150,22 @@ func runCreate(ctx context.Context, opts *CreateOptions) error {
 			return err
 		}
 	}
+	var left *int
 	s, err := svc.Login(ctx, in)
+	if acct.ErrorReason(err) == acct.ReasonMFARequired {
+		var ms *acct.MFASession
+		if ms, err = secondFactor(ctx, f, svc, opts, err); err == nil {
+			s, left = &ms.Session, ms.RecoveryCodesLeft
+		}
+	}
 	if err != nil {
 		return err
+	}
+	if left != nil {
+		defer fmt.Fprintf(f.IO.ErrOut, "A recovery code opened this session: %d left (acctl mfa recovery-codes --regenerate makes new ones).\n", *left)
+		if p.JSON() {
+			return p.PrintJSON(acct.MFASession{Session: *s, RecoveryCodesLeft: left})
+		}
 	}
 	switch {
 	case p.JSON():
@@ -158,4 +192,41 @@ func runCreate(ctx context.Context, opts *CreateOptions) error {
 		fmt.Fprintln(f.IO.ErrOut, "The token is shown only this once: store it now.")
 	}
 	return err
+}
+
+// secondFactor completes a login that answered mfa_required: it reads
+// the code (on the terminal, as the line after the password with
+// --password-stdin, or from stdin with --otp-stdin) and gives it with the
+// answer's mfa_token. Six digits are a code from the app; anything else
+// is taken for a recovery code.
+func secondFactor(ctx context.Context, f *cmdutil.Factory, svc acct.Service, opts *CreateOptions, required error) (*acct.MFASession, error) {
+	fromStdin := opts.OTPStdin || opts.Password.Stdin
+	if !fromStdin && !f.IO.IsStdinTTY() {
+		return nil, acct.Errorf(acct.CodeUnauthenticated,
+			"the account has a second factor: give its code with --otp-stdin (no terminal to ask on)").WithReason(acct.ReasonMFARequired)
+	}
+	code, err := cmdutil.ReadCode(ctx, f.IO, "Code", "code")
+	if err != nil {
+		if fromStdin && !f.IO.IsStdinTTY() && acct.ErrorField(err) == "code" { // nothing more on stdin
+			return nil, acct.Errorf(acct.CodeUnauthenticated,
+				"the account has a second factor: give its code on the line after the password (or with --otp-stdin)").WithReason(acct.ReasonMFARequired)
+		}
+		return nil, err
+	}
+	in := acct.MFAVerify{Token: acct.ErrorMFAToken(required)}
+	if c := strings.NewReplacer(" ", "", "-", "").Replace(code); len(c) == acct.TOTPDigits && isDigits(c) {
+		in.Code = c
+	} else {
+		in.RecoveryCode = code
+	}
+	return svc.VerifyMFA(ctx, in)
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -1,6 +1,7 @@
 package user
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -88,6 +89,17 @@ func appendExportRow(b []byte, r *acct.ExportRow) ([]byte, error) {
 	}
 	if r.PasswordHash != "" {
 		b = appendField(b, "password_hash", r.PasswordHash)
+	}
+	if r.MFA != nil {
+		// Rare (with hashes, an account with a second factor): through
+		// encoding/json, without HTML escaping like the rest.
+		var m bytes.Buffer
+		enc := json.NewEncoder(&m)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(r.MFA); err != nil {
+			return b, err
+		}
+		b = append(append(b, `,"mfa":`...), bytes.TrimSuffix(m.Bytes(), []byte("\n"))...)
 	}
 	return append(b, "}\n"...), nil
 }

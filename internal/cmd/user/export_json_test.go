@@ -35,6 +35,8 @@ func fill(t *testing.T, v reflect.Value, at time.Time) {
 		v.SetBool(true)
 	case reflect.Int, reflect.Int64:
 		v.SetInt(42)
+	case reflect.Uint8: // a byte of a []byte (the sealed secret of a factor)
+		v.SetUint(7)
 	case reflect.Pointer:
 		v.Set(reflect.New(v.Type().Elem()))
 		fill(t, v.Elem(), at)
@@ -93,9 +95,9 @@ func TestAppendExportRow(t *testing.T) {
 			t.Errorf("row %d:\n got %s\nwant %s", i, got, want)
 		}
 	}
-	// The filled row has every field of the JSON: 23 of acct.User, 4 of
-	// the export, 7 for each of the 2 addresses.
-	if n, want := strings.Count(encodeStd(t, &full), `":`), 23+4+2*7; n != want {
+	// The filled row has every field of the JSON: 23 of acct.User, 5 of
+	// the export, 7 for each of the 2 addresses, 11 of the second factor.
+	if n, want := strings.Count(encodeStd(t, &full), `":`), 23+5+2*7+11; n != want {
 		t.Errorf("the filled row has %d fields, want %d: fill misses some", n, want)
 	}
 }

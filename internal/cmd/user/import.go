@@ -220,7 +220,9 @@ func runImport(ctx context.Context, opts *ImportOptions) (err error) {
 		}
 		rows = c
 	}
-	p, svc, err := f.PrinterAndService(ctx)
+	// The installation secret checks the sealed second factors that an
+	// export with hashes carries.
+	p, svc, err := f.PrinterAndServiceFor(ctx, cmdutil.Needs{SecretIfAny: true})
 	if err != nil {
 		return err
 	}

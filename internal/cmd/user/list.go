@@ -19,6 +19,7 @@ type ListOptions struct {
 	Search  string
 	Limit   int
 	Cursor  string
+	MFA     string // "with", "without" or "" for all
 }
 
 var statuses = []string{
@@ -37,12 +38,14 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) err
 
 Without --status every account but the deleted ones is listed. --search
 matches part of the username, email, phone or name, ignoring case (at most
-254 characters).
+254 characters). --mfa with lists only the accounts with an active second
+factor ("acctl mfa"), --mfa without the others (none, or only pending).
 
 When there are more accounts than --limit, the command for the next page is
 printed on stderr; stdout holds only the accounts.`),
 		Example: `  acctl user list
   acctl user list --status held
+  acctl user list --mfa without --status active
   acctl user list --search example.com -o csv > users.csv
   acctl user list --limit 500 --cursor 1200`,
 		Aliases: []string{"ls"},
@@ -50,6 +53,9 @@ printed on stderr; stdout holds only the accounts.`),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Status != "" && !acct.Status(opts.Status).Valid() {
 				return cmdutil.UsageErrorf("--status: unknown status %q (want %s)", opts.Status, strings.Join(statuses, ", "))
+			}
+			if opts.MFA != "" && opts.MFA != string(acct.MFAWith) && opts.MFA != string(acct.MFAWithout) {
+				return cmdutil.UsageErrorf("--mfa: %q is not one of with, without", opts.MFA)
 			}
 			if opts.Limit < 1 || opts.Limit > acct.MaxPageSize {
 				return cmdutil.UsageErrorf("--limit: must be between 1 and %d", acct.MaxPageSize)
@@ -63,9 +69,11 @@ printed on stderr; stdout holds only the accounts.`),
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Status, "status", "", "only accounts in this `STATE`: "+strings.Join(statuses, ", "))
 	fl.StringVar(&opts.Search, "search", "", "only accounts whose username, email, phone or name contains `TEXT`")
+	fl.StringVar(&opts.MFA, "mfa", "", "only accounts `with` or `without` an active second factor")
 	fl.IntVar(&opts.Limit, "limit", acct.DefaultPageSize, "at most `N` accounts")
 	fl.StringVar(&opts.Cursor, "cursor", "", "start after this `CURSOR`, printed with the previous page")
 	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(statuses, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("mfa", cobra.FixedCompletions([]string{"with", "without"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -80,6 +88,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		Search: opts.Search,
 		Limit:  opts.Limit,
 		Cursor: opts.Cursor,
+		MFA:    acct.MFAFilter(opts.MFA),
 	})
 	if err != nil {
 		return err
@@ -101,6 +110,9 @@ func nextPageCommand(opts *ListOptions, next string) string {
 	}
 	if opts.Search != "" {
 		args = append(args, "--search", shellQuote(opts.Search))
+	}
+	if opts.MFA != "" {
+		args = append(args, "--mfa", opts.MFA)
 	}
 	if opts.Limit != acct.DefaultPageSize {
 		args = append(args, "--limit", strconv.Itoa(opts.Limit))
