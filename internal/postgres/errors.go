@@ -70,6 +70,8 @@ var dialect = &sqlstore.Dialect{
 	Numbered:          true,
 	Greatest:          "GREATEST",
 	SkipLocked:        " FOR UPDATE SKIP LOCKED",
+	ForUpdate:         " FOR UPDATE",
+	Lower:             "lower",
 	Binary:            ` COLLATE "C"`,
 	ConcurrentWriters: true,
 	True:              "true",

@@ -67,7 +67,10 @@ func TestMigrateSkeletons(t *testing.T) {
 		if err := s.pool.QueryRow(ctx, q, arg).Scan(&v); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
-		return deref(v)
+		if v == nil {
+			return ""
+		}
+		return *v
 	}
 	for id, want := range map[int64]string{1: acct.Skeleton("modern"), 2: "", 3: acct.Skeleton("carol")} {
 		if got := col("SELECT username_skeleton FROM users WHERE id = $1", id); got != want {

@@ -226,7 +226,7 @@ func (s *Store) runOnce(ctx context.Context, opts *sql.TxOptions, write bool, fn
 		return mapError("begin", err)
 	}
 	defer tx.Rollback() // after Commit, a harmless no-op
-	if err := fn(&txn{Tx: sqlstore.NewTx(tx, dialect), tx: pc, write: write, fold: s.fold}); err != nil {
+	if err := fn(&txn{Tx: sqlstore.NewTx(tx, dialect, sqlstore.TxOptions{Write: write, Collate: s.fold}), tx: pc}); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -271,15 +271,6 @@ func nullMillis(t *time.Time) *time.Time {
 	}
 	m := millis(*t)
 	return &m
-}
-
-// utc reads an optional stored time in UTC.
-func utc(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }
 
 // nullString stores "" as NULL.

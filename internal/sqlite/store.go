@@ -352,7 +352,7 @@ func run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(acct.Tx) 
 	if err != nil {
 		return mapError("begin", err)
 	}
-	t := &txn{Tx: sqlstore.NewTx(tx, dialect), tx: tx}
+	t := &txn{Tx: sqlstore.NewTx(tx, dialect, sqlstore.TxOptions{Write: opts == nil}), tx: tx}
 	defer t.endBulk(ctx, db) // import.go: after the rollback below
 	defer tx.Rollback()      // after Commit, a harmless no-op
 	if err := fn(t); err != nil {

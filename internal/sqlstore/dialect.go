@@ -13,8 +13,10 @@
 //   - how a time is stored: Unix milliseconds in an INTEGER (SQLite) or a
 //     timestamptz in whole milliseconds (PostgreSQL), see Time;
 //   - the few words whose spelling differs (Greatest, True and False,
-//     Binary, TimeType) and the locking clause of a statement that picks
-//     rows to change (SkipLocked);
+//     Binary, TimeType, Lower, NoIndex), how a list of values travels
+//     (JSONLists) and the locking clauses of a look-up in a write
+//     transaction (ForUpdate) and of a statement that picks rows to
+//     change (SkipLocked);
 //   - how an insert learns its id (LastInsertID) and whether writers run
 //     side by side (ConcurrentWriters);
 //   - error classification: the dialect's MapError turns a driver error
@@ -76,6 +78,28 @@ type Dialect struct {
 	// a row another transaction is inserting claims its key first; unset
 	// when they follow one another (SQLite's IMMEDIATE transactions).
 	ConcurrentWriters bool
+	// ForUpdate ends a look-up of accounts inside a write transaction,
+	// so that the rows read stay locked until it ends: " FOR UPDATE"
+	// where writers run side by side (PostgreSQL); "" where they follow
+	// one another (SQLite).
+	ForUpdate string
+	// Lower is the function that lowers text for search, for all of
+	// Unicode: lower in PostgreSQL (under TxOptions.Collate); in SQLite,
+	// whose lower() folds ASCII only, the store's own function.
+	Lower string
+	// NoIndex goes before a column in a condition to keep the planner
+	// from the column's index: "+" in SQLite (see ListUsers); "" in
+	// PostgreSQL, which plans by its statistics.
+	NoIndex string
+	// JSONLists is set when a list of values travels as one JSON array
+	// parameter read with json_each (SQLite); otherwise it is one array
+	// parameter (= ANY(?), PostgreSQL). Either way a statement is one
+	// round trip whatever the list's length.
+	JSONLists bool
+	// AddressesByRange is set when ListAddressesOf reads the range of the
+	// ids asked for in index order and sorts in Go (SQLite: see there);
+	// otherwise the database picks and sorts the rows.
+	AddressesByRange bool
 	// True and False are the literals of a boolean column: 1 and 0 in
 	// SQLite (so that a condition matches the text of a partial index),
 	// true and false in PostgreSQL.

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"fmt"
@@ -11,9 +11,15 @@ import (
 // scanning a row was most of its time. The scanners below give
 // database/sql destinations of type *any, made once for all the rows of a
 // query: it then hands over the driver's values as they are (int64,
-// string or nil), where a *int64 went through reflection, a sql.NullString
-// through a second conversion, and a new set of destinations for every
-// row was garbage. The values are then checked and converted here.
+// string, bool, time.Time or nil), where a *int64 went through
+// reflection, a sql.NullString through a second conversion, and a new set
+// of destinations for every row was garbage. The values are then checked
+// and converted here, in either dialect's representation: a boolean is
+// 0 or 1 (SQLite) or a bool (PostgreSQL), a time Unix milliseconds
+// (SQLite) or a time.Time (PostgreSQL).
+
+// Row is one row to scan: *sql.Row or *sql.Rows.
+type Row interface{ Scan(...any) error }
 
 // rowScanner holds the *any destinations of a query's rows, made once.
 type rowScanner struct {
@@ -30,20 +36,22 @@ func newRowScanner(columns int) rowScanner {
 }
 
 // next scans the current row and returns its values to convert.
-func (s rowScanner) next(row interface{ Scan(...any) error }) (values, error) {
+func (s rowScanner) next(row Row) (values, error) {
 	if err := row.Scan(s.dest...); err != nil {
 		return values{}, err
 	}
 	return values{vals: s.vals}, nil
 }
 
-// userScanner reads rows of userColumns.
-type userScanner struct{ rowScanner }
+// UserScanner reads rows of UserColumns, reusing its destinations from
+// row to row.
+type UserScanner struct{ rowScanner }
 
-func newUserScanner() *userScanner { return &userScanner{newRowScanner(25)} }
+// NewUserScanner returns a scanner for the rows of one query.
+func NewUserScanner() *UserScanner { return &UserScanner{newRowScanner(25)} }
 
-// scan reads the current row into rec.
-func (s *userScanner) scan(row interface{ Scan(...any) error }, rec *acct.UserRecord) error {
+// Scan reads the current row into rec.
+func (s *UserScanner) Scan(row Row, rec *acct.UserRecord) error {
 	v, err := s.next(row)
 	if err != nil {
 		return err
@@ -53,7 +61,7 @@ func (s *userScanner) scan(row interface{ Scan(...any) error }, rec *acct.UserRe
 			ID: v.int(0), Username: v.text(1), Email: v.text(2), EmailVerified: v.bool(3),
 			Phone: v.text(4), PhoneVerified: v.bool(5), FirstName: v.text(6), LastName: v.text(7),
 			Language: v.text(8), Admin: v.bool(9), Status: acct.Status(v.text(10)), HoldUntil: v.time(11),
-			CreatedAt: fromMillis(v.int(13)), UpdatedAt: fromMillis(v.int(14)), Foreign: v.text(16),
+			CreatedAt: v.when(13), UpdatedAt: v.when(14), Foreign: v.text(16),
 			FailedLogins: int(v.int(17)), LockedUntil: v.time(18), LockReason: v.text(19),
 			ReferralCode: v.text(20), ReferredBy: v.id(21), Points: v.int(24),
 		},
@@ -67,13 +75,15 @@ func (s *userScanner) scan(row interface{ Scan(...any) error }, rec *acct.UserRe
 	return v.err
 }
 
-// addressScanner reads rows of sqlstore.AddressColumns.
-type addressScanner struct{ rowScanner }
+// AddressScanner reads rows of AddressColumns, reusing its destinations
+// from row to row.
+type AddressScanner struct{ rowScanner }
 
-func newAddressScanner() *addressScanner { return &addressScanner{newRowScanner(9)} }
+// NewAddressScanner returns a scanner for the rows of one query.
+func NewAddressScanner() *AddressScanner { return &AddressScanner{newRowScanner(9)} }
 
-// scan reads the current row into rec.
-func (s *addressScanner) scan(row interface{ Scan(...any) error }, rec *acct.AddressRecord) error {
+// Scan reads the current row into rec.
+func (s *AddressScanner) Scan(row Row, rec *acct.AddressRecord) error {
 	v, err := s.next(row)
 	if err != nil {
 		return err
@@ -82,7 +92,7 @@ func (s *addressScanner) scan(row interface{ Scan(...any) error }, rec *acct.Add
 		Seq: v.int(0),
 		Address: acct.Address{
 			UserID: v.int(1), Kind: acct.AddressKind(v.text(2)), Value: v.text(3), Primary: v.bool(4),
-			Verified: v.bool(5), VerifiedAt: v.time(6), CreatedAt: fromMillis(v.int(7)),
+			Verified: v.bool(5), VerifiedAt: v.time(6), CreatedAt: v.when(7),
 		},
 		Skeleton: v.text(8),
 	}
@@ -103,7 +113,7 @@ func (v *values) fail(i int, want string) {
 	}
 }
 
-// int is an INTEGER column that is not NULL.
+// int is an integer column that is not NULL.
 func (v *values) int(i int) int64 {
 	n, ok := v.vals[i].(int64)
 	if !ok {
@@ -112,16 +122,21 @@ func (v *values) int(i int) int64 {
 	return n
 }
 
-// bool is a 0 or 1 column.
+// bool is a boolean column: a bool, or an integer 0 or 1.
 func (v *values) bool(i int) bool {
-	n, ok := v.vals[i].(int64)
-	if !ok || (n != 0 && n != 1) {
-		v.fail(i, "0 or 1")
+	switch x := v.vals[i].(type) {
+	case int64:
+		if x == 0 || x == 1 {
+			return x == 1
+		}
+	case bool:
+		return x
 	}
-	return n == 1
+	v.fail(i, "0 or 1")
+	return false
 }
 
-// text is a TEXT column, NULL as "".
+// text is a text column, NULL as "".
 func (v *values) text(i int) string {
 	switch x := v.vals[i].(type) {
 	case string:
@@ -135,7 +150,7 @@ func (v *values) text(i int) string {
 	return ""
 }
 
-// id is an INTEGER column, NULL as nil.
+// id is an integer column, NULL as nil.
 func (v *values) id(i int) *int64 {
 	if v.vals[i] == nil {
 		return nil
@@ -144,11 +159,24 @@ func (v *values) id(i int) *int64 {
 	return &n
 }
 
-// time is a time in Unix milliseconds, NULL as nil.
+// when is a stored time that is not NULL, in UTC: Unix milliseconds or a
+// time.
+func (v *values) when(i int) time.Time {
+	switch x := v.vals[i].(type) {
+	case int64:
+		return time.UnixMilli(x).UTC()
+	case time.Time:
+		return x.UTC()
+	}
+	v.fail(i, "a time")
+	return time.Time{}
+}
+
+// time is a stored time, NULL as nil.
 func (v *values) time(i int) *time.Time {
 	if v.vals[i] == nil {
 		return nil
 	}
-	t := fromMillis(v.int(i))
+	t := v.when(i)
 	return &t
 }
