@@ -193,39 +193,13 @@ func (s *Store) run(ctx context.Context, opts *sql.TxOptions, write bool, fn fun
 	return err
 }
 
-// runOnce runs fn in one transaction on one connection of the pool, which
-// it sees two ways: through database/sql (a *sql.Tx, for the queries
-// shared with the SQLite store) and through pgx (the *pgx.Conn below it,
-// for the rest and for COPY). Both run on the one session, one after the
-// other, so they are one transaction.
-//
-// The *sql.Tx is begun with a context that is never cancelled: database/sql
-// would otherwise roll it back from another goroutine when ctx ends, while
-// this one may be using the pgx connection. Every statement still runs
-// under ctx, and the deferred rollback ends the transaction, as with pgx's
-// own transactions.
+// runOnce runs fn in one transaction (see begin).
 func (s *Store) runOnce(ctx context.Context, opts *sql.TxOptions, write bool, fn func(acct.Tx) error) error {
-	conn, err := s.db.Conn(ctx)
+	tx, pc, end, err := s.begin(ctx, opts)
 	if err != nil {
 		return mapError("begin", err)
 	}
-	defer conn.Close()
-	var pc *pgx.Conn
-	if err := conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("database/sql gave a %T, want pgx's *stdlib.Conn", dc)
-		}
-		pc = c.Conn()
-		return nil
-	}); err != nil {
-		return mapError("begin", err)
-	}
-	tx, err := conn.BeginTx(context.WithoutCancel(ctx), opts)
-	if err != nil {
-		return mapError("begin", err)
-	}
-	defer tx.Rollback() // after Commit, a harmless no-op
+	defer end()
 	if err := fn(&txn{Tx: sqlstore.NewTx(tx, dialect, sqlstore.TxOptions{Write: write, Collate: s.fold}), tx: pc}); err != nil {
 		return err
 	}
@@ -236,6 +210,44 @@ func (s *Store) runOnce(ctx context.Context, opts *sql.TxOptions, write bool, fn
 		return mapError("commit", err)
 	}
 	return nil
+}
+
+// begin begins a transaction on one connection of the pool, which it
+// returns seen two ways: through database/sql (a *sql.Tx, for the queries
+// of internal/sqlstore) and through pgx (the *pgx.Conn below it, for
+// COPY). Both run on the one session, one after the other, so they are
+// one transaction. end rolls it back, unless it was committed, and
+// gives the connection back.
+//
+// The *sql.Tx is begun with a context that is never cancelled: database/sql
+// would otherwise roll it back from another goroutine when ctx ends, while
+// this one may be using the pgx connection. Every statement still runs
+// under ctx, and end ends the transaction, as with pgx's own
+// transactions.
+func (s *Store) begin(ctx context.Context, opts *sql.TxOptions) (tx *sql.Tx, pc *pgx.Conn, end func(), err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("database/sql gave a %T, want pgx's *stdlib.Conn", dc)
+		}
+		pc = c.Conn()
+		return nil
+	}); err != nil {
+		conn.Close()
+		return nil, nil, nil, err
+	}
+	if tx, err = conn.BeginTx(context.WithoutCancel(ctx), opts); err != nil {
+		conn.Close()
+		return nil, nil, nil, err
+	}
+	return tx, pc, func() {
+		tx.Rollback() // after Commit, a harmless no-op
+		conn.Close()
+	}, nil
 }
 
 // Close closes the connection pool.
