@@ -88,7 +88,7 @@ func TestMigrate0005Backfill(t *testing.T) {
 	}
 	queries := []string{"CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)"}
 	for _, m := range ms[:4] {
-		queries = append(queries, m.sql, fmt.Sprintf("INSERT INTO schema_migrations VALUES (%d, now())", m.version))
+		queries = append(queries, m.SQL, fmt.Sprintf("INSERT INTO schema_migrations VALUES (%d, now())", m.Version))
 	}
 	ms1 := func(n int) string { return fmt.Sprintf("'%s'", fromMillis(n).Format(time.RFC3339Nano)) }
 	queries = append(queries,

@@ -101,7 +101,7 @@ func TestMigrateFrom0003(t *testing.T) {
 	}
 	for _, q := range []string{
 		"CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)",
-		ms[0].sql, ms[1].sql, ms[2].sql,
+		ms[0].SQL, ms[1].SQL, ms[2].SQL,
 		"INSERT INTO schema_migrations VALUES (1, now()), (2, now()), (3, now())",
 		`INSERT INTO users (username, status, created_at, updated_at) VALUES ('alice', 'active', now(), now())`,
 		`INSERT INTO codes (public_id, user_id, kind, mac, channel, created_at, expires_at)

@@ -11,11 +11,12 @@ import (
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/pgtest"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
 
 // olderSchema gives the empty schema of url the first n migrations, as
 // an older acctl left it.
-func olderSchema(t *testing.T, url string, n int) []migration {
+func olderSchema(t *testing.T, url string, n int) []sqlstore.Migration {
 	t.Helper()
 	ctx := context.Background()
 	ms, err := migrations()
@@ -29,7 +30,7 @@ func olderSchema(t *testing.T, url string, n int) []migration {
 	defer conn.Close(ctx)
 	queries := []string{"CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)"}
 	for _, m := range ms[:n] {
-		queries = append(queries, m.sql, fmt.Sprintf("INSERT INTO schema_migrations VALUES (%d, now())", m.version))
+		queries = append(queries, m.SQL, fmt.Sprintf("INSERT INTO schema_migrations VALUES (%d, now())", m.Version))
 	}
 	for _, q := range queries {
 		if _, err := conn.Exec(ctx, q); err != nil {
@@ -82,7 +83,7 @@ func TestOpenRefusesOlderSchema(t *testing.T) {
 	ms := olderSchema(t, u2, n)
 	_, err = OpenWith(ctx, u2, Options{Migrate: acct.MigrateRefuse})
 	wantSchemaError(t, "older schema", err, "acctl store migrate",
-		fmt.Sprintf("version %d, this acctl needs %d", n, len(ms)), ms[n].name)
+		fmt.Sprintf("version %d, this acctl needs %d", n, len(ms)), ms[n].Name)
 	if v := schemaVersion(t, u2); v != n {
 		t.Errorf("version after the refusal = %d, want %d", v, n)
 	}
@@ -134,7 +135,7 @@ func TestMigrateOnDemand(t *testing.T) {
 	defer s.Close()
 	var want []string
 	for _, m := range ms[from:] {
-		want = append(want, m.name)
+		want = append(want, m.Name)
 	}
 	pending, err := s.PendingMigrations(ctx)
 	if err != nil || !reflect.DeepEqual(pending, want) {

@@ -41,7 +41,7 @@ func TestMigrateFrom0005(t *testing.T) {
 	}
 	qs := []string{"CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)"}
 	for _, m := range ms[:5] {
-		qs = append(qs, m.sql, fmt.Sprintf("INSERT INTO schema_migrations VALUES (%d, now())", m.version))
+		qs = append(qs, m.SQL, fmt.Sprintf("INSERT INTO schema_migrations VALUES (%d, now())", m.Version))
 	}
 	qs = append(qs,
 		`INSERT INTO users (username, status, created_at, updated_at)

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -26,7 +27,7 @@ func TestMigrateSkeletons(t *testing.T) {
 	}
 	before := -1
 	for i, m := range ms {
-		if fillName(m.name) == "skeletons.sql" {
+		if strings.HasSuffix(m.Name, "_skeletons.sql") {
 			before = i
 		}
 	}
@@ -39,7 +40,7 @@ func TestMigrateSkeletons(t *testing.T) {
 	}
 	queries := []string{"CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)"}
 	for _, m := range ms[:before] {
-		queries = append(queries, m.sql, fmt.Sprintf("INSERT INTO schema_migrations VALUES (%d, now())", m.version))
+		queries = append(queries, m.SQL, fmt.Sprintf("INSERT INTO schema_migrations VALUES (%d, now())", m.Version))
 	}
 	queries = append(queries,
 		`INSERT INTO users (username, email, status, created_at, updated_at) VALUES ('modern', 'known@example.com', 'active', now(), now())`,

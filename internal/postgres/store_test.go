@@ -33,7 +33,7 @@ func TestMigrationsMatchSQLite(t *testing.T) {
 	}
 	var got []string
 	for _, m := range ms {
-		got = append(got, m.name)
+		got = append(got, m.Name)
 	}
 	entries, err := os.ReadDir(filepath.Join("..", "sqlite", "migrations"))
 	if errors.Is(err, fs.ErrNotExist) {

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 	"github.com/acctl/acctl/internal/testenv"
 )
 
@@ -296,7 +297,7 @@ func TestUniqueColumn(t *testing.T) {
 	}
 }
 
-func mustMigrations(t *testing.T) []migration {
+func mustMigrations(t *testing.T) []sqlstore.Migration {
 	t.Helper()
 	ms, err := migrations()
 	if err != nil {
@@ -322,7 +323,7 @@ func oldFile(t *testing.T, version int, rows ...string) string {
 	db.SetMaxOpenConns(1)
 	qs := []string{"CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT"}
 	for _, m := range mustMigrations(t)[:version] {
-		qs = append(qs, m.sql, fmt.Sprintf("INSERT INTO schema_migrations VALUES (%d, 0)", m.version))
+		qs = append(qs, m.SQL, fmt.Sprintf("INSERT INTO schema_migrations VALUES (%d, 0)", m.Version))
 	}
 	for _, q := range append(qs, rows...) {
 		if _, err := db.Exec(q); err != nil {

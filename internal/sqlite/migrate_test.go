@@ -52,7 +52,7 @@ func TestOpenRefusesOlderSchema(t *testing.T) {
 	path := oldFile(t, len(ms)-1)
 	_, err := OpenWith(ctx, path, Options{Migrate: acct.MigrateRefuse})
 	wantSchemaError(t, "older schema", err, "acctl store migrate",
-		fmt.Sprintf("version %d, this acctl needs %d", len(ms)-1, len(ms)), ms[len(ms)-1].name)
+		fmt.Sprintf("version %d, this acctl needs %d", len(ms)-1, len(ms)), ms[len(ms)-1].Name)
 	if v := fileVersion(t, path); v != len(ms)-1 {
 		t.Errorf("version after the refusal = %d, want %d", v, len(ms)-1)
 	}
@@ -107,7 +107,7 @@ func TestMigrateOnDemand(t *testing.T) {
 	defer s.Close()
 	var want []string
 	for _, m := range ms[from:] {
-		want = append(want, m.name)
+		want = append(want, m.Name)
 	}
 	pending, err := s.PendingMigrations(ctx)
 	if err != nil || !reflect.DeepEqual(pending, want) {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"testing"
 
 	"github.com/acctl/acctl/internal/acct"
@@ -18,7 +19,7 @@ func TestMigrateSkeletons(t *testing.T) {
 	ms := mustMigrations(t)
 	before := -1
 	for i, m := range ms {
-		if fillName(m.name) == "skeletons.sql" {
+		if strings.HasSuffix(m.Name, "_skeletons.sql") {
 			before = i
 		}
 	}

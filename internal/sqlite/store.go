@@ -197,8 +197,8 @@ func (s *Store) refuseOlder(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return mapError("read schema version", err)
 	}
-	if pending := pendingNames(ms, applied); len(applied) > 0 && len(pending) > 0 {
-		return acct.SchemaTooOld(maxVersion(applied), len(ms), pending)
+	if pending := sqlstore.PendingNames(ms, applied); len(applied) > 0 && len(pending) > 0 {
+		return acct.SchemaTooOld(sqlstore.MaxVersion(applied), len(ms), pending)
 	}
 	return nil
 }

@@ -228,8 +228,8 @@ func TestMigrations(t *testing.T) {
 	destructive := regexp.MustCompile(`(?i)\b(DROP|DELETE|TRUNCATE|RENAME|REPLACE)\b`)
 	comment := regexp.MustCompile(`--[^\n]*`)
 	for _, m := range ms {
-		if w := destructive.FindString(comment.ReplaceAllString(m.sql, "")); w != "" {
-			t.Errorf("%s uses %s: migrations never destroy data", m.name, w)
+		if w := destructive.FindString(comment.ReplaceAllString(m.SQL, "")); w != "" {
+			t.Errorf("%s uses %s: migrations never destroy data", m.Name, w)
 		}
 	}
 

@@ -197,4 +197,3 @@ func (r *rowReader) read(ctx context.Context, query string, args ...any) (int, e
 	}
 	return n, r.fn(out)
 }
-
