@@ -257,7 +257,7 @@ type rowSink struct {
 // copyRows reads the tables in tx: a table without a primary key by one
 // query, the columns of casts as text.
 func copyRows(tx *sql.Tx, tables []acct.CopyTable, extra map[string]pgTable) *sqlstore.CopyRows {
-	return &sqlstore.CopyRows{Q: tx, D: dialect, Tables: tables, FromDriver: fromPostgres,
+	return &sqlstore.CopyRows{Q: tx, D: dialect, Tables: tables, FromDriver: sqlstore.FromDriver,
 		Select: func(table, col string) string {
 			if extra[table].casts[col] != "" {
 				return sqlstore.QuoteIdent(col) + "::text"
@@ -266,108 +266,17 @@ func copyRows(tx *sql.Tx, tables []acct.CopyTable, extra map[string]pgTable) *sq
 		}}
 }
 
-// fromPostgres turns a value as pgx decodes it into the Go type of typ.
-func fromPostgres(v any, typ acct.ValueType) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	switch typ {
-	case acct.TypeInt:
-		switch x := v.(type) {
-		case int64:
-			return x, nil
-		case int32:
-			return int64(x), nil
-		case int16:
-			return int64(x), nil
-		}
-	case acct.TypeFloat:
-		switch x := v.(type) {
-		case float64:
-			return x, nil
-		case float32:
-			return float64(x), nil
-		}
-	case acct.TypeText:
-		if s, ok := v.(string); ok {
-			return s, nil
-		}
-	case acct.TypeBytes:
-		if b, ok := v.([]byte); ok {
-			return b, nil
-		}
-	case acct.TypeBool:
-		if b, ok := v.(bool); ok {
-			return b, nil
-		}
-	case acct.TypeTime:
-		if t, ok := v.(time.Time); ok {
-			return t.UTC(), nil
-		}
-		// ±infinity decode as pgtype.InfinityModifier values, which no
-		// other store can keep.
-	}
-	return nil, fmt.Errorf("a %T where %s was expected", v, typ)
-}
-
 // toPostgres turns a value of a row into what COPY writes in the column of
 // type typ (cast: the type of a column read as text).
 func toPostgres(v any, typ acct.ValueType, cast string) (any, error) {
-	if v == nil {
-		return nil, nil
+	if s, ok := v.(string); ok && typ == acct.TypeText && cast == "uuid" {
+		var u pgtype.UUID
+		if err := u.Scan(s); err != nil {
+			return nil, err
+		}
+		return u, nil
 	}
-	switch typ {
-	case acct.TypeInt:
-		switch x := v.(type) {
-		case int64:
-			return x, nil
-		case bool:
-			if x {
-				return int64(1), nil
-			}
-			return int64(0), nil
-		}
-	case acct.TypeFloat:
-		switch x := v.(type) {
-		case float64:
-			return x, nil
-		case int64:
-			return float64(x), nil
-		}
-	case acct.TypeText:
-		if s, ok := v.(string); ok {
-			if cast == "uuid" {
-				var u pgtype.UUID
-				if err := u.Scan(s); err != nil {
-					return nil, err
-				}
-				return u, nil
-			}
-			return s, nil
-		}
-	case acct.TypeBytes:
-		if b, ok := v.([]byte); ok {
-			return b, nil
-		}
-	case acct.TypeBool:
-		switch x := v.(type) {
-		case bool:
-			return x, nil
-		case int64:
-			switch x {
-			case 0:
-				return false, nil
-			case 1:
-				return true, nil
-			}
-			return nil, fmt.Errorf("cannot store %d in a boolean column", x)
-		}
-	case acct.TypeTime:
-		if t, ok := v.(time.Time); ok {
-			return t.UTC(), nil
-		}
-	}
-	return nil, fmt.Errorf("cannot store a %T in a %s column", v, typ)
+	return dialect.ToDriver(v, typ)
 }
 
 // SerialValue reads the last value of the table's sequence.

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/sqlstore"
@@ -215,99 +214,7 @@ type rowSink struct {
 // copyRows reads the tables in tx: a table without a primary key in
 // rowid order.
 func copyRows(tx *sql.Tx, tables []acct.CopyTable) *sqlstore.CopyRows {
-	return &sqlstore.CopyRows{Q: tx, D: dialect, Tables: tables, RowID: "rowid", FromDriver: fromSQLite}
-}
-
-// fromSQLite turns a value as the driver reads it into the Go type of typ.
-func fromSQLite(v any, typ acct.ValueType) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	switch typ {
-	case acct.TypeInt:
-		if n, ok := v.(int64); ok {
-			return n, nil
-		}
-	case acct.TypeTime:
-		if n, ok := v.(int64); ok {
-			return time.UnixMilli(n).UTC(), nil
-		}
-	case acct.TypeFloat:
-		switch x := v.(type) {
-		case float64:
-			return x, nil
-		case int64:
-			return float64(x), nil
-		}
-	case acct.TypeText:
-		switch x := v.(type) {
-		case string:
-			return x, nil
-		case []byte:
-			return string(x), nil
-		}
-	case acct.TypeBytes:
-		switch x := v.(type) {
-		case []byte:
-			return x, nil
-		case string:
-			return []byte(x), nil
-		}
-	case acct.TypeAny:
-		return v, nil
-	}
-	return nil, fmt.Errorf("a %T where %s was expected", v, typ)
-}
-
-// toSQLite turns a value of a row into what the column of type typ keeps.
-func toSQLite(v any, typ acct.ValueType) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	switch typ {
-	case acct.TypeInt:
-		switch x := v.(type) {
-		case int64:
-			return x, nil
-		case bool:
-			return boolInt(x), nil
-		}
-	case acct.TypeTime:
-		if t, ok := v.(time.Time); ok {
-			return t.UnixMilli(), nil
-		}
-	case acct.TypeFloat:
-		switch x := v.(type) {
-		case float64:
-			return x, nil
-		case int64:
-			return float64(x), nil
-		}
-	case acct.TypeText:
-		if s, ok := v.(string); ok {
-			return s, nil
-		}
-	case acct.TypeBytes:
-		if b, ok := v.([]byte); ok {
-			return b, nil
-		}
-	case acct.TypeAny:
-		switch x := v.(type) {
-		case bool:
-			return boolInt(x), nil
-		case time.Time:
-			return x.UnixMilli(), nil
-		}
-		return v, nil
-	}
-	return nil, fmt.Errorf("cannot store a %T in a %s column", v, typ)
-}
-
-func boolInt(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
+	return &sqlstore.CopyRows{Q: tx, D: dialect, Tables: tables, RowID: "rowid", FromDriver: sqlstore.FromDriver}
 }
 
 // SerialValue reads the table's counter in sqlite_sequence.
@@ -365,7 +272,7 @@ func (w *rowSink) Insert(ctx context.Context, name string, columns []string, row
 			return fmt.Errorf("sqlite: copy: insert into %s: a row of %d values for %d columns", name, len(row), len(columns))
 		}
 		for i, c := range cols {
-			if args[i], err = toSQLite(row[i], c.Type); err != nil {
+			if args[i], err = dialect.ToDriver(row[i], c.Type); err != nil {
 				return fmt.Errorf("sqlite: copy: insert into %s.%s: %w", name, c.Name, err)
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/acctl/acctl/internal/acct"
 )
@@ -196,4 +197,134 @@ func (r *rowReader) read(ctx context.Context, query string, args ...any) (int, e
 		return n, nil
 	}
 	return n, r.fn(out)
+}
+
+// FromDriver turns a value as database/sql reads it from either driver
+// into the Go type of typ: a time stored as Unix milliseconds (SQLite) or
+// as a time (PostgreSQL) is a time.Time in UTC; an integer in a REAL
+// column (SQLite) a float64; a column without a type (SQLite's ANY)
+// whatever was stored.
+func FromDriver(v any, typ acct.ValueType) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch typ {
+	case acct.TypeInt:
+		if n, ok := v.(int64); ok {
+			return n, nil
+		}
+	case acct.TypeTime:
+		switch x := v.(type) {
+		case int64:
+			return time.UnixMilli(x).UTC(), nil
+		case time.Time:
+			return x.UTC(), nil
+		}
+	case acct.TypeFloat:
+		switch x := v.(type) {
+		case float64:
+			return x, nil
+		case int64:
+			return float64(x), nil
+		}
+	case acct.TypeText:
+		switch x := v.(type) {
+		case string:
+			return x, nil
+		case []byte:
+			return string(x), nil
+		}
+	case acct.TypeBytes:
+		switch x := v.(type) {
+		case []byte:
+			return x, nil
+		case string:
+			return []byte(x), nil
+		}
+	case acct.TypeBool:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+	case acct.TypeAny:
+		return v, nil
+	}
+	// PostgreSQL's ±infinity arrive as text, which no other store can
+	// keep as a time.
+	return nil, fmt.Errorf("a %T where %s was expected", v, typ)
+}
+
+// ToDriver turns a value of a row into what the dialect keeps in a column
+// of type typ: a time as Unix milliseconds (Dialect.MillisTimes) or a
+// time in UTC, a boolean in an integer column as 0 or 1, and 0 or 1 in a
+// boolean column as a boolean.
+func (d *Dialect) ToDriver(v any, typ acct.ValueType) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch typ {
+	case acct.TypeInt:
+		switch x := v.(type) {
+		case int64:
+			return x, nil
+		case bool:
+			return boolInt(x), nil
+		}
+	case acct.TypeTime:
+		if t, ok := v.(time.Time); ok {
+			return d.keepTime(t), nil
+		}
+	case acct.TypeFloat:
+		switch x := v.(type) {
+		case float64:
+			return x, nil
+		case int64:
+			return float64(x), nil
+		}
+	case acct.TypeText:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case acct.TypeBytes:
+		if b, ok := v.([]byte); ok {
+			return b, nil
+		}
+	case acct.TypeBool:
+		switch x := v.(type) {
+		case bool:
+			return x, nil
+		case int64:
+			switch x {
+			case 0:
+				return false, nil
+			case 1:
+				return true, nil
+			}
+			return nil, fmt.Errorf("cannot store %d in a boolean column", x)
+		}
+	case acct.TypeAny:
+		switch x := v.(type) {
+		case bool:
+			return boolInt(x), nil
+		case time.Time:
+			return d.keepTime(x), nil
+		}
+		return v, nil
+	}
+	return nil, fmt.Errorf("cannot store a %T in a %s column", v, typ)
+}
+
+// keepTime is a copied time as the dialect keeps it: Unix milliseconds,
+// or the time in UTC as it is (a copy keeps what the source holds).
+func (d *Dialect) keepTime(t time.Time) any {
+	if d.MillisTimes {
+		return t.UnixMilli()
+	}
+	return t.UTC()
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
