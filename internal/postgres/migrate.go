@@ -106,18 +106,7 @@ func (s *Store) PendingMigrations(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var exists bool
-	if err := s.pool.QueryRow(ctx, `SELECT current_schema() IS NOT NULL
-		AND to_regclass(quote_ident(current_schema()) || '.schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
-		return nil, mapError("read schema version", err)
-	}
-	applied := map[int]bool{}
-	if exists {
-		if applied, err = sqlstore.AppliedVersions(ctx, s.db, dialect, len(ms)); err != nil {
-			return nil, err
-		}
-	}
-	return sqlstore.PendingNames(ms, applied), nil
+	return sqlstore.PendingMigrations(ctx, s.db, dialect, ms)
 }
 
 // Migrate applies the migrations that the database lacks, whatever the
@@ -135,8 +124,7 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 // first of the search_path that exists).
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var exists bool
-	err := s.pool.QueryRow(ctx, `SELECT current_schema() IS NOT NULL
-		AND to_regclass(quote_ident(current_schema()) || '.schema_migrations') IS NOT NULL`).Scan(&exists)
+	err := s.db.QueryRowContext(ctx, dialect.Rebind(dialect.TableExists), "schema_migrations").Scan(&exists)
 	if err != nil {
 		return 0, mapError("read schema version", err)
 	}

@@ -27,6 +27,7 @@ var dialect = &sqlstore.Dialect{
 	False:        "0",
 	TimeType:     "INTEGER",
 	Lower:        foldFunc,
+	TableExists:  "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?",
 	NoIndex:      "+",
 	JSONLists:    true,
 	// An export reads the addresses of a page of consecutive accounts.

@@ -78,18 +78,7 @@ func (s *Store) PendingMigrations(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var tables int
-	if err := s.w.QueryRowContext(ctx,
-		"SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'").Scan(&tables); err != nil {
-		return nil, mapError("read schema version", err)
-	}
-	applied := map[int]bool{}
-	if tables > 0 {
-		if applied, err = sqlstore.AppliedVersions(ctx, s.w, dialect, len(ms)); err != nil {
-			return nil, err
-		}
-	}
-	return sqlstore.PendingNames(ms, applied), nil
+	return sqlstore.PendingMigrations(ctx, s.w, dialect, ms)
 }
 
 // Migrate applies the migrations that the file lacks, whatever the mode

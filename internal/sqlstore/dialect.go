@@ -100,6 +100,10 @@ type Dialect struct {
 	// ids asked for in index order and sorts in Go (SQLite: see there);
 	// otherwise the database picks and sorts the rows.
 	AddressesByRange bool
+	// TableExists is a query of one row and one boolean (or 0 or 1): does
+	// the table named by its one parameter exist where the store keeps
+	// its tables?
+	TableExists string
 	// True and False are the literals of a boolean column: 1 and 0 in
 	// SQLite (so that a condition matches the text of a partial index),
 	// true and false in PostgreSQL.

@@ -86,6 +86,24 @@ func PendingNames(ms []Migration, applied map[int]bool) []string {
 	return names
 }
 
+// PendingMigrations names the migrations of ms that the store lacks, in
+// the order they are applied (all of them for a store without a schema).
+// A schema newer than ms is acct.SchemaTooNew.
+func PendingMigrations(ctx context.Context, q Querier, d *Dialect, ms []Migration) ([]string, error) {
+	var exists bool
+	if err := q.QueryRowContext(ctx, d.Rebind(d.TableExists), "schema_migrations").Scan(&exists); err != nil {
+		return nil, d.MapError("read schema version", err)
+	}
+	applied := map[int]bool{}
+	if exists {
+		var err error
+		if applied, err = AppliedVersions(ctx, q, d, len(ms)); err != nil {
+			return nil, err
+		}
+	}
+	return PendingNames(ms, applied), nil
+}
+
 // MaxVersion is the highest of the applied versions, 0 for none.
 func MaxVersion(applied map[int]bool) int {
 	high := 0
