@@ -318,11 +318,7 @@ func (w *rowSink) Clear(ctx context.Context, names []string) error {
 // Insert writes the rows with one COPY. COPY writes identity columns as
 // given, even GENERATED ALWAYS ones.
 func (w *rowSink) Insert(ctx context.Context, name string, columns []string, rows [][]any) error {
-	t, err := w.Table(name)
-	if err != nil {
-		return err
-	}
-	cols, err := w.Columns(t, columns)
+	_, cols, err := w.TableColumns(name, columns)
 	if err != nil {
 		return err
 	}

@@ -53,6 +53,8 @@ const (
 // first schema of the connection's search_path). It is safe for concurrent
 // use, and several processes may share the database.
 type Store struct {
+	// Schema answers KnownVersion and PendingMigrations, on db.
+	sqlstore.Schema
 	pool *pgxpool.Pool
 	// db is pool seen through database/sql, for the queries shared with
 	// the SQLite store (internal/sqlstore).
@@ -64,14 +66,9 @@ type Store struct {
 
 var _ acct.Store = (*Store)(nil)
 
-// Options change how OpenWith treats the database.
-type Options struct {
-	// Migrate is what Open does with a schema older than this program's:
-	// apply the missing migrations (acct.MigrateAuto, the zero value),
-	// refuse (acct.MigrateRefuse), or leave it as it is
-	// (acct.MigrateNone).
-	Migrate acct.MigrateMode
-}
+// Options change how OpenWith treats the database (see
+// sqlstore.Options).
+type Options = sqlstore.Options
 
 // Open connects to the database at url (a postgres:// or postgresql://
 // URL, or any connection string pgx accepts; pool_max_conns and the other
@@ -101,6 +98,7 @@ func OpenWith(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, openError(mapError("connect", err))
 	}
 	s := &Store{pool: pool, db: stdlib.OpenDBFromPool(pool)}
+	s.Schema = sqlstore.NewSchema(migrationFiles, s.db, dialect)
 	if _, err := s.migrate(ctx, opts.Migrate); err != nil {
 		s.Close()
 		return nil, openError(err)

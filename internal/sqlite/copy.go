@@ -248,11 +248,7 @@ func (w *rowSink) Clear(ctx context.Context, names []string) error {
 // Insert inserts the rows one statement each (a prepared statement: in
 // SQLite that is about as fast as statements of many rows).
 func (w *rowSink) Insert(ctx context.Context, name string, columns []string, rows [][]any) error {
-	t, err := w.Table(name)
-	if err != nil {
-		return err
-	}
-	cols, err := w.Columns(t, columns)
+	_, cols, err := w.TableColumns(name, columns)
 	if err != nil {
 		return err
 	}

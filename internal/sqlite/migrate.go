@@ -62,25 +62,6 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return v, nil
 }
 
-// KnownVersion returns the number of migrations this program has: the
-// schema version that it works with.
-func (s *Store) KnownVersion() int {
-	ms, _ := migrations() // checked by Open
-	return len(ms)
-}
-
-// PendingMigrations names the migrations that the file lacks, in the
-// order Migrate applies them (all of them for a file without a schema).
-// A file whose schema is newer than this program knows is
-// acct.SchemaTooNew.
-func (s *Store) PendingMigrations(ctx context.Context) ([]string, error) {
-	ms, err := migrations()
-	if err != nil {
-		return nil, err
-	}
-	return sqlstore.PendingMigrations(ctx, s.w, dialect, ms)
-}
-
 // Migrate applies the migrations that the file lacks, whatever the mode
 // it was opened with, and names them.
 func (s *Store) Migrate(ctx context.Context) ([]string, error) {

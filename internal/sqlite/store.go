@@ -60,6 +60,8 @@ var pragmaNames = []string{"journal_mode", "foreign_keys", "busy_timeout", "sync
 // Store is an acct.Store on one SQLite file. It is safe for concurrent use,
 // and several processes may open the same file at once.
 type Store struct {
+	// Schema answers KnownVersion and PendingMigrations, on w.
+	sqlstore.Schema
 	path string
 	w    *sql.DB // one connection, BEGIN IMMEDIATE
 	r    *sql.DB // query_only connections, BEGIN DEFERRED
@@ -67,13 +69,8 @@ type Store struct {
 
 var _ acct.Store = (*Store)(nil)
 
-// Options change how OpenWith treats the file.
-type Options struct {
-	// Migrate is what Open does with a schema older than this program's:
-	// apply the missing migrations (acct.MigrateAuto, the default), refuse
-	// (acct.MigrateRefuse), or leave it as it is (acct.MigrateNone).
-	Migrate acct.MigrateMode
-}
+// Options change how OpenWith treats the file (see sqlstore.Options).
+type Options = sqlstore.Options
 
 // Open opens the SQLite database at path (a file-system path, without any
 // "sqlite:" prefix), creating it and its folder if missing, and applies the
@@ -120,6 +117,7 @@ func (s *Store) open(ctx context.Context, created bool, mode acct.MigrateMode) e
 		return err
 	}
 	s.w.SetMaxOpenConns(1)
+	s.Schema = sqlstore.NewSchema(migrationFiles, s.w, dialect)
 	s.w.SetMaxIdleConns(1)
 	if s.r, err = openDB(dsn(s.path, false)); err != nil {
 		return err

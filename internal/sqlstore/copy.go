@@ -54,8 +54,19 @@ func (c *CopyRows) Table(name string) (*acct.CopyTable, error) {
 	return nil, fmt.Errorf("%s: copy: no table %q", c.D.Name, name)
 }
 
-// Columns returns the descriptions of columns of t, in that order.
-func (c *CopyRows) Columns(t *acct.CopyTable, columns []string) ([]acct.CopyColumn, error) {
+// TableColumns returns the description of the table named name and those
+// of its columns, in that order.
+func (c *CopyRows) TableColumns(name string, columns []string) (*acct.CopyTable, []acct.CopyColumn, error) {
+	t, err := c.Table(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	cols, err := c.columns(t, columns)
+	return t, cols, err
+}
+
+// columns returns the descriptions of columns of t, in that order.
+func (c *CopyRows) columns(t *acct.CopyTable, columns []string) ([]acct.CopyColumn, error) {
 	cols := make([]acct.CopyColumn, len(columns))
 	for i, name := range columns {
 		col := t.Column(name)
@@ -95,11 +106,7 @@ func (c *CopyRows) MaxKey(ctx context.Context, t *acct.CopyTable) (int64, error)
 // without a key and without RowID is read by one query, in batches as its
 // rows arrive.
 func (c *CopyRows) Rows(ctx context.Context, name string, columns []string, batch int, fn func([][]any) error) error {
-	t, err := c.Table(name)
-	if err != nil {
-		return err
-	}
-	cols, err := c.Columns(t, columns)
+	t, cols, err := c.TableColumns(name, columns)
 	if err != nil {
 		return err
 	}

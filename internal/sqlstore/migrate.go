@@ -19,6 +19,16 @@ import (
 // with its own lock; the reading of the files, the bookkeeping in
 // schema_migrations and the steps in Go are here.
 
+// Options change how a dialect store's OpenWith treats the database.
+type Options struct {
+	// Migrate is what OpenWith does with a schema older than this
+	// program's: apply the missing migrations (acct.MigrateAuto, the zero
+	// value), refuse (acct.MigrateRefuse), or leave it as it is
+	// (acct.MigrateNone, and acct.MigrateNew but for a store without a
+	// schema, which it gives one).
+	Migrate acct.MigrateMode
+}
+
 // Migration is one schema change.
 type Migration struct {
 	Version int    // its number, from 1
@@ -86,10 +96,38 @@ func PendingNames(ms []Migration, applied map[int]bool) []string {
 	return names
 }
 
-// PendingMigrations names the migrations of ms that the store lacks, in
-// the order they are applied (all of them for a store without a schema).
-// A schema newer than ms is acct.SchemaTooNew.
-func PendingMigrations(ctx context.Context, q Querier, d *Dialect, ms []Migration) ([]string, error) {
+// Schema answers what acct asks a store of its migrations beyond
+// applying them; a dialect store embeds it.
+type Schema struct {
+	files fs.FS
+	q     Querier
+	d     *Dialect
+}
+
+// NewSchema returns the Schema of a store whose migrations are in the
+// folder "migrations" of files and whose tables q reads.
+func NewSchema(files fs.FS, q Querier, d *Dialect) Schema { return Schema{files, q, d} }
+
+// KnownVersion returns the number of migrations this program has: the
+// schema version that it works with.
+func (s Schema) KnownVersion() int {
+	ms, _ := LoadMigrations(s.files) // checked when the store opens
+	return len(ms)
+}
+
+// PendingMigrations names the migrations that the store lacks, in the
+// order they are applied (all of them for a store without a schema). A
+// schema newer than this program knows is acct.SchemaTooNew.
+func (s Schema) PendingMigrations(ctx context.Context) ([]string, error) {
+	ms, err := LoadMigrations(s.files)
+	if err != nil {
+		return nil, err
+	}
+	return pendingMigrations(ctx, s.q, s.d, ms)
+}
+
+// pendingMigrations is PendingMigrations of ms.
+func pendingMigrations(ctx context.Context, q Querier, d *Dialect, ms []Migration) ([]string, error) {
 	var exists bool
 	if err := q.QueryRowContext(ctx, d.Rebind(d.TableExists), "schema_migrations").Scan(&exists); err != nil {
 		return nil, d.MapError("read schema version", err)
