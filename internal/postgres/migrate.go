@@ -32,6 +32,12 @@ func lockKey(schema string) int64 {
 	return int64(h.Sum64())
 }
 
+// createSchemaMigrations creates the table of the applied migrations.
+const createSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    integer PRIMARY KEY,
+	applied_at timestamptz NOT NULL
+)`
+
 // migrate applies the missing migrations in one transaction that first
 // takes a transaction-level advisory lock, so that
 // sqlstore.ApplyMigrations reads the applied versions only once it holds
@@ -72,10 +78,7 @@ func (s *Store) migrate(ctx context.Context, mode acct.MigrateMode) ([]string, e
 	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey(schema.String)); err != nil {
 		return nil, mapError("migrate: lock", err)
 	}
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    integer PRIMARY KEY,
-		applied_at timestamptz NOT NULL
-	)`); err != nil {
+	if _, err := tx.ExecContext(ctx, createSchemaMigrations); err != nil {
 		return nil, mapError("migrate: create schema_migrations", err)
 	}
 	names, err := sqlstore.ApplyMigrations(ctx, tx, dialect, ms, mode)

@@ -18,6 +18,12 @@ var migrationFiles embed.FS
 // migrations returns the embedded migrations in version order.
 func migrations() ([]sqlstore.Migration, error) { return sqlstore.LoadMigrations(migrationFiles) }
 
+// createSchemaMigrations creates the table of the applied migrations.
+const createSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    INTEGER PRIMARY KEY,
+	applied_at INTEGER NOT NULL
+) STRICT`
+
 // migrate applies the missing migrations in one IMMEDIATE transaction
 // (other writers wait for it) and names them: sqlstore.ApplyMigrations
 // says how, in each mode.
@@ -35,10 +41,7 @@ func (s *Store) migrate(ctx context.Context, mode acct.MigrateMode) ([]string, e
 		return nil, mapError("migrate: begin", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		applied_at INTEGER NOT NULL
-	) STRICT`); err != nil {
+	if _, err := tx.ExecContext(ctx, createSchemaMigrations); err != nil {
 		return nil, mapError("migrate: create schema_migrations", err)
 	}
 	names, err := sqlstore.ApplyMigrations(ctx, tx, dialect, ms, mode)
