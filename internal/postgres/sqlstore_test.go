@@ -16,28 +16,32 @@ var kit = sqlstoretest.Kit{
 	D:                dialect,
 	Migrations:       migrations,
 	SchemaMigrations: createSchemaMigrations,
-	Fresh: func(t *testing.T) (string, *sql.DB) {
+	New:              func(t *testing.T) string { return pgtest.URL(t) },
+	DB: func(t *testing.T, url string) *sql.DB {
 		t.Helper()
-		u := pgtest.URL(t)
-		db, err := sql.Open("pgx", u)
+		db, err := sql.Open("pgx", url)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		return u, db
+		return db
 	},
 	Open: func(ctx context.Context, url string, opts sqlstore.Options) (sqlstoretest.Store, error) {
-		return OpenWith(ctx, url, opts)
+		s, err := OpenWith(ctx, url, opts)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	},
 }
 
-func TestOpenRefusesOlderSchema(t *testing.T) { sqlstoretest.OpenRefusesOlderSchema(t, kit) }
-func TestMigrateOnDemand(t *testing.T)        { sqlstoretest.MigrateOnDemand(t, kit) }
-func TestOpenRefusesNewerSchemaInEveryMode(t *testing.T) {
-	sqlstoretest.OpenRefusesNewerSchemaInEveryMode(t, kit)
+// TestSQLStore runs the tests shared with the SQLite store.
+func TestSQLStore(t *testing.T) { sqlstoretest.Run(t, kit, timesStored) }
+
+// TestConformance runs the acct conformance suite on Locals over
+// PostgreSQL: each case on a new, empty schema, and several Locals on one
+// schema, as several servers would.
+func TestConformance(t *testing.T) {
+	t.Log(pgtest.Describe())
+	sqlstoretest.Conformance(t, kit, nil)
 }
-func TestMigrateSkeletons(t *testing.T) { sqlstoretest.MigrateSkeletons(t, kit) }
-func TestMigrateFrom0005(t *testing.T)  { sqlstoretest.MigrateFrom0005(t, kit) }
-func TestPointsCheck(t *testing.T)      { sqlstoretest.PointsCheck(t, kit) }
-func TestEmptyKeysAreNull(t *testing.T) { sqlstoretest.EmptyKeysAreNull(t, kit) }
-func TestTimesRoundTrip(t *testing.T)   { sqlstoretest.TimesRoundTrip(t, kit, timesStored) }

@@ -16,9 +16,9 @@ var kit = sqlstoretest.Kit{
 	D:                dialect,
 	Migrations:       migrations,
 	SchemaMigrations: createSchemaMigrations,
-	Fresh: func(t *testing.T) (string, *sql.DB) {
+	New:              func(t *testing.T) string { return filepath.Join(t.TempDir(), "acctl.db") },
+	DB: func(t *testing.T, path string) *sql.DB {
 		t.Helper()
-		path := filepath.Join(t.TempDir(), "acctl.db")
 		if _, err := createFile(path); err != nil {
 			t.Fatal(err)
 		}
@@ -28,21 +28,28 @@ var kit = sqlstoretest.Kit{
 		}
 		db.SetMaxOpenConns(1)
 		t.Cleanup(func() { db.Close() })
-		return path, db
+		return db
 	},
 	Open: func(ctx context.Context, path string, opts sqlstore.Options) (sqlstoretest.Store, error) {
-		return OpenWith(ctx, path, opts)
+		s, err := OpenWith(ctx, path, opts)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	},
 	Check: integrityCheck,
 }
 
-func TestOpenRefusesOlderSchema(t *testing.T) { sqlstoretest.OpenRefusesOlderSchema(t, kit) }
-func TestMigrateOnDemand(t *testing.T)        { sqlstoretest.MigrateOnDemand(t, kit) }
-func TestOpenRefusesNewerSchemaInEveryMode(t *testing.T) {
-	sqlstoretest.OpenRefusesNewerSchemaInEveryMode(t, kit)
+// TestSQLStore runs the tests shared with the PostgreSQL store.
+func TestSQLStore(t *testing.T) { sqlstoretest.Run(t, kit, timesStored) }
+
+// TestConformance runs the acct conformance suite on Locals over SQLite
+// files: one each, and several on one file, as processes would; a file
+// that stores raced on then passes SQLite's integrity check.
+func TestConformance(t *testing.T) {
+	sqlstoretest.Conformance(t, kit, func(t *testing.T, path string) {
+		s := openAt(t, path)
+		defer s.Close()
+		integrityCheck(t, s.w)
+	})
 }
-func TestMigrateSkeletons(t *testing.T) { sqlstoretest.MigrateSkeletons(t, kit) }
-func TestMigrateFrom0005(t *testing.T)  { sqlstoretest.MigrateFrom0005(t, kit) }
-func TestPointsCheck(t *testing.T)      { sqlstoretest.PointsCheck(t, kit) }
-func TestEmptyKeysAreNull(t *testing.T) { sqlstoretest.EmptyKeysAreNull(t, kit) }
-func TestTimesRoundTrip(t *testing.T)   { sqlstoretest.TimesRoundTrip(t, kit, timesStored) }

@@ -36,15 +36,26 @@ type Kit struct {
 	// SchemaMigrations creates the table schema_migrations as the
 	// dialect's runner does.
 	SchemaMigrations string
-	// Fresh returns where a new store without a schema may be made (a
-	// file's path, a URL) and a connection pool on it, behind the store's
-	// back, closed at the end of the test.
-	Fresh func(t *testing.T) (where string, db *sql.DB)
+	// New returns where a new store may be made: a file's path, the URL
+	// of an empty schema.
+	New func(t *testing.T) (where string)
+	// DB opens a connection pool on the database at where, behind the
+	// store's back, closed at the end of the test; the database is
+	// created, without a schema, if it is not there.
+	DB func(t *testing.T, where string) *sql.DB
 	// Open opens the store at where with opts; the caller closes it.
 	Open func(ctx context.Context, where string, opts sqlstore.Options) (Store, error)
 	// Check checks the database after a test that changed it (SQLite's
 	// integrity_check); nil for none.
 	Check func(t *testing.T, db *sql.DB)
+}
+
+// Fresh returns where a new store without a schema may be made and a
+// connection pool on it.
+func (k Kit) Fresh(t *testing.T) (where string, db *sql.DB) {
+	t.Helper()
+	where = k.New(t)
+	return where, k.DB(t, where)
 }
 
 // t0 is the time the rows of the tests are stamped with.
