@@ -1,17 +1,16 @@
 package postgres
 
 import (
-	"context"
 	"database/sql"
 	"testing"
 
 	"github.com/acctl/acctl/internal/pgtest"
-	"github.com/acctl/acctl/internal/sqlstore"
 	"github.com/acctl/acctl/internal/sqlstore/sqlstoretest"
 )
 
-// kit runs the tests that the SQL stores share (internal/sqlstore/sqlstoretest)
-// on new, empty schemas of the test server.
+// kit is how the tests shared with the SQLite store
+// (internal/sqlstore/sqlstoretest) make and open PostgreSQL stores: each
+// on a new, empty schema of the test server.
 var kit = sqlstoretest.Kit{
 	D:                dialect,
 	Migrations:       migrations,
@@ -26,13 +25,7 @@ var kit = sqlstoretest.Kit{
 		t.Cleanup(func() { db.Close() })
 		return db
 	},
-	Open: func(ctx context.Context, url string, opts sqlstore.Options) (sqlstoretest.Store, error) {
-		s, err := OpenWith(ctx, url, opts)
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
-	},
+	Open: sqlstoretest.Opener(OpenWith),
 }
 
 // TestSQLStore runs the tests shared with the SQLite store.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/sqlstore"
+	"github.com/acctl/acctl/internal/sqlstore/sqlstoretest"
 	"github.com/acctl/acctl/internal/testenv"
 )
 
@@ -312,25 +313,11 @@ func mustMigrations(t *testing.T) []sqlstore.Migration {
 // upgrade.
 func oldFile(t *testing.T, version int, rows ...string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "old.db")
-	if _, err := createFile(path); err != nil {
-		t.Fatal(err)
+	stmts := make([]sqlstoretest.Stmt, len(rows))
+	for i, r := range rows {
+		stmts[i] = sqlstoretest.Stmt{Query: r}
 	}
-	db, err := sql.Open("sqlite", dsn(path, true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	qs := []string{"CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT"}
-	for _, m := range mustMigrations(t)[:version] {
-		qs = append(qs, m.SQL, fmt.Sprintf("INSERT INTO schema_migrations VALUES (%d, 0)", m.Version))
-	}
-	for _, q := range append(qs, rows...) {
-		if _, err := db.Exec(q); err != nil {
-			db.Close()
-			t.Fatalf("%.60s: %v", q, err)
-		}
-	}
+	path, db := kit.Older(t, version, stmts...)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,17 +1,15 @@
 package sqlite
 
 import (
-	"context"
 	"database/sql"
 	"path/filepath"
 	"testing"
 
-	"github.com/acctl/acctl/internal/sqlstore"
 	"github.com/acctl/acctl/internal/sqlstore/sqlstoretest"
 )
 
-// kit runs the tests that the SQL stores share (internal/sqlstore/sqlstoretest)
-// on SQLite files.
+// kit is how the tests shared with the PostgreSQL store
+// (internal/sqlstore/sqlstoretest) make, open and check SQLite files.
 var kit = sqlstoretest.Kit{
 	D:                dialect,
 	Migrations:       migrations,
@@ -30,13 +28,7 @@ var kit = sqlstoretest.Kit{
 		t.Cleanup(func() { db.Close() })
 		return db
 	},
-	Open: func(ctx context.Context, path string, opts sqlstore.Options) (sqlstoretest.Store, error) {
-		s, err := OpenWith(ctx, path, opts)
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
-	},
+	Open:  sqlstoretest.Opener(OpenWith),
 	Check: integrityCheck,
 }
 

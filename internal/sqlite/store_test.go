@@ -17,16 +17,7 @@ import (
 // the end of the test.
 func openTest(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "data", "acctl.db"))
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return s
+	return kit.OpenAt(t, filepath.Join(t.TempDir(), "data", "acctl.db")).(*Store)
 }
 
 // openAt opens the store at path, failing the test if it cannot; the

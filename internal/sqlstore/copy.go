@@ -208,51 +208,32 @@ func (r *rowReader) read(ctx context.Context, query string, args ...any) (int, e
 
 // FromDriver turns a value as database/sql reads it from either driver
 // into the Go type of typ: a time stored as Unix milliseconds (SQLite) or
-// as a time (PostgreSQL) is a time.Time in UTC; an integer in a REAL
-// column (SQLite) a float64; a column without a type (SQLite's ANY)
-// whatever was stored.
+// as a time (PostgreSQL) is a time.Time in UTC; text read as bytes is a
+// string, and the other way round; a column without a type (SQLite's
+// ANY) is whatever was stored.
 func FromDriver(v any, typ acct.ValueType) (any, error) {
-	if v == nil {
-		return nil, nil
+	if x, ok := asIs(v, typ); ok {
+		return x, nil
 	}
-	switch typ {
-	case acct.TypeInt:
-		if n, ok := v.(int64); ok {
-			return n, nil
-		}
-	case acct.TypeTime:
-		switch x := v.(type) {
-		case int64:
+	switch x := v.(type) {
+	case int64:
+		if typ == acct.TypeTime {
 			return time.UnixMilli(x).UTC(), nil
-		case time.Time:
+		}
+	case time.Time:
+		if typ == acct.TypeTime {
 			return x.UTC(), nil
 		}
-	case acct.TypeFloat:
-		switch x := v.(type) {
-		case float64:
-			return x, nil
-		case int64:
-			return float64(x), nil
-		}
-	case acct.TypeText:
-		switch x := v.(type) {
-		case string:
-			return x, nil
-		case []byte:
+	case []byte:
+		if typ == acct.TypeText {
 			return string(x), nil
 		}
-	case acct.TypeBytes:
-		switch x := v.(type) {
-		case []byte:
-			return x, nil
-		case string:
+	case string:
+		if typ == acct.TypeBytes {
 			return []byte(x), nil
 		}
-	case acct.TypeBool:
-		if b, ok := v.(bool); ok {
-			return b, nil
-		}
-	case acct.TypeAny:
+	}
+	if typ == acct.TypeAny {
 		return v, nil
 	}
 	// PostgreSQL's ±infinity arrive as text, which no other store can
@@ -262,44 +243,23 @@ func FromDriver(v any, typ acct.ValueType) (any, error) {
 
 // ToDriver turns a value of a row into what the dialect keeps in a column
 // of type typ: a time as Unix milliseconds (Dialect.MillisTimes) or a
-// time in UTC, a boolean in an integer column as 0 or 1, and 0 or 1 in a
-// boolean column as a boolean.
+// time in UTC, a boolean in an integer column (or one without a type) as
+// 0 or 1, and 0 or 1 in a boolean column as a boolean.
 func (d *Dialect) ToDriver(v any, typ acct.ValueType) (any, error) {
-	if v == nil {
-		return nil, nil
+	if x, ok := asIs(v, typ); ok {
+		return x, nil
 	}
-	switch typ {
-	case acct.TypeInt:
-		switch x := v.(type) {
-		case int64:
-			return x, nil
-		case bool:
+	switch x := v.(type) {
+	case bool:
+		if typ == acct.TypeInt || typ == acct.TypeAny {
 			return boolInt(x), nil
 		}
-	case acct.TypeTime:
-		if t, ok := v.(time.Time); ok {
-			return d.keepTime(t), nil
+	case time.Time:
+		if typ == acct.TypeTime || typ == acct.TypeAny {
+			return d.keepTime(x), nil
 		}
-	case acct.TypeFloat:
-		switch x := v.(type) {
-		case float64:
-			return x, nil
-		case int64:
-			return float64(x), nil
-		}
-	case acct.TypeText:
-		if s, ok := v.(string); ok {
-			return s, nil
-		}
-	case acct.TypeBytes:
-		if b, ok := v.([]byte); ok {
-			return b, nil
-		}
-	case acct.TypeBool:
-		switch x := v.(type) {
-		case bool:
-			return x, nil
-		case int64:
+	case int64:
+		if typ == acct.TypeBool {
 			switch x {
 			case 0:
 				return false, nil
@@ -308,16 +268,38 @@ func (d *Dialect) ToDriver(v any, typ acct.ValueType) (any, error) {
 			}
 			return nil, fmt.Errorf("cannot store %d in a boolean column", x)
 		}
-	case acct.TypeAny:
-		switch x := v.(type) {
-		case bool:
-			return boolInt(x), nil
-		case time.Time:
-			return d.keepTime(x), nil
-		}
+	}
+	if typ == acct.TypeAny {
 		return v, nil
 	}
 	return nil, fmt.Errorf("cannot store a %T in a %s column", v, typ)
+}
+
+// asIs returns the values that are read and written as they are: NULL,
+// an int64 of an integer column, a float64 (or an int64, as a float64) of
+// a float column, a string of a text column, bytes of a bytes column and
+// a bool of a boolean column.
+func asIs(v any, typ acct.ValueType) (any, bool) {
+	switch x := v.(type) {
+	case nil:
+		return nil, true
+	case int64:
+		switch typ {
+		case acct.TypeInt:
+			return x, true
+		case acct.TypeFloat:
+			return float64(x), true
+		}
+	case float64:
+		return x, typ == acct.TypeFloat
+	case string:
+		return x, typ == acct.TypeText
+	case []byte:
+		return x, typ == acct.TypeBytes
+	case bool:
+		return x, typ == acct.TypeBool
+	}
+	return nil, false
 }
 
 // keepTime is a copied time as the dialect keeps it: Unix milliseconds,

@@ -111,6 +111,24 @@ func (k Kit) OpenFresh(t *testing.T) (Store, *sql.DB) {
 	return k.open(t, where, sqlstore.Options{}), db
 }
 
+// OpenAt opens the store at where with the missing migrations applied,
+// closed at the end of the test.
+func (k Kit) OpenAt(t *testing.T, where string) Store {
+	t.Helper()
+	return k.open(t, where, sqlstore.Options{})
+}
+
+// Opener returns a Kit's Open for a dialect's OpenWith.
+func Opener[S Store](open func(context.Context, string, sqlstore.Options) (S, error)) func(context.Context, string, sqlstore.Options) (Store, error) {
+	return func(ctx context.Context, where string, opts sqlstore.Options) (Store, error) {
+		s, err := open(ctx, where, opts)
+		if err != nil {
+			return nil, err // not a Store holding a nil pointer
+		}
+		return s, nil
+	}
+}
+
 // open opens the store at where, closed at the end of the test.
 func (k Kit) open(t *testing.T, where string, opts sqlstore.Options) Store {
 	t.Helper()
@@ -143,4 +161,3 @@ func (k Kit) check(t *testing.T, db *sql.DB) {
 		k.Check(t, db)
 	}
 }
-
