@@ -2,29 +2,9 @@ package postgres
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/acctl/acctl/internal/acct"
 )
-
-func TestForeignConflictMessage(t *testing.T) {
-	s := openTest(t)
-	ctx := context.Background()
-	a := newRec("alice")
-	a.Foreign = "github:12345"
-	insert(t, s, a)
-	b := newRec("bob")
-	b.Foreign = "github:12345"
-	err := s.Update(ctx, func(tx acct.Tx) error { return tx.InsertUser(ctx, b) })
-	var ae *acct.Error
-	if !errors.As(err, &ae) || !strings.Contains(ae.Err.Error(), "users_foreign_id_key") {
-		t.Fatalf("driver message: %v", err)
-	}
-	checkConflict(t, "foreign", err, "foreign")
-}
 
 // TestSessionStorage checks that a session's token hash is stored as 32
 // bytes (the round trip is in the storetest contract).

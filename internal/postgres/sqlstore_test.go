@@ -26,6 +26,8 @@ var kit = sqlstoretest.Kit{
 		return db
 	},
 	Open: sqlstoretest.Opener(OpenWith),
+
+	ForeignViolation: "users_foreign_id_key",
 }
 
 // TestSQLStore runs the tests shared with the SQLite store.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -65,51 +64,6 @@ func TestAddressRaceStores(t *testing.T) {
 	if err := s.r.QueryRow("SELECT count(*) FROM addresses WHERE value = 'same@example.com'").Scan(&n); err != nil || n != 1 {
 		t.Errorf("%d rows of the address, %v", n, err)
 	}
-	integrityCheck(t, s.w)
-}
-
-// TestMigrate0005Backfill opens a file made by the migrations before 0005,
-// with accounts in it, and checks that their primary addresses join the
-// address table, verified as the accounts say, and that they are unique
-// from then on.
-func TestMigrate0005Backfill(t *testing.T) {
-	ctx := context.Background()
-	ms := mustMigrations(t)
-	path := oldFile(t, 4,
-		`INSERT INTO users (username, email, email_verified, phone, status, created_at, updated_at)
-			VALUES ('alice', 'alice@example.com', 1, '+447400100001', 'active', 1000, 2000)`,
-		`INSERT INTO users (username, phone, phone_verified, status, created_at, updated_at)
-			VALUES ('bob', '+447400100002', 1, 'held', 3000, 4000)`,
-		`INSERT INTO users (status, created_at, updated_at, deleted_at) VALUES ('deleted', 5000, 6000, 6000)`,
-		`INSERT INTO users (foreign_id, status, created_at, updated_at) VALUES ('github:1', 'active', 7000, 8000)`,
-	)
-
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if v, err := s.SchemaVersion(ctx); err != nil || v != len(ms) {
-		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(ms))
-	}
-	want := map[int64][]acct.AddressRecord{
-		1: {{Seq: 1, Address: acct.Address{UserID: 1, Kind: acct.AddressEmail, Value: "alice@example.com", Primary: true, Verified: true, CreatedAt: fromMillis(1000)},
-			Skeleton: acct.Skeleton("alice@example.com")}, // 0009 fills it
-			{Seq: 2, Address: acct.Address{UserID: 1, Kind: acct.AddressPhone, Value: "+447400100001", Primary: true, CreatedAt: fromMillis(1000)}}},
-		2: {{Seq: 3, Address: acct.Address{UserID: 2, Kind: acct.AddressPhone, Value: "+447400100002", Primary: true, Verified: true, CreatedAt: fromMillis(3000)}}},
-		3: {},
-		4: {},
-	}
-	for id, w := range want {
-		if got := listAddresses(t, s, id, ""); !reflect.DeepEqual(got, w) {
-			t.Errorf("user %d:\n got %+v\nwant %+v", id, got, w)
-		}
-	}
-	// The backfilled addresses are taken.
-	err = update(t, s, func(ctx context.Context, tx acct.Tx) error {
-		return tx.InsertAddress(ctx, newAddress(4, acct.AddressPhone, "+447400100002"))
-	})
-	checkConflict(t, "a backfilled phone", err, "phone")
 	integrityCheck(t, s.w)
 }
 

@@ -30,6 +30,8 @@ var kit = sqlstoretest.Kit{
 	},
 	Open:  sqlstoretest.Opener(OpenWith),
 	Check: integrityCheck,
+
+	ForeignViolation: "UNIQUE constraint failed: users.foreign_id",
 }
 
 // TestSQLStore runs the tests shared with the PostgreSQL store.

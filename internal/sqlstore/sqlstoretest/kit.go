@@ -45,6 +45,9 @@ type Kit struct {
 	DB func(t *testing.T, where string) *sql.DB
 	// Open opens the store at where with opts; the caller closes it.
 	Open func(ctx context.Context, where string, opts sqlstore.Options) (Store, error)
+	// ForeignViolation is what the driver's error says of a second
+	// account with a foreign identity in use.
+	ForeignViolation string
 	// Check checks the database after a test that changed it (SQLite's
 	// integrity_check); nil for none.
 	Check func(t *testing.T, db *sql.DB)
