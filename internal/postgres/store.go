@@ -173,13 +173,8 @@ func (s *Store) run(ctx context.Context, opts *sql.TxOptions, write bool, fn fun
 			break
 		}
 		// A tiny jittered pause lets the winner of the race finish.
-		wait := time.Duration(rand.Int64N(int64(time.Millisecond) << attempt))
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return ctx.Err()
-		case <-timer.C:
+		if err := sqlstore.Wait(ctx, time.Duration(rand.Int64N(int64(time.Millisecond)<<attempt))); err != nil {
+			return err
 		}
 	}
 	if isRetryable(err) {

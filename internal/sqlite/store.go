@@ -251,12 +251,8 @@ func connect(ctx context.Context, db *sql.DB) error {
 		if err == nil || !isBusy(err) || time.Now().After(deadline) {
 			return err
 		}
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return ctx.Err()
-		case <-timer.C:
+		if err := sqlstore.Wait(ctx, wait); err != nil {
+			return err
 		}
 		wait = min(2*wait, 50*time.Millisecond)
 	}

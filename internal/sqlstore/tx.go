@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"time"
 )
 
 // Tx answers the shared part of acct.Tx inside one transaction of a
@@ -102,6 +103,19 @@ func collect[T any](t *Tx, rows *sql.Rows, err error, op string, scan func(*sql.
 		return nil, t.d.MapError(op, err)
 	}
 	return out, nil
+}
+
+// Wait waits for d, or until ctx ends, and then returns ctx's error: the
+// pause of a store before it tries again.
+func Wait(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
 }
 
 // marks returns n placeholders separated by commas, for an IN list.
