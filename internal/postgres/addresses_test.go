@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/acct/storetest"
 	"github.com/acctl/acctl/internal/pgtest"
 )
 
@@ -22,9 +23,9 @@ func TestAddressRaceStores(t *testing.T) {
 	const racers = 20
 	users := make([]*acct.UserRecord, racers)
 	for i := range users {
-		users[i] = newRec(fmt.Sprintf("racer%d", i))
+		users[i] = storetest.NewRec(fmt.Sprintf("racer%d", i))
 	}
-	insert(t, setup, users...)
+	storetest.Insert(t, setup, users...)
 
 	stores := make([]*Store, racers)
 	for i := range stores {
@@ -40,7 +41,7 @@ func TestAddressRaceStores(t *testing.T) {
 				if _, err := tx.GetAddress(ctx, acct.AddressEmail, "same@example.com"); !acct.IsCode(err, acct.CodeNotFound) {
 					return &acct.Error{Code: acct.CodeConflict, Field: "email", Message: "seen first", Err: err}
 				}
-				return tx.InsertAddress(ctx, newAddress(users[i].ID, acct.AddressEmail, "same@example.com"))
+				return tx.InsertAddress(ctx, storetest.NewAddress(users[i].ID, acct.AddressEmail, "same@example.com"))
 			})
 		})
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/acctl/acctl/internal/acct/storetest"
 	"github.com/acctl/acctl/internal/sqlstore"
 )
 
@@ -25,11 +26,11 @@ func outstandingCode(at string) string {
 // NULL (the round trip is in the storetest contract).
 func TestCodeStorage(t *testing.T) {
 	s := openTest(t)
-	alice := newRec("alice")
-	insert(t, s, alice)
-	used := newCode(alice.ID, "cod_used")
+	alice := storetest.NewRec("alice")
+	storetest.Insert(t, s, alice)
+	used := storetest.NewCode(alice.ID, "cod_used")
 	used.UsedAt, used.Attempts, used.IssuedBy = new(t0.Add(time.Minute)), 3, ""
-	insertCodes(t, s, used)
+	storetest.InsertCodes(t, s, used)
 
 	// Empty text as '', never NULL.
 	var empty bool

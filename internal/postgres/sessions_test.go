@@ -4,18 +4,20 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/acctl/acctl/internal/acct/storetest"
 )
 
 // TestSessionStorage checks that a session's token hash is stored as 32
 // bytes (the round trip is in the storetest contract).
 func TestSessionStorage(t *testing.T) {
 	s := openTest(t)
-	bob := newRec("")
-	insert(t, s, bob)
-	ended := newSession(bob.ID, "ses_ended")
+	bob := storetest.NewRec("")
+	storetest.Insert(t, s, bob)
+	ended := storetest.NewSession(bob.ID, "ses_ended")
 	end := t0.Add(time.Minute)
 	ended.EndedAt = &end
-	insertSessions(t, s, ended)
+	storetest.InsertSessions(t, s, ended)
 
 	// The token hash as 32 bytes.
 	var n int
