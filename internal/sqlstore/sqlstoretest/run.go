@@ -27,6 +27,7 @@ func Run(t *testing.T, k Kit, timesStored func(t *testing.T, db *sql.DB)) {
 		{"Migrate0005Backfill", Migrate0005Backfill},
 		{"MigrateFrom0005", MigrateFrom0005},
 		{"ForeignConflict", ForeignConflict},
+		{"AddressRace", AddressRace},
 		{"PointsCheck", PointsCheck},
 		{"EmptyKeysAreNull", EmptyKeysAreNull},
 		{"TimesRoundTrip", func(t *testing.T, k Kit) { TimesRoundTrip(t, k, timesStored) }},

@@ -1,25 +1,25 @@
-package postgres
-
-// Store-level tests of addresses, ported from internal/sqlite's.
+package sqlstoretest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/acct/storetest"
-	"github.com/acctl/acctl/internal/pgtest"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
 
-// TestAddressRaceStores has 20 stores on one database claim the same
-// address for 20 accounts, as Local does (a look-up, then the insert):
-// exactly one wins, the others get a conflict on email.
-func TestAddressRaceStores(t *testing.T) {
+// AddressRace has 20 stores, opened at once on one database, claim the
+// same address for 20 accounts, as Local does (a look-up, then the
+// insert): exactly one wins, the others get a conflict on email, and the
+// address is stored once.
+func AddressRace(t *testing.T, k Kit) {
 	ctx := context.Background()
-	u := pgtest.URL(t)
-	setup := openURL(t, u)
+	where, db := k.Fresh(t)
+	setup := k.open(t, where, sqlstore.Options{})
 	const racers = 20
 	users := make([]*acct.UserRecord, racers)
 	for i := range users {
@@ -27,17 +27,19 @@ func TestAddressRaceStores(t *testing.T) {
 	}
 	storetest.Insert(t, setup, users...)
 
-	stores := make([]*Store, racers)
-	for i := range stores {
-		stores[i] = openURL(t, u)
-	}
 	start := make(chan struct{})
 	results := make(chan error, racers)
 	var wg sync.WaitGroup
 	for i := range racers {
 		wg.Go(func() {
 			<-start
-			results <- stores[i].Update(ctx, func(tx acct.Tx) error {
+			s, err := k.Open(ctx, where, sqlstore.Options{})
+			if err != nil {
+				results <- fmt.Errorf("open: %w", err)
+				return
+			}
+			defer s.Close()
+			results <- s.Update(ctx, func(tx acct.Tx) error {
 				if _, err := tx.GetAddress(ctx, acct.AddressEmail, "same@example.com"); !acct.IsCode(err, acct.CodeNotFound) {
 					return &acct.Error{Code: acct.CodeConflict, Field: "email", Message: "seen first", Err: err}
 				}
@@ -50,11 +52,14 @@ func TestAddressRaceStores(t *testing.T) {
 	close(results)
 	var ok, conflicts int
 	for err := range results {
+		var ae *acct.Error
 		switch {
 		case err == nil:
 			ok++
 		case acct.IsCode(err, acct.CodeConflict) && acct.ErrorField(err) == "email":
 			conflicts++
+		case errors.As(err, &ae):
+			t.Errorf("unexpected error: %v: %v", err, ae.Err)
 		default:
 			t.Errorf("unexpected error: %v", err)
 		}
@@ -63,7 +68,8 @@ func TestAddressRaceStores(t *testing.T) {
 		t.Errorf("%d successes and %d conflicts, want 1 and %d", ok, conflicts, racers-1)
 	}
 	var n int
-	if err := setup.pool.QueryRow(ctx, "SELECT count(*) FROM addresses WHERE value = 'same@example.com'").Scan(&n); err != nil || n != 1 {
+	if err := db.QueryRow("SELECT count(*) FROM addresses WHERE value = 'same@example.com'").Scan(&n); err != nil || n != 1 {
 		t.Errorf("%d rows of the address, %v", n, err)
 	}
+	k.check(t, db)
 }
