@@ -120,26 +120,11 @@ func TestSameEmailRace(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "acctl.db")
 	const racers = 20
-	start := make(chan struct{})
-	results := make(chan error, racers)
-	var wg sync.WaitGroup
-	for i := range racers {
-		wg.Go(func() {
-			<-start
-			s, err := Open(ctx, path)
-			if err != nil {
-				results <- fmt.Errorf("open: %w", err)
-				return
-			}
-			defer s.Close()
-			rec := newRec(fmt.Sprintf("racer%d", i))
-			rec.Email = "same@example.com"
-			results <- registerOne(ctx, s, rec)
-		})
-	}
-	close(start)
-	wg.Wait()
-	close(results)
+	results := kit.Race(path, racers, func(i int, s sqlstoretest.Store) error {
+		rec := newRec(fmt.Sprintf("racer%d", i))
+		rec.Email = "same@example.com"
+		return registerOne(ctx, s.(*Store), rec)
+	})
 	checkRace(t, results, racers)
 
 	s, err := Open(ctx, path)
