@@ -108,18 +108,8 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 // for none (no schema_migrations table in the schema the store uses: the
 // first of the search_path that exists).
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
-	var exists bool
-	err := s.db.QueryRowContext(ctx, dialect.Rebind(dialect.TableExists), "schema_migrations").Scan(&exists)
-	if err != nil {
-		return 0, mapError("read schema version", err)
+	if exists, err := s.HasSchema(ctx); err != nil || !exists {
+		return 0, err
 	}
-	if !exists {
-		return 0, nil
-	}
-	var v int
-	err = s.pool.QueryRow(ctx, "SELECT COALESCE(max(version), 0) FROM schema_migrations").Scan(&v)
-	if err != nil {
-		return 0, mapError("read schema version", err)
-	}
-	return v, nil
+	return s.AppliedVersion(ctx)
 }

@@ -57,12 +57,7 @@ func (s *Store) migrate(ctx context.Context, mode acct.MigrateMode) ([]string, e
 // SchemaVersion returns the highest migration applied to the file, 0 for
 // none.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
-	var v int
-	err := s.w.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
-	if err != nil {
-		return 0, mapError("read schema version", err)
-	}
-	return v, nil
+	return s.AppliedVersion(ctx)
 }
 
 // Migrate applies the migrations that the file lacks, whatever the mode

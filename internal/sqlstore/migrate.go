@@ -115,6 +115,25 @@ func (s Schema) KnownVersion() int {
 	return len(ms)
 }
 
+// AppliedVersion returns the highest version recorded in
+// schema_migrations, which must exist; 0 for none.
+func (s Schema) AppliedVersion(ctx context.Context) (int, error) {
+	var v int
+	if err := s.q.QueryRowContext(ctx, "SELECT COALESCE(max(version), 0) FROM schema_migrations").Scan(&v); err != nil {
+		return 0, s.d.MapError("read schema version", err)
+	}
+	return v, nil
+}
+
+// HasSchema reports whether the store has a schema_migrations table.
+func (s Schema) HasSchema(ctx context.Context) (bool, error) {
+	var exists bool
+	if err := s.q.QueryRowContext(ctx, s.d.Rebind(s.d.TableExists), "schema_migrations").Scan(&exists); err != nil {
+		return false, s.d.MapError("read schema version", err)
+	}
+	return exists, nil
+}
+
 // PendingMigrations names the migrations that the store lacks, in the
 // order they are applied (all of them for a store without a schema). A
 // schema newer than this program knows is acct.SchemaTooNew.
@@ -123,19 +142,13 @@ func (s Schema) PendingMigrations(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pendingMigrations(ctx, s.q, s.d, ms)
-}
-
-// pendingMigrations is PendingMigrations of ms.
-func pendingMigrations(ctx context.Context, q Querier, d *Dialect, ms []Migration) ([]string, error) {
-	var exists bool
-	if err := q.QueryRowContext(ctx, d.Rebind(d.TableExists), "schema_migrations").Scan(&exists); err != nil {
-		return nil, d.MapError("read schema version", err)
+	exists, err := s.HasSchema(ctx)
+	if err != nil {
+		return nil, err
 	}
 	applied := map[int]bool{}
 	if exists {
-		var err error
-		if applied, err = AppliedVersions(ctx, q, d, len(ms)); err != nil {
+		if applied, err = AppliedVersions(ctx, s.q, s.d, len(ms)); err != nil {
 			return nil, err
 		}
 	}
