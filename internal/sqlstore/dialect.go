@@ -1,11 +1,14 @@
-// Package sqlstore holds the queries of acct.Tx that the SQLite and the
-// PostgreSQL stores share, written once over database/sql.
+// Package sqlstore holds the queries of the SQLite and the PostgreSQL
+// stores, written once over database/sql: every method of acct.Tx, the
+// reads of acct.BulkTx, the reads and value conversions of a store copy
+// (CopyRows), the migration runner (ApplyMigrations, Schema) and the
+// report of a store check (Health).
 //
 // A dialect package (internal/sqlite, internal/postgres) opens its
-// connections, runs its migrations, begins its transactions and keeps its
-// bulk paths; inside a transaction it hands a Tx its *sql.Tx and its
-// Dialect, and the Tx's methods answer the parts of acct.Tx that have
-// moved here. What differs between the two databases is in the Dialect
+// connections, keeps its migration files, begins its transactions and
+// keeps its bulk writes; inside a transaction it hands a Tx its *sql.Tx,
+// its Dialect and the transaction's TxOptions, and the Tx's methods
+// answer acct.Tx. What differs between the two databases is in the Dialect
 // and nowhere else:
 //
 //   - placeholders: the queries here are written with ? (or ?N for the
