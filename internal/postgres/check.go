@@ -3,10 +3,10 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
 
 var _ acct.Checker = (*Store)(nil)
@@ -20,11 +20,8 @@ const minServerVersion = 130000
 // version, the time of a round trip (the best of three SELECT 1) and the
 // state of the connection pool.
 func (s *Store) Check(ctx context.Context) (*acct.StoreHealth, error) {
-	began := time.Now()
-	h := &acct.StoreHealth{Kind: "postgres"}
-	add := func(name, value string, status acct.HealthStatus, detail string) {
-		h.Checks = append(h.Checks, acct.HealthCheck{Name: name, Value: value, Status: status, Detail: detail})
-	}
+	h := sqlstore.NewHealth("postgres")
+	add := h.Add
 
 	var version, db, user, schema string
 	var num int
@@ -49,18 +46,11 @@ func (s *Store) Check(ctx context.Context) (*acct.StoreHealth, error) {
 		add("recovery", "primary", acct.HealthOK, "")
 	}
 
-	ms, err := migrations()
+	v, err := s.SchemaVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if h.SchemaVersion, err = s.SchemaVersion(ctx); err != nil {
-		return nil, err
-	}
-	if h.SchemaVersion == len(ms) {
-		add("schema_version", strconv.Itoa(h.SchemaVersion), acct.HealthOK, "")
-	} else {
-		add("schema_version", strconv.Itoa(h.SchemaVersion), acct.HealthFailed, fmt.Sprintf("this acctl knows %d", len(ms)))
-	}
+	h.Schema(v, s.KnownVersion())
 
 	var best time.Duration
 	for i := 0; i < 3; i++ {
@@ -78,6 +68,5 @@ func (s *Store) Check(ctx context.Context) (*acct.StoreHealth, error) {
 	st := s.pool.Stat()
 	add("pool", fmt.Sprintf("total %d, idle %d, acquired %d, max %d",
 		st.TotalConns(), st.IdleConns(), st.AcquiredConns(), st.MaxConns()), acct.HealthInfo, "")
-	h.Took = time.Since(began)
-	return h, nil
+	return h.Done(), nil
 }

@@ -2,15 +2,13 @@ package postgres
 
 import (
 	"context"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/acctl/acctl/internal/acct"
-	"github.com/acctl/acctl/internal/pgtest"
+	"github.com/acctl/acctl/internal/acct/storetest"
 	"github.com/acctl/acctl/internal/sqlstore"
 )
 
@@ -28,11 +26,11 @@ func outstandingCode(at string) string {
 // NULL (the round trip is in the storetest contract).
 func TestCodeStorage(t *testing.T) {
 	s := openTest(t)
-	alice := newRec("alice")
-	insert(t, s, alice)
-	used := newCode(alice.ID, "cod_used")
+	alice := storetest.NewRec("alice")
+	storetest.Insert(t, s, alice)
+	used := storetest.NewCode(alice.ID, "cod_used")
 	used.UsedAt, used.Attempts, used.IssuedBy = new(t0.Add(time.Minute)), 3, ""
-	insertCodes(t, s, used)
+	storetest.InsertCodes(t, s, used)
 
 	// Empty text as '', never NULL.
 	var empty bool
@@ -82,50 +80,5 @@ func TestCodeQueriesUseIndexes(t *testing.T) {
 		if !strings.Contains(text, tc.want) || (!tc.sorts && strings.Contains(text, "Sort")) {
 			t.Errorf("%s:\n%s", tc.query, text)
 		}
-	}
-}
-
-// TestMigrateFrom0003 builds a schema with the first three migrations and
-// a reset code, and checks that the code reads back with no purpose and
-// that passcodes work after the upgrade.
-func TestMigrateFrom0003(t *testing.T) {
-	ctx := context.Background()
-	u := pgtest.URL(t)
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
-		"CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)",
-		ms[0].sql, ms[1].sql, ms[2].sql,
-		"INSERT INTO schema_migrations VALUES (1, now()), (2, now()), (3, now())",
-		`INSERT INTO users (username, status, created_at, updated_at) VALUES ('alice', 'active', now(), now())`,
-		`INSERT INTO codes (public_id, user_id, kind, mac, channel, created_at, expires_at)
-			VALUES ('cod_old', 1, 'reset', sha256('x'), 'none', now(), now())`,
-	} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := conn.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-
-	s := openURL(t, u)
-	if v, err := s.SchemaVersion(ctx); err != nil || v != len(ms) {
-		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(ms))
-	}
-	if c, err := getCode(s, acct.CodeKey{ID: "cod_old"}); err != nil || c.Purpose != "" || c.Kind != acct.CodeKindReset {
-		t.Errorf("old code after the upgrade: %+v, %v", c, err)
-	}
-	otp := newOTP(1, "cod_otp", acct.PurposeSignup, "+15550100", t0)
-	insertCodes(t, s, otp)
-	got := listCodes(t, s, acct.CodeFilter{UserID: 1, Purpose: acct.PurposeSignup})
-	if len(got) != 1 || !reflect.DeepEqual(&got[0], otp) {
-		t.Errorf("passcode on upgraded schema: %+v", got)
 	}
 }

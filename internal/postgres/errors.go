@@ -66,10 +66,14 @@ var lookAlikeConstraints = map[string]bool{"users_username_skeleton_key": true}
 // as timestamptz, GREATEST for the larger of two values, SKIP LOCKED on the
 // rows a statement picks to change, and mapError.
 var dialect = &sqlstore.Dialect{
-	Name:              "postgres",
-	Numbered:          true,
-	Greatest:          "GREATEST",
-	SkipLocked:        " FOR UPDATE SKIP LOCKED",
+	Name:       "postgres",
+	Numbered:   true,
+	Greatest:   "GREATEST",
+	SkipLocked: " FOR UPDATE SKIP LOCKED",
+	ForUpdate:  " FOR UPDATE",
+	Lower:      "lower",
+	TableExists: `SELECT current_schema() IS NOT NULL
+		AND to_regclass(quote_ident(current_schema()) || '.' || quote_ident(?)) IS NOT NULL`,
 	Binary:            ` COLLATE "C"`,
 	ConcurrentWriters: true,
 	True:              "true",

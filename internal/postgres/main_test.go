@@ -21,16 +21,7 @@ func openTest(t *testing.T) *Store {
 // openURL opens a store on url and closes it at the end of the test.
 func openURL(t *testing.T, url string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), url)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return s
+	return kit.OpenAt(t, url).(*Store)
 }
 
 func countUsers(t *testing.T, s *Store) int {

@@ -53,6 +53,8 @@ const (
 // first schema of the connection's search_path). It is safe for concurrent
 // use, and several processes may share the database.
 type Store struct {
+	// Schema answers KnownVersion and PendingMigrations, on db.
+	sqlstore.Schema
 	pool *pgxpool.Pool
 	// db is pool seen through database/sql, for the queries shared with
 	// the SQLite store (internal/sqlstore).
@@ -64,14 +66,9 @@ type Store struct {
 
 var _ acct.Store = (*Store)(nil)
 
-// Options change how OpenWith treats the database.
-type Options struct {
-	// Migrate is what Open does with a schema older than this program's:
-	// apply the missing migrations (acct.MigrateAuto, the zero value),
-	// refuse (acct.MigrateRefuse), or leave it as it is
-	// (acct.MigrateNone).
-	Migrate acct.MigrateMode
-}
+// Options change how OpenWith treats the database (see
+// sqlstore.Options).
+type Options = sqlstore.Options
 
 // Open connects to the database at url (a postgres:// or postgresql://
 // URL, or any connection string pgx accepts; pool_max_conns and the other
@@ -101,6 +98,7 @@ func OpenWith(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, openError(mapError("connect", err))
 	}
 	s := &Store{pool: pool, db: stdlib.OpenDBFromPool(pool)}
+	s.Schema = sqlstore.NewSchema(migrationFiles, s.db, dialect)
 	if _, err := s.migrate(ctx, opts.Migrate); err != nil {
 		s.Close()
 		return nil, openError(err)
@@ -175,13 +173,8 @@ func (s *Store) run(ctx context.Context, opts *sql.TxOptions, write bool, fn fun
 			break
 		}
 		// A tiny jittered pause lets the winner of the race finish.
-		wait := time.Duration(rand.Int64N(int64(time.Millisecond) << attempt))
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return ctx.Err()
-		case <-timer.C:
+		if err := sqlstore.Wait(ctx, time.Duration(rand.Int64N(int64(time.Millisecond)<<attempt))); err != nil {
+			return err
 		}
 	}
 	if isRetryable(err) {
@@ -193,40 +186,14 @@ func (s *Store) run(ctx context.Context, opts *sql.TxOptions, write bool, fn fun
 	return err
 }
 
-// runOnce runs fn in one transaction on one connection of the pool, which
-// it sees two ways: through database/sql (a *sql.Tx, for the queries
-// shared with the SQLite store) and through pgx (the *pgx.Conn below it,
-// for the rest and for COPY). Both run on the one session, one after the
-// other, so they are one transaction.
-//
-// The *sql.Tx is begun with a context that is never cancelled: database/sql
-// would otherwise roll it back from another goroutine when ctx ends, while
-// this one may be using the pgx connection. Every statement still runs
-// under ctx, and the deferred rollback ends the transaction, as with pgx's
-// own transactions.
+// runOnce runs fn in one transaction (see begin).
 func (s *Store) runOnce(ctx context.Context, opts *sql.TxOptions, write bool, fn func(acct.Tx) error) error {
-	conn, err := s.db.Conn(ctx)
+	tx, pc, end, err := s.begin(ctx, opts)
 	if err != nil {
 		return mapError("begin", err)
 	}
-	defer conn.Close()
-	var pc *pgx.Conn
-	if err := conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("database/sql gave a %T, want pgx's *stdlib.Conn", dc)
-		}
-		pc = c.Conn()
-		return nil
-	}); err != nil {
-		return mapError("begin", err)
-	}
-	tx, err := conn.BeginTx(context.WithoutCancel(ctx), opts)
-	if err != nil {
-		return mapError("begin", err)
-	}
-	defer tx.Rollback() // after Commit, a harmless no-op
-	if err := fn(&txn{Tx: sqlstore.NewTx(tx, dialect), tx: pc, write: write, fold: s.fold}); err != nil {
+	defer end()
+	if err := fn(&txn{Tx: sqlstore.NewTx(tx, dialect, sqlstore.TxOptions{Write: write, Collate: s.fold}), tx: pc}); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -236,6 +203,44 @@ func (s *Store) runOnce(ctx context.Context, opts *sql.TxOptions, write bool, fn
 		return mapError("commit", err)
 	}
 	return nil
+}
+
+// begin begins a transaction on one connection of the pool, which it
+// returns seen two ways: through database/sql (a *sql.Tx, for the queries
+// of internal/sqlstore) and through pgx (the *pgx.Conn below it, for
+// COPY). Both run on the one session, one after the other, so they are
+// one transaction. end rolls it back, unless it was committed, and
+// gives the connection back.
+//
+// The *sql.Tx is begun with a context that is never cancelled: database/sql
+// would otherwise roll it back from another goroutine when ctx ends, while
+// this one may be using the pgx connection. Every statement still runs
+// under ctx, and end ends the transaction, as with pgx's own
+// transactions.
+func (s *Store) begin(ctx context.Context, opts *sql.TxOptions) (tx *sql.Tx, pc *pgx.Conn, end func(), err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("database/sql gave a %T, want pgx's *stdlib.Conn", dc)
+		}
+		pc = c.Conn()
+		return nil
+	}); err != nil {
+		conn.Close()
+		return nil, nil, nil, err
+	}
+	if tx, err = conn.BeginTx(context.WithoutCancel(ctx), opts); err != nil {
+		conn.Close()
+		return nil, nil, nil, err
+	}
+	return tx, pc, func() {
+		tx.Rollback() // after Commit, a harmless no-op
+		conn.Close()
+	}, nil
 }
 
 // Close closes the connection pool.
@@ -271,15 +276,6 @@ func nullMillis(t *time.Time) *time.Time {
 	}
 	m := millis(*t)
 	return &m
-}
-
-// utc reads an optional stored time in UTC.
-func utc(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }
 
 // nullString stores "" as NULL.

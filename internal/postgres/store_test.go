@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/acct/storetest"
 	"github.com/acctl/acctl/internal/pgtest"
 )
 
@@ -33,7 +34,7 @@ func TestMigrationsMatchSQLite(t *testing.T) {
 	}
 	var got []string
 	for _, m := range ms {
-		got = append(got, m.name)
+		got = append(got, m.Name)
 	}
 	entries, err := os.ReadDir(filepath.Join("..", "sqlite", "migrations"))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -136,7 +137,7 @@ func TestConcurrentOpen(t *testing.T) {
 	}
 	// Every store works.
 	for i, s := range stores {
-		insert(t, s, newRec(fmt.Sprintf("user%d", i)))
+		storetest.Insert(t, s, storetest.NewRec(fmt.Sprintf("user%d", i)))
 	}
 	if n := countUsers(t, stores[0]); n != len(stores) {
 		t.Errorf("%d users, want %d", n, len(stores))
@@ -191,7 +192,7 @@ func TestConnectionLost(t *testing.T) {
 	ctx := context.Background()
 	app := fmt.Sprintf("acctl_lost_%d", os.Getpid())
 	s := openURL(t, withParam(t, pgtest.URL(t), "application_name", app))
-	insert(t, s, newRec("alice"))
+	storetest.Insert(t, s, storetest.NewRec("alice"))
 	conn, err := pgx.Connect(ctx, pgtest.Admin(t))
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +208,7 @@ func TestConnectionLost(t *testing.T) {
 	}
 	// Each failure drops one dead connection; then the pool makes new ones.
 	for i := range 10 {
-		_, err := get(t, s, acct.UserKey{Field: acct.KeyUsername, Value: "alice"})
+		_, err := storetest.Get(t, s, acct.UserKey{Field: acct.KeyUsername, Value: "alice"})
 		if err == nil {
 			return
 		}
@@ -236,7 +237,7 @@ func TestRetry(t *testing.T) {
 		runs := 0
 		err := s.Update(ctx, func(tx acct.Tx) error {
 			runs++
-			rec := newRec(fmt.Sprintf("retry_%s_%d", code, runs))
+			rec := storetest.NewRec(fmt.Sprintf("retry_%s_%d", code, runs))
 			if err := tx.InsertUser(ctx, rec); err != nil {
 				return err
 			}
@@ -249,7 +250,7 @@ func TestRetry(t *testing.T) {
 			t.Errorf("%s twice, then success: %v after %d runs", code, err, runs)
 		}
 		// Only the third run's insert was kept.
-		if got := listUsers(t, s, acct.UserFilter{Search: "retry_" + code, Limit: 10}); len(got) != 1 ||
+		if got := storetest.ListUsers(t, s, acct.UserFilter{Search: "retry_" + code, Limit: 10}); len(got) != 1 ||
 			got[0].Username != fmt.Sprintf("retry_%s_3", code) {
 			t.Errorf("%s: kept %+v", code, got)
 		}
@@ -269,7 +270,7 @@ func TestRetry(t *testing.T) {
 	runs := 0
 	err := s.Update(ctx, func(tx acct.Tx) error {
 		runs++
-		return tx.InsertUser(ctx, newRec("retry_40001_3"))
+		return tx.InsertUser(ctx, storetest.NewRec("retry_40001_3"))
 	})
 	if !acct.IsCode(err, acct.CodeConflict) || runs != 1 {
 		t.Errorf("conflict: %v after %d runs", err, runs)
@@ -287,8 +288,8 @@ func TestRetry(t *testing.T) {
 func TestDeadlockRetried(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
-	a, b := newRec("alice"), newRec("bob")
-	insert(t, s, a, b)
+	a, b := storetest.NewRec("alice"), storetest.NewRec("bob")
+	storetest.Insert(t, s, a, b)
 	var runs atomic.Int32
 	var bothLocked sync.WaitGroup
 	bothLocked.Add(2)
@@ -324,7 +325,7 @@ func TestDeadlockRetried(t *testing.T) {
 		t.Errorf("%d runs, want 3 (one deadlock victim run again)", n)
 	}
 	for _, rec := range []*acct.UserRecord{a, b} {
-		got, err := get(t, s, acct.UserKey{Field: acct.KeyID, ID: rec.ID})
+		got, err := storetest.Get(t, s, acct.UserKey{Field: acct.KeyID, ID: rec.ID})
 		if err != nil || got.FailedLogins != 1 {
 			t.Errorf("%s: %+v, %v", rec.Username, got, err)
 		}
@@ -337,8 +338,8 @@ func TestDeadlockRetried(t *testing.T) {
 func TestUpdateLocksRows(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
-	alice := newRec("alice")
-	insert(t, s, alice)
+	alice := storetest.NewRec("alice")
+	storetest.Insert(t, s, alice)
 	for _, lookup := range []string{"GetUser", "ListUsers"} {
 		t.Run(lookup, func(t *testing.T) {
 			read := func(tx acct.Tx) (*acct.UserRecord, error) {
@@ -430,15 +431,15 @@ func waitForLockWait(t *testing.T, s *Store) {
 func TestAddLoginFailureConcurrent(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
-	alice := newRec("alice")
-	insert(t, s, alice)
+	alice := storetest.NewRec("alice")
+	storetest.Insert(t, s, alice)
 	const goroutines, each = 10, 20
 	var wg sync.WaitGroup
 	seen := make(chan int, goroutines*each)
 	for range goroutines {
 		wg.Go(func() {
 			for range each {
-				n, err := addFailure(ctx, s, alice.ID)
+				n, err := storetest.AddFailure(ctx, s, alice.ID)
 				if err != nil {
 					t.Error(err)
 					return
@@ -456,7 +457,7 @@ func TestAddLoginFailureConcurrent(t *testing.T) {
 		}
 		counts[n] = true
 	}
-	got, err := get(t, s, acct.UserKey{Field: acct.KeyID, ID: alice.ID})
+	got, err := storetest.Get(t, s, acct.UserKey{Field: acct.KeyID, ID: alice.ID})
 	if err != nil || got.FailedLogins != goroutines*each || len(counts) != goroutines*each {
 		t.Errorf("count %v, %d distinct returns, %v; want %d", got.FailedLogins, len(counts), err, goroutines*each)
 	}
@@ -497,11 +498,11 @@ func TestSearchFoldsUnicodeInCDatabase(t *testing.T) {
 		t.Skip("no collation that folds Unicode on this server (ICU or C.UTF-8)")
 	}
 	t.Logf("search lowers with%s", s.fold)
-	elodie := newRec("elodie")
+	elodie := storetest.NewRec("elodie")
 	elodie.FirstName, elodie.LastName = "Élodie", "Ørsted"
-	insert(t, s, elodie, newRec("other"))
+	storetest.Insert(t, s, elodie, storetest.NewRec("other"))
 	for _, q := range []string{"élodie", "ÉLODIE", "øRSTED", "LODIE"} {
-		if got := ids(listUsers(t, s, acct.UserFilter{Search: q, Limit: 10})); !reflect.DeepEqual(got, []int64{elodie.ID}) {
+		if got := storetest.IDs(storetest.ListUsers(t, s, acct.UserFilter{Search: q, Limit: 10})); !reflect.DeepEqual(got, []int64{elodie.ID}) {
 			t.Errorf("search %q: %v, want [%d]", q, got, elodie.ID)
 		}
 	}

@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
 
 var _ acct.Checker = (*Store)(nil)
@@ -24,11 +23,8 @@ const quickCheckLines = 10
 // damaged file, a wrong pragma or a dangling reference fails the check; a
 // file that others may read is a warning.
 func (s *Store) Check(ctx context.Context) (*acct.StoreHealth, error) {
-	began := time.Now()
-	h := &acct.StoreHealth{Kind: "sqlite"}
-	add := func(name, value string, status acct.HealthStatus, detail string) {
-		h.Checks = append(h.Checks, acct.HealthCheck{Name: name, Value: value, Status: status, Detail: detail})
-	}
+	h := sqlstore.NewHealth("sqlite")
+	add := h.Add
 	add("path", s.path, acct.HealthInfo, "")
 
 	var pages, pageSize int64
@@ -57,18 +53,11 @@ func (s *Store) Check(ctx context.Context) (*acct.StoreHealth, error) {
 		}
 	}
 
-	ms, err := migrations()
+	v, err := s.SchemaVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if h.SchemaVersion, err = s.SchemaVersion(ctx); err != nil {
-		return nil, err
-	}
-	if h.SchemaVersion == len(ms) {
-		add("schema_version", strconv.Itoa(h.SchemaVersion), acct.HealthOK, "")
-	} else {
-		add("schema_version", strconv.Itoa(h.SchemaVersion), acct.HealthFailed, fmt.Sprintf("this acctl knows %d", len(ms)))
-	}
+	h.Schema(v, s.KnownVersion())
 
 	rows, err := s.r.QueryContext(ctx, fmt.Sprintf("PRAGMA quick_check(%d)", quickCheckLines))
 	if err != nil {
@@ -117,6 +106,5 @@ func (s *Store) Check(ctx context.Context) (*acct.StoreHealth, error) {
 	} else {
 		add("foreign_key_check", fmt.Sprintf("%d rows", n), acct.HealthFailed, strings.Join(dangling, "; "))
 	}
-	h.Took = time.Since(began)
-	return h, nil
+	return h.Done(), nil
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -236,36 +235,4 @@ func TestMigrateFrom0002(t *testing.T) {
 	if err := s.w.QueryRow("SELECT count(*) FROM pragma_foreign_key_check").Scan(&fk); err != nil || fk != 0 {
 		t.Errorf("foreign_key_check: %d, %v", fk, err)
 	}
-}
-
-// TestMigrateFrom0003 opens a file that the first three migrations made,
-// with a reset code, and checks that the code reads back with no purpose
-// and that passcodes work after the upgrade.
-func TestMigrateFrom0003(t *testing.T) {
-	ctx := context.Background()
-	ms := mustMigrations(t)
-	path := oldFile(t, 3,
-		`INSERT INTO users (username, status, created_at, updated_at) VALUES ('alice', 'active', 1, 2)`,
-		`INSERT INTO codes (public_id, user_id, kind, mac, channel, created_at, expires_at)
-			VALUES ('cod_old', 1, 'reset', randomblob(32), 'none', 1, 2)`,
-	)
-
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if v, err := s.SchemaVersion(ctx); err != nil || v != len(ms) {
-		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(ms))
-	}
-	if c, err := getCode(s, acct.CodeKey{ID: "cod_old"}); err != nil || c.Purpose != "" || c.Kind != acct.CodeKindReset {
-		t.Errorf("old code after the upgrade: %+v, %v", c, err)
-	}
-	otp := newOTP(1, "cod_otp", acct.PurposeSignup, "+15550100", t0)
-	insertCodes(t, s, otp)
-	got := listCodes(t, s, acct.CodeFilter{UserID: 1, Purpose: acct.PurposeSignup})
-	if len(got) != 1 || !reflect.DeepEqual(&got[0], otp) {
-		t.Errorf("passcode on upgraded file: %+v", got)
-	}
-	integrityCheck(t, s.w)
 }

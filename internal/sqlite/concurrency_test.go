@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
+	"github.com/acctl/acctl/internal/sqlstore/sqlstoretest"
 	"github.com/acctl/acctl/internal/testenv"
 )
 
@@ -118,26 +120,11 @@ func TestSameEmailRace(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "acctl.db")
 	const racers = 20
-	start := make(chan struct{})
-	results := make(chan error, racers)
-	var wg sync.WaitGroup
-	for i := range racers {
-		wg.Go(func() {
-			<-start
-			s, err := Open(ctx, path)
-			if err != nil {
-				results <- fmt.Errorf("open: %w", err)
-				return
-			}
-			defer s.Close()
-			rec := newRec(fmt.Sprintf("racer%d", i))
-			rec.Email = "same@example.com"
-			results <- registerOne(ctx, s, rec)
-		})
-	}
-	close(start)
-	wg.Wait()
-	close(results)
+	results := kit.Race(path, racers, func(i int, s sqlstoretest.Store) error {
+		rec := newRec(fmt.Sprintf("racer%d", i))
+		rec.Email = "same@example.com"
+		return registerOne(ctx, s.(*Store), rec)
+	})
 	checkRace(t, results, racers)
 
 	s, err := Open(ctx, path)
@@ -296,7 +283,7 @@ func TestUniqueColumn(t *testing.T) {
 	}
 }
 
-func mustMigrations(t *testing.T) []migration {
+func mustMigrations(t *testing.T) []sqlstore.Migration {
 	t.Helper()
 	ms, err := migrations()
 	if err != nil {
@@ -311,25 +298,11 @@ func mustMigrations(t *testing.T) []migration {
 // upgrade.
 func oldFile(t *testing.T, version int, rows ...string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "old.db")
-	if _, err := createFile(path); err != nil {
-		t.Fatal(err)
+	stmts := make([]sqlstoretest.Stmt, len(rows))
+	for i, r := range rows {
+		stmts[i] = sqlstoretest.Stmt{Query: r}
 	}
-	db, err := sql.Open("sqlite", dsn(path, true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	qs := []string{"CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT"}
-	for _, m := range mustMigrations(t)[:version] {
-		qs = append(qs, m.sql, fmt.Sprintf("INSERT INTO schema_migrations VALUES (%d, 0)", m.version))
-	}
-	for _, q := range append(qs, rows...) {
-		if _, err := db.Exec(q); err != nil {
-			db.Close()
-			t.Fatalf("%.60s: %v", q, err)
-		}
-	}
+	path, db := kit.Older(t, version, stmts...)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
 
 // The store as a source and a target of "acctl store copy": the tables
@@ -166,7 +166,7 @@ func (s *Store) ReadRows(ctx context.Context, fn func(acct.RowSource) error) err
 	if err != nil {
 		return err
 	}
-	if err := fn(&rowSource{tx: tx, tables: tables}); err != nil {
+	if err := fn(&rowSource{copyRows(tx, tables)}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -191,7 +191,7 @@ func (s *Store) WriteRows(ctx context.Context, fn func(acct.RowSink) error) erro
 	if err != nil {
 		return err
 	}
-	if err := fn(&rowSink{tx: tx, tables: tables}); err != nil {
+	if err := fn(&rowSink{copyRows(tx, tables), tx}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -200,256 +200,45 @@ func (s *Store) WriteRows(ctx context.Context, fn func(acct.RowSink) error) erro
 	return nil
 }
 
-// rowSource is the acct.RowSource of one ReadRows.
-type rowSource struct {
-	tx     *sql.Tx
-	tables []acct.CopyTable
-}
+// rowSource is the acct.RowSource of one ReadRows: sqlstore's reads and
+// counts, and SQLite's counters.
+type rowSource struct{ *sqlstore.CopyRows }
 
-// rowSink is the acct.RowSink of one WriteRows.
+// rowSink is the acct.RowSink of one WriteRows: sqlstore's counts, and
+// SQLite's writes.
 type rowSink struct {
-	tx     *sql.Tx
-	tables []acct.CopyTable
+	*sqlstore.CopyRows
+	tx *sql.Tx
 }
 
-// table returns the description of the table named name.
-func table(tables []acct.CopyTable, name string) (*acct.CopyTable, error) {
-	for i := range tables {
-		if tables[i].Name == name {
-			return &tables[i], nil
-		}
-	}
-	return nil, fmt.Errorf("sqlite: copy: no table %q", name)
-}
-
-// columnsOf returns the descriptions of columns of t, in that order.
-func columnsOf(t *acct.CopyTable, columns []string) ([]acct.CopyColumn, error) {
-	cols := make([]acct.CopyColumn, len(columns))
-	for i, name := range columns {
-		c := t.Column(name)
-		if c == nil {
-			return nil, fmt.Errorf("sqlite: copy: table %s has no column %q", t.Name, name)
-		}
-		cols[i] = *c
-	}
-	return cols, nil
-}
-
-func count(ctx context.Context, tx *sql.Tx, tables []acct.CopyTable, name string) (int64, error) {
-	if _, err := table(tables, name); err != nil {
-		return 0, err
-	}
-	var n int64
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+quoteIdent(name)).Scan(&n); err != nil {
-		return 0, mapError("copy: count "+name, err)
-	}
-	return n, nil
-}
-
-func (r *rowSource) Count(ctx context.Context, name string) (int64, error) {
-	return count(ctx, r.tx, r.tables, name)
-}
-
-// Rows reads the table in batches in key order, each batch one query that
-// starts after the last key of the one before (rowid for a table without
-// a primary key), so no statement stays open while fn runs.
-func (r *rowSource) Rows(ctx context.Context, name string, columns []string, batch int, fn func([][]any) error) error {
-	t, err := table(r.tables, name)
-	if err != nil {
-		return err
-	}
-	cols, err := columnsOf(t, columns)
-	if err != nil {
-		return err
-	}
-	if batch < 1 {
-		batch = 1
-	}
-	key := t.Key
-	if len(key) == 0 {
-		key = []string{"rowid"}
-	}
-	var sel []string
-	for _, k := range key {
-		sel = append(sel, quoteIdent(k))
-	}
-	keyList := strings.Join(sel, ", ")
-	for _, c := range columns {
-		sel = append(sel, quoteIdent(c))
-	}
-	first := "SELECT " + strings.Join(sel, ", ") + " FROM " + quoteIdent(name) +
-		" ORDER BY " + keyList + " LIMIT ?"
-	next := "SELECT " + strings.Join(sel, ", ") + " FROM " + quoteIdent(name) +
-		" WHERE (" + keyList + ") > (" + strings.TrimSuffix(strings.Repeat("?, ", len(key)), ", ") + ")" +
-		" ORDER BY " + keyList + " LIMIT ?"
-
-	var last []any
-	for {
-		var q *sql.Rows
-		if last == nil {
-			q, err = r.tx.QueryContext(ctx, first, batch)
-		} else {
-			q, err = r.tx.QueryContext(ctx, next, append(slices.Clone(last), batch)...)
-		}
-		if err != nil {
-			return mapError("copy: read "+name, err)
-		}
-		out := make([][]any, 0, batch)
-		raw := make([]any, len(sel))
-		ptrs := make([]any, len(sel))
-		for i := range raw {
-			ptrs[i] = &raw[i]
-		}
-		for q.Next() {
-			if err := q.Scan(ptrs...); err != nil {
-				q.Close()
-				return mapError("copy: read "+name, err)
-			}
-			row := make([]any, len(columns))
-			for i, c := range cols {
-				v, err := fromSQLite(raw[len(key)+i], c.Type)
-				if err != nil {
-					q.Close()
-					return fmt.Errorf("sqlite: copy: read %s.%s: %w", name, c.Name, err)
-				}
-				row[i] = v
-			}
-			out = append(out, row)
-			last = slices.Clone(raw[:len(key)])
-		}
-		if err := q.Err(); err != nil {
-			return mapError("copy: read "+name, err)
-		}
-		if len(out) == 0 {
-			return nil
-		}
-		if err := fn(out); err != nil {
-			return err
-		}
-		if len(out) < batch {
-			return nil
-		}
-	}
-}
-
-// fromSQLite turns a value as the driver reads it into the Go type of typ.
-func fromSQLite(v any, typ acct.ValueType) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	switch typ {
-	case acct.TypeInt:
-		if n, ok := v.(int64); ok {
-			return n, nil
-		}
-	case acct.TypeTime:
-		if n, ok := v.(int64); ok {
-			return time.UnixMilli(n).UTC(), nil
-		}
-	case acct.TypeFloat:
-		switch x := v.(type) {
-		case float64:
-			return x, nil
-		case int64:
-			return float64(x), nil
-		}
-	case acct.TypeText:
-		switch x := v.(type) {
-		case string:
-			return x, nil
-		case []byte:
-			return string(x), nil
-		}
-	case acct.TypeBytes:
-		switch x := v.(type) {
-		case []byte:
-			return x, nil
-		case string:
-			return []byte(x), nil
-		}
-	case acct.TypeAny:
-		return v, nil
-	}
-	return nil, fmt.Errorf("a %T where %s was expected", v, typ)
-}
-
-// toSQLite turns a value of a row into what the column of type typ keeps.
-func toSQLite(v any, typ acct.ValueType) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	switch typ {
-	case acct.TypeInt:
-		switch x := v.(type) {
-		case int64:
-			return x, nil
-		case bool:
-			return boolInt(x), nil
-		}
-	case acct.TypeTime:
-		if t, ok := v.(time.Time); ok {
-			return t.UnixMilli(), nil
-		}
-	case acct.TypeFloat:
-		switch x := v.(type) {
-		case float64:
-			return x, nil
-		case int64:
-			return float64(x), nil
-		}
-	case acct.TypeText:
-		if s, ok := v.(string); ok {
-			return s, nil
-		}
-	case acct.TypeBytes:
-		if b, ok := v.([]byte); ok {
-			return b, nil
-		}
-	case acct.TypeAny:
-		switch x := v.(type) {
-		case bool:
-			return boolInt(x), nil
-		case time.Time:
-			return x.UnixMilli(), nil
-		}
-		return v, nil
-	}
-	return nil, fmt.Errorf("cannot store a %T in a %s column", v, typ)
-}
-
-func boolInt(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
+// copyRows reads the tables in tx: a table without a primary key in
+// rowid order.
+func copyRows(tx *sql.Tx, tables []acct.CopyTable) *sqlstore.CopyRows {
+	return &sqlstore.CopyRows{Q: tx, D: dialect, Tables: tables, RowID: "rowid", FromDriver: sqlstore.FromDriver}
 }
 
 // SerialValue reads the table's counter in sqlite_sequence.
 func (r *rowSource) SerialValue(ctx context.Context, name string) (int64, error) {
-	t, err := table(r.tables, name)
+	t, err := r.Table(name)
 	if err != nil || t.Serial == "" {
 		return 0, err
 	}
 	var seq sql.NullInt64
-	err = r.tx.QueryRowContext(ctx, "SELECT max(seq) FROM sqlite_sequence WHERE name = ?", name).Scan(&seq)
+	err = r.Q.QueryRowContext(ctx, "SELECT max(seq) FROM sqlite_sequence WHERE name = ?", name).Scan(&seq)
 	if err != nil {
 		return 0, mapError("copy: read sqlite_sequence", err)
 	}
 	return seq.Int64, nil
 }
 
-func (w *rowSink) Count(ctx context.Context, name string) (int64, error) {
-	return count(ctx, w.tx, w.tables, name)
-}
-
 // Clear deletes the rows of each table. Foreign keys are checked at the
 // commit, so the order does not matter.
 func (w *rowSink) Clear(ctx context.Context, names []string) error {
 	for _, name := range names {
-		if _, err := table(w.tables, name); err != nil {
+		if _, err := w.Table(name); err != nil {
 			return err
 		}
-		if _, err := w.tx.ExecContext(ctx, "DELETE FROM "+quoteIdent(name)); err != nil {
+		if _, err := w.Q.ExecContext(ctx, "DELETE FROM "+sqlstore.QuoteIdent(name)); err != nil {
 			return mapError("copy: clear "+name, err)
 		}
 	}
@@ -459,19 +248,15 @@ func (w *rowSink) Clear(ctx context.Context, names []string) error {
 // Insert inserts the rows one statement each (a prepared statement: in
 // SQLite that is about as fast as statements of many rows).
 func (w *rowSink) Insert(ctx context.Context, name string, columns []string, rows [][]any) error {
-	t, err := table(w.tables, name)
-	if err != nil {
-		return err
-	}
-	cols, err := columnsOf(t, columns)
+	_, cols, err := w.TableColumns(name, columns)
 	if err != nil {
 		return err
 	}
 	quoted := make([]string, len(columns))
 	for i, c := range columns {
-		quoted[i] = quoteIdent(c)
+		quoted[i] = sqlstore.QuoteIdent(c)
 	}
-	stmt, err := w.tx.PrepareContext(ctx, "INSERT INTO "+quoteIdent(name)+" ("+strings.Join(quoted, ", ")+
+	stmt, err := w.tx.PrepareContext(ctx, "INSERT INTO "+sqlstore.QuoteIdent(name)+" ("+strings.Join(quoted, ", ")+
 		") VALUES ("+strings.TrimSuffix(strings.Repeat("?, ", len(columns)), ", ")+")")
 	if err != nil {
 		return mapError("copy: insert into "+name, err)
@@ -483,7 +268,7 @@ func (w *rowSink) Insert(ctx context.Context, name string, columns []string, row
 			return fmt.Errorf("sqlite: copy: insert into %s: a row of %d values for %d columns", name, len(row), len(columns))
 		}
 		for i, c := range cols {
-			if args[i], err = toSQLite(row[i], c.Type); err != nil {
+			if args[i], err = dialect.ToDriver(row[i], c.Type); err != nil {
 				return fmt.Errorf("sqlite: copy: insert into %s.%s: %w", name, c.Name, err)
 			}
 		}
@@ -499,17 +284,16 @@ func (w *rowSink) Insert(ctx context.Context, name string, columns []string, row
 // of a cleared table are gone: the table now continues the source's
 // counter).
 func (w *rowSink) SetSerial(ctx context.Context, name string, last int64) error {
-	t, err := table(w.tables, name)
+	t, err := w.Table(name)
 	if err != nil || t.Serial == "" {
 		return err
 	}
-	var top int64
-	err = w.tx.QueryRowContext(ctx, "SELECT COALESCE(max("+quoteIdent(t.Serial)+"), 0) FROM "+quoteIdent(name)).Scan(&top)
+	top, err := w.MaxKey(ctx, t)
 	if err != nil {
-		return mapError("copy: read the largest key of "+name, err)
+		return err
 	}
 	seq := max(top, last)
-	res, err := w.tx.ExecContext(ctx, "UPDATE sqlite_sequence SET seq = ? WHERE name = ?", seq, name)
+	res, err := w.Q.ExecContext(ctx, "UPDATE sqlite_sequence SET seq = ? WHERE name = ?", seq, name)
 	if err != nil {
 		return mapError("copy: set sqlite_sequence", err)
 	}
@@ -518,13 +302,8 @@ func (w *rowSink) SetSerial(ctx context.Context, name string, last int64) error 
 	} else if n > 0 || seq == 0 {
 		return nil
 	}
-	if _, err := w.tx.ExecContext(ctx, "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", name, seq); err != nil {
+	if _, err := w.Q.ExecContext(ctx, "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", name, seq); err != nil {
 		return mapError("copy: set sqlite_sequence", err)
 	}
 	return nil
-}
-
-// quoteIdent quotes an SQL identifier.
-func quoteIdent(s string) string {
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }

@@ -26,8 +26,14 @@ var dialect = &sqlstore.Dialect{
 	True:         "1",
 	False:        "0",
 	TimeType:     "INTEGER",
-	UniqueKey:    uniqueKey,
-	MapError:     mapError,
+	Lower:        foldFunc,
+	TableExists:  "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?",
+	NoIndex:      "+",
+	JSONLists:    true,
+	// An export reads the addresses of a page of consecutive accounts.
+	AddressesByRange: true,
+	UniqueKey:        uniqueKey,
+	MapError:         mapError,
 }
 
 // mapError turns a driver error into the error the acct layer expects. It

@@ -64,7 +64,7 @@ func TestListUsersPlan(t *testing.T) {
 		{all, t0, false}, {all, time.Time{}, false}, {[]acct.Status{acct.StatusActive}, t0, false},
 		{[]acct.Status{acct.StatusHeld}, t0, true}, {[]acct.Status{acct.StatusLocked}, t0, true},
 	} {
-		cond, args := statusCondition(c.statuses, c.now)
+		cond, args := dialect.StatusCondition(c.statuses, c.now)
 		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN SELECT id FROM users WHERE id > ? AND "+cond+
 			" ORDER BY id LIMIT 10", append([]any{0}, args...)...)
 		if err != nil {

@@ -2,13 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"strings"
 	"time"
-
-	"github.com/acctl/acctl/internal/acct"
-	"github.com/acctl/acctl/internal/sqlstore"
 )
 
 // purgeCache is the page cache of the write connection, in KiB (negative,
@@ -44,28 +38,4 @@ func (t *txn) DeleteSessions(ctx context.Context, cutoff time.Time, limit int) (
 		}
 	}()
 	return t.Tx.DeleteSessions(ctx, cutoff, limit)
-}
-
-var _ acct.SessionUserTx = (*txn)(nil)
-
-// sessionUserColumns is the number of columns of sqlstore.SessionUserQuery.
-var sessionUserColumns = sqlstore.SessionUserSessionColumns + strings.Count(sqlstore.UserColumns, ",") + 1
-
-// GetSessionUser finds the session of tokenHash and its user in one query
-// (acct.SessionUserTx): a session's validation reads one row, not two.
-func (t *txn) GetSessionUser(ctx context.Context, tokenHash []byte) (*acct.SessionRecord, *acct.UserRecord, error) {
-	if len(tokenHash) == 0 {
-		return nil, nil, acct.Errorf(acct.CodeNotFound, "no such session")
-	}
-	var s acct.SessionRecord
-	var u acct.UserRecord
-	sc := sessionUserScanner{newRowScanner(sessionUserColumns)}
-	err := sc.scan(t.tx.QueryRowContext(ctx, sqlstore.SessionUserQuery, tokenHash), &s, &u)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, acct.Errorf(acct.CodeNotFound, "no such session")
-	}
-	if err != nil {
-		return nil, nil, mapError("get session and user", err)
-	}
-	return &s, &u, nil
 }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -202,22 +201,6 @@ func TestMigrateFrom0001(t *testing.T) {
 	if err := s.w.QueryRow("SELECT count(*) FROM pragma_foreign_key_check").Scan(&fk); err != nil || fk != 0 {
 		t.Errorf("foreign_key_check: %d, %v", fk, err)
 	}
-}
-
-func TestForeignConflictMessage(t *testing.T) {
-	s := openTest(t)
-	ctx := context.Background()
-	a := newRec("alice")
-	a.Foreign = "github:12345"
-	insert(t, s, a)
-	b := newRec("bob")
-	b.Foreign = "github:12345"
-	err := s.Update(ctx, func(tx acct.Tx) error { return tx.InsertUser(ctx, b) })
-	var ae *acct.Error
-	if !errors.As(err, &ae) || !strings.Contains(ae.Err.Error(), "UNIQUE constraint failed: users.foreign_id") {
-		t.Fatalf("driver message: %v", err)
-	}
-	checkConflict(t, "foreign", err, "foreign")
 }
 
 // BenchmarkPurgeSessions compares the batched purge (DeleteSessions in one

@@ -60,6 +60,8 @@ var pragmaNames = []string{"journal_mode", "foreign_keys", "busy_timeout", "sync
 // Store is an acct.Store on one SQLite file. It is safe for concurrent use,
 // and several processes may open the same file at once.
 type Store struct {
+	// Schema answers KnownVersion and PendingMigrations, on w.
+	sqlstore.Schema
 	path string
 	w    *sql.DB // one connection, BEGIN IMMEDIATE
 	r    *sql.DB // query_only connections, BEGIN DEFERRED
@@ -67,13 +69,8 @@ type Store struct {
 
 var _ acct.Store = (*Store)(nil)
 
-// Options change how OpenWith treats the file.
-type Options struct {
-	// Migrate is what Open does with a schema older than this program's:
-	// apply the missing migrations (acct.MigrateAuto, the default), refuse
-	// (acct.MigrateRefuse), or leave it as it is (acct.MigrateNone).
-	Migrate acct.MigrateMode
-}
+// Options change how OpenWith treats the file (see sqlstore.Options).
+type Options = sqlstore.Options
 
 // Open opens the SQLite database at path (a file-system path, without any
 // "sqlite:" prefix), creating it and its folder if missing, and applies the
@@ -120,6 +117,7 @@ func (s *Store) open(ctx context.Context, created bool, mode acct.MigrateMode) e
 		return err
 	}
 	s.w.SetMaxOpenConns(1)
+	s.Schema = sqlstore.NewSchema(migrationFiles, s.w, dialect)
 	s.w.SetMaxIdleConns(1)
 	if s.r, err = openDB(dsn(s.path, false)); err != nil {
 		return err
@@ -197,8 +195,8 @@ func (s *Store) refuseOlder(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return mapError("read schema version", err)
 	}
-	if pending := pendingNames(ms, applied); len(applied) > 0 && len(pending) > 0 {
-		return acct.SchemaTooOld(maxVersion(applied), len(ms), pending)
+	if pending := sqlstore.PendingNames(ms, applied); len(applied) > 0 && len(pending) > 0 {
+		return acct.SchemaTooOld(sqlstore.MaxVersion(applied), len(ms), pending)
 	}
 	return nil
 }
@@ -253,12 +251,8 @@ func connect(ctx context.Context, db *sql.DB) error {
 		if err == nil || !isBusy(err) || time.Now().After(deadline) {
 			return err
 		}
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return ctx.Err()
-		case <-timer.C:
+		if err := sqlstore.Wait(ctx, wait); err != nil {
+			return err
 		}
 		wait = min(2*wait, 50*time.Millisecond)
 	}
@@ -352,7 +346,7 @@ func run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(acct.Tx) 
 	if err != nil {
 		return mapError("begin", err)
 	}
-	t := &txn{Tx: sqlstore.NewTx(tx, dialect), tx: tx}
+	t := &txn{Tx: sqlstore.NewTx(tx, dialect, sqlstore.TxOptions{Write: opts == nil}), tx: tx}
 	defer t.endBulk(ctx, db) // import.go: after the rollback below
 	defer tx.Rollback()      // after Commit, a harmless no-op
 	if err := fn(t); err != nil {

@@ -17,16 +17,7 @@ import (
 // the end of the test.
 func openTest(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "data", "acctl.db"))
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return s
+	return kit.OpenAt(t, filepath.Join(t.TempDir(), "data", "acctl.db")).(*Store)
 }
 
 // openAt opens the store at path, failing the test if it cannot; the
@@ -228,8 +219,8 @@ func TestMigrations(t *testing.T) {
 	destructive := regexp.MustCompile(`(?i)\b(DROP|DELETE|TRUNCATE|RENAME|REPLACE)\b`)
 	comment := regexp.MustCompile(`--[^\n]*`)
 	for _, m := range ms {
-		if w := destructive.FindString(comment.ReplaceAllString(m.sql, "")); w != "" {
-			t.Errorf("%s uses %s: migrations never destroy data", m.name, w)
+		if w := destructive.FindString(comment.ReplaceAllString(m.SQL, "")); w != "" {
+			t.Errorf("%s uses %s: migrations never destroy data", m.Name, w)
 		}
 	}
 

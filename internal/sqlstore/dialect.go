@@ -1,11 +1,14 @@
-// Package sqlstore holds the queries of acct.Tx that the SQLite and the
-// PostgreSQL stores share, written once over database/sql.
+// Package sqlstore holds the queries of the SQLite and the PostgreSQL
+// stores, written once over database/sql: every method of acct.Tx, the
+// reads of acct.BulkTx, the reads and value conversions of a store copy
+// (CopyRows), the migration runner (ApplyMigrations, Schema) and the
+// report of a store check (Health).
 //
 // A dialect package (internal/sqlite, internal/postgres) opens its
-// connections, runs its migrations, begins its transactions and keeps its
-// bulk paths; inside a transaction it hands a Tx its *sql.Tx and its
-// Dialect, and the Tx's methods answer the parts of acct.Tx that have
-// moved here. What differs between the two databases is in the Dialect
+// connections, keeps its migration files, begins its transactions and
+// keeps its bulk writes; inside a transaction it hands a Tx its *sql.Tx,
+// its Dialect and the transaction's TxOptions, and the Tx's methods
+// answer acct.Tx. What differs between the two databases is in the Dialect
 // and nowhere else:
 //
 //   - placeholders: the queries here are written with ? (or ?N for the
@@ -13,8 +16,10 @@
 //   - how a time is stored: Unix milliseconds in an INTEGER (SQLite) or a
 //     timestamptz in whole milliseconds (PostgreSQL), see Time;
 //   - the few words whose spelling differs (Greatest, True and False,
-//     Binary, TimeType) and the locking clause of a statement that picks
-//     rows to change (SkipLocked);
+//     Binary, TimeType, Lower, NoIndex), how a list of values travels
+//     (JSONLists) and the locking clauses of a look-up in a write
+//     transaction (ForUpdate) and of a statement that picks rows to
+//     change (SkipLocked);
 //   - how an insert learns its id (LastInsertID) and whether writers run
 //     side by side (ConcurrentWriters);
 //   - error classification: the dialect's MapError turns a driver error
@@ -76,6 +81,32 @@ type Dialect struct {
 	// a row another transaction is inserting claims its key first; unset
 	// when they follow one another (SQLite's IMMEDIATE transactions).
 	ConcurrentWriters bool
+	// ForUpdate ends a look-up of accounts inside a write transaction,
+	// so that the rows read stay locked until it ends: " FOR UPDATE"
+	// where writers run side by side (PostgreSQL); "" where they follow
+	// one another (SQLite).
+	ForUpdate string
+	// Lower is the function that lowers text for search, for all of
+	// Unicode: lower in PostgreSQL (under TxOptions.Collate); in SQLite,
+	// whose lower() folds ASCII only, the store's own function.
+	Lower string
+	// NoIndex goes before a column in a condition to keep the planner
+	// from the column's index: "+" in SQLite (see ListUsers); "" in
+	// PostgreSQL, which plans by its statistics.
+	NoIndex string
+	// JSONLists is set when a list of values travels as one JSON array
+	// parameter read with json_each (SQLite); otherwise it is one array
+	// parameter (= ANY(?), PostgreSQL). Either way a statement is one
+	// round trip whatever the list's length.
+	JSONLists bool
+	// AddressesByRange is set when ListAddressesOf reads the range of the
+	// ids asked for in index order and sorts in Go (SQLite: see there);
+	// otherwise the database picks and sorts the rows.
+	AddressesByRange bool
+	// TableExists is a query of one row and one boolean (or 0 or 1): does
+	// the table named by its one parameter exist where the store keeps
+	// its tables?
+	TableExists string
 	// True and False are the literals of a boolean column: 1 and 0 in
 	// SQLite (so that a condition matches the text of a partial index),
 	// true and false in PostgreSQL.

@@ -198,3 +198,27 @@ func scanSession(row interface{ Scan(...any) error }, rec *acct.SessionRecord) e
 	rec.EndedAt = ended.Ptr()
 	return nil
 }
+
+var _ acct.SessionUserTx = (*Tx)(nil)
+
+// sessionUserColumns is the number of columns of SessionUserQuery.
+var sessionUserColumns = SessionUserSessionColumns + strings.Count(UserColumns, ",") + 1
+
+// GetSessionUser finds the session of tokenHash and its user in one query
+// (acct.SessionUserTx): a session's validation reads one row, not two.
+func (t *Tx) GetSessionUser(ctx context.Context, tokenHash []byte) (*acct.SessionRecord, *acct.UserRecord, error) {
+	if len(tokenHash) == 0 {
+		return nil, nil, acct.Errorf(acct.CodeNotFound, "no such session")
+	}
+	var s acct.SessionRecord
+	var u acct.UserRecord
+	sc := sessionUserScanner{newRowScanner(sessionUserColumns)}
+	err := sc.scan(t.q.QueryRowContext(ctx, t.d.Rebind(SessionUserQuery), tokenHash), &s, &u)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, acct.Errorf(acct.CodeNotFound, "no such session")
+	}
+	if err != nil {
+		return nil, nil, t.d.MapError("get session and user", err)
+	}
+	return &s, &u, nil
+}

@@ -3,18 +3,42 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"time"
 )
 
 // Tx answers the shared part of acct.Tx inside one transaction of a
 // dialect store, which embeds it in its own transaction type.
 type Tx struct {
-	q Querier
-	d *Dialect
+	q    Querier
+	d    *Dialect
+	opts TxOptions
+}
+
+// TxOptions is what a dialect store tells the shared queries of one
+// transaction.
+type TxOptions struct {
+	// Write is set in a write transaction: the look-ups of accounts then
+	// end with Dialect.ForUpdate.
+	Write bool
+	// Collate follows a column and a pattern that ListUsers' search
+	// lowers, such as ` COLLATE "und-x-icu"` where the database's own
+	// lower() folds ASCII only; "" for the default.
+	Collate string
 }
 
 // NewTx returns the shared queries over q, a transaction begun by the
 // dialect store d.
-func NewTx(q Querier, d *Dialect) *Tx { return &Tx{q: q, d: d} }
+func NewTx(q Querier, d *Dialect, opts TxOptions) *Tx { return &Tx{q: q, d: d, opts: opts} }
+
+// forUpdate is the locking clause of a look-up of accounts: inside a
+// write transaction the rows read stay locked, and so current, until the
+// transaction ends (where the dialect locks rows at all).
+func (t *Tx) forUpdate() string {
+	if t.opts.Write {
+		return t.d.ForUpdate
+	}
+	return ""
+}
 
 // exec runs a statement written with ? placeholders.
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -79,6 +103,19 @@ func collect[T any](t *Tx, rows *sql.Rows, err error, op string, scan func(*sql.
 		return nil, t.d.MapError(op, err)
 	}
 	return out, nil
+}
+
+// Wait waits for d, or until ctx ends, and then returns ctx's error: the
+// pause of a store before it tries again.
+func Wait(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
 }
 
 // marks returns n placeholders separated by commas, for an IN list.

@@ -1,20 +1,25 @@
-package sqlite
+package sqlstore
 
 import (
 	"fmt"
 	"time"
 
 	"github.com/acctl/acctl/internal/acct"
-	"github.com/acctl/acctl/internal/sqlstore"
 )
 
 // Reading many rows: an export reads every account and address, and
 // scanning a row was most of its time. The scanners below give
 // database/sql destinations of type *any, made once for all the rows of a
 // query: it then hands over the driver's values as they are (int64,
-// string or nil), where a *int64 went through reflection, a sql.NullString
-// through a second conversion, and a new set of destinations for every
-// row was garbage. The values are then checked and converted here.
+// string, bool, time.Time or nil), where a *int64 went through
+// reflection, a sql.NullString through a second conversion, and a new set
+// of destinations for every row was garbage. The values are then checked
+// and converted here, in either dialect's representation: a boolean is
+// 0 or 1 (SQLite) or a bool (PostgreSQL), a time Unix milliseconds
+// (SQLite) or a time.Time (PostgreSQL).
+
+// Row is one row to scan: *sql.Row or *sql.Rows.
+type Row interface{ Scan(...any) error }
 
 // rowScanner holds the *any destinations of a query's rows, made once.
 type rowScanner struct {
@@ -31,20 +36,22 @@ func newRowScanner(columns int) rowScanner {
 }
 
 // next scans the current row and returns its values to convert.
-func (s rowScanner) next(row interface{ Scan(...any) error }) (values, error) {
+func (s rowScanner) next(row Row) (values, error) {
 	if err := row.Scan(s.dest...); err != nil {
 		return values{}, err
 	}
 	return values{vals: s.vals}, nil
 }
 
-// userScanner reads rows of userColumns.
-type userScanner struct{ rowScanner }
+// UserScanner reads rows of UserColumns, reusing its destinations from
+// row to row.
+type UserScanner struct{ rowScanner }
 
-func newUserScanner() *userScanner { return &userScanner{newRowScanner(25)} }
+// NewUserScanner returns a scanner for the rows of one query.
+func NewUserScanner() *UserScanner { return &UserScanner{newRowScanner(25)} }
 
-// scan reads the current row into rec.
-func (s *userScanner) scan(row interface{ Scan(...any) error }, rec *acct.UserRecord) error {
+// Scan reads the current row into rec.
+func (s *UserScanner) Scan(row Row, rec *acct.UserRecord) error {
 	v, err := s.next(row)
 	if err != nil {
 		return err
@@ -54,14 +61,14 @@ func (s *userScanner) scan(row interface{ Scan(...any) error }, rec *acct.UserRe
 	return v.err
 }
 
-// user reads the columns of userColumns that start at column o into rec.
+// user reads the columns of UserColumns that start at column o into rec.
 func (v *values) user(o int, rec *acct.UserRecord) {
 	*rec = acct.UserRecord{
 		User: acct.User{
 			ID: v.int(o + 0), Username: v.text(o + 1), Email: v.text(o + 2), EmailVerified: v.bool(o + 3),
 			Phone: v.text(o + 4), PhoneVerified: v.bool(o + 5), FirstName: v.text(o + 6), LastName: v.text(o + 7),
 			Language: v.text(o + 8), Admin: v.bool(o + 9), Status: acct.Status(v.text(o + 10)), HoldUntil: v.time(o + 11),
-			CreatedAt: fromMillis(v.int(o + 13)), UpdatedAt: fromMillis(v.int(o + 14)), Foreign: v.text(o + 16),
+			CreatedAt: v.when(o + 13), UpdatedAt: v.when(o + 14), Foreign: v.text(o + 16),
 			FailedLogins: int(v.int(o + 17)), LockedUntil: v.time(o + 18), LockReason: v.text(o + 19),
 			ReferralCode: v.text(o + 20), ReferredBy: v.id(o + 21), Points: v.int(o + 24),
 		},
@@ -73,44 +80,34 @@ func (v *values) user(o int, rec *acct.UserRecord) {
 	rec.HasPassword = rec.PasswordHash != ""
 }
 
-// sessionUserScanner reads the row of sqlstore.SessionUserQuery.
+// sessionUserScanner reads the row of SessionUserQuery.
 type sessionUserScanner struct{ rowScanner }
 
 // scan reads the current row into s and u.
-func (sc sessionUserScanner) scan(row interface{ Scan(...any) error }, s *acct.SessionRecord, u *acct.UserRecord) error {
+func (sc sessionUserScanner) scan(row Row, s *acct.SessionRecord, u *acct.UserRecord) error {
 	v, err := sc.next(row)
 	if err != nil {
 		return err
 	}
-	v.user(sqlstore.SessionUserSessionColumns, u)
+	v.user(SessionUserSessionColumns, u)
 	*s = acct.SessionRecord{Seq: v.int(0), TokenHash: v.blob(2)}
 	s.ID, s.UserID, s.Username, s.Email = v.text(1), v.int(3), u.Username, u.Email
-	s.CreatedAt, s.LastSeenAt = fromMillis(v.int(4)), fromMillis(v.int(5))
-	s.ExpiresAt, s.AbsoluteExpiresAt = fromMillis(v.int(6)), fromMillis(v.int(7))
+	s.CreatedAt, s.LastSeenAt = v.when(4), v.when(5)
+	s.ExpiresAt, s.AbsoluteExpiresAt = v.when(6), v.when(7)
 	s.Persistent, s.Label, s.EndedAt = v.bool(8), v.text(9), v.time(10)
 	clear(sc.vals)
 	return v.err
 }
 
-// blob is a BLOB column.
-func (v *values) blob(i int) []byte {
-	switch x := v.vals[i].(type) {
-	case []byte:
-		return append([]byte(nil), x...)
-	case string:
-		return []byte(x)
-	}
-	v.fail(i, "a blob")
-	return nil
-}
+// AddressScanner reads rows of AddressColumns, reusing its destinations
+// from row to row.
+type AddressScanner struct{ rowScanner }
 
-// addressScanner reads rows of sqlstore.AddressColumns.
-type addressScanner struct{ rowScanner }
+// NewAddressScanner returns a scanner for the rows of one query.
+func NewAddressScanner() *AddressScanner { return &AddressScanner{newRowScanner(9)} }
 
-func newAddressScanner() *addressScanner { return &addressScanner{newRowScanner(9)} }
-
-// scan reads the current row into rec.
-func (s *addressScanner) scan(row interface{ Scan(...any) error }, rec *acct.AddressRecord) error {
+// Scan reads the current row into rec.
+func (s *AddressScanner) Scan(row Row, rec *acct.AddressRecord) error {
 	v, err := s.next(row)
 	if err != nil {
 		return err
@@ -119,7 +116,7 @@ func (s *addressScanner) scan(row interface{ Scan(...any) error }, rec *acct.Add
 		Seq: v.int(0),
 		Address: acct.Address{
 			UserID: v.int(1), Kind: acct.AddressKind(v.text(2)), Value: v.text(3), Primary: v.bool(4),
-			Verified: v.bool(5), VerifiedAt: v.time(6), CreatedAt: fromMillis(v.int(7)),
+			Verified: v.bool(5), VerifiedAt: v.time(6), CreatedAt: v.when(7),
 		},
 		Skeleton: v.text(8),
 	}
@@ -140,7 +137,7 @@ func (v *values) fail(i int, want string) {
 	}
 }
 
-// int is an INTEGER column that is not NULL.
+// int is an integer column that is not NULL.
 func (v *values) int(i int) int64 {
 	n, ok := v.vals[i].(int64)
 	if !ok {
@@ -149,16 +146,21 @@ func (v *values) int(i int) int64 {
 	return n
 }
 
-// bool is a 0 or 1 column.
+// bool is a boolean column: a bool, or an integer 0 or 1.
 func (v *values) bool(i int) bool {
-	n, ok := v.vals[i].(int64)
-	if !ok || (n != 0 && n != 1) {
-		v.fail(i, "0 or 1")
+	switch x := v.vals[i].(type) {
+	case int64:
+		if x == 0 || x == 1 {
+			return x == 1
+		}
+	case bool:
+		return x
 	}
-	return n == 1
+	v.fail(i, "0 or 1")
+	return false
 }
 
-// text is a TEXT column, NULL as "".
+// text is a text column, NULL as "".
 func (v *values) text(i int) string {
 	switch x := v.vals[i].(type) {
 	case string:
@@ -172,7 +174,7 @@ func (v *values) text(i int) string {
 	return ""
 }
 
-// id is an INTEGER column, NULL as nil.
+// id is an integer column, NULL as nil.
 func (v *values) id(i int) *int64 {
 	if v.vals[i] == nil {
 		return nil
@@ -181,11 +183,36 @@ func (v *values) id(i int) *int64 {
 	return &n
 }
 
-// time is a time in Unix milliseconds, NULL as nil.
+// when is a stored time that is not NULL, in UTC: Unix milliseconds or a
+// time.
+func (v *values) when(i int) time.Time {
+	switch x := v.vals[i].(type) {
+	case int64:
+		return time.UnixMilli(x).UTC()
+	case time.Time:
+		return x.UTC()
+	}
+	v.fail(i, "a time")
+	return time.Time{}
+}
+
+// time is a stored time, NULL as nil.
 func (v *values) time(i int) *time.Time {
 	if v.vals[i] == nil {
 		return nil
 	}
-	t := fromMillis(v.int(i))
+	t := v.when(i)
 	return &t
+}
+
+// blob is a BLOB (bytea) column, copied: the driver may reuse its bytes.
+func (v *values) blob(i int) []byte {
+	switch x := v.vals[i].(type) {
+	case []byte:
+		return append([]byte(nil), x...)
+	case string:
+		return []byte(x)
+	}
+	v.fail(i, "a blob")
+	return nil
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"reflect"
@@ -26,7 +26,7 @@ func TestUserScanner(t *testing.T) {
 	row := fakeRow{int64(7), "alice", "alice@example.com", int64(1), nil, int64(0), "Alice", "", "fr",
 		int64(0), "held", ms, "$hash", ms, ms + 1, nil, []byte("github:1"), int64(2), nil, "", "CODE2345", int64(3), "locked", "a1ice", int64(40)}
 	var rec acct.UserRecord
-	if err := newUserScanner().scan(row, &rec); err != nil {
+	if err := NewUserScanner().Scan(row, &rec); err != nil {
 		t.Fatal(err)
 	}
 	ref := int64(3)
@@ -41,7 +41,7 @@ func TestUserScanner(t *testing.T) {
 	for i, bad := range map[int]any{0: nil, 3: int64(2), 1: int64(5), 13: "soon", 22: int64(1)} {
 		r := append(fakeRow(nil), row...)
 		r[i] = bad
-		if err := newUserScanner().scan(r, &rec); err == nil || !strings.HasPrefix(err.Error(), "column ") {
+		if err := NewUserScanner().Scan(r, &rec); err == nil || !strings.HasPrefix(err.Error(), "column ") {
 			t.Errorf("column %d holding %#v: error %v", i, bad, err)
 		}
 	}
@@ -51,7 +51,7 @@ func TestAddressScanner(t *testing.T) {
 	at := time.Date(2025, 3, 4, 5, 6, 7, 891_000_000, time.UTC)
 	var rec acct.AddressRecord
 	row := fakeRow{int64(9), int64(7), "email", "a@b.c", int64(1), int64(1), at.UnixMilli(), at.UnixMilli(), "a@b.c"}
-	if err := newAddressScanner().scan(row, &rec); err != nil {
+	if err := NewAddressScanner().Scan(row, &rec); err != nil {
 		t.Fatal(err)
 	}
 	want := acct.AddressRecord{Seq: 9, Address: acct.Address{UserID: 7, Kind: acct.AddressEmail, Value: "a@b.c",
@@ -59,9 +59,17 @@ func TestAddressScanner(t *testing.T) {
 	if !reflect.DeepEqual(rec, want) {
 		t.Errorf("got  %+v\nwant %+v", rec, want)
 	}
+	// PostgreSQL's booleans and times.
+	pg := fakeRow{int64(9), int64(7), "email", "a@b.c", true, true, at.In(time.FixedZone("x", 3600)), at, "a@b.c"}
+	if err := NewAddressScanner().Scan(pg, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rec, want) {
+		t.Errorf("PostgreSQL's types: got  %+v\nwant %+v", rec, want)
+	}
 	row[6] = nil
 	row[7] = nil
-	if err := newAddressScanner().scan(row, &rec); err == nil {
+	if err := NewAddressScanner().Scan(row, &rec); err == nil {
 		t.Error("a NULL created_at was read")
 	}
 }
