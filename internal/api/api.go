@@ -72,18 +72,19 @@ type UnregisterRequest struct {
 
 // UnregisterOptions is acct.UnregisterOptions in a request body.
 type UnregisterOptions struct {
-	Hold  Duration `json:"hold"`
-	Purge bool     `json:"purge,omitempty"`
+	Hold     Duration `json:"hold"`
+	Purge    bool     `json:"purge,omitempty"`
+	Password string   `json:"password,omitempty"`
 }
 
 // UnregisterOptionsOf returns o as a request body holds it.
 func UnregisterOptionsOf(o acct.UnregisterOptions) UnregisterOptions {
-	return UnregisterOptions{Hold: Duration(o.Hold), Purge: o.Purge}
+	return UnregisterOptions{Hold: Duration(o.Hold), Purge: o.Purge, Password: o.Password}
 }
 
 // Acct returns o as acct takes it.
 func (o UnregisterOptions) Acct() acct.UnregisterOptions {
-	return acct.UnregisterOptions{Hold: time.Duration(o.Hold), Purge: o.Purge}
+	return acct.UnregisterOptions{Hold: time.Duration(o.Hold), Purge: o.Purge, Password: o.Password}
 }
 
 // SessionPurgeOptions is acct.SessionPurgeOptions, the body of

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,4 +106,41 @@ func TestWriteError(t *testing.T) {
 			t.Errorf("%v: Err() = %+v, lost code or reason", c.err, back)
 		}
 	}
+}
+
+// TestCopiesKeepEveryField: the request bodies that copy an acct type
+// (to hold a Duration instead of a time.Duration) name the same JSON
+// fields, so that a field added to acct's type is not dropped on its way
+// through the admin API.
+func TestCopiesKeepEveryField(t *testing.T) {
+	pairs := []struct{ copy, orig any }{
+		{UnregisterOptions{}, acct.UnregisterOptions{}},
+		{SessionPurgeOptions{}, acct.SessionPurgeOptions{}},
+		{ResetCodeRequest{}, acct.ResetCodeRequest{}},
+	}
+	for _, p := range pairs {
+		if got, want := jsonNames(reflect.TypeOf(p.copy)), jsonNames(reflect.TypeOf(p.orig)); !slices.Equal(got, want) {
+			t.Errorf("%T has JSON fields %v, %T has %v", p.copy, got, p.orig, want)
+		}
+	}
+}
+
+// jsonNames returns the sorted JSON names of t's exported fields.
+func jsonNames(t reflect.Type) []string {
+	var names []string
+	for f := range t.Fields() {
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
 }
