@@ -42,6 +42,9 @@ type ExportRow struct {
 	ReferredByCode string    `json:"referred_by_code,omitempty"`
 	Addresses      []Address `json:"addresses,omitempty"`
 	PasswordHash   string    `json:"password_hash,omitempty"`
+	// ScramVerifier is, with hashes, the account's SCRAM-SHA-256 verifier
+	// in PostgreSQL's text form (scram.go), "" when it has none.
+	ScramVerifier string `json:"scram_verifier,omitempty"`
 }
 
 // ExportPage is a page of an export; Next is the cursor of the following
@@ -164,6 +167,13 @@ func (l *Local) exportPage(ctx context.Context, tx Tx, f UserFilter, limit int, 
 	if err != nil {
 		return nil, err
 	}
+	var verifiers []ScramRecord
+	if hashes {
+		if verifiers, err = tx.ListScramVerifiers(ctx, ids[0], ids[len(ids)-1]); err != nil {
+			return nil, err
+		}
+	}
+	k := 0
 	j := 0
 	for i := range recs {
 		rec := &recs[i]
@@ -178,6 +188,11 @@ func (l *Local) exportPage(ctx context.Context, tx Tx, f UserFilter, limit int, 
 		}
 		if hashes {
 			row.PasswordHash = rec.PasswordHash
+			for ; k < len(verifiers) && verifiers[k].UserID < rec.ID; k++ {
+			}
+			if k < len(verifiers) && verifiers[k].UserID == rec.ID && verifiers[k].validFor(rec.PasswordHash) {
+				row.ScramVerifier = verifiers[k].Verifier
+			}
 		}
 		for ; j < len(addrs) && addrs[j].UserID < rec.ID; j++ {
 		}

@@ -15,6 +15,7 @@ type loginStore struct {
 	Store
 	users   map[int64]*UserRecord
 	buckets map[string]time.Time
+	scram   map[int64]*ScramRecord
 	views   int
 	updates int
 	writes  []string // the Tx methods called in write transactions
@@ -82,6 +83,25 @@ func (tx loginTx) ChargeAttempt(ctx context.Context, key string, cost, window ti
 	}
 	tx.s.buckets[key] = u.Add(cost)
 	return u.Add(cost), true, nil
+}
+
+func (tx loginTx) GetScramVerifier(ctx context.Context, id int64) (*ScramRecord, error) {
+	tx.note("GetScramVerifier")
+	if v := tx.s.scram[id]; v != nil {
+		c := *v
+		return &c, nil
+	}
+	return nil, Errorf(CodeNotFound, "no verifier")
+}
+
+func (tx loginTx) PutScramVerifier(ctx context.Context, rec *ScramRecord) error {
+	tx.note("PutScramVerifier")
+	if tx.s.scram == nil {
+		tx.s.scram = map[int64]*ScramRecord{}
+	}
+	c := *rec
+	tx.s.scram[rec.UserID] = &c
+	return nil
 }
 
 func (tx loginTx) InsertEvent(ctx context.Context, ev *Event) error {
@@ -157,7 +177,7 @@ func TestLoginEqualWork(t *testing.T) {
 					}
 				}
 			}
-			l, err := NewLocal(s, Options{Now: func() time.Time { return now }, Argon2: params, RequireVerified: true})
+			l, err := NewLocal(s, Options{Now: func() time.Time { return now }, Argon2: params, ScramIterations: MinScramIterations, RequireVerified: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -200,7 +220,7 @@ func TestLoginLimitedEarly(t *testing.T) {
 	for _, ref := range []string{"active", "nobody"} {
 		s := &loginStore{users: map[int64]*UserRecord{1: {User: User{ID: 1, Username: "active", Status: StatusActive}}},
 			buckets: map[string]time.Time{"user:1": now.Add(time.Hour), "username:nobody": now.Add(time.Hour)}}
-		l, err := NewLocal(s, Options{Now: func() time.Time { return now }, Argon2: Argon2Params{Memory: 64, Time: 1, Threads: 1},
+		l, err := NewLocal(s, Options{Now: func() time.Time { return now }, Argon2: Argon2Params{Memory: 64, Time: 1, Threads: 1}, ScramIterations: MinScramIterations,
 			LoginLimit: Rate{Events: 4, Per: time.Hour}})
 		if err != nil {
 			t.Fatal(err)
@@ -244,7 +264,7 @@ func TestNameBucket(t *testing.T) {
 func TestLoginLimitOff(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	s := &loginStore{users: map[int64]*UserRecord{}, buckets: map[string]time.Time{"username:nobody": now.Add(time.Second)}}
-	l, err := NewLocal(s, Options{Now: func() time.Time { return now }, Argon2: Argon2Params{Memory: 64, Time: 1, Threads: 1},
+	l, err := NewLocal(s, Options{Now: func() time.Time { return now }, Argon2: Argon2Params{Memory: 64, Time: 1, Threads: 1}, ScramIterations: MinScramIterations,
 		LoginLimit: Unlimited})
 	if err != nil {
 		t.Fatal(err)

@@ -362,7 +362,7 @@ func (l *Local) ResetPassword(ctx context.Context, in PasswordReset) (*User, err
 	if err := CheckPassword(in.Password, l.opt.PasswordMinLength, rec.Username, rec.Email); err != nil {
 		return nil, l.fail(ctx, ActionPasswordReset, rec.ID, err)
 	}
-	hash, err := l.hashPassword(ctx, in.Password)
+	hash, scram, err := l.hashPassword(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -401,6 +401,9 @@ func (l *Local) ResetPassword(ctx context.Context, in PasswordReset) (*User, err
 			}
 		}
 		if err := tx.UpdateUser(ctx, cur); err != nil {
+			return err
+		}
+		if err := putVerifier(ctx, tx, cur, scram); err != nil {
 			return err
 		}
 		ended, err := l.endAll(ctx, tx, cur.ID, "")
@@ -685,7 +688,7 @@ func (l *Local) resetByPhone(ctx context.Context, in PasswordReset) (*User, erro
 	if err := CheckPassword(in.Password, l.opt.PasswordMinLength, rec.Username, rec.Email); err != nil {
 		return nil, l.fail(ctx, ActionPasswordReset, rec.ID, err)
 	}
-	hash, err := l.hashPassword(ctx, in.Password)
+	hash, scram, err := l.hashPassword(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -696,6 +699,10 @@ func (l *Local) resetByPhone(ctx context.Context, in PasswordReset) (*User, erro
 		cur.PasswordHash, cur.HasPassword, cur.FailedLogins = hash, true, 0
 		if c.Destination == cur.Phone {
 			cur.PhoneVerified = true // the code reached it
+		}
+		// Bound to the new hash, which checkOTP stores after this.
+		if err := putVerifier(ctx, tx, cur, scram); err != nil {
+			return "", err
 		}
 		ended, err := l.endAll(ctx, tx, cur.ID, "")
 		if err != nil {

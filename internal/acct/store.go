@@ -175,6 +175,9 @@ type Tx interface {
 	ClaimSetting(ctx context.Context, name string, value []byte, at time.Time) ([]byte, error)
 	// JobTx is the durable queue of work that answers promise (jobs.go).
 	JobTx
+	// ScramTx keeps the SCRAM verifiers and the login challenges
+	// (challenge.go).
+	ScramTx
 
 	// InsertEvent appends an audit event and sets ev.ID.
 	InsertEvent(ctx context.Context, ev *Event) error
