@@ -96,6 +96,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, jobCases...)          // jobs.go
 	tests = append(tests, identifierCases...)   // identifiers.go
 	tests = append(tests, hashPoolCase())       // hashpool.go
+	tests = append(tests, scramCases...)        // scram.go
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(newEnv(t, open, tc.tune)) })
 	}

@@ -7,7 +7,7 @@
 -- the SHA-256 of the password hash it was made with: a verifier whose tag
 -- is not the account's current hash is stale and counts as none.
 CREATE TABLE scram_verifiers (
-    user_id  bigint PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    user_id  bigint PRIMARY KEY REFERENCES users (id),
     verifier text NOT NULL CHECK (verifier <> ''),
     hash_tag bytea NOT NULL
 );

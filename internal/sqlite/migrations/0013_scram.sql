@@ -7,7 +7,7 @@
 -- verifier whose tag is not the account's current hash is stale (the
 -- password changed by a path that had no plaintext) and counts as none.
 CREATE TABLE scram_verifiers (
-    user_id  INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    user_id  INTEGER PRIMARY KEY REFERENCES users (id),
     verifier TEXT NOT NULL CHECK (verifier <> ''),
     hash_tag BLOB NOT NULL
 ) STRICT;
