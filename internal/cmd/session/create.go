@@ -20,6 +20,9 @@ type CreateOptions struct {
 	Keep     bool
 	Label    string
 	Foreign  string
+	// AllowPlain lets a remote login send the password itself when the
+	// account has no SCRAM verifier yet.
+	AllowPlain bool
 }
 
 // createColumns are the columns of a new session in tsv and csv (given
@@ -64,6 +67,12 @@ login fails as for an unknown account (exit 3): only a purge is left.
 --keep opens a keep-me-logged-in session that lasts session.persistent
 (default 720h) instead of session.idle and session.absolute.
 
+On a remote store (--store https://…) the password never reaches the
+server: acctl proves it with a SCRAM-SHA-256 challenge (RFC 5802) and
+checks the server's own proof. An account without a SCRAM verifier yet (an
+imported hash never used since) is refused with a hint; --allow-plain then
+sends the password over TLS instead, and that login makes the verifier.
+
 ` + user.RefHelp),
 		Example: `  # asks for the password on the terminal
   acctl session create alice --label "alice's laptop"
@@ -105,6 +114,7 @@ login fails as for an unknown account (exit 3): only a purge is left.
 	cmdutil.AddPasswordFlags(cmd, &opts.Password)
 	fl.BoolVar(&opts.Keep, "keep", false, "keep me logged in: a session that lasts session.persistent")
 	fl.StringVar(&opts.Label, "label", "", "a short `TEXT` naming the session, e.g. the device")
+	fl.BoolVar(&opts.AllowPlain, "allow-plain", false, "on a remote store, send the password itself when the account has no SCRAM verifier yet")
 	fl.StringVar(&opts.Foreign, "foreign", "", "log in the account linked to the outside identity `ORIGIN:SUBJECT`, without a password")
 	return cmd
 }
@@ -125,7 +135,12 @@ func runCreate(ctx context.Context, opts *CreateOptions) error {
 			return err
 		}
 	}
-	s, err := svc.Login(ctx, in)
+	var s *acct.Session
+	if opts.Foreign != "" {
+		s, err = svc.Login(ctx, in)
+	} else {
+		s, err = login(ctx, f, svc, in, opts.AllowPlain)
+	}
 	if err != nil {
 		return err
 	}
@@ -154,4 +169,26 @@ func runCreate(ctx context.Context, opts *CreateOptions) error {
 		fmt.Fprintln(f.IO.ErrOut, "The token is shown only this once: store it now.")
 	}
 	return err
+}
+
+// login checks the password and opens the session: on a remote store by
+// the challenge login, so that the password stays here (cmdutil.PasswordLogin).
+func login(ctx context.Context, f *cmdutil.Factory, svc acct.Service, in acct.Login, allowPlain bool) (*acct.Session, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	var s *acct.Session
+	res, err := cmdutil.PasswordLogin(ctx, cfg, svc, in.Ref, in.Password,
+		acct.ChallengeAnswer{Keep: in.Keep, Label: in.Label}, allowPlain, func() (err error) {
+			s, err = svc.Login(ctx, in)
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	if res != nil {
+		s = res.Session
+	}
+	return s, nil
 }
