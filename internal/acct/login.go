@@ -171,7 +171,10 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref string, cred 
 		// A right password and no verifier of the current cost, or a new
 		// hash (which a verifier is bound to): make one now, while the
 		// plaintext is here (scram.go).
-		if verr == nil && herr == nil && a.ok && !l.noRehash && (a.newHash != "" || l.wantsVerifier(a.verifier)) {
+		// Never from a password the hash checked only in part (bcrypt's
+		// first 72 bytes): its tail must not become the password.
+		if verr == nil && herr == nil && a.ok && !l.noRehash && (a.newHash != "" || l.wantsVerifier(a.verifier)) &&
+			!truncatedCheck(hash, password) {
 			a.newScram, herr = newScramVerifier(password, l.opt.ScramIterations, l.opt.Rand)
 		}
 	})
@@ -188,6 +191,13 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref string, cred 
 		return nil, Internal(herr, "rehash password")
 	}
 	return a, nil
+}
+
+// truncatedCheck reports whether checking password against hash read
+// only part of it (bcrypt reads 72 bytes).
+func truncatedCheck(hash, password string) bool {
+	ph, err := parseHash(hash)
+	return err != nil || ph.truncates(password)
 }
 
 // verify is the one password verification of an attempt, real or dummy.
