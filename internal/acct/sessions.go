@@ -454,7 +454,8 @@ func (l *Local) PurgeSessions(ctx context.Context, opt SessionPurgeOptions) (*Se
 const attemptPurgeBatch = 5000
 
 // purgeAttempts deletes the attempt buckets of the login limit that are
-// paid off (full again: as good as none), a batch a transaction.
+// paid off (full again: as good as none), and the expired login
+// challenges, a batch a transaction.
 func (l *Local) purgeAttempts(ctx context.Context) error {
 	now := l.now()
 	for {
@@ -465,6 +466,20 @@ func (l *Local) purgeAttempts(ctx context.Context) error {
 		})
 		if err != nil {
 			return wrap(err, "purge attempt buckets")
+		}
+		if n < attemptPurgeBatch {
+			break
+		}
+	}
+	// The login challenges that expired (challenge.go), used or not.
+	for {
+		var n int64
+		err := l.store.Update(ctx, func(tx Tx) (err error) {
+			n, err = tx.DeleteChallenges(ctx, now, attemptPurgeBatch)
+			return err
+		})
+		if err != nil {
+			return wrap(err, "purge login challenges")
 		}
 		if n < attemptPurgeBatch {
 			return nil
