@@ -1,7 +1,10 @@
 package acct
 
 import (
+	"crypto/pbkdf2"
+	"crypto/sha256"
 	"encoding/base64"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -81,4 +84,49 @@ func TestScramMessages(t *testing.T) {
 			t.Errorf("ParseScramVerifier(%q): no error", bad)
 		}
 	}
+}
+
+// testScramClient is the client side of RFC 5802, for the tests of the
+// server side in this package (the independent client, xdg-go/scram's,
+// is in accttest and authapi).
+type testScramClient struct {
+	name, password, cnonce, first string
+}
+
+func newTestScramClient(t *testing.T, name, password string) *testScramClient {
+	c := &testScramClient{name: name, password: password, cnonce: "clientnonce0123456789"}
+	c.first = "n,,n=" + name + ",r=" + c.cnonce
+	return c
+}
+
+// final computes the client-final-message for serverFirst.
+func (c *testScramClient) final(t *testing.T, serverFirst string) string {
+	t.Helper()
+	var salt []byte
+	var iter int
+	var nonce string
+	for _, a := range strings.Split(serverFirst, ",") {
+		switch {
+		case strings.HasPrefix(a, "r="):
+			nonce = a[2:]
+		case strings.HasPrefix(a, "s="):
+			salt, _ = base64.StdEncoding.DecodeString(a[2:])
+		case strings.HasPrefix(a, "i="):
+			iter, _ = strconv.Atoi(a[2:])
+		}
+	}
+	salted, err := pbkdf2.Key(sha256.New, ScramPassword(c.password), salt, iter, sha256.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientKey := scramHMAC(salted, "Client Key")
+	stored := sha256.Sum256(clientKey)
+	without := "c=biws,r=" + nonce
+	auth := "n=" + c.name + ",r=" + c.cnonce + "," + serverFirst + "," + without
+	sig := scramHMAC(stored[:], auth)
+	proof := make([]byte, len(sig))
+	for i := range sig {
+		proof[i] = clientKey[i] ^ sig[i]
+	}
+	return without + ",p=" + base64.StdEncoding.EncodeToString(proof)
 }
