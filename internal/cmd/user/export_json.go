@@ -89,6 +89,9 @@ func appendExportRow(b []byte, r *acct.ExportRow) ([]byte, error) {
 	if r.PasswordHash != "" {
 		b = appendField(b, "password_hash", r.PasswordHash)
 	}
+	if r.ScramVerifier != "" {
+		b = appendField(b, "scram_verifier", r.ScramVerifier)
+	}
 	return append(b, "}\n"...), nil
 }
 

@@ -81,7 +81,7 @@ func TestAppendExportRow(t *testing.T) {
 	for _, s := range tricky {
 		rows = append(rows, acct.ExportRow{User: acct.User{ID: 9, Username: s, Email: s, Phone: s, FirstName: s,
 			LastName: s, Language: s, Status: acct.Status(s), Foreign: s, LockReason: s, ReferralCode: s},
-			HeldFrom: acct.Status(s), ReferredByCode: s, PasswordHash: s, Addresses: []acct.Address{{Kind: acct.AddressKind(s), Value: s}}})
+			HeldFrom: acct.Status(s), ReferredByCode: s, PasswordHash: s, ScramVerifier: s, Addresses: []acct.Address{{Kind: acct.AddressKind(s), Value: s}}})
 	}
 	for i := range rows {
 		want := encodeStd(t, &rows[i])
@@ -93,9 +93,9 @@ func TestAppendExportRow(t *testing.T) {
 			t.Errorf("row %d:\n got %s\nwant %s", i, got, want)
 		}
 	}
-	// The filled row has every field of the JSON: 23 of acct.User, 4 of
-	// the export, 7 for each of the 2 addresses.
-	if n, want := strings.Count(encodeStd(t, &full), `":`), 23+4+2*7; n != want {
+	// The filled row has every field of the JSON: 23 of acct.User, 5 of
+	// the export (scram_verifier the fifth), 7 for each of the 2 addresses.
+	if n, want := strings.Count(encodeStd(t, &full), `":`), 23+5+2*7; n != want {
 		t.Errorf("the filled row has %d fields, want %d: fill misses some", n, want)
 	}
 }
