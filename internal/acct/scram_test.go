@@ -130,3 +130,26 @@ func (c *testScramClient) final(t *testing.T, serverFirst string) string {
 	}
 	return without + ",p=" + base64.StdEncoding.EncodeToString(proof)
 }
+
+// BenchmarkScramVerifier is the server's cost of a verifier at the
+// default iterations (paid when it holds a plaintext password) and the
+// client's at each challenge login; BenchmarkScramProofCheck is the
+// server's cost of a challenge login's check.
+//
+//	go test ./internal/acct -run '^$' -bench 'Scram' -benchtime 5x
+func BenchmarkScramVerifier(b *testing.B) {
+	salt := make([]byte, scramSaltLen)
+	for b.Loop() {
+		if _, err := NewScramVerifier("correct horse battery staple", salt, DefaultScramIterations); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkScramProofCheck(b *testing.B) {
+	v, _ := NewScramVerifier("pencil", []byte("saltsaltsaltsalt"), MinScramIterations)
+	c := &scramCheck{authMessage: strings.Repeat("x", 200), proof: make([]byte, 32), match: true}
+	for b.Loop() {
+		c.verify(v)
+	}
+}
