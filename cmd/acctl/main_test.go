@@ -161,6 +161,7 @@ func runScripts(t *testing.T, hub *remoteHub) {
 			// is tested in internal/acct.
 			env.Setenv("ACCTL_PASSWORD_ARGON2_MEMORY", "64")
 			env.Setenv("ACCTL_PASSWORD_ARGON2_TIME", "1")
+			env.Setenv("ACCTL_SCRAM_ITERATIONS", "4096")
 			if err := setupPostgres(env, scriptDir); err != nil {
 				return err
 			}

@@ -44,6 +44,9 @@ type ExportRow struct {
 	PasswordHash   string    `json:"password_hash,omitempty"`
 	// MFA is the account's second factor, with hashes only (mfa.go).
 	MFA *ExportMFA `json:"mfa,omitempty"`
+	// ScramVerifier is, with hashes, the account's SCRAM-SHA-256 verifier
+	// in PostgreSQL's text form (scram.go), "" when it has none.
+	ScramVerifier string `json:"scram_verifier,omitempty"`
 }
 
 // ExportPage is a page of an export; Next is the cursor of the following
@@ -176,6 +179,13 @@ func (l *Local) exportPage(ctx context.Context, tx Tx, f UserFilter, limit int, 
 	if err != nil {
 		return nil, err
 	}
+	var verifiers []ScramRecord
+	if hashes {
+		if verifiers, err = tx.ListScramVerifiers(ctx, ids[0], ids[len(ids)-1]); err != nil {
+			return nil, err
+		}
+	}
+	k := 0
 	j := 0
 	for i := range recs {
 		rec := &recs[i]
@@ -194,6 +204,11 @@ func (l *Local) exportPage(ctx context.Context, tx Tx, f UserFilter, limit int, 
 			// most accounts have no factor.
 			if row.MFA, err = exportMFA(ctx, tx, rec.ID); err != nil {
 				return nil, err
+			}
+			for ; k < len(verifiers) && verifiers[k].UserID < rec.ID; k++ {
+			}
+			if k < len(verifiers) && verifiers[k].UserID == rec.ID && verifiers[k].validFor(rec.PasswordHash) {
+				row.ScramVerifier = verifiers[k].Verifier
 			}
 		}
 		for ; j < len(addrs) && addrs[j].UserID < rec.ID; j++ {

@@ -11,6 +11,9 @@ import (
 type UserHash struct {
 	ID   int64
 	Hash string
+	// ScramTag is the hash tag of the account's SCRAM verifier (nil for
+	// none): it has a verifier when the tag is its hash's (HashTag).
+	ScramTag []byte
 }
 
 // HashCount is how many accounts have their password hashed with one
@@ -27,6 +30,9 @@ type HashCount struct {
 	Current bool `json:"current"`
 	// Accounts is how many accounts (purged ones aside).
 	Accounts int64 `json:"accounts"`
+	// Scram is how many of them have a SCRAM-SHA-256 verifier, for a
+	// challenge login (scram.go); Accounts - Scram have none.
+	Scram int64 `json:"scram"`
 }
 
 // Pseudo-schemes of PasswordHashes.
@@ -47,6 +53,7 @@ func (l *Local) PasswordHashes(ctx context.Context) ([]HashCount, error) {
 		return nil, err
 	}
 	counts := map[HashInfo]int64{}
+	scram := map[HashInfo]int64{}
 	var after int64
 	for {
 		var page []UserHash
@@ -58,7 +65,11 @@ func (l *Local) PasswordHashes(ctx context.Context) ([]HashCount, error) {
 			return nil, wrap(err, "count password hashes")
 		}
 		for _, u := range page {
-			counts[hashGroup(u.Hash)]++
+			g := hashGroup(u.Hash)
+			counts[g]++
+			if u.Hash != "" && (&ScramRecord{HashTag: u.ScramTag}).validFor(u.Hash) {
+				scram[g]++
+			}
 		}
 		if len(page) < hashPage {
 			break
@@ -68,7 +79,7 @@ func (l *Local) PasswordHashes(ctx context.Context) ([]HashCount, error) {
 	current := HashInfo{Scheme: SchemeArgon2id, Params: l.opt.Argon2.String()}
 	out := make([]HashCount, 0, len(counts))
 	for info, n := range counts {
-		out = append(out, HashCount{Scheme: info.Scheme, Params: info.Params, Current: info == current, Accounts: n})
+		out = append(out, HashCount{Scheme: info.Scheme, Params: info.Params, Current: info == current, Accounts: n, Scram: scram[info]})
 	}
 	slices.SortFunc(out, func(a, b HashCount) int {
 		return cmp.Or(cmp.Compare(schemeRank(a.Scheme), schemeRank(b.Scheme)), cmp.Compare(a.Params, b.Params))

@@ -49,6 +49,10 @@ const (
 	SchemeDjangoPBKDF2SHA1   = "django-pbkdf2-sha1"
 	SchemeDjangoPBKDF2SHA256 = "django-pbkdf2-sha256"
 	SchemeFirebaseScrypt     = "firebase-scrypt"
+	// SchemeScramSHA256 is PostgreSQL's SCRAM-SHA-256 verifier,
+	// SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey> (scram.go):
+	// a password is checked by computing its StoredKey.
+	SchemeScramSHA256 = "scram-sha-256"
 )
 
 // HashSchemes lists every scheme IdentifyHash recognises, the current
@@ -60,7 +64,7 @@ var HashSchemes = []string{
 	SchemeMD5Crypt, SchemeAPR1MD5, SchemeSHA256Crypt, SchemeSHA512Crypt, SchemeYescrypt,
 	SchemeLDAPSHA, SchemeLDAPSSHA, SchemeLDAPSSHA256, SchemeLDAPSSHA512,
 	SchemeDjangoArgon2id, SchemeDjangoArgon2i, SchemeDjangoBcrypt, SchemeDjangoBcryptSHA256,
-	SchemeBcryptSHA256,
+	SchemeBcryptSHA256, SchemeScramSHA256,
 }
 
 // HashInfo says what a stored password hash is, without verifying it.
@@ -150,6 +154,13 @@ func parseHash(h string) (*parsedHash, error) {
 		return nil, hashError("password hash of %d characters is too long (at most %d)", len(h), maxHashLength)
 	case strings.HasPrefix(h, "pbkdf2_"):
 		return parseDjango(h)
+	case strings.HasPrefix(h, ScramMechanism+"$"):
+		v, err := ParseScramVerifier(h)
+		if err != nil {
+			return nil, hashError("%v", err)
+		}
+		return &parsedHash{info: HashInfo{Scheme: SchemeScramSHA256, Params: "i=" + strconv.Itoa(v.Iterations)},
+			rounds: v.Iterations, salt: v.Salt, key: v.StoredKey}, nil
 	case strings.HasPrefix(h, "argon2$"), strings.HasPrefix(h, "bcrypt$"), strings.HasPrefix(h, "bcrypt_sha256$"):
 		return parseDjangoPrefixed(h)
 	case strings.HasPrefix(h, "{"):

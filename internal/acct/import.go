@@ -134,11 +134,17 @@ type ImportRow struct {
 	Password string `json:"password,omitempty"`
 	// PasswordHash is a hash from another system, in a scheme that
 	// IdentifyHash reads; it is replaced by argon2id at the next good login.
+	// PostgreSQL's SCRAM-SHA-256$… text form is one: the account then
+	// has that SCRAM verifier too.
 	PasswordHash string `json:"password_hash,omitempty"`
 	// MFA is a second factor from an export with hashes: its secret
 	// sealed under this installation's secret. It replaces an updated
 	// account's factor.
 	MFA *ExportMFA `json:"mfa,omitempty"`
+	// ScramVerifier is a SCRAM-SHA-256 verifier in PostgreSQL's text form
+	// (as `user export --with-hashes` writes it): with PasswordHash, the
+	// verifier of the same password; alone, it is the password hash too.
+	ScramVerifier string `json:"scram_verifier,omitempty"`
 }
 
 // ImportResult is what ImportUsers did with a batch (or, in a dry run,
@@ -220,6 +226,7 @@ type importItem struct {
 	entries []Address
 	plain   bool   // a plain password: hash is made when needed
 	hash    string // password_hash as given, or the hash of Password
+	scram   string // the SCRAM verifier as given, or made with the hash of Password
 	code    string // referral_code, normalised
 	invite  string // referred_by_code, normalised
 }
@@ -388,6 +395,8 @@ func (l *Local) normalizeRow(it *importItem) error {
 	switch {
 	case row.Password != "" && row.PasswordHash != "":
 		return FieldError("password", "give password or password_hash, not both")
+	case row.Password != "" && row.ScramVerifier != "":
+		return FieldError("scram_verifier", "give password or scram_verifier, not both: the verifier of a plain password is made here")
 	case row.Password != "":
 		if err := CheckPassword(row.Password, l.opt.PasswordMinLength, n.Username, n.Email); err != nil {
 			return err
@@ -401,6 +410,18 @@ func (l *Local) normalizeRow(it *importItem) error {
 			return err
 		}
 		it.hash = row.PasswordHash
+		if strings.HasPrefix(it.hash, ScramMechanism+"$") {
+			it.scram = it.hash // PostgreSQL's verifier: the hash, and the verifier
+		}
+	}
+	if row.ScramVerifier != "" {
+		if _, err := ParseScramVerifier(row.ScramVerifier); err != nil {
+			return FieldError("scram_verifier", "%v", err)
+		}
+		it.scram = row.ScramVerifier
+		if it.hash == "" { // a verifier alone is the password hash too
+			it.hash = row.ScramVerifier
+		}
 	}
 	if err := l.normalizeEntries(it); err != nil {
 		return err
@@ -552,6 +573,10 @@ type accState struct {
 	security bool
 	// mfa is the second factor the last row giving one gave.
 	mfa *ExportMFA
+	// scram is the SCRAM verifier of the password the rows set (scramSet),
+	// "" for none: written beside the hash.
+	scram    string
+	scramSet bool
 }
 
 func (l *Local) plan(ctx context.Context, tx Tx, items []*importItem, mode OnConflict) (*importPlan, error) {
@@ -937,8 +962,9 @@ func (p *importPlan) apply(acc *importAcc, it *importItem) (accState, error) {
 		r.UpdatedAt = *row.UpdatedAt
 	}
 	switch {
-	case it.plain || row.PasswordHash != "":
+	case it.plain || it.hash != "":
 		r.PasswordHash, r.HasPassword, st.security = it.hash, true, true
+		st.scram, st.scramSet = it.scram, true
 	case row.HasPassword != nil && !*row.HasPassword:
 		if r.HasPassword {
 			st.security = true
@@ -1214,6 +1240,11 @@ func (l *Local) writePlan(ctx context.Context, tx Tx, p *importPlan) error {
 		}
 		r := &a.st.rec
 		created = append(created, r.ID)
+		if a.st.scram != "" {
+			if err := putVerifier(ctx, tx, r, a.st.scram); err != nil {
+				return err
+			}
+		}
 		if a.referrer != nil { // one of the batch's: its id is known now
 			id := a.referrer.st.rec.ID
 			r.ReferredBy = &id
@@ -1295,6 +1326,11 @@ func (l *Local) writeUpdate(ctx context.Context, tx Tx, p *importPlan, a *import
 	}
 	if err := tx.UpdateUser(ctx, r); err != nil {
 		return nil, err
+	}
+	if a.st.scramSet {
+		if err := putVerifier(ctx, tx, r, a.st.scram); err != nil {
+			return nil, err
+		}
 	}
 	final := finalAddresses(a, p.now)
 	var gained []string
@@ -1413,12 +1449,13 @@ func (l *Local) hashItems(ctx context.Context, items []*importItem) error {
 	}
 	salts := make([][]byte, len(items))
 	for i := range salts {
-		salts[i] = make([]byte, argonSaltLen)
+		salts[i] = make([]byte, argonSaltLen+scramSaltLen)
 		if _, err := io.ReadFull(l.opt.Rand, salts[i]); err != nil {
 			return Internal(err, "read salt")
 		}
 	}
 	hashes := make([]string, len(items))
+	scrams := make([]string, len(items))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -1427,10 +1464,13 @@ func (l *Local) hashItems(ctx context.Context, items []*importItem) error {
 	for range min(pool.Size(), len(items)) {
 		wg.Go(func() {
 			for i := range jobs {
-				var h string
+				var h, sv string
 				var err error
 				if perr := pool.Do(wctx, func() {
-					h, err = HashPassword(items[i].row.Password, l.opt.Argon2, bytes.NewReader(salts[i]))
+					pw := items[i].row.Password
+					if h, err = HashPassword(pw, l.opt.Argon2, bytes.NewReader(salts[i][:argonSaltLen])); err == nil {
+						sv, err = newScramVerifier(pw, l.opt.ScramIterations, bytes.NewReader(salts[i][argonSaltLen:]))
+					}
 				}); perr != nil {
 					continue // ctx ended: reported below
 				}
@@ -1440,7 +1480,7 @@ func (l *Local) hashItems(ctx context.Context, items []*importItem) error {
 					mu.Unlock()
 					continue
 				}
-				hashes[i] = h
+				hashes[i], scrams[i] = h, sv
 			}
 		})
 	}
@@ -1459,7 +1499,7 @@ func (l *Local) hashItems(ctx context.Context, items []*importItem) error {
 		return failure
 	}
 	for i, it := range items {
-		it.hash = hashes[i]
+		it.hash, it.scram = hashes[i], scrams[i]
 	}
 	return nil
 }

@@ -105,6 +105,7 @@ func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
+	var scram string // the password's SCRAM verifier (scram.go)
 	invite, err := normalizeInvite(in.Invite)
 	if err != nil {
 		return nil, err
@@ -121,7 +122,7 @@ func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
 		if err := CheckPassword(in.Password, l.opt.PasswordMinLength, rec.Username, rec.Email); err != nil {
 			return nil, l.fail(ctx, ActionUserRegister, 0, err)
 		}
-		if rec.PasswordHash, err = l.hashPassword(ctx, in.Password); err != nil {
+		if rec.PasswordHash, scram, err = l.hashPassword(ctx, in.Password); err != nil {
 			return nil, err
 		}
 		rec.HasPassword = true
@@ -137,7 +138,7 @@ func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
 			return nil, err
 		}
 	}
-	if err := l.insertAccount(ctx, rec, invite, verify); err != nil {
+	if err := l.insertAccount(ctx, rec, invite, verify, scram); err != nil {
 		return nil, err
 	}
 	if err := l.sendSignup(ctx, rec, verify); err != nil {
@@ -147,9 +148,9 @@ func (l *Local) Register(ctx context.Context, in NewUser) (*User, error) {
 }
 
 // insertAccount stores a new account (pending when verify is not "") with
-// its primary addresses, its referral and the audit event, in one
-// transaction.
-func (l *Local) insertAccount(ctx context.Context, rec *UserRecord, invite, verify string) error {
+// its primary addresses, its referral, its SCRAM verifier (when scram is
+// not "") and the audit event, in one transaction.
+func (l *Local) insertAccount(ctx context.Context, rec *UserRecord, invite, verify, scram string) error {
 	now := l.now()
 	rec.Status, rec.CreatedAt, rec.UpdatedAt = StatusActive, now, now
 	if verify != "" {
@@ -162,6 +163,9 @@ func (l *Local) insertAccount(ctx context.Context, rec *UserRecord, invite, veri
 			return err
 		}
 		if err := tx.InsertUser(ctx, rec); err != nil {
+			return err
+		}
+		if err := putVerifier(ctx, tx, rec, scram); err != nil {
 			return err
 		}
 		// addresses.go: the primary addresses join the table of every address.
@@ -547,6 +551,9 @@ func (l *Local) Unregister(ctx context.Context, ref string, opt UnregisterOption
 			if err := l.eraseAddresses(ctx, tx, rec.ID); err != nil {
 				return err
 			}
+			if err := tx.DeleteScramVerifier(ctx, rec.ID); err != nil {
+				return err
+			}
 		}
 		ended, err := l.endAll(ctx, tx, rec.ID, "")
 		if err != nil {
@@ -643,6 +650,9 @@ func (l *Local) PurgeHeld(ctx context.Context, opt PurgeOptions) (*PurgeResult, 
 					return err
 				}
 				if err := l.eraseAddresses(ctx, tx, rec.ID); err != nil {
+					return err
+				}
+				if err := tx.DeleteScramVerifier(ctx, rec.ID); err != nil {
 					return err
 				}
 				if _, err := l.endAll(ctx, tx, rec.ID, ""); err != nil {

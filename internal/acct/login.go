@@ -41,6 +41,22 @@ type authAttempt struct {
 	refusal error       // why the name may not log in whatever the password; nil when it may
 	ok      bool        // the password was right (or a foreign identity vouched for), refused or not
 	newHash string      // a stronger hash of the password, when the old one is weak
+	// verifier is the account's SCRAM verifier as read with it; nil when
+	// it has none (or a stale one, see ScramRecord).
+	verifier *ScramRecord
+	// newScram is the verifier of a right password, in text form, when
+	// the account has none or one of other iterations (scram.go).
+	newScram string
+	// serverSig is, for a right SCRAM proof, the server signature that
+	// proves to the client that the server holds the verifier.
+	serverSig []byte
+}
+
+// credential is what an attempt checks: a password, or a SCRAM proof
+// (challenge.go).
+type credential struct {
+	password string
+	proof    *scramCheck
 }
 
 // authenticate reads the account named by key and checks the password
@@ -49,11 +65,18 @@ type authAttempt struct {
 // attempt, for record to charge and answer, not returned: it costs the
 // check of the dummy hash all the same. The error is a failure to check,
 // or a refusal by the limit.
-func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password string, foreign bool) (*authAttempt, error) {
+//
+// A SCRAM proof (cred.proof) is checked in place of the password: against
+// the account's verifier, or against none (an unknown name, an account
+// that may not log in or has no verifier), which costs the same two HMACs
+// and takes no proof. It is not password hashing, so it does not take a
+// turn in the hashing pool, for a known name or an unknown one alike.
+func (l *Local) authenticate(ctx context.Context, key UserKey, ref string, cred credential, foreign bool) (*authAttempt, error) {
 	a := &authAttempt{bucket: nameBucket(key), foreign: foreign, key: key}
+	password := cred.password
 	var until time.Time
 	err := l.store.View(ctx, func(tx Tx) (err error) {
-		a.rec, until, a.bucket = nil, time.Time{}, nameBucket(key)
+		a.rec, a.verifier, until, a.bucket = nil, nil, time.Time{}, nameBucket(key)
 		rec, err := tx.GetUser(ctx, key)
 		switch {
 		case IsCode(err, CodeNotFound):
@@ -64,6 +87,20 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 		}
 		if foreign {
 			return nil
+		}
+		// The verifier is read for an unknown name too (of id 0: none),
+		// so that both do the same reads.
+		var id int64
+		if a.rec != nil {
+			id = a.rec.ID
+		}
+		v, err := tx.GetScramVerifier(ctx, id)
+		switch {
+		case IsCode(err, CodeNotFound):
+		case err != nil:
+			return err
+		case a.rec != nil && v.validFor(a.rec.PasswordHash):
+			a.verifier = v
 		}
 		until, err = tx.AttemptsUntil(ctx, a.bucket)
 		return err
@@ -112,6 +149,9 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 		a.ok = a.rec != nil
 		return a, nil
 	}
+	if cred.proof != nil {
+		return l.checkProof(a, cred.proof, hash), nil
+	}
 	if hash == "" {
 		// The same check as a real one at the current cost, in the
 		// hashing pool like any (a full pool answers unavailable, as it
@@ -137,6 +177,15 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 		if a.ok, rehash, verr = l.verify(password, hash); verr == nil && a.ok && rehash && !l.noRehash && a.refusal == nil {
 			a.newHash, herr = l.hasher().Hash(password)
 		}
+		// A right password and no verifier of the current cost, or a new
+		// hash (which a verifier is bound to): make one now, while the
+		// plaintext is here (scram.go).
+		// Never from a password the hash checked only in part (bcrypt's
+		// first 72 bytes): its tail must not become the password.
+		if verr == nil && herr == nil && a.ok && !l.noRehash && (a.newHash != "" || l.wantsVerifier(a.verifier)) &&
+			!truncatedCheck(hash, password) {
+			a.newScram, herr = newScramVerifier(password, l.opt.ScramIterations, l.opt.Rand)
+		}
 	})
 	switch {
 	case err != nil:
@@ -151,6 +200,13 @@ func (l *Local) authenticate(ctx context.Context, key UserKey, ref, password str
 		return nil, Internal(herr, "rehash password")
 	}
 	return a, nil
+}
+
+// truncatedCheck reports whether checking password against hash read
+// only part of it (bcrypt reads 72 bytes).
+func truncatedCheck(hash, password string) bool {
+	ph, err := parseHash(hash)
+	return err != nil || ph.truncates(password)
 }
 
 // verify is the one password verification of an attempt, real or dummy.
@@ -437,6 +493,11 @@ func (l *Local) record(ctx context.Context, a *authAttempt, action string, onOK 
 				return err
 			}
 		}
+		if a.newScram != "" { // bound to the hash as it now is
+			if err := putVerifier(ctx, tx, cur, a.newScram); err != nil {
+				return err
+			}
+		}
 		if onOK != nil {
 			return onOK(tx, cur)
 		}
@@ -503,23 +564,31 @@ const maxAttempts = 3
 // attempt authenticates and records the outcome, checking again when the
 // hash changed in between. Every refusal is in the audit trail once.
 func (l *Local) attempt(ctx context.Context, key UserKey, ref, password string, foreign bool, action string, onOK func(Tx, *UserRecord) error) (*UserRecord, error) {
+	cur, _, err := l.attemptWith(ctx, key, ref, credential{password: password}, foreign, action, onOK)
+	return cur, err
+}
+
+// attemptWith is attempt for a credential: a password or a SCRAM proof.
+// For a right proof it also returns the attempt, whose serverSig the
+// client checks.
+func (l *Local) attemptWith(ctx context.Context, key UserKey, ref string, cred credential, foreign bool, action string, onOK func(Tx, *UserRecord) error) (*UserRecord, *authAttempt, error) {
 	for i := 0; ; i++ {
-		a, err := l.authenticate(ctx, key, ref, password, foreign)
+		a, err := l.authenticate(ctx, key, ref, cred, foreign)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		cur, failure, err := l.record(ctx, a, action, onOK)
 		switch {
 		case errors.Is(err, errHashChanged) && i+1 < maxAttempts:
 			continue
 		case errors.Is(err, errHashChanged):
-			return nil, Errorf(CodeUnavailable, "the password of user %d keeps changing during the check: try again", a.rec.ID)
+			return nil, nil, Errorf(CodeUnavailable, "the password of user %d keeps changing during the check: try again", a.rec.ID)
 		case err != nil && a.rec != nil:
-			return nil, l.fail(ctx, action, a.rec.ID, err)
+			return nil, nil, l.fail(ctx, action, a.rec.ID, err)
 		case err != nil:
-			return nil, err
+			return nil, nil, err
 		}
-		return cur, failure // a failure was recorded by record itself
+		return cur, a, failure // a failure was recorded by record itself
 	}
 }
 

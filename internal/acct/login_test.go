@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,9 +17,12 @@ type loginStore struct {
 	Store
 	users   map[int64]*UserRecord
 	buckets map[string]time.Time
-	views   int
-	updates int
-	writes  []string // the Tx methods called in write transactions
+	scram   map[int64]*ScramRecord
+	// challenges are the stored login challenges, by id.
+	challenges map[string]*ChallengeRecord
+	views      int
+	updates    int
+	writes     []string // the Tx methods called in write transactions
 }
 
 type loginTx struct {
@@ -83,6 +87,25 @@ func (tx loginTx) ChargeAttempt(ctx context.Context, key string, cost, window ti
 	}
 	tx.s.buckets[key] = u.Add(cost)
 	return u.Add(cost), true, nil
+}
+
+func (tx loginTx) GetScramVerifier(ctx context.Context, id int64) (*ScramRecord, error) {
+	tx.note("GetScramVerifier")
+	if v := tx.s.scram[id]; v != nil {
+		c := *v
+		return &c, nil
+	}
+	return nil, Errorf(CodeNotFound, "no verifier")
+}
+
+func (tx loginTx) PutScramVerifier(ctx context.Context, rec *ScramRecord) error {
+	tx.note("PutScramVerifier")
+	if tx.s.scram == nil {
+		tx.s.scram = map[int64]*ScramRecord{}
+	}
+	c := *rec
+	tx.s.scram[rec.UserID] = &c
+	return nil
 }
 
 func (tx loginTx) InsertEvent(ctx context.Context, ev *Event) error {
@@ -169,7 +192,7 @@ func TestLoginEqualWork(t *testing.T) {
 					}
 				}
 			}
-			l, err := NewLocal(s, Options{Now: func() time.Time { return now }, Argon2: params, RequireVerified: true})
+			l, err := NewLocal(s, Options{Now: func() time.Time { return now }, Argon2: params, ScramIterations: MinScramIterations, RequireVerified: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -215,7 +238,7 @@ func TestLoginLimitedEarly(t *testing.T) {
 	for _, ref := range []string{"active", "nobody"} {
 		s := &loginStore{users: map[int64]*UserRecord{1: {User: User{ID: 1, Username: "active", Status: StatusActive}}},
 			buckets: map[string]time.Time{"user:1": now.Add(time.Hour), "username:nobody": now.Add(time.Hour)}}
-		l, err := NewLocal(s, Options{Now: func() time.Time { return now }, Argon2: Argon2Params{Memory: 64, Time: 1, Threads: 1},
+		l, err := NewLocal(s, Options{Now: func() time.Time { return now }, Argon2: Argon2Params{Memory: 64, Time: 1, Threads: 1}, ScramIterations: MinScramIterations,
 			LoginLimit: Rate{Events: 4, Per: time.Hour}})
 		if err != nil {
 			t.Fatal(err)
@@ -259,7 +282,7 @@ func TestNameBucket(t *testing.T) {
 func TestLoginLimitOff(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	s := &loginStore{users: map[int64]*UserRecord{}, buckets: map[string]time.Time{"username:nobody": now.Add(time.Second)}}
-	l, err := NewLocal(s, Options{Now: func() time.Time { return now }, Argon2: Argon2Params{Memory: 64, Time: 1, Threads: 1},
+	l, err := NewLocal(s, Options{Now: func() time.Time { return now }, Argon2: Argon2Params{Memory: 64, Time: 1, Threads: 1}, ScramIterations: MinScramIterations,
 		LoginLimit: Unlimited})
 	if err != nil {
 		t.Fatal(err)
@@ -271,5 +294,104 @@ func TestLoginLimitOff(t *testing.T) {
 	}
 	if s.updates != 3 || !s.buckets["username:nobody"].Equal(now.Add(time.Second)) {
 		t.Fatalf("%d writes, bucket %v", s.updates, s.buckets)
+	}
+}
+
+func (tx loginTx) ClaimSetting(ctx context.Context, name string, value []byte, at time.Time) ([]byte, error) {
+	tx.note("ClaimSetting")
+	return value, nil
+}
+
+func (tx loginTx) InsertChallenge(ctx context.Context, rec *ChallengeRecord) error {
+	tx.note("InsertChallenge")
+	if tx.s.challenges == nil {
+		tx.s.challenges = map[string]*ChallengeRecord{}
+	}
+	c := *rec
+	tx.s.challenges[rec.ID] = &c
+	return nil
+}
+
+func (tx loginTx) ConsumeChallenge(ctx context.Context, id string, now time.Time) (*ChallengeRecord, error) {
+	tx.note("ConsumeChallenge")
+	c := tx.s.challenges[id]
+	if c == nil || c.UsedAt != nil || !now.Before(c.ExpiresAt) {
+		return nil, Errorf(CodeNotFound, "no challenge")
+	}
+	c.UsedAt = &now
+	out := *c
+	return &out, nil
+}
+
+// TestChallengeEqualWork: a challenge login does the same work whatever
+// the name turns out to be (unknown, without a verifier, locked, a wrong
+// proof, a right one): the begin one read and one write; the finish one
+// write (the consume), one read and one write, no password hashing; and
+// every failure is charged to the name's attempt bucket. The begin's
+// answers have one shape.
+func TestChallengeEqualWork(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	params := Argon2Params{Memory: 64, Time: 1, Threads: 1}
+	good := "correct horse battery staple"
+	hash, err := HashPassword(good, params, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := newScramVerifier(good, MinScramIterations, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, password string
+		ok             bool
+	}{
+		{"nobody", good, false}, {"bare", good, false}, {"locked", good, false},
+		{"active", "wrong password for it", false}, {"active", good, true},
+	} {
+		t.Run(c.name+"/"+c.password, func(t *testing.T) {
+			s := &loginStore{users: map[int64]*UserRecord{
+				1: {User: User{ID: 1, Username: "active", Status: StatusActive}, PasswordHash: hash},
+				2: {User: User{ID: 2, Username: "bare", Status: StatusActive}, PasswordHash: hash},
+				3: {User: User{ID: 3, Username: "locked", Status: StatusLocked}, PasswordHash: hash},
+			}, buckets: map[string]time.Time{}, scram: map[int64]*ScramRecord{
+				1: {UserID: 1, Verifier: verifier, HashTag: HashTag(hash)},
+				3: {UserID: 3, Verifier: verifier, HashTag: HashTag(hash)},
+			}}
+			l, err := NewLocal(s, Options{Now: func() time.Time { return now }, Argon2: params, ScramIterations: MinScramIterations,
+				Secret: make([]byte, MinSecretLength)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if err := l.CheckSecret(ctx); err != nil {
+				t.Fatal(err)
+			}
+			checks := 0
+			l.onVerify = func(string) { checks++ }
+			s.views, s.updates, s.writes = 0, 0, nil
+			client := newTestScramClient(t, c.name, c.password)
+			ch, err := l.ChallengeBegin(ctx, ChallengeStart{ClientFirst: client.first})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.views != 1 || s.updates != 1 {
+				t.Fatalf("begin: %d reads, %d writes; want 1 and 1", s.views, s.updates)
+			}
+			if !strings.HasSuffix(ch.ServerFirst, ",i=4096") || len(strings.Split(ch.ServerFirst, ",")[1]) != len("s=")+24 {
+				t.Fatalf("server first %q", ch.ServerFirst)
+			}
+			s.views, s.updates, s.writes = 0, 0, nil
+			_, err = l.ChallengeFinish(ctx, ChallengeAnswer{ID: ch.ID, ClientFinal: client.final(t, ch.ServerFirst)})
+			if (err == nil) != c.ok {
+				t.Fatalf("finish: %v, want ok %v", err, c.ok)
+			}
+			if s.views != 1 || s.updates != 2 || checks != 0 {
+				t.Fatalf("finish: %d reads, %d writes, %d password checks; want 1, 2, 0", s.views, s.updates, checks)
+			}
+			charged := slices.Contains(s.writes, "ChargeAttempt")
+			if charged == c.ok {
+				t.Fatalf("writes %v: charged %v", s.writes, charged)
+			}
+		})
 	}
 }

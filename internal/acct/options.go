@@ -23,6 +23,10 @@ type Options struct {
 	// that hash (the Service, the auth API); nil means a pool of Local's
 	// own, NewHashPool(0, -1).
 	HashPool *HashPool
+	// ScramIterations is the PBKDF2 iteration count of new SCRAM-SHA-256
+	// verifiers (scram.go); default DefaultScramIterations, at least
+	// MinScramIterations.
+	ScramIterations int
 	// FirebaseScrypt are the parameters of imported firebase-scrypt
 	// password hashes (config import.firebase_scrypt); zero when none.
 	FirebaseScrypt FirebaseScrypt
@@ -150,6 +154,9 @@ func (o Options) withDefaults() Options {
 	if o.Argon2 == (Argon2Params{}) {
 		o.Argon2 = DefaultArgon2
 	}
+	if o.ScramIterations == 0 {
+		o.ScramIterations = DefaultScramIterations
+	}
 	if o.HashPool == nil {
 		o.HashPool = NewHashPool(0, -1)
 	}
@@ -230,6 +237,9 @@ func (o Options) validate() error {
 	}
 	if r := o.LoginLimit; r.Events >= 0 && (r.Events == 0 || r.Per < time.Duration(r.Events)*time.Millisecond) {
 		return fmt.Errorf("auth.rate.account (the login limit) %d/%s must allow at least one attempt, and at most one a millisecond", r.Events, r.Per)
+	}
+	if o.ScramIterations < MinScramIterations || o.ScramIterations > maxScramIterations {
+		return fmt.Errorf("scram.iterations is %d, want %d to %d", o.ScramIterations, MinScramIterations, maxScramIterations)
 	}
 	if !o.FirebaseScrypt.IsZero() {
 		if err := o.FirebaseScrypt.Validate(); err != nil {

@@ -117,16 +117,25 @@ func (l *Local) hasher() Hasher {
 	return Hasher{Argon2: l.opt.Argon2, Firebase: l.opt.FirebaseScrypt, Rand: l.opt.Rand}
 }
 
-// hashPassword hashes password with the current parameters, in the
-// hashing pool: a full pool answers unavailable.
-func (l *Local) hashPassword(ctx context.Context, password string) (hash string, err error) {
-	if perr := l.opt.HashPool.Do(ctx, func() { hash, err = HashPassword(password, l.opt.Argon2, l.opt.Rand) }); perr != nil {
-		return "", perr
+// hashPassword hashes password with the current parameters and makes
+// its SCRAM-SHA-256 verifier (scram.go), in one turn of the hashing pool:
+// a full pool answers unavailable.
+func (l *Local) hashPassword(ctx context.Context, password string) (hash, scram string, err error) {
+	var serr error
+	if perr := l.opt.HashPool.Do(ctx, func() {
+		if hash, err = HashPassword(password, l.opt.Argon2, l.opt.Rand); err == nil {
+			scram, serr = newScramVerifier(password, l.opt.ScramIterations, l.opt.Rand)
+		}
+	}); perr != nil {
+		return "", "", perr
 	}
 	if err != nil {
-		return "", Internal(err, "hash password")
+		return "", "", Internal(err, "hash password")
 	}
-	return hash, nil
+	if serr != nil {
+		return "", "", Internal(serr, "make the scram verifier")
+	}
+	return hash, scram, nil
 }
 
 // Hash returns the argon2id hash of password with the current parameters.
@@ -235,6 +244,12 @@ func (h Hasher) Verify(password, hash string) (ok, rehash bool, err error) {
 		if got, err = pbkdf2.Key(ph.digest, password, ph.salt, ph.rounds, len(ph.key)); err != nil {
 			return false, false, hashError("bad %s hash: %v", ph.info.Scheme, err)
 		}
+	case SchemeScramSHA256: // the StoredKey of the password (scram.go)
+		v, err := NewScramVerifier(password, ph.salt, ph.rounds)
+		if err != nil {
+			return false, false, hashError("bad %s verifier: %v", ph.info.Scheme, err)
+		}
+		got = v.StoredKey
 	case SchemeLDAPSHA, SchemeLDAPSSHA, SchemeLDAPSSHA256, SchemeLDAPSSHA512:
 		got = ldapDigest(password, ph)
 	case SchemeFirebaseScrypt:

@@ -72,7 +72,7 @@ func (l *Local) replacePassword(ctx context.Context, rec *UserRecord, password, 
 	if err := CheckPassword(password, l.opt.PasswordMinLength, rec.Username, rec.Email); err != nil {
 		return nil, err
 	}
-	hash, err := l.hashPassword(ctx, password)
+	hash, scram, err := l.hashPassword(ctx, password)
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +98,9 @@ func (l *Local) replacePassword(ctx context.Context, rec *UserRecord, password, 
 		}
 		cur.PasswordHash, cur.HasPassword, cur.FailedLogins, cur.UpdatedAt = hash, true, 0, l.now()
 		if err := tx.UpdateUser(ctx, cur); err != nil {
+			return err
+		}
+		if err := putVerifier(ctx, tx, cur, scram); err != nil {
 			return err
 		}
 		ended, err := l.endAll(ctx, tx, cur.ID, keep)

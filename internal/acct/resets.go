@@ -365,7 +365,7 @@ func (l *Local) ResetPassword(ctx context.Context, in PasswordReset) (*User, err
 	if err := CheckPassword(in.Password, l.opt.PasswordMinLength, rec.Username, rec.Email); err != nil {
 		return nil, l.fail(ctx, ActionPasswordReset, rec.ID, err)
 	}
-	hash, err := l.hashPassword(ctx, in.Password)
+	hash, scram, err := l.hashPassword(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -404,6 +404,9 @@ func (l *Local) ResetPassword(ctx context.Context, in PasswordReset) (*User, err
 			}
 		}
 		if err := tx.UpdateUser(ctx, cur); err != nil {
+			return err
+		}
+		if err := putVerifier(ctx, tx, cur, scram); err != nil {
 			return err
 		}
 		ended, err := l.endAll(ctx, tx, cur.ID, "")
@@ -687,7 +690,7 @@ func (l *Local) resetByPhone(ctx context.Context, in PasswordReset) (*User, erro
 		if perr := CheckPassword(in.Password, l.opt.PasswordMinLength, "", ""); perr != nil {
 			return nil, perr
 		}
-		if _, herr := l.hashPassword(ctx, in.Password); herr != nil {
+		if _, _, herr := l.hashPassword(ctx, in.Password); herr != nil {
 			return nil, herr
 		}
 		return nil, err
@@ -701,7 +704,7 @@ func (l *Local) resetByPhone(ctx context.Context, in PasswordReset) (*User, erro
 	if err := CheckPassword(in.Password, l.opt.PasswordMinLength, rec.Username, rec.Email); err != nil {
 		return nil, l.fail(ctx, ActionPasswordReset, rec.ID, err)
 	}
-	hash, err := l.hashPassword(ctx, in.Password)
+	hash, scram, err := l.hashPassword(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -712,6 +715,10 @@ func (l *Local) resetByPhone(ctx context.Context, in PasswordReset) (*User, erro
 		cur.PasswordHash, cur.HasPassword, cur.FailedLogins = hash, true, 0
 		if c.Destination == cur.Phone {
 			cur.PhoneVerified = true // the code reached it
+		}
+		// Bound to the new hash, which checkOTP stores after this.
+		if err := putVerifier(ctx, tx, cur, scram); err != nil {
+			return "", err
 		}
 		ended, err := l.endAll(ctx, tx, cur.ID, "")
 		if err != nil {

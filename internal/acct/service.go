@@ -45,6 +45,14 @@ type Service interface {
 	// Login checks a password (or vouches for a foreign identity) and opens
 	// a session; the answer carries the secret token, shown this once.
 	Login(ctx context.Context, in Login) (*Session, error)
+	// ChallengeBegin starts a SCRAM-SHA-256 challenge login: the
+	// client-first-message in, a challenge id and the
+	// server-first-message out (challenge.go).
+	ChallengeBegin(ctx context.Context, in ChallengeStart) (*Challenge, error)
+	// ChallengeFinish checks the client-final-message's proof as Login
+	// checks a password and opens a session (or, VerifyOnly, none); the
+	// answer carries the server-final-message.
+	ChallengeFinish(ctx context.Context, in ChallengeAnswer) (*ChallengeResult, error)
 	// ValidateSession finds the active session of a token and its user.
 	ValidateSession(ctx context.Context, token string) (*SessionInfo, error)
 	// ValidateSessions checks many tokens in one call (at most MaxBatch),

@@ -486,8 +486,9 @@ func (l *Local) PurgeSessions(ctx context.Context, opt SessionPurgeOptions) (*Se
 const attemptPurgeBatch = 5000
 
 // purgeAttempts deletes the attempt buckets of the login limit that are
-// paid off (full again: as good as none), and the expired waiting logins
-// of the second factor, a batch a transaction.
+// paid off (full again: as good as none), the expired waiting logins of
+// the second factor and the expired login challenges, a batch a
+// transaction.
 func (l *Local) purgeAttempts(ctx context.Context) error {
 	now := l.now()
 	for {
@@ -505,6 +506,20 @@ func (l *Local) purgeAttempts(ctx context.Context) error {
 			return wrap(err, "purge attempt buckets")
 		}
 		if n < attemptPurgeBatch && m < attemptPurgeBatch {
+			break
+		}
+	}
+	// The login challenges that expired (challenge.go), used or not.
+	for {
+		var n int64
+		err := l.store.Update(ctx, func(tx Tx) (err error) {
+			n, err = tx.DeleteChallenges(ctx, now, attemptPurgeBatch)
+			return err
+		})
+		if err != nil {
+			return wrap(err, "purge login challenges")
+		}
+		if n < attemptPurgeBatch {
 			return nil
 		}
 	}

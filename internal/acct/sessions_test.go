@@ -88,6 +88,10 @@ func (tx purgeTx) DeleteAttempts(ctx context.Context, now time.Time, limit int) 
 	return 0, nil
 }
 
+func (tx purgeTx) DeleteChallenges(ctx context.Context, now time.Time, limit int) (int64, error) {
+	return 0, nil
+}
+
 func (tx purgeTx) InsertEvent(ctx context.Context, ev *Event) error {
 	tx.s.events = append(tx.s.events, ev)
 	return nil

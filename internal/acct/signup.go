@@ -35,6 +35,9 @@ type signUpJob struct {
 	LastName     string `json:"last_name,omitempty"`
 	Language     string `json:"language,omitempty"`
 	PasswordHash string `json:"password_hash"`
+	// ScramVerifier is the password's SCRAM-SHA-256 verifier (scram.go);
+	// "" in a job queued before verifiers were kept.
+	ScramVerifier string `json:"scram_verifier,omitempty"`
 }
 
 // SignUp checks a self-service sign-up, hashes its password and queues a
@@ -80,12 +83,12 @@ func (l *Local) SignUp(ctx context.Context, in SignUpRequest) error {
 	if err := l.checkInvite(ctx, invite); err != nil {
 		return err
 	}
-	hash, err := l.hashPassword(ctx, in.Password) // in the hashing pool
+	hash, scram, err := l.hashPassword(ctx, in.Password) // in the hashing pool
 	if err != nil {
 		return err
 	}
 	return l.submit(ctx, JobSignUp, signUpJob{Email: rec.Email, Phone: rec.Phone, Username: rec.Username, Invite: invite,
-		FirstName: rec.FirstName, LastName: rec.LastName, Language: rec.Language, PasswordHash: hash})
+		FirstName: rec.FirstName, LastName: rec.LastName, Language: rec.Language, PasswordHash: hash, ScramVerifier: scram})
 }
 
 // runSignUp is the work of a JobSignUp: register the pending account and
@@ -110,11 +113,11 @@ func (l *Local) runSignUp(ctx context.Context, payload []byte) error {
 	if err != nil {
 		return err
 	}
-	err = l.insertAccount(ctx, rec, p.Invite, verify)
+	err = l.insertAccount(ctx, rec, p.Invite, verify, p.ScramVerifier)
 	if ErrorField(err) == "invite" && (IsCode(err, CodeNotFound) || IsCode(err, CodeRefused)) {
 		// The referrer went (purged or held) since the sign-up was
 		// checked: the account is made without the referral.
-		err = l.insertAccount(ctx, rec, "", verify)
+		err = l.insertAccount(ctx, rec, "", verify, p.ScramVerifier)
 	}
 	if err == nil {
 		return l.sendSignup(ctx, rec, verify)

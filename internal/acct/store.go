@@ -177,6 +177,9 @@ type Tx interface {
 	JobTx
 	// MFATx keeps second factors (mfa_types.go).
 	MFATx
+	// ScramTx keeps the SCRAM verifiers and the login challenges
+	// (challenge.go).
+	ScramTx
 
 	// InsertEvent appends an audit event and sets ev.ID.
 	InsertEvent(ctx context.Context, ev *Event) error

@@ -33,7 +33,7 @@ const MaxBodyBytes = 1 << 20
 var Operations = []string{
 	"Register", "User", "LookupUsers", "ListUsers", "UpdateUser", "Unregister", "Restore", "PurgeHeld",
 	"AddAddress", "ListAddresses", "RemoveAddress", "SetPrimaryAddress",
-	"Login", "ValidateSession", "ValidateSessions", "ListSessions", "FreshenSession", "EndSessions", "PurgeSessions",
+	"Login", "ChallengeBegin", "ChallengeFinish", "ValidateSession", "ValidateSessions", "ListSessions", "FreshenSession", "EndSessions", "PurgeSessions",
 	"SetPassword", "ChangePassword", "VerifyPassword", "PasswordHashes", "LockUser", "UnlockUser",
 	"IssueResetCode", "ResetPassword", "ListCodes", "RevokeCodes", "ForgotPassword",
 	"SignUp", "RunJobs", "ListJobs",

@@ -216,6 +216,8 @@ type route struct {
 
 var routes = map[string]route{
 	"/auth/login":            {[]string{http.MethodPost}, (*handler).login},
+	"/auth/challenge":        {[]string{http.MethodPost}, (*handler).challenge},      // challenge.go
+	"/auth/challenge/login":  {[]string{http.MethodPost}, (*handler).challengeLogin}, // challenge.go
 	"/auth/logout":           {[]string{http.MethodGet, http.MethodPost}, (*handler).logout},
 	"/auth/signin":           {[]string{http.MethodGet, http.MethodPost}, (*handler).signin},
 	"/auth/lost_password":    {[]string{http.MethodPost}, (*handler).lostPassword},

@@ -60,7 +60,7 @@ func newEnvAcct(t *testing.T, tune func(*Options), tuneAcct func(*acct.Options))
 	}
 	e := &env{t: t, clock: accttest.NewClock(accttest.Start), limit: accttest.NewClock(accttest.Start),
 		notes: &accttest.Recorder{}, logs: &bytes.Buffer{}}
-	ao := acct.Options{Now: e.clock.Now, Argon2: accttest.FastArgon2, Actor: "tester",
+	ao := acct.Options{Now: e.clock.Now, Argon2: accttest.FastArgon2, ScramIterations: acct.MinScramIterations, Actor: "tester",
 		Secret: accttest.Secret, Notifier: e.notes, PublicURL: publicURL, RequireVerified: true,
 		HashPool: acct.NewHashPool(0, -1)}
 	if tuneAcct != nil {

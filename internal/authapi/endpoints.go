@@ -148,6 +148,17 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	// acct does the same work for every outcome (one password check, one
 	// read, one write): nothing here may add to one of them.
 	s, err := h.svc.Login(r.Context(), acct.Login{Ref: ref, Password: password, Keep: f.bool("keep")})
+	if err != nil {
+		h.loginFailed(w, r, err, map[string]string{"user": "username", "ref": "username", "email": "username", "phone": "username"})
+		return
+	}
+	h.opened(w, r, s)
+}
+
+// loginFailed answers a failed login, by password (/auth/login) or by a
+// challenge's proof (/auth/challenge/login), alike: names maps acct's
+// field names to the request's, for an invalid input.
+func (h *handler) loginFailed(w http.ResponseWriter, r *http.Request, err error, names map[string]string) {
 	if acct.ErrorReason(err) == acct.ReasonMFARequired {
 		// The password was right: the login waits for a second factor
 		// (POST /auth/mfa/verify). Telling so gives nothing away.
@@ -156,31 +167,28 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 			MFAToken: acct.ErrorMFAToken(err)})
 		return
 	}
-	if err != nil {
-		if acct.ErrorReason(err) != "" && acct.RetryAfter(err) == 0 {
-			// The password was right: acct says what stops the login
-			// (unverified, locked, held) and whose account it is.
-			h.failErr(w, r, err, nil)
-			return
-		}
-		switch acct.ErrorCode(err) {
-		case acct.CodeRefused:
-			if wait := acct.RetryAfter(err); wait > 0 { // the account's limit, whether or not there is one
-				h.tooMany(w, wait)
-				return
-			}
-		case acct.CodeUnauthenticated, acct.CodeNotFound: // wrong password, no password; unknown or purged
-		case acct.CodeInvalid:
-			h.failErr(w, r, err, map[string]string{"user": "username", "ref": "username", "email": "username", "phone": "username"})
-			return
-		default:
-			h.failErr(w, r, err, nil)
-			return
-		}
-		h.badLogin(w) // unknown, wrong password, or refused before the password was proven: one answer
+	if acct.ErrorReason(err) != "" && acct.RetryAfter(err) == 0 {
+		// The password was right (acct says what stops the login:
+		// unverified, locked, held, and whose account it is), or the
+		// challenge is gone (challenge_expired).
+		h.failErr(w, r, err, nil)
 		return
 	}
-	h.opened(w, r, s)
+	switch acct.ErrorCode(err) {
+	case acct.CodeRefused:
+		if wait := acct.RetryAfter(err); wait > 0 { // the account's limit, whether or not there is one
+			h.tooMany(w, wait)
+			return
+		}
+	case acct.CodeUnauthenticated, acct.CodeNotFound: // wrong password, no password; unknown or purged
+	case acct.CodeInvalid:
+		h.failErr(w, r, err, names)
+		return
+	default:
+		h.failErr(w, r, err, nil)
+		return
+	}
+	h.badLogin(w) // unknown, wrong password, or refused before the password was proven: one answer
 }
 
 // opened answers a login that opened session s: the session cookie and

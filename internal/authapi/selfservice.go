@@ -64,6 +64,8 @@ var bodyFields = map[string][]string{
 	"/auth/mfa/verify":         {"mfa_token", "code", "recovery_code"},
 	"/auth/mfa/totp":           {},
 	"/auth/mfa/totp/confirm":   {"code"},
+	"/auth/challenge":          {"client_first"},
+	"/auth/challenge/login":    {"challenge_id", "client_final", "keep"},
 }
 
 // unknownFields answers 400 naming the fields of f that the endpoint of

@@ -44,6 +44,7 @@ const (
 	KeyPhoneRegion       = "phone.region"
 	KeyPasswordMinLength = "password.min_length"
 	KeyArgon2Memory      = "password.argon2.memory"
+	KeyScramIterations   = "scram.iterations"
 	KeyArgon2Time        = "password.argon2.time"
 	KeyArgon2Threads     = "password.argon2.threads"
 
@@ -147,6 +148,7 @@ var ConfigKeys = []string{
 	KeySessionIdle, KeySessionAbsolute, KeySessionPersistent,
 	KeyLockoutThreshold, KeyLockoutDuration,
 	KeyPhoneRegion, KeyPasswordMinLength, KeyArgon2Memory, KeyArgon2Time, KeyArgon2Threads,
+	KeyScramIterations,
 	KeyHashMaxConcurrent, KeyHashMaxQueue,
 	KeySecretFile, KeyTokenFile, KeyPublicURL, KeyLinksPages,
 	KeySMTPHost, KeySMTPPort, KeySMTPTLS, KeySMTPUsername, KeySMTPPasswordFile, KeyEmailFrom,
@@ -202,6 +204,9 @@ type Config struct {
 	PasswordMinLength int
 	// Argon2 is the cost of new password hashes.
 	Argon2 acct.Argon2Params
+	// ScramIterations is the PBKDF2 iteration count of new SCRAM-SHA-256
+	// verifiers (acct.Options.ScramIterations).
+	ScramIterations int
 	// HashMaxConcurrent is how many password hashes and checks run at
 	// once in the process (hash.max_concurrent; default GOMAXPROCS), and
 	// HashMaxQueue how many may wait for a slot (hash.max_queue; default
@@ -311,6 +316,7 @@ func ConfigDefaults() map[string]any {
 		KeyArgon2Memory:      acct.DefaultArgon2.Memory,
 		KeyArgon2Time:        acct.DefaultArgon2.Time,
 		KeyArgon2Threads:     acct.DefaultArgon2.Threads,
+		KeyScramIterations:   acct.DefaultScramIterations,
 		KeyHashMaxConcurrent: HashAuto, // GOMAXPROCS
 		KeyHashMaxQueue:      HashAuto, // acct.DefaultHashQueuePerSlot (8) × hash.max_concurrent
 
@@ -575,6 +581,7 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 		{KeyArgon2Memory, 32, func(n uint64) { c.Argon2.Memory = uint32(n) }},
 		{KeyArgon2Time, 32, func(n uint64) { c.Argon2.Time = uint32(n) }},
 		{KeyArgon2Threads, 8, func(n uint64) { c.Argon2.Threads = uint8(n) }},
+		{KeyScramIterations, 31, func(n uint64) { c.ScramIterations = int(n) }},
 	}
 	for _, it := range ints {
 		s := strings.TrimSpace(v.GetString(it.key))
@@ -583,6 +590,9 @@ func configFromViper(v *viper.Viper, file string) (*Config, error) {
 			return nil, acct.FieldError(it.key, "want a positive whole number, got %q", s)
 		}
 		it.set(n)
+	}
+	if c.ScramIterations < acct.MinScramIterations {
+		return nil, acct.FieldError(KeyScramIterations, "want at least %d (RFC 7677), got %d", acct.MinScramIterations, c.ScramIterations)
 	}
 	if err := c.Argon2.Validate(); err != nil {
 		return nil, acct.FieldError("password.argon2", "%v", err)

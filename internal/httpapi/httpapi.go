@@ -90,6 +90,8 @@ var operations = map[string]call{
 	"RemoveAddress":     rpc(svc.RemoveAddress),
 	"SetPrimaryAddress": rpc(svc.SetPrimaryAddress),
 	"Login":             rpc(svc.Login),
+	"ChallengeBegin":    rpc(svc.ChallengeBegin),
+	"ChallengeFinish":   rpc(svc.ChallengeFinish),
 	"ValidateSession": rpc(func(s svc, c cx, r api.TokenRequest) (*acct.SessionInfo, error) {
 		return s.ValidateSession(c, r.Token)
 	}),

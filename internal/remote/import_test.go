@@ -25,7 +25,7 @@ func TestImportSplitsLargeBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	local, err := acct.NewLocal(store, acct.Options{Argon2: accttest.FastArgon2, Actor: "tester"})
+	local, err := acct.NewLocal(store, acct.Options{Argon2: accttest.FastArgon2, ScramIterations: acct.MinScramIterations, Actor: "tester"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,6 +62,14 @@ func (c *Client) Login(ctx context.Context, in acct.Login) (*acct.Session, error
 	return do[*acct.Session](ctx, c, "Login", in)
 }
 
+func (c *Client) ChallengeBegin(ctx context.Context, in acct.ChallengeStart) (*acct.Challenge, error) {
+	return do[*acct.Challenge](ctx, c, "ChallengeBegin", in)
+}
+
+func (c *Client) ChallengeFinish(ctx context.Context, in acct.ChallengeAnswer) (*acct.ChallengeResult, error) {
+	return do[*acct.ChallengeResult](ctx, c, "ChallengeFinish", in)
+}
+
 func (c *Client) ValidateSession(ctx context.Context, token string) (*acct.SessionInfo, error) {
 	return do[*acct.SessionInfo](ctx, c, "ValidateSession", api.TokenRequest{Token: token})
 }

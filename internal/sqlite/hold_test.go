@@ -47,7 +47,7 @@ func TestMigrateFrom0007(t *testing.T) {
 		t.Fatal(err)
 	}
 	l, err := acct.NewLocal(s, acct.Options{Now: func() time.Time { return now },
-		Argon2: acct.Argon2Params{Memory: 64, Time: 1, Threads: 1}, Actor: "tester"})
+		Argon2: acct.Argon2Params{Memory: 64, Time: 1, Threads: 1}, ScramIterations: acct.MinScramIterations, Actor: "tester"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func benchLocal(b *testing.B, n int) (*acct.Local, *accttest.Clock) {
 		b.Fatal(err)
 	}
 	clock := accttest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	l, err := acct.NewLocal(store, acct.Options{Now: clock.Now, Argon2: accttest.FastArgon2, Actor: "bench",
+	l, err := acct.NewLocal(store, acct.Options{Now: clock.Now, Argon2: accttest.FastArgon2, ScramIterations: acct.MinScramIterations, Actor: "bench",
 		Secret: append([]byte(nil), accttest.Secret...)})
 	if err != nil {
 		b.Fatal(err)

@@ -24,7 +24,7 @@ func BenchmarkAnswerTiming(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	l, err := acct.NewLocal(s, acct.Options{Argon2: accttest.FastArgon2, Secret: accttest.Secret,
+	l, err := acct.NewLocal(s, acct.Options{Argon2: accttest.FastArgon2, ScramIterations: acct.MinScramIterations, Secret: accttest.Secret,
 		Notifier: &accttest.Recorder{}, PublicURL: "https://accounts.example.com/reset"})
 	if err != nil {
 		b.Fatal(err)

@@ -23,7 +23,7 @@ func TestLoginRehashes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		svc, err := acct.NewLocal(store, acct.Options{Argon2: p})
+		svc, err := acct.NewLocal(store, acct.Options{Argon2: p, ScramIterations: acct.MinScramIterations})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -174,15 +174,16 @@ func (t *Tx) AddLoginFailure(ctx context.Context, userID int64) (int, error) {
 	return n, nil
 }
 
-// ListPasswordHashes returns the id and password hash ("" for none) of at
-// most limit accounts with id > afterID, purged ones aside, in id order:
+// ListPasswordHashes returns the id, password hash ("" for none) and
+// SCRAM verifier's hash tag (nil for none) of at most limit accounts with id > afterID, purged ones aside, in id order:
 // only the two columns, so that counting a large store reads little.
 func (t *Tx) ListPasswordHashes(ctx context.Context, afterID int64, limit int) ([]acct.UserHash, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("%s: list password hashes: limit %d, want > 0", t.d.Name, limit)
 	}
-	rows, err := t.query(ctx, `SELECT id, coalesce(password_hash, '') FROM users
-		WHERE id > ? AND status <> 'deleted' ORDER BY id LIMIT ?`, afterID, limit)
+	rows, err := t.query(ctx, `SELECT u.id, coalesce(u.password_hash, ''), v.hash_tag FROM users u
+		LEFT JOIN scram_verifiers v ON v.user_id = u.id
+		WHERE u.id > ? AND u.status <> 'deleted' ORDER BY u.id LIMIT ?`, afterID, limit)
 	if err != nil {
 		return nil, t.d.MapError("list password hashes", err)
 	}
@@ -190,7 +191,7 @@ func (t *Tx) ListPasswordHashes(ctx context.Context, afterID int64, limit int) (
 	out := make([]acct.UserHash, 0, min(limit, 1024))
 	for rows.Next() {
 		var u acct.UserHash
-		if err := rows.Scan(&u.ID, &u.Hash); err != nil {
+		if err := rows.Scan(&u.ID, &u.Hash, &u.ScramTag); err != nil {
 			return nil, t.d.MapError("list password hashes", err)
 		}
 		out = append(out, u)

@@ -44,7 +44,7 @@ func openPostgres(t *testing.T) *postgres.Store {
 // service is Local over s on clock. Closing it is left to s's cleanup.
 func service(t *testing.T, s acct.Store, clock *accttest.Clock) *acct.Local {
 	t.Helper()
-	svc, err := acct.NewLocal(s, acct.Options{Now: clock.Now, Argon2: accttest.FastArgon2, Actor: "tester",
+	svc, err := acct.NewLocal(s, acct.Options{Now: clock.Now, Argon2: accttest.FastArgon2, ScramIterations: acct.MinScramIterations, Actor: "tester",
 		PhoneRegion: "GB", Secret: accttest.Secret})
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +263,7 @@ func checkFresh(t *testing.T, src acct.Copier, dst acct.Store, clock *accttest.C
 	}
 	// The fingerprint of the installation secret came with the codes made
 	// under it: the copy takes that secret, and refuses another.
-	other, err := acct.NewLocal(dst, acct.Options{Now: clock.Now, Argon2: accttest.FastArgon2, Actor: "tester",
+	other, err := acct.NewLocal(dst, acct.Options{Now: clock.Now, Argon2: accttest.FastArgon2, ScramIterations: acct.MinScramIterations, Actor: "tester",
 		Secret: accttest.OtherSecret})
 	if err != nil {
 		t.Fatal(err)

@@ -52,7 +52,7 @@ type keyEnv struct {
 func newKeyEnv(t *testing.T, open OpenKeys) *keyEnv {
 	t.Helper()
 	clock := NewClock(Start)
-	km := open(t, acct.Options{Now: clock.Now, Argon2: FastArgon2, Actor: "tester"})
+	km := open(t, acct.Options{Now: clock.Now, Argon2: FastArgon2, ScramIterations: acct.MinScramIterations, Actor: "tester"})
 	if c, ok := km.(io.Closer); ok {
 		t.Cleanup(func() { c.Close() })
 	}

@@ -166,7 +166,8 @@ func testPasswordHashes(e *env) {
 		e.t.Fatal(err)
 	}
 	want := []acct.HashCount{
-		{Scheme: acct.SchemeArgon2id, Params: "m=64,t=1,p=1", Current: true, Accounts: 3},
+		// Registered with a password: each has its SCRAM verifier.
+		{Scheme: acct.SchemeArgon2id, Params: "m=64,t=1,p=1", Current: true, Accounts: 3, Scram: 3},
 		{Scheme: acct.HashNone, Accounts: 2},
 	}
 	if got := e.hashCounts(); !reflect.DeepEqual(got, want) {
@@ -178,7 +179,7 @@ func testPasswordHashes(e *env) {
 // and are not current.
 func testPasswordHashesOtherCost(e *env) {
 	e.register(acct.NewUser{Username: "cost", Email: "cost@example.com"})
-	want := []acct.HashCount{{Scheme: acct.SchemeArgon2id, Params: "m=128,t=1,p=1", Current: true, Accounts: 1}}
+	want := []acct.HashCount{{Scheme: acct.SchemeArgon2id, Params: "m=128,t=1,p=1", Current: true, Accounts: 1, Scram: 1}}
 	if got := e.hashCounts(); !reflect.DeepEqual(got, want) {
 		e.t.Fatalf("PasswordHashes = %+v, want %+v", got, want)
 	}

@@ -586,7 +586,7 @@ func testExportRoundTrip(e *env, open Open) {
 		}
 		in = append(in, row)
 	}
-	dst := open(e.t, acct.Options{Now: e.clock.Now, Argon2: FastArgon2, Actor: "importer", PhoneRegion: "GB",
+	dst := open(e.t, acct.Options{Now: e.clock.Now, Argon2: FastArgon2, ScramIterations: acct.MinScramIterations, Actor: "importer", PhoneRegion: "GB",
 		Secret: append([]byte(nil), Secret...), Notifier: &Recorder{}})
 	e.t.Cleanup(func() { dst.Close() })
 	e.clock.Advance(time.Hour)

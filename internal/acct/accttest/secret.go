@@ -40,7 +40,7 @@ var OtherSecret = []byte("another operator's secret of 32b")
 // clock; the notices it sends go to notes.
 func sharedEnv(t *testing.T, open func(acct.Options) acct.Service, clock *Clock, notes *Recorder, secret []byte) *env {
 	t.Helper()
-	opt := acct.Options{Now: clock.Now, Argon2: FastArgon2, Actor: "tester", PhoneRegion: "GB",
+	opt := acct.Options{Now: clock.Now, Argon2: FastArgon2, ScramIterations: acct.MinScramIterations, Actor: "tester", PhoneRegion: "GB",
 		Secret: append([]byte(nil), secret...), SecretFile: "/etc/acctl/secret", Notifier: notes, PublicURL: testPublicURL}
 	svc := open(opt)
 	t.Cleanup(func() { svc.Close() })

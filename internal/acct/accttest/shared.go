@@ -30,7 +30,7 @@ func sharedLocal(t *testing.T, open func() (acct.Store, error), clock *Clock, no
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := acct.NewLocal(s, acct.Options{Now: clock.Now, Argon2: FastArgon2, Actor: "tester", Secret: Secret,
+	l, err := acct.NewLocal(s, acct.Options{Now: clock.Now, Argon2: FastArgon2, ScramIterations: acct.MinScramIterations, Actor: "tester", Secret: Secret,
 		Notifier: notes, PublicURL: testPublicURL})
 	if err != nil {
 		t.Fatal(err)

@@ -47,7 +47,7 @@ func newEnv(t *testing.T, open Open, tune func(*acct.Options)) *env {
 	t.Helper()
 	clock := NewClock(Start)
 	notes := &Recorder{}
-	opt := acct.Options{Now: clock.Now, Argon2: FastArgon2, Actor: "tester", PhoneRegion: "GB",
+	opt := acct.Options{Now: clock.Now, Argon2: FastArgon2, ScramIterations: acct.MinScramIterations, Actor: "tester", PhoneRegion: "GB",
 		Secret: append([]byte(nil), Secret...), Notifier: notes,
 		// Cases race up to 50 goroutines: a queue that never refuses
 		// them, on any number of CPUs (FullHashPool sets its own).
@@ -100,6 +100,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, selfServiceCases...)  // selfservice.go
 	tests = append(tests, hashPoolCase())       // hashpool.go
 	tests = append(tests, mfaCases...)          // mfa.go
+	tests = append(tests, scramCases...)        // scram.go
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(newEnv(t, open, tc.tune)) })
 	}

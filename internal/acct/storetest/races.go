@@ -30,6 +30,7 @@ func RunRaces(t *testing.T, newDB NewDB) {
 		{"ConcurrentLoginFailures", testConcurrentLoginFailures},
 		{"ConcurrentCharges", testConcurrentCharges},
 		{"UseCodeRace", testUseCodeRace},
+		{"ConsumeChallengeRace", testConsumeChallengeRace}, // scram.go
 		{"FailCodeAttemptRace", testFailCodeAttemptRace},
 		{"ClaimSettingRace", testClaimSettingRace},
 		{"ClaimJobsRace", testClaimJobsRace},

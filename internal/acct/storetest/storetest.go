@@ -76,6 +76,8 @@ var cases = []struct {
 	{"ViewIsReadOnly", testViewIsReadOnly},
 	{"CanceledContext", testCanceledContext},
 	{"ListPasswordHashes", testListPasswordHashes},
+	{"ScramVerifiers", testScramVerifiers}, // scram.go
+	{"Challenges", testChallenges},
 	{"ClaimSetting", testClaimSetting},
 	{"Jobs", testJobs},
 	{"MFA", testMFA},                 // mfa.go

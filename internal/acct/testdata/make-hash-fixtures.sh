@@ -192,3 +192,10 @@ PY
 
 for s in "$@"; do "section_$s"; done
 echo "wrote $(wc -l <"$out") fixtures to $(pwd)/$out"
+
+# scram-sha-256 (appended by hand, not by a section above): PostgreSQL 15's
+# own verifiers, from a throw-away server run as the postgres user:
+#   SET password_encryption = 'scram-sha-256';
+#   CREATE ROLE fx PASSWORD 'correct horse battery staple';
+#   CREATE ROLE fx2 PASSWORD 'pässwörd mit Ümlauten';
+#   SELECT rolname, rolpassword FROM pg_authid WHERE rolname LIKE 'fx%';

@@ -45,9 +45,10 @@ func New(t testing.TB) *Env {
 		Store: filepath.Join(dir, "acctl.db"),
 		Clock: accttest.NewClock(Start),
 		Defaults: map[string]any{
-			cmdutil.KeyArgon2Memory:  64,
-			cmdutil.KeyArgon2Time:    1,
-			cmdutil.KeyArgon2Threads: 1,
+			cmdutil.KeyArgon2Memory:    64,
+			cmdutil.KeyArgon2Time:      1,
+			cmdutil.KeyArgon2Threads:   1,
+			cmdutil.KeyScramIterations: acct.MinScramIterations,
 			// Never the secret of whoever runs the tests.
 			cmdutil.KeySecretFile: filepath.Join(dir, "secret"),
 		},

@@ -15,7 +15,7 @@ type HashesOptions struct {
 }
 
 // hashColumns are the columns of "password hashes".
-var hashColumns = []string{"SCHEME", "PARAMS", "CURRENT", "ACCOUNTS"}
+var hashColumns = []string{"SCHEME", "PARAMS", "CURRENT", "ACCOUNTS", "SCRAM"}
 
 // NewCmdHashes returns "password hashes". runF, if not nil, replaces the
 // command's work.
@@ -25,7 +25,11 @@ func NewCmdHashes(f *cmdutil.Factory, runF func(context.Context, *HashesOptions)
 		Use:   "hashes",
 		Short: "Count the accounts per password hash scheme",
 		Long: cmdutil.LongHelp(`Count the accounts per password hash scheme and parameters, to follow the
-migration of imported accounts to argon2id: SCHEME PARAMS CURRENT ACCOUNTS.
+migration of imported accounts to argon2id: SCHEME PARAMS CURRENT ACCOUNTS
+SCRAM. SCRAM is how many of them have a SCRAM-SHA-256 verifier beside the
+hash, for the challenge login (/auth/challenge, and session create or
+password verify on a remote store); the others get one at their next
+password login, password change or reset.
 
 New passwords are hashed with argon2id at the configured cost
 (password.argon2.*); CURRENT is "yes" on that row. Imported hashes and
@@ -37,7 +41,8 @@ django-argon2i, django-bcrypt, django-bcrypt-sha256, bcrypt-sha256
 (passlib), firebase-scrypt, md5-crypt ($1$), apr1-md5 (htpasswd),
 sha256-crypt ($5$), sha512-crypt ($6$), yescrypt ($y$; the crypt(3)
 schemes also behind LDAP's {CRYPT}), ldap-sha, ldap-ssha, ldap-ssha256
-and ldap-ssha512.
+and ldap-ssha512, and scram-sha-256 (PostgreSQL's verifier, imported as
+the hash: it is the account's SCRAM verifier too).
 
 bcrypt reads only the first 72 bytes of a password: a login with a
 longer one keeps the bcrypt hash (what was typed beyond byte 72 was never
@@ -47,7 +52,7 @@ of 72 bytes or fewer, or by a password change or reset.
 SCHEME is "none" for accounts without a password and "unreadable" for a
 stored hash in no supported form. Purged accounts are not counted.
 
-With -o json: an array of {"scheme","params","current","accounts"}.`),
+With -o json: an array of {"scheme","params","current","accounts","scram"}.`),
 		Example: `  acctl password hashes
   acctl password hashes -o json`,
 		Args: cmdutil.ExactArgs(0),
@@ -80,7 +85,7 @@ func runHashes(ctx context.Context, opts *HashesOptions) error {
 		if params == "" {
 			params = "-"
 		}
-		rows[i] = []string{c.Scheme, params, current, strconv.FormatInt(c.Accounts, 10)}
+		rows[i] = []string{c.Scheme, params, current, strconv.FormatInt(c.Accounts, 10), strconv.FormatInt(c.Scram, 10)}
 	}
 	return p.PrintTable(cmdutil.Table{Columns: hashColumns, Rows: rows, JSON: counts, Empty: "no accounts"})
 }

@@ -53,12 +53,12 @@ func TestHashes(t *testing.T) {
 	e.MustRun("user", "register", "--email", "bob@example.com", "--username", "bob", "--no-password")
 	setHash(t, e, "carol", legacyBcrypt)
 
-	if out := e.MustRun("password", "hashes"); out != "argon2id\tm=64,t=1,p=1\tyes\t1\nbcrypt\tcost=5\tno\t1\nnone\t-\tno\t1\n" {
+	if out := e.MustRun("password", "hashes"); out != "argon2id\tm=64,t=1,p=1\tyes\t1\t1\nbcrypt\tcost=5\tno\t1\t0\nnone\t-\tno\t1\t0\n" {
 		t.Errorf("piped:\n%s", out)
 	}
 	got := cmdtest.DecodeJSON[[]acct.HashCount](t, e.MustRun("password", "hashes", "-o", "json"))
 	want := []acct.HashCount{
-		{Scheme: "argon2id", Params: "m=64,t=1,p=1", Current: true, Accounts: 1},
+		{Scheme: "argon2id", Params: "m=64,t=1,p=1", Current: true, Accounts: 1, Scram: 1},
 		{Scheme: "bcrypt", Params: "cost=5", Accounts: 1},
 		{Scheme: "none", Accounts: 1},
 	}
@@ -74,7 +74,7 @@ func TestHashes(t *testing.T) {
 	// The first login with the legacy hash moves carol to argon2id.
 	e.Login("carol")
 	out := e.MustRunWith(cmdtest.TTY(""), "password", "hashes")
-	for _, s := range []string{"SCHEME", "PARAMS", "CURRENT", "ACCOUNTS", "argon2id", "m=64,t=1,p=1", "none"} {
+	for _, s := range []string{"SCHEME", "PARAMS", "CURRENT", "ACCOUNTS", "SCRAM", "argon2id", "m=64,t=1,p=1", "none"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("table lacks %q:\n%s", s, out)
 		}
@@ -82,18 +82,18 @@ func TestHashes(t *testing.T) {
 	if strings.Contains(out, "bcrypt") {
 		t.Errorf("bcrypt still counted after the login:\n%s", out)
 	}
-	if out := e.MustRun("password", "hashes"); out != "argon2id\tm=64,t=1,p=1\tyes\t2\nnone\t-\tno\t1\n" {
+	if out := e.MustRun("password", "hashes"); out != "argon2id\tm=64,t=1,p=1\tyes\t2\t2\nnone\t-\tno\t1\t0\n" {
 		t.Errorf("after the login:\n%s", out)
 	}
 
 	// A raised cost leaves the old hashes behind, not current.
 	e.Defaults["password.argon2.memory"] = 128
-	if out := e.MustRun("password", "hashes"); out != "argon2id\tm=64,t=1,p=1\tno\t2\nnone\t-\tno\t1\n" {
+	if out := e.MustRun("password", "hashes"); out != "argon2id\tm=64,t=1,p=1\tno\t2\t2\nnone\t-\tno\t1\t0\n" {
 		t.Errorf("after raising the cost:\n%s", out)
 	}
 
 	setHash(t, e, "alice", "$md5$whatever")
-	if out := e.MustRun("password", "hashes"); !strings.Contains(out, "unreadable\t-\tno\t1\n") {
+	if out := e.MustRun("password", "hashes"); !strings.Contains(out, "unreadable\t-\tno\t1\t0\n") {
 		t.Errorf("an unreadable hash:\n%s", out)
 	}
 	if res := e.Run("password", "hashes", "extra"); res.Code != 2 || !strings.Contains(res.Err, "takes none") {
@@ -120,7 +120,7 @@ func TestFirebaseLogin(t *testing.T) {
 	}
 	e.Defaults[cmdutil.KeyFirebaseSignerKey] = "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA=="
 	e.Defaults[cmdutil.KeyFirebaseSaltSeparator] = "Bw=="
-	if out := e.MustRun("password", "hashes"); out != "firebase-scrypt\t-\tno\t1\n" {
+	if out := e.MustRun("password", "hashes"); out != "firebase-scrypt\t-\tno\t1\t0\n" {
 		t.Errorf("before the login:\n%s", out)
 	}
 	if res := e.RunWith(cmdtest.Run{Stdin: "user2password\n"}, "session", "create", "user1", "--password-stdin"); res.Code != 5 {
@@ -129,7 +129,7 @@ func TestFirebaseLogin(t *testing.T) {
 	if res := login(); res.Code != 0 {
 		t.Fatalf("login: %+v", res)
 	}
-	if out := e.MustRun("password", "hashes"); out != "argon2id\tm=64,t=1,p=1\tyes\t1\n" {
+	if out := e.MustRun("password", "hashes"); out != "argon2id\tm=64,t=1,p=1\tyes\t1\t1\n" {
 		t.Errorf("after the login:\n%s", out)
 	}
 	if res := login(); res.Code != 0 {

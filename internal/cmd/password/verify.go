@@ -5,6 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/acctl/acctl/internal/acct"
+
 	"github.com/acctl/acctl/internal/cmd/user"
 	"github.com/acctl/acctl/internal/cmdutil"
 )
@@ -14,6 +16,9 @@ type VerifyOptions struct {
 	Factory  *cmdutil.Factory
 	Ref      string
 	Password cmdutil.PasswordFlags
+	// AllowPlain lets a remote check send the password itself when the
+	// account has no SCRAM verifier yet.
+	AllowPlain bool
 }
 
 // NewCmdVerify returns "password verify". runF, if not nil, replaces the
@@ -34,6 +39,11 @@ The password is asked on the terminal without echo; in scripts give it on
 the first line of stdin with --password-stdin, or in a file with
 --password-file.
 
+On a remote store (--store https://…) the password never reaches the
+server: acctl proves it with a SCRAM-SHA-256 challenge (RFC 5802). An
+account without a SCRAM verifier yet is refused with a hint; --allow-plain
+then sends the password over TLS instead.
+
 ` + user.RefHelp),
 		Example: `  acctl password verify alice
   printf '%s\n' "$PASSWORD" | acctl password verify alice@example.com --password-stdin
@@ -53,6 +63,7 @@ the first line of stdin with --password-stdin, or in a file with
 		},
 	}
 	cmdutil.AddPasswordFlags(cmd, &opts.Password)
+	cmd.Flags().BoolVar(&opts.AllowPlain, "allow-plain", false, "on a remote store, send the password itself when the account has no SCRAM verifier yet")
 	return cmd
 }
 
@@ -66,7 +77,13 @@ func runVerify(ctx context.Context, opts *VerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := svc.VerifyPassword(ctx, opts.Ref, pw); err != nil {
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	_, err = cmdutil.PasswordLogin(ctx, cfg, svc, opts.Ref, pw, acct.ChallengeAnswer{VerifyOnly: true}, opts.AllowPlain,
+		func() error { return svc.VerifyPassword(ctx, opts.Ref, pw) })
+	if err != nil {
 		return err
 	}
 	if p.JSON() {

@@ -42,7 +42,7 @@ func remoteServer(t *testing.T, e *cmdtest.Env) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	local, err := acct.NewLocal(store, acct.Options{Now: e.Clock.Now, Argon2: accttest.FastArgon2, Secret: accttest.Secret})
+	local, err := acct.NewLocal(store, acct.Options{Now: e.Clock.Now, Argon2: accttest.FastArgon2, ScramIterations: acct.MinScramIterations, Secret: accttest.Secret})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,6 +108,7 @@ func localOptions(p cmdutil.OpenParams) (acct.Options, error) {
 		Now:               p.Now,
 		Actor:             p.Actor,
 		Argon2:            c.Argon2,
+		ScramIterations:   c.ScramIterations,
 		HashPool:          p.HashPool,
 		FirebaseScrypt:    c.FirebaseScrypt,
 		PasswordMinLength: c.PasswordMinLength,

@@ -24,6 +24,9 @@ type CreateOptions struct {
 	// OTPStdin reads the second factor's code from stdin (the line after
 	// the password with --password-stdin).
 	OTPStdin bool
+	// AllowPlain lets a remote login send the password itself when the
+	// account has no SCRAM verifier yet.
+	AllowPlain bool
 }
 
 // createColumns are the columns of a new session in tsv and csv (given
@@ -81,6 +84,12 @@ then says how many are left. A wrong code is exit 5 and counts towards the
 lockout; a code works once. Without a code to give, the login is exit 5
 with reason mfa_required.
 
+On a remote store (--store https://…) the password never reaches the
+server: acctl proves it with a SCRAM-SHA-256 challenge (RFC 5802) and
+checks the server's own proof. An account without a SCRAM verifier yet (an
+imported hash never used since) is refused with a hint; --allow-plain then
+sends the password over TLS instead, and that login makes the verifier.
+
 ` + user.RefHelp),
 		Example: `  # asks for the password on the terminal
   acctl session create alice --label "alice's laptop"
@@ -129,6 +138,7 @@ with reason mfa_required.
 	fl.BoolVar(&opts.Keep, "keep", false, "keep me logged in: a session that lasts session.persistent")
 	fl.StringVar(&opts.Label, "label", "", "a short `TEXT` naming the session, e.g. the device")
 	fl.BoolVar(&opts.OTPStdin, "otp-stdin", false, "read the second factor's code (or a recovery code) from stdin")
+	fl.BoolVar(&opts.AllowPlain, "allow-plain", false, "on a remote store, send the password itself when the account has no SCRAM verifier yet")
 	fl.StringVar(&opts.Foreign, "foreign", "", "log in the account linked to the outside identity `ORIGIN:SUBJECT`, without a password")
 	return cmd
 }
@@ -151,7 +161,12 @@ func runCreate(ctx context.Context, opts *CreateOptions) error {
 		}
 	}
 	var left *int
-	s, err := svc.Login(ctx, in)
+	var s *acct.Session
+	if opts.Foreign != "" {
+		s, err = svc.Login(ctx, in)
+	} else {
+		s, err = login(ctx, f, svc, in, opts.AllowPlain)
+	}
 	if acct.ErrorReason(err) == acct.ReasonMFARequired {
 		var ms *acct.MFASession
 		if ms, err = secondFactor(ctx, f, svc, opts, err); err == nil {
@@ -229,4 +244,26 @@ func isDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// login checks the password and opens the session: on a remote store by
+// the challenge login, so that the password stays here (cmdutil.PasswordLogin).
+func login(ctx context.Context, f *cmdutil.Factory, svc acct.Service, in acct.Login, allowPlain bool) (*acct.Session, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	var s *acct.Session
+	res, err := cmdutil.PasswordLogin(ctx, cfg, svc, in.Ref, in.Password,
+		acct.ChallengeAnswer{Keep: in.Keep, Label: in.Label}, allowPlain, func() (err error) {
+			s, err = svc.Login(ctx, in)
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	if res != nil {
+		s = res.Session
+	}
+	return s, nil
 }

@@ -46,8 +46,9 @@ own), and its addresses when the fields do not say them all (its extra
 email addresses and phone numbers; in CSV a cell holding the JSON array).
 Without --status every account but the deleted ones is exported.
 
---with-hashes adds each account's password_hash, so that the accounts keep
-their passwords in the store they are imported into. Through "acctl serve"
+--with-hashes adds each account's password_hash and scram_verifier (its
+SCRAM-SHA-256 verifier, for challenge logins, when it has one), so that
+the accounts keep their passwords in the store they are imported into. Through "acctl serve"
 only an admin key may ask for them, and every page of hashes that leaves is
 recorded in the audit trail (user.export, with the ids). Without it, an
 account with a password is exported with has_password true and no hash,
@@ -120,7 +121,7 @@ func runExport(ctx context.Context, opts *ExportOptions) (err error) {
 		cw = csv.NewWriter(w)
 		header := csvColumns
 		if opts.WithHashes {
-			header = append(header[:len(header):len(header)], "password_hash")
+			header = append(header[:len(header):len(header)], "password_hash", "scram_verifier")
 		}
 		if err := cw.Write(header); err != nil {
 			return err

@@ -101,6 +101,9 @@ func appendExportRow(b []byte, r *acct.ExportRow) ([]byte, error) {
 		}
 		b = append(append(b, `,"mfa":`...), bytes.TrimSuffix(m.Bytes(), []byte("\n"))...)
 	}
+	if r.ScramVerifier != "" {
+		b = appendField(b, "scram_verifier", r.ScramVerifier)
+	}
 	return append(b, "}\n"...), nil
 }
 

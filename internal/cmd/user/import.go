@@ -71,7 +71,12 @@ first character. The fields are those of "acctl user get -o json" and of
                   project's parameters in the config keys
                   import.firebase_scrypt.*; a hash of another length than
                   the signer key is rejected); replaced by argon2id at the
-                  user's next good login ("acctl password hashes")
+                  user's next good login ("acctl password hashes");
+                  PostgreSQL's SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>
+                  is read too, and is the account's SCRAM verifier as well
+  scram_verifier  with password_hash, or alone: a SCRAM-SHA-256 verifier in
+                  PostgreSQL's text form (as "user export --with-hashes"
+                  writes it), for challenge logins
 and optionally status (active, pending, locked or held, with hold_until
 and held_from: the status a restore returns it to, active by default),
 created_at, updated_at, email_verified, phone_verified, points, failed

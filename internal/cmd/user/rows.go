@@ -104,7 +104,7 @@ func exportCSVRow(r *acct.ExportRow, hashes bool, out []string) ([]string, error
 		strconv.Itoa(r.FailedLogins), r.ReferralCode, referredBy, r.ReferredByCode,
 		strconv.FormatInt(r.Points, 10), csvTime(r.CreatedAt), csvTime(r.UpdatedAt), addrs)
 	if hashes {
-		out = append(out, r.PasswordHash)
+		out = append(out, r.PasswordHash, r.ScramVerifier)
 	}
 	return out, nil
 }
@@ -203,8 +203,9 @@ var csvSetters = map[string]cellSetter{
 		}
 		return nil
 	},
-	"password":      func(r *acct.ImportRow, cell string) error { r.Password = cell; return nil },
-	"password_hash": func(r *acct.ImportRow, cell string) error { r.PasswordHash = cell; return nil },
+	"password":       func(r *acct.ImportRow, cell string) error { r.Password = cell; return nil },
+	"password_hash":  func(r *acct.ImportRow, cell string) error { r.PasswordHash = cell; return nil },
+	"scram_verifier": func(r *acct.ImportRow, cell string) error { r.ScramVerifier = cell; return nil },
 }
 
 // rowError is a row that cannot be read: it is rejected, and the import
