@@ -77,6 +77,10 @@ type Factory struct {
 	// Getenv reads the environment variables that are not configuration
 	// (ACCTL_SESSION_TOKEN); nil means os.Getenv. Tests inject their own.
 	Getenv func(key string) string
+	// QuietUnknownKeys keeps the warning about unknown keys of the config
+	// file to itself: `acctl version` and `acctl completion` set it, as
+	// neither depends on the configuration.
+	QuietUnknownKeys bool
 
 	v     *viper.Viper
 	flags map[string]*pflag.Flag
@@ -149,9 +153,13 @@ func (f *Factory) readFile() (string, error) {
 		} else {
 			f.fileUsed, f.fileErr = readConfigFile(f.v, f.DefaultConfigFile, false)
 		}
-		if f.fileErr == nil && f.fileUsed != "" {
+		if f.fileErr == nil && f.fileUsed != "" && !f.QuietUnknownKeys {
 			for _, k := range UnknownConfigKeys(f.v) {
-				fmt.Fprintf(f.IO.ErrOut, "acctl: warning: config file %s: unknown key %q is ignored\n", f.fileUsed, k)
+				hint := ""
+				if near := NearestKey(k); near != "" {
+					hint = fmt.Sprintf("; did you mean %q?", near)
+				}
+				fmt.Fprintf(f.IO.ErrOut, "acctl: warning: config file %s: unknown key %q is ignored%s\n", f.fileUsed, k, hint)
 			}
 		}
 	}
@@ -187,11 +195,13 @@ func (f *Factory) ConfigEntries() ([]ConfigEntry, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	changed := func(key string) bool {
-		fl := f.flags[key]
-		return fl != nil && fl.Changed
+	flagOf := func(key string) string {
+		if fl := f.flags[key]; fl != nil && fl.Changed {
+			return fl.Name
+		}
+		return ""
 	}
-	return configEntries(f.v, changed), file, nil
+	return configEntries(f.v, flagOf, file), file, nil
 }
 
 // OutputFormat returns the -o/--output format as configured: "" (auto),

@@ -35,6 +35,7 @@ powershell:
 		ValidArgs: shells,
 		Args:      cmdutil.OneOfArgs(shells...),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.QuietUnknownKeys = true // the scripts do not depend on the config
 			root := cmd.Root()
 			out := f.IO.Out
 			switch args[0] {
