@@ -132,3 +132,30 @@ func TestColorEnabled(t *testing.T) {
 		t.Error("colour despite NO_COLOR")
 	}
 }
+
+// TestJSONArray: a streamed array is byte for byte PrintJSON's.
+func TestJSONArray(t *testing.T) {
+	type item struct {
+		A string `json:"a"`
+		B []int  `json:"b"`
+	}
+	for _, items := range [][]item{nil, {{A: "x<y>", B: []int{1, 2}}}, {{A: "1"}, {A: "2", B: []int{}}}} {
+		ios, _, want, _ := Test()
+		if err := (&Printer{IO: ios, Format: FormatJSON}).PrintJSON(items); err != nil {
+			t.Fatal(err)
+		}
+		ios2, _, got, _ := Test()
+		a := (&Printer{IO: ios2, Format: FormatJSON}).JSONArray()
+		for _, it := range items {
+			if err := a.Add(it); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := a.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("streamed %q, want %q", got, want)
+		}
+	}
+}
