@@ -12,7 +12,7 @@ var shells = []string{"bash", "zsh", "fish", "powershell"}
 
 // NewCmdCompletion returns "acctl completion SHELL".
 func NewCmdCompletion(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "completion bash|zsh|fish|powershell",
 		Short: "Write a shell completion script",
 		Long: cmdutil.LongHelp(`Write the completion script for a shell to stdout.
@@ -50,4 +50,6 @@ powershell:
 			}
 		},
 	}
+	cmdutil.SetFormats(cmd) // a script, not data
+	return cmd
 }

@@ -60,11 +60,13 @@ show". docs/config.example.yaml lists every key.`),
   acctl user get alice -o json
   TOKEN=$(acctl session create alice --password-stdin < pw.txt)
   acctl --store /srv/acctl/accounts.db audit list --since 24h`,
-		Version:       version.Version,
-		Args:          cobra.ArbitraryArgs,
-		RunE:          cmdutil.GroupRunE,
-		SilenceErrors: true,
-		SilenceUsage:  true,
+		Version: version.Version,
+		Args:    cobra.ArbitraryArgs,
+		RunE:    cmdutil.GroupRunE,
+		// A -o the command cannot print is refused, never ignored.
+		PersistentPreRunE: cmdutil.CheckOutputFlag,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
 	}
 	cmd.SetVersionTemplate("acctl {{.Version}}\n")
 	cmd.SetFlagErrorFunc(cmdutil.FlagErrorFunc)

@@ -272,6 +272,27 @@ func TestExportWithoutHashes(t *testing.T) {
 	if out := e.MustRun("user", "export", "--status", "held"); out != "" {
 		t.Fatalf("no held accounts: %q", out)
 	}
+	// -o is honoured (json: the JSON lines, csv: the CSV) or refused.
+	if got := e.MustRun("user", "export", "-o", "csv", "--status", "active"); got != csvOut {
+		t.Errorf("-o csv: %q", got)
+	}
+	if got := e.MustRun("user", "export", "-o", "json"); got != out {
+		t.Errorf("-o json: %q", got)
+	}
+	if got := e.MustRun("user", "export", "-o", "csv", "--format", "csv", "--status", "active"); got != csvOut {
+		t.Errorf("-o csv --format csv: %q", got)
+	}
+	for _, args := range [][]string{{"-o", "table"}, {"-o", "tsv"}, {"-o", "csv", "--format", "jsonl"}} {
+		if res := e.Run(append([]string{"user", "export"}, args...)...); res.Code != 2 || res.Out != "" || !strings.Contains(res.Err, "-o") {
+			t.Errorf("export %v: %+v", args, res)
+		}
+	}
+	// A server and a shell script are not data: -o is refused.
+	for _, args := range [][]string{{"serve", "-o", "json"}, {"completion", "bash", "-o", "csv"}} {
+		if res := e.Run(args...); res.Code != 2 || !strings.Contains(res.Err, "prints no output that -o could format") {
+			t.Errorf("%v: %+v", args, res)
+		}
+	}
 }
 
 // On a terminal a progress bar goes to stderr (by bytes for a file, by
