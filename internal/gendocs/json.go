@@ -71,7 +71,9 @@ This page is generated from the Go types by ` + "`go run ./cmd/gen-docs`" + `.
 		for len(r.queue) > 0 {
 			t := r.queue[0]
 			r.queue = r.queue[1:]
-			r.structSection(t, "", nil)
+			if !r.seen[t] {
+				r.structSection(t, "", nil)
+			}
 		}
 		_, err = io.WriteString(w, r.b.String())
 		return err

@@ -97,6 +97,17 @@ show". docs/config.example.yaml lists every key.`),
 		configcmd.NewCmdConfig(f),
 		version.NewCmdVersion(f),
 		completion.NewCmdCompletion(f),
+		newExitCodesTopic(),
 	)
 	return cmd
+}
+
+// newExitCodesTopic is the help topic "acctl help exit-codes": a command
+// without a Run, which cobra lists under "Additional help topics".
+func newExitCodesTopic() *cobra.Command {
+	return &cobra.Command{
+		Use:   "exit-codes",
+		Short: "The exit codes of every command, and their JSON error codes",
+		Long:  cmdutil.ExitCodesTopic(),
+	}
 }
