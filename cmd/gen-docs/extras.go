@@ -12,7 +12,6 @@ import (
 	"github.com/acctl/acctl/internal/gendocs"
 )
 
-
 // jsonObjects lists what each command prints with -o json, for
 // docs/json.md. TestJSONObjectsCoverEveryCommand fails when a command is
 // in neither jsonObjects nor noJSONObject.
