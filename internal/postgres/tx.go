@@ -113,9 +113,14 @@ func (t *txn) ListUsers(ctx context.Context, q acct.UserFilter) ([]acct.UserReco
 	}
 	if q.Search != "" {
 		// Both sides are lowered by the database, under the same collation.
-		p := "lower(" + a.add("%"+sqlstore.EscapeLike(q.Search)+"%") + "::text" + t.fold + ")"
+		pattern := "%" + sqlstore.EscapeLike(q.Search) + "%"
+		cols := []string{"username", "email", "phone", "first_name", "last_name"}
+		if q.SearchPrefix {
+			pattern, cols = pattern[1:], cols[:3]
+		}
+		p := "lower(" + a.add(pattern) + "::text" + t.fold + ")"
 		var or []string
-		for _, col := range []string{"username", "email", "phone", "first_name", "last_name"} {
+		for _, col := range cols {
 			or = append(or, "lower("+col+t.fold+") LIKE "+p+` ESCAPE '\'`)
 		}
 		where = append(where, "("+strings.Join(or, " OR ")+")")

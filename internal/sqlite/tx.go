@@ -79,7 +79,11 @@ func (t *txn) ListUsers(ctx context.Context, q acct.UserFilter) ([]acct.UserReco
 	if q.Search != "" {
 		var or []string
 		pattern := "%" + sqlstore.EscapeLike(strings.ToLower(q.Search)) + "%"
-		for _, col := range []string{"username", "email", "phone", "first_name", "last_name"} {
+		cols := []string{"username", "email", "phone", "first_name", "last_name"}
+		if q.SearchPrefix {
+			pattern, cols = pattern[1:], cols[:3]
+		}
+		for _, col := range cols {
 			or = append(or, foldFunc+"("+col+`) LIKE ? ESCAPE '\'`)
 			args = append(args, pattern)
 		}
