@@ -117,7 +117,7 @@ type UserQuery struct {
 	Search string `json:"search,omitempty"` // case-insensitive substring of username, email, phone or name
 	// Prefix makes Search match the start of the username, email or phone
 	// only (not the names): the REFs that begin so, for shell completion.
-	Prefix bool `json:"prefix,omitempty"`
+	Prefix bool   `json:"prefix,omitempty"`
 	Limit  int    `json:"limit,omitempty"`  // page size; 0 means DefaultPageSize
 	Cursor string `json:"cursor,omitempty"` // from the previous page's UserPage.Next
 }
