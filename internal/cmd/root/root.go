@@ -99,6 +99,7 @@ show". docs/config.example.yaml lists every key.`),
 		completion.NewCmdCompletion(f),
 		newExitCodesTopic(),
 	)
+	addCompletions(cmd, f)
 	return cmd
 }
 
