@@ -338,3 +338,29 @@ func (f *Factory) Close() error {
 	}
 	return nil
 }
+
+// NewPasswordCheck returns acct's password policy (acct.CheckPassword)
+// for a new password of the account with username and email (either may
+// be ""), so that a prompt can refuse a weak password before it is typed
+// twice. The store applies the policy again; on a remote store the
+// server's password.min_length counts, so only the rules that need no
+// setting are checked here.
+func (f *Factory) NewPasswordCheck(username, email string) func(string) error {
+	minLen := 0
+	if cfg, err := f.Config(); err == nil {
+		lower := strings.ToLower(cfg.Store)
+		if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
+			minLen = cfg.PasswordMinLength
+		}
+	}
+	return func(pw string) error { return acct.CheckPassword(pw, minLen, username, email) }
+}
+
+// AccountPasswordCheck is NewPasswordCheck for the account ref names, when
+// svc finds it (else without its username and email).
+func (f *Factory) AccountPasswordCheck(ctx context.Context, svc acct.Service, ref string) func(string) error {
+	if u, err := svc.User(ctx, ref); err == nil {
+		return f.NewPasswordCheck(u.Username, u.Email)
+	}
+	return f.NewPasswordCheck("", "")
+}
