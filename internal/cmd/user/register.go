@@ -33,10 +33,9 @@ func NewCmdRegister(f *cmdutil.Factory, runF func(context.Context, *RegisterOpti
 An account needs an email address or a phone number (or both). The password
 is asked twice on the terminal without echo (checked against the password
 policy after the first entry and asked again if refused, three tries, as
-passwd does); in scripts give it on the first
-line of stdin with --password-stdin, or in a file with --password-file. A
-password is never a flag value: the command line is visible to every user
-of the machine. With --no-password the account gets no password; it can get
+passwd does); in scripts give it on the first line of stdin with
+--password-stdin, or in a file with --password-file. A password is never a
+flag value: the command line is visible to every user of the machine. With --no-password the account gets no password; it can get
 one through a reset later.
 
 --foreign ORIGIN:SUBJECT links an outside identity, such as github:12345,
