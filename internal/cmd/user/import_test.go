@@ -327,12 +327,13 @@ func TestImportInterrupted(t *testing.T) {
 	lines := "{\"email\":\"a@example.com\"}\n{\"email\":\"b@example.com\"}\n{\"email\":\"c@example.com\"}\n"
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	f, out, _ := e.Factory(cmdtest.Run{})
+	f, out, errOut := e.Factory(cmdtest.Run{})
 	// The first line, then an interrupt while the rest is read.
 	f.IO.In = &interruptingReader{parts: []string{lines[:26], lines[26:]}, cancel: cancel}
-	code := root.Execute(ctx, f, []string{"user", "import", "-", "--batch", "1"})
-	if code != 130 || !strings.Contains(out.String(), "\t") {
-		t.Fatalf("interrupted: exit %d, %q", code, out)
+	code := root.Execute(ctx, f, []string{"user", "import", "-", "--batch", "1", "--on-conflict", "fail"})
+	if code != 130 || !strings.Contains(out.String(), "\t") ||
+		!strings.HasSuffix(errOut.String(), "\nhint: to finish, run: acctl user import - --batch 1 --on-conflict skip (with the same input on stdin)\n") {
+		t.Fatalf("interrupted: exit %d, %q, %q", code, out, errOut)
 	}
 	res := e.RunWith(cmdtest.Run{Stdin: lines}, "user", "import", "-", "--on-conflict", "skip", "-o", "json")
 	sum := cmdtest.DecodeJSON[map[string]any](t, res.Out)
