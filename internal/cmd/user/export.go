@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/acctl/acctl/internal/acct"
@@ -56,7 +57,9 @@ which "user import" refuses (import it without has_password to make
 accounts that get a password by a reset).
 
 The pages are read one transaction each: accounts that change during a
-long export appear as they were when their page was read.`),
+long export appear as they were when their page was read. When stderr is a
+terminal and stdout is not, an export of more than one page (2000
+accounts) shows a progress bar: the accounts written and their rate.`),
 		Example: `  acctl user export > users.jsonl
   acctl user export --format csv --status locked > locked.csv
   acctl user export --with-hashes | acctl --store postgres://db.example.com/acctl user import --format jsonl -`,
@@ -161,6 +164,11 @@ func runExport(ctx context.Context, opts *ExportOptions) (err error) {
 		}
 		write = writeCSVRows(cw, opts.WithHashes)
 	}
+	// A progress bar on a terminal (stderr, while stdout goes elsewhere)
+	// once the export is longer than a page: a small one stays silent.
+	showBar := f.IO.IsStderrTTY() && !f.IO.IsStdoutTTY()
+	var bar *progressbar.ProgressBar
+	written, page := 0, 0
 	for p := range pages {
 		if p.err != nil {
 			err = p.err
@@ -169,6 +177,17 @@ func runExport(ctx context.Context, opts *ExportOptions) (err error) {
 		if err = write(p.rows); err != nil {
 			break
 		}
+		written += len(p.rows)
+		if page++; page == 2 && showBar {
+			bar = cmdutil.NewProgress(f.IO.ErrOut, "exporting", -1, cmdutil.ProgressRows, cmdutil.ProgressThrottle)
+		}
+		if bar != nil {
+			_ = bar.Set(written)
+		}
+	}
+	if bar != nil {
+		_ = bar.Clear()
+		_ = bar.Exit()
 	}
 	if cw != nil {
 		cw.Flush()

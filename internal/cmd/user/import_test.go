@@ -362,3 +362,25 @@ func (r *interruptingReader) Read(p []byte) (int, error) {
 	r.reads++
 	return n, nil
 }
+
+// On a terminal an export longer than a page shows a progress bar on
+// stderr; a short one, a piped stderr or a terminal on stdout show none.
+func TestExportProgressBar(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	for i := range 5 {
+		e.MustRun("user", "register", "--email", "u"+itoa(int64(i))+"@example.com", "--no-password")
+	}
+	res := e.RunWith(cmdtest.Run{StderrTTY: true}, "user", "export", "--page-size", "2")
+	if res.Code != 0 || strings.Count(res.Out, "\n") != 5 || !strings.Contains(res.Err, "exporting") || !strings.Contains(res.Err, "rows/") {
+		t.Errorf("long export on a terminal: %+v", res)
+	}
+	for _, r := range []cmdtest.Run{{StderrTTY: true, StdoutTTY: true}, {}} {
+		if res := e.RunWith(r, "user", "export", "--page-size", "2"); res.Code != 0 || res.Err != "" {
+			t.Errorf("%+v: %+v", r, res)
+		}
+	}
+	if res := e.RunWith(cmdtest.Run{StderrTTY: true}, "user", "export"); res.Code != 0 || res.Err != "" {
+		t.Errorf("one page: %+v", res)
+	}
+}
