@@ -67,6 +67,13 @@ type Table struct {
 	// NoHeader leaves out the header line of the table and the CSV: the
 	// rows continue an earlier Table (the next page of a streamed list).
 	NoHeader bool
+	// Shrink names the free-text columns (a label, a detail, a name) that
+	// may be shortened with an ellipsis so that the table fits the
+	// terminal, the widest first; never an id or a time.
+	Shrink []string
+	// Drop names the columns that may be left out of the table, in this
+	// order, when shrinking is not enough.
+	Drop []string
 }
 
 // PrintTable writes t in the printer's format.
@@ -86,7 +93,8 @@ func (p *Printer) PrintTable(t Table) error {
 			_, err := fmt.Fprintln(p.IO.ErrOut, t.Empty)
 			return err
 		}
-		return writeTable(p.IO.Out, t.Columns, t.Rows, !t.NoHeader)
+		columns, rows := fitTable(t, p.IO.TerminalWidth())
+		return writeTable(p.IO.Out, columns, rows, !t.NoHeader)
 	}
 }
 
