@@ -54,7 +54,8 @@ Configuration comes from flags, then ACCTL_* environment variables (for
 example ACCTL_STORE, ACCTL_DELETION_HOLD, ACCTL_SESSION_IDLE), then the
 config file (--config, else the file ACCTL_CONFIG names, else
 $XDG_CONFIG_HOME/acctl/config.yaml), then the defaults; see "acctl config
-show". docs/config.example.yaml lists every key.`),
+show". docs/config.md describes every key, docs/json.md every JSON object
+acctl prints.`),
 		Example: `  acctl user register --email alice@example.com --username alice
   acctl user list --status held
   acctl user get alice -o json
