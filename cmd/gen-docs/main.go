@@ -41,7 +41,7 @@ func run(dir string) error {
 	if err != nil {
 		return err
 	}
-	return gendocs.Generate(root, dir)
+	return gendocs.GenerateWith(root, dir, extras())
 }
 
 // stableEnv makes the environment the same on every machine before the

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"reflect"
+
+	"github.com/spf13/cobra"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/acctl/acctl/internal/cmdutil"
 	"github.com/acctl/acctl/internal/gendocs"
 )
 
@@ -60,5 +64,41 @@ func TestGenerationIsMachineIndependent(t *testing.T) {
 	}
 	if len(diff) > 0 {
 		t.Errorf("generated docs depend on the environment: %v", diff)
+	}
+}
+
+// TestJSONObjectsCoverEveryCommand: every command that runs is described
+// in docs/json.md, or listed as printing no JSON object.
+func TestJSONObjectsCoverEveryCommand(t *testing.T) {
+	root, err := newRootCmd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	described := map[string]bool{}
+	for _, o := range jsonObjects {
+		for _, c := range o.Commands {
+			described[c] = true
+		}
+	}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		if !c.Runnable() || !c.IsAvailableCommand() || c == root {
+			return
+		}
+		name := strings.TrimPrefix(c.CommandPath(), "acctl ")
+		if c.RunE != nil && reflect.ValueOf(c.RunE).Pointer() == reflect.ValueOf(cmdutil.GroupRunE).Pointer() {
+			return // a group that only prints its help (user, session…)
+		}
+		if !described[name] && noJSONObject[name] == "" {
+			t.Errorf("%q prints what? add it to jsonObjects or noJSONObject (cmd/gen-docs/extras.go)", name)
+		}
+		delete(described, name)
+	}
+	walk(root)
+	for name := range described {
+		t.Errorf("jsonObjects names %q, which is no command", name)
 	}
 }

@@ -345,7 +345,7 @@ func (l *Local) ListUsers(ctx context.Context, q UserQuery) (*UserPage, error) {
 		return nil, err
 	}
 	now := l.now()
-	f := UserFilter{Search: search, Limit: limit + 1, Now: now}
+	f := UserFilter{Search: search, SearchPrefix: q.Prefix && search != "", Limit: limit + 1, Now: now}
 	switch {
 	case q.Status == "":
 		f.Statuses = []Status{StatusActive, StatusPending, StatusLocked, StatusHeld}

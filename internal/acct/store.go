@@ -323,10 +323,13 @@ type UserKey struct {
 
 // UserFilter selects accounts for Tx.ListUsers.
 type UserFilter struct {
-	Statuses   []Status   // any of these states; empty for all
-	Search     string     // case-insensitive substring of username, email, phone, first or last name
-	AfterID    int64      // only ids greater than this
-	HoldBefore *time.Time // only held accounts whose hold ends at or before this time
+	Statuses []Status // any of these states; empty for all
+	Search   string   // case-insensitive substring of username, email, phone, first or last name
+	// SearchPrefix makes Search a case-insensitive prefix of the username,
+	// email or phone (the names are not searched).
+	SearchPrefix bool
+	AfterID      int64      // only ids greater than this
+	HoldBefore   *time.Time // only held accounts whose hold ends at or before this time
 	// Now decides locks: a locked account whose LockedUntil is at or before
 	// Now counts as active for Statuses. Zero means locks never lapse.
 	Now   time.Time

@@ -115,6 +115,9 @@ func (u UserUpdate) Empty() bool {
 type UserQuery struct {
 	Status Status `json:"status,omitempty"` // only users in this state; "" for all but deleted
 	Search string `json:"search,omitempty"` // case-insensitive substring of username, email, phone or name
+	// Prefix makes Search match the start of the username, email or phone
+	// only (not the names): the REFs that begin so, for shell completion.
+	Prefix bool   `json:"prefix,omitempty"`
 	Limit  int    `json:"limit,omitempty"`  // page size; 0 means DefaultPageSize
 	Cursor string `json:"cursor,omitempty"` // from the previous page's UserPage.Next
 	// MFA keeps only accounts with ("with") or without ("without") an

@@ -68,3 +68,45 @@ func FlagErrorFunc(cmd *cobra.Command, err error) error {
 	}
 	return &UsageError{Err: err}
 }
+
+// formatsAnnotation is the cobra annotation that lists the -o formats a
+// command prints (SetFormats).
+const formatsAnnotation = "acctl_formats"
+
+// SetFormats declares the only -o formats cmd can print; none: it prints
+// nothing -o could shape (a server, a shell script). A command without
+// the declaration prints every format. The rule, for every command: a
+// format given with -o on the command line is honoured or refused (exit
+// 2), never ignored; from ACCTL_OUTPUT or the config file, a format the
+// command cannot print leaves it to its own.
+func SetFormats(cmd *cobra.Command, formats ...string) {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[formatsAnnotation] = strings.Join(formats, ",")
+}
+
+// CheckOutputFlag refuses, as a usage error, a -o given on the command
+// line that cmd cannot print (SetFormats). The root command runs it
+// before every command.
+func CheckOutputFlag(cmd *cobra.Command, args []string) error {
+	fl := cmd.Flags().Lookup("output")
+	if fl == nil || !fl.Changed {
+		return nil
+	}
+	list, ok := cmd.Annotations[formatsAnnotation]
+	if !ok {
+		return nil
+	}
+	format := strings.TrimSpace(fl.Value.String())
+	if list == "" {
+		return UsageErrorf("-o %s: %s prints no output that -o could format; leave -o out", format, cmd.CommandPath())
+	}
+	allowed := strings.Split(list, ",")
+	for _, a := range allowed {
+		if a == format {
+			return nil
+		}
+	}
+	return UsageErrorf("-o %s: %s prints only %s", format, cmd.CommandPath(), strings.Join(allowed, " or "))
+}

@@ -141,27 +141,179 @@ const (
 	KeyFirebaseMemCost       = "import.firebase_scrypt.mem_cost"
 )
 
+// KeyDef is the one definition of a configuration key: ConfigKeys,
+// ConfigDefaults, `config show` and the generated reference docs/config.md
+// all come from KeyDefs. Adding a key is one entry there (and its constant).
+type KeyDef struct {
+	// Key is the dotted name, as in the config file.
+	Key string
+	// Default is the default value; DefaultFunc, when set, computes it
+	// instead (a path under the home folder), and DocDefault then says
+	// in the reference what it is.
+	Default     any
+	DefaultFunc func() any
+	DocDefault  string
+	// Meaning says what the key does, in Markdown, for the reference.
+	Meaning string
+	// UsedBy names the commands that read the key (one of the UsedBy*
+	// phrases, or a list of commands).
+	UsedBy string
+}
+
+// The usual answers of KeyDef.UsedBy.
+const (
+	UsedByAll      = "every command"
+	UsedByStore    = "every command that opens the store"
+	UsedByLocal    = "every command on a local (SQLite or PostgreSQL) store, and `acctl serve`"
+	UsedByDelivery = "the commands that send a message on a local store (`password forgot`, `otp send`, `user register`, `user email`, `user phone`, …), `acctl job run` and `acctl serve`"
+	UsedByServe    = "`acctl serve`"
+)
+
+// KeyDefs defines every configuration key, in the order `config show`
+// and docs/config.md list them.
+var KeyDefs = []KeyDef{
+	{Key: KeyStore, DefaultFunc: func() any { return DefaultStorePath() }, DocDefault: "`~/.local/share/acctl/acctl.db`", UsedBy: UsedByStore,
+		Meaning: "The store: a path or `sqlite:PATH`, `postgres://…`, or for the CLI the `https://` address of an `acctl serve`. In a systemd service with `StateDirectory=`, the default is `$STATE_DIRECTORY/acctl.db`, else `$XDG_DATA_HOME/acctl/acctl.db`; with neither `HOME` nor `STATE_DIRECTORY`, there is no default and acctl refuses (exit 2) until `--store` is given."},
+	{Key: KeyAutoMigrate, Default: AutoMigrateAuto, UsedBy: UsedByStore,
+		Meaning: "Whether a command upgrades the schema of the store it opens: `auto` (on for a SQLite file, off for PostgreSQL), `true` or `false`. Off, a schema older than acctl's is refused (exit 2) until `acctl store migrate`; a newer one is refused in every case (upgrade acctl)."},
+	{Key: KeyOutput, Default: "", DocDefault: "(auto)", UsedBy: UsedByAll,
+		Meaning: "Output format: `table`, `tsv`, `json` or `csv`; by default a table on a terminal, tab-separated otherwise (`-o`)."},
+	{Key: KeyDeletionHold, Default: "14d", UsedBy: UsedByLocal,
+		Meaning: "How long an unregistered account stays restorable, e.g. `14d`, `36h`; a positive duration. Once it has run out, no login or restore brings the account back: only `user purge`."},
+	{Key: KeySessionIdle, Default: "1h", UsedBy: UsedByLocal, // acct.DefaultSessionIdle
+		Meaning: "A session not freshened for this long ends."},
+	{Key: KeySessionAbsolute, Default: "24h", UsedBy: UsedByLocal, // acct.DefaultSessionAbsolute
+		Meaning: "A session ends this long after login."},
+	{Key: KeySessionPersistent, Default: "720h", UsedBy: UsedByLocal, // acct.DefaultSessionPersistent
+		Meaning: "The lifetime of a keep-me-logged-in session."},
+	{Key: KeyLockoutThreshold, Default: acct.DefaultLockoutThreshold, UsedBy: UsedByLocal,
+		Meaning: "Consecutive failed logins that lock an account."},
+	{Key: KeyLockoutDuration, Default: "15m", UsedBy: UsedByLocal, // acct.DefaultLockoutDuration
+		Meaning: "How long such a lockout lasts (`user unlock` lifts it sooner)."},
+	{Key: KeyPhoneRegion, Default: "", UsedBy: UsedByLocal,
+		Meaning: "ISO 3166 region (e.g. `GB`) for phone numbers written without `+country`; without it, phone numbers need the `+` form."},
+	{Key: KeyPasswordMinLength, Default: acct.DefaultPasswordMinLength, UsedBy: UsedByLocal,
+		Meaning: "Shortest password accepted, in characters."},
+	{Key: KeyArgon2Memory, Default: acct.DefaultArgon2.Memory, UsedBy: UsedByLocal,
+		Meaning: "argon2id memory cost of new password hashes, in KiB."},
+	{Key: KeyArgon2Time, Default: acct.DefaultArgon2.Time, UsedBy: UsedByLocal,
+		Meaning: "argon2id number of passes."},
+	{Key: KeyArgon2Threads, Default: acct.DefaultArgon2.Threads, UsedBy: UsedByLocal,
+		Meaning: "argon2id parallelism."},
+	{Key: KeyScramIterations, Default: acct.DefaultScramIterations, UsedBy: UsedByLocal,
+		Meaning: "PBKDF2-HMAC-SHA256 iterations of the SCRAM-SHA-256 verifier stored beside each password hash, for the challenge login (`/auth/challenge`, and `session create`/`password verify` on a remote store), at least `4096`. OWASP's figure: about 0.3 s of one core on the server whenever it holds a plaintext password (set, change, reset, sign-up, a plain-password import, the first login without a verifier), and on the client at each challenge login; a challenge login costs the server two HMACs."},
+	{Key: KeyHashMaxConcurrent, Default: HashAuto, DocDefault: "`auto` (GOMAXPROCS)", UsedBy: UsedByLocal,
+		Meaning: "Password hashes and checks run at once in a process (CLI or `acctl serve`), each holding `password.argon2.memory`: their product bounds the memory of hashing, whatever the load (`config show` prints it on a terminal)."},
+	{Key: KeyHashMaxQueue, Default: HashAuto, DocDefault: "`auto` (8 × `hash.max_concurrent`)", UsedBy: UsedByLocal,
+		Meaning: "Checks that may wait for a slot; beyond, a check fails at once as unavailable (HTTP 503 with `Retry-After`, exit 7). `0`: no waiting."},
+	{Key: KeySecretFile, DefaultFunc: func() any { return DefaultSecretFile() }, DocDefault: "`~/.config/acctl/secret`", UsedBy: "the commands that issue or check codes on a local store, and `acctl serve`",
+		Meaning: "The file of the installation secret under which codes are stored (created on first use, 0600). Default: the systemd credential `secret` (`$CREDENTIALS_DIRECTORY/secret`) when present, else `$STATE_DIRECTORY/secret` in a service, else `$XDG_CONFIG_HOME/acctl/secret`."},
+	{Key: KeyTokenFile, Default: "", UsedBy: "every command on a remote (`https://`) store",
+		Meaning: "The file that holds the API key of a remote store (`--token-file`); the environment variable `ACCTL_TOKEN`, when set, gives the key itself."},
+	{Key: KeyPublicURL, Default: "", UsedBy: "`password forgot`, `user register` and `acctl serve`",
+		Meaning: "The address of the reset page that forgot-password links point to; also turns on sign-up and lost_password in `acctl serve` (with email delivery)."},
+	{Key: KeyLinksPages, Default: false, UsedBy: "`password forgot`, `user register`, `job run` and `acctl serve`",
+		Meaning: "`acctl serve` shows its own pages for the links it mails (reset form, address confirmation, under `/auth/pages/`), and the links point at them, at `public_url`'s origin (then the server's public address). Also on when `public_url`'s path is under `/auth/`, i.e. it points at the server itself. See docs/http-api.md, \"Pages for the mailed links\"."},
+	{Key: KeySMTPHost, Default: "", UsedBy: UsedByDelivery,
+		Meaning: "The SMTP relay; empty: no email."},
+	{Key: KeySMTPPort, Default: "", DocDefault: "25, 587 or 465 by `email.smtp.tls`", UsedBy: UsedByDelivery,
+		Meaning: "The port of the SMTP relay."},
+	{Key: KeySMTPTLS, Default: notify.TLSStartTLS, UsedBy: UsedByDelivery,
+		Meaning: "`none`, `starttls` or `tls`."},
+	{Key: KeySMTPUsername, Default: "", UsedBy: UsedByDelivery,
+		Meaning: "The SMTP user name; empty: no authentication."},
+	{Key: KeySMTPPasswordFile, DefaultFunc: func() any { return DefaultSMTPPasswordFile() }, DocDefault: "the systemd credential `smtp_password`, else none", UsedBy: UsedByDelivery,
+		Meaning: "The file that holds the SMTP password (the systemd credential `$CREDENTIALS_DIRECTORY/smtp_password` when present)."},
+	{Key: KeyEmailFrom, Default: "", UsedBy: UsedByDelivery,
+		Meaning: "The sender address of every message."},
+	{Key: KeySMSWebhookURL, Default: "", UsedBy: UsedByDelivery,
+		Meaning: "SMS by a JSON POST of `{\"to\", \"body\"}` to this URL, with the bearer token of `sms.webhook.token_file`."},
+	{Key: KeySMSWebhookTokenFile, Default: "", UsedBy: UsedByDelivery,
+		Meaning: "The file that holds the bearer token of the SMS webhook."},
+	{Key: KeySMSCommand, Default: []string{}, UsedBy: UsedByDelivery,
+		Meaning: "SMS by a program: a list of words, `{to}` replaced in each, the body on stdin (never through a shell); in the environment, words separated by spaces."},
+	{Key: KeyOutbox, Default: "", UsedBy: UsedByDelivery,
+		Meaning: "A file to which every message is appended as one JSON line; alone, nothing leaves the machine."},
+	{Key: KeyTemplates, Default: "", UsedBy: UsedByDelivery,
+		Meaning: "A folder of per-language overrides of the message templates."},
+	{Key: KeyOTPTTL, Default: "10m", UsedBy: UsedByLocal, // acct.DefaultOTPTTL
+		Meaning: "The life of a one-time passcode."},
+	{Key: KeyOTPAttempts, Default: acct.DefaultOTPAttempts, UsedBy: UsedByLocal,
+		Meaning: "How many checks a passcode allows before it is void."},
+	{Key: KeyOTPCooldown, Default: "60s", UsedBy: UsedByLocal, // acct.DefaultOTPCooldown
+		Meaning: "How long before another passcode of the same purpose may be sent to an account."},
+	{Key: KeySignupVerify, Default: acct.SignupVerifyNone, UsedBy: UsedByLocal,
+		Meaning: "How a new account proves its address: `none`, `email` (an activation link) or `phone` (a passcode by SMS)."},
+	{Key: KeyRequireVerified, Default: "true", UsedBy: UsedByLocal,
+		Meaning: "Refuse the login of a pending account until it is activated; `false` lets pending accounts log in."},
+	{Key: KeyActivationTTL, Default: "24h", UsedBy: UsedByLocal, // acct.DefaultActivationTTL
+		Meaning: "The life of an activation link."},
+	{Key: KeyReferrerPoints, Default: acct.DefaultReferrerPoints, UsedBy: UsedByLocal,
+		Meaning: "Points for the owner of a referral code when an account registers with it (`0` for none)."},
+	{Key: KeyNewUserPoints, Default: acct.DefaultNewUserPoints, UsedBy: UsedByLocal,
+		Meaning: "Points for the account that registers with a referral code (`0` for none)."},
+	{Key: KeyAuthRateAddress, Default: "30/1m", UsedBy: UsedByServe, // authapi.DefaultAddressRate
+		Meaning: "Attempts of the auth API per client address (`EVENTS/DURATION`, or `off`), kept per process."},
+	{Key: KeyAuthRateAccount, Default: "10/15m", UsedBy: UsedByLocal, // authapi.DefaultAccountRate
+		Meaning: "Failed password checks allowed per account (`EVENTS/DURATION`, or `off`): a login, `password verify` or `password change` by any spelling of the account (id, username, email, phone) draws on one bucket kept in the store; then one more every DURATION/EVENTS. Also the per-address limit of sign-up and lost_password on `acctl serve`."},
+	{Key: KeyAuthOrigins, Default: []string{}, UsedBy: UsedByServe,
+		Meaning: "Origins besides the server's own and `public_url`'s that may send state-changing requests to the auth API."},
+	{Key: KeyTrustedProxies, Default: []string{}, UsedBy: UsedByServe,
+		Meaning: "Reverse proxies (CIDRs or addresses) whose `X-Forwarded-For`/`-Proto` or `Forwarded` headers `acctl serve` believes for the client's address and scheme; from anyone else they are ignored (docs/http-api.md, \"Behind a proxy\"). Replaces `auth.client_ip_header`, which `acctl serve` now refuses."},
+	{Key: KeyJobsInterval, Default: "10s", UsedBy: UsedByServe, // DefaultJobsInterval
+		Meaning: "How often `acctl serve` looks for due jobs in the queue (it also runs its own at once); `0`: the server runs none (`acctl job run` does)."},
+	{Key: KeyJobsAttempts, Default: acct.DefaultJobAttempts, UsedBy: UsedByLocal,
+		Meaning: "How many times a queued job (a reset or activation link) is tried before it is given up; the wait between tries grows from 30s to 1h."},
+	{Key: KeyServeListen, Default: "127.0.0.1:8080", UsedBy: UsedByServe,
+		Meaning: "Where `acctl serve` listens (`--listen`). Plain HTTP: keep it on loopback, behind a reverse proxy that terminates TLS."},
+	{Key: KeyServeTLSCert, Default: "", UsedBy: UsedByServe,
+		Meaning: "PEM certificate (chain): with `serve.tls_key`, `acctl serve` speaks HTTPS (`--tls-cert`); reloaded on SIGHUP."},
+	{Key: KeyServeTLSKey, Default: "", UsedBy: UsedByServe,
+		Meaning: "PEM key of `serve.tls_cert` (`--tls-key`)."},
+	{Key: KeyServeLogFormat, Default: "text", UsedBy: UsedByServe,
+		Meaning: "`text` or `json` (`--log-format`)."},
+	{Key: KeyServeShutdownTimeout, Default: "30s", UsedBy: UsedByServe,
+		Meaning: "On SIGTERM, how long `acctl serve` waits for the requests under way (`--shutdown-timeout`)."},
+	{Key: KeyServeMetricsListen, Default: "", UsedBy: UsedByServe,
+		Meaning: "`HOST:PORT` of `acctl serve`'s Prometheus metrics (`GET /metrics`), on a listener of their own; empty: no metrics."},
+	{Key: KeyFirebaseSignerKey, Default: "", UsedBy: UsedByLocal,
+		Meaning: "`base64_signer_key` of the Firebase project whose accounts were imported with `firebase-scrypt` hashes (Authentication → Users → Password hash parameters); shown masked by `config show`."},
+	{Key: KeyFirebaseSaltSeparator, Default: "", UsedBy: UsedByLocal,
+		Meaning: "`base64_salt_separator` of that project (often `Bw==`); required with the signer key."},
+	{Key: KeyFirebaseRounds, Default: 8, UsedBy: UsedByLocal, // as in Firebase's sample parameters
+		Meaning: "`rounds` of that project."},
+	{Key: KeyFirebaseMemCost, Default: 14, UsedBy: UsedByLocal, // as in Firebase's sample parameters
+		Meaning: "`mem_cost` of that project."},
+}
+
 // ConfigKeys lists every configuration key, in the order `config show`
 // prints them.
-var ConfigKeys = []string{
-	KeyStore, KeyAutoMigrate, KeyOutput, KeyDeletionHold,
-	KeySessionIdle, KeySessionAbsolute, KeySessionPersistent,
-	KeyLockoutThreshold, KeyLockoutDuration,
-	KeyPhoneRegion, KeyPasswordMinLength, KeyArgon2Memory, KeyArgon2Time, KeyArgon2Threads,
-	KeyScramIterations,
-	KeyHashMaxConcurrent, KeyHashMaxQueue,
-	KeySecretFile, KeyTokenFile, KeyPublicURL, KeyLinksPages,
-	KeySMTPHost, KeySMTPPort, KeySMTPTLS, KeySMTPUsername, KeySMTPPasswordFile, KeyEmailFrom,
-	KeySMSWebhookURL, KeySMSWebhookTokenFile, KeySMSCommand,
-	KeyOutbox, KeyTemplates,
-	KeyOTPTTL, KeyOTPAttempts, KeyOTPCooldown, KeySignupVerify, KeyRequireVerified, KeyActivationTTL,
-	KeyReferrerPoints, KeyNewUserPoints,
-	KeyAuthRateAddress, KeyAuthRateAccount, KeyAuthOrigins,
-	KeyTrustedProxies,
-	KeyJobsInterval, KeyJobsAttempts,
-	KeyServeListen, KeyServeTLSCert, KeyServeTLSKey, KeyServeLogFormat, KeyServeShutdownTimeout,
-	KeyServeMetricsListen,
-	KeyFirebaseSignerKey, KeyFirebaseSaltSeparator, KeyFirebaseRounds, KeyFirebaseMemCost,
+var ConfigKeys = keyNames()
+
+func keyNames() []string {
+	out := make([]string, len(KeyDefs))
+	for i, d := range KeyDefs {
+		out[i] = d.Key
+	}
+	return out
+}
+
+// LookupKey returns the definition of key.
+func LookupKey(key string) (KeyDef, bool) {
+	for _, d := range KeyDefs {
+		if d.Key == key {
+			return d, true
+		}
+	}
+	return KeyDef{}, false
+}
+
+// DefaultValue is the default of the key on this machine.
+func (d KeyDef) DefaultValue() any {
+	if d.DefaultFunc != nil {
+		return d.DefaultFunc()
+	}
+	return d.Default
 }
 
 // listKeys are the keys whose value is a list of strings: in the config
@@ -298,74 +450,14 @@ type ServeConfig struct {
 	MetricsListen string
 }
 
-// ConfigDefaults returns the default value of each key; the store default
-// is $XDG_DATA_HOME/acctl/acctl.db.
+// ConfigDefaults returns the default value of each key (KeyDefs); the
+// store default is $XDG_DATA_HOME/acctl/acctl.db.
 func ConfigDefaults() map[string]any {
-	return map[string]any{
-		KeyStore:             DefaultStorePath(),
-		KeyAutoMigrate:       AutoMigrateAuto,
-		KeyOutput:            "",
-		KeyDeletionHold:      "14d",
-		KeySessionIdle:       "1h",   // acct.DefaultSessionIdle
-		KeySessionAbsolute:   "24h",  // acct.DefaultSessionAbsolute
-		KeySessionPersistent: "720h", // acct.DefaultSessionPersistent
-		KeyLockoutThreshold:  acct.DefaultLockoutThreshold,
-		KeyLockoutDuration:   "15m", // acct.DefaultLockoutDuration
-		KeyPhoneRegion:       "",
-		KeyPasswordMinLength: acct.DefaultPasswordMinLength,
-		KeyArgon2Memory:      acct.DefaultArgon2.Memory,
-		KeyArgon2Time:        acct.DefaultArgon2.Time,
-		KeyArgon2Threads:     acct.DefaultArgon2.Threads,
-		KeyScramIterations:   acct.DefaultScramIterations,
-		KeyHashMaxConcurrent: HashAuto, // GOMAXPROCS
-		KeyHashMaxQueue:      HashAuto, // acct.DefaultHashQueuePerSlot (8) × hash.max_concurrent
-
-		KeySecretFile:          DefaultSecretFile(),
-		KeyTokenFile:           "",
-		KeyPublicURL:           "",
-		KeyLinksPages:          false,
-		KeySMTPHost:            "",
-		KeySMTPPort:            "", // by email.smtp.tls: 25, 587 or 465
-		KeySMTPTLS:             notify.TLSStartTLS,
-		KeySMTPUsername:        "",
-		KeySMTPPasswordFile:    DefaultSMTPPasswordFile(),
-		KeyEmailFrom:           "",
-		KeySMSWebhookURL:       "",
-		KeySMSWebhookTokenFile: "",
-		KeySMSCommand:          []string{},
-		KeyOutbox:              "",
-		KeyTemplates:           "",
-
-		KeyOTPTTL:          "10m", // acct.DefaultOTPTTL
-		KeyOTPAttempts:     acct.DefaultOTPAttempts,
-		KeyOTPCooldown:     "60s", // acct.DefaultOTPCooldown
-		KeySignupVerify:    acct.SignupVerifyNone,
-		KeyRequireVerified: "true",
-		KeyActivationTTL:   "24h", // acct.DefaultActivationTTL
-
-		KeyReferrerPoints: acct.DefaultReferrerPoints,
-		KeyNewUserPoints:  acct.DefaultNewUserPoints,
-
-		KeyAuthRateAddress: "30/1m",  // authapi.DefaultAddressRate
-		KeyAuthRateAccount: "10/15m", // authapi.DefaultAccountRate
-		KeyAuthOrigins:     []string{},
-
-		KeyTrustedProxies: []string{},
-
-		KeyJobsInterval:         "10s", // DefaultJobsInterval
-		KeyJobsAttempts:         acct.DefaultJobAttempts,
-		KeyServeListen:          "127.0.0.1:8080",
-		KeyServeTLSCert:         "",
-		KeyServeTLSKey:          "",
-		KeyServeLogFormat:       "text",
-		KeyServeShutdownTimeout: "30s",
-		KeyServeMetricsListen:   "",
-
-		KeyFirebaseSignerKey:     "",
-		KeyFirebaseSaltSeparator: "",
-		KeyFirebaseRounds:        8,  // as in Firebase's sample parameters
-		KeyFirebaseMemCost:       14, // as in Firebase's sample parameters
+	out := make(map[string]any, len(KeyDefs))
+	for _, d := range KeyDefs {
+		out[d.Key] = d.DefaultValue()
 	}
+	return out
 }
 
 // The systemd credentials (LoadCredential=) that acctl takes, when present
@@ -988,6 +1080,10 @@ type ConfigEntry struct {
 	Key    string `json:"key"`
 	Value  string `json:"value"`
 	Source string `json:"source"` // flag, env, file or default
+	// Origin names where the value came from: the flag (--store), the
+	// environment variable (ACCTL_STORE) or the config file's path; ""
+	// for a default.
+	Origin string `json:"origin,omitempty"`
 }
 
 // The sources of a configuration value.
@@ -999,19 +1095,19 @@ const (
 )
 
 // configEntries returns the effective value and the source of each key,
-// secrets masked. flagChanged reports whether the flag bound to a key was
-// set on the command line.
-func configEntries(v *viper.Viper, flagChanged func(key string) bool) []ConfigEntry {
+// secrets masked. flagOf returns the flag bound to a key ("" when none)
+// if it was set on the command line; file is the config file read.
+func configEntries(v *viper.Viper, flagOf func(key string) string, file string) []ConfigEntry {
 	out := make([]ConfigEntry, 0, len(ConfigKeys))
 	for _, k := range ConfigKeys {
-		src := SourceDefault
+		src, origin := SourceDefault, ""
 		switch {
-		case flagChanged(k):
-			src = SourceFlag
+		case flagOf(k) != "":
+			src, origin = SourceFlag, "--"+flagOf(k)
 		case os.Getenv(EnvVar(k)) != "":
-			src = SourceEnv
+			src, origin = SourceEnv, EnvVar(k)
 		case v.InConfig(k):
-			src = SourceFile
+			src, origin = SourceFile, file
 		}
 		value := v.GetString(k)
 		if (k == KeyHashMaxConcurrent || k == KeyHashMaxQueue) && strings.EqualFold(strings.TrimSpace(value), HashAuto) {
@@ -1023,7 +1119,7 @@ func configEntries(v *viper.Viper, flagChanged func(key string) bool) []ConfigEn
 		if listKeys[k] {
 			value = formatList(v.GetStringSlice(k))
 		}
-		out = append(out, ConfigEntry{Key: k, Value: MaskSecret(k, value), Source: src})
+		out = append(out, ConfigEntry{Key: k, Value: MaskSecret(k, value), Source: src, Origin: origin})
 	}
 	return out
 }
@@ -1099,21 +1195,89 @@ func MaskSecret(key, value string) string {
 	return MaskURLPassword(value)
 }
 
-// MaskURLPassword replaces the password of a URL with "********"; any other
-// string is returned as is.
+// MaskURLPassword hides the secrets of a URL: the password of its user
+// information (postgres://u:********@h) and the values of query
+// parameters that name a secret (?password=, ?token=, ?api_key=,
+// ?sig=…). Any other string is returned as is.
 func MaskURLPassword(s string) string {
-	if !strings.Contains(s, "://") || !strings.Contains(s, "@") {
+	if !strings.Contains(s, "://") || !strings.ContainsAny(s, "@?") {
 		return s
 	}
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
+	if err != nil {
 		return s
 	}
-	if _, ok := u.User.Password(); !ok {
+	masked := false
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "MASKEDSECRET")
+			masked = true
+		}
+	}
+	if u.RawQuery != "" {
+		// Parameter by parameter, so that their order is kept.
+		params := strings.Split(u.RawQuery, "&")
+		for i, p := range params {
+			name, _, ok := strings.Cut(p, "=")
+			if n, err := url.QueryUnescape(name); err == nil && ok && secretParam(n) {
+				params[i] = name + "=MASKEDSECRET"
+				masked = true
+			}
+		}
+		u.RawQuery = strings.Join(params, "&")
+	}
+	if !masked {
 		return s
 	}
-	u.User = url.UserPassword(u.User.Username(), "MASKEDPASSWORD")
-	return strings.Replace(u.String(), "MASKEDPASSWORD", Mask, 1)
+	return strings.ReplaceAll(u.String(), "MASKEDSECRET", Mask)
+}
+
+// secretParam reports whether a query parameter's name says it holds a
+// secret: it contains pass, pwd, secret, token, key, sig, auth or
+// credential (sslpassword, access_token, api_key, X-Amz-Signature…).
+func secretParam(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"pass", "pwd", "secret", "token", "key", "sig", "auth", "credential"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// NearestKey returns the known configuration key closest to key (at most
+// a third of its letters changed, and no more than 3), or "" when none is
+// near: "deletion.hodl" → "deletion.hold".
+func NearestKey(key string) string {
+	best, bestDist := "", min(3, len(key)/3)+1
+	for _, k := range ConfigKeys {
+		if d := editDistance(key, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes
+// (keys are ASCII). Written here: a dozen lines do not warrant a module.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // ExpandHome replaces a leading "~" or "~/" with the home directory.

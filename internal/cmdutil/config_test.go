@@ -304,6 +304,16 @@ func TestMaskSecret(t *testing.T) {
 		{"store", "postgres://acctl@db.example.com/acctl", "postgres://acctl@db.example.com/acctl"},
 		{"store", "/var/lib/acctl/acctl.db", "/var/lib/acctl/acctl.db"},
 		{"store", "https://key:k3y@acctl.example.com", "https://key:********@acctl.example.com"},
+		// Secrets in the query string, the order of the parameters kept.
+		{"store", "postgres://db.example.com/acctl?sslmode=require&password=s3cret",
+			"postgres://db.example.com/acctl?sslmode=require&password=********"},
+		{"store", "postgres://u@db/acctl?sslpassword=x&application_name=acctl",
+			"postgres://u@db/acctl?sslpassword=********&application_name=acctl"},
+		{"sms.webhook.url", "https://sms.example.com/send?api_key=abc&to=x",
+			"https://sms.example.com/send?api_key=********&to=x"},
+		{"sms.webhook.url", "https://sms.example.com/send?access_token=abc",
+			"https://sms.example.com/send?access_token=********"},
+		{"public_url", "https://example.com/reset?lang=en", "https://example.com/reset?lang=en"},
 	}
 	for _, tt := range tests {
 		if got := MaskSecret(tt.key, tt.value); got != tt.want {
@@ -505,5 +515,41 @@ func TestConfigVerification(t *testing.T) {
 				t.Errorf("unknown keys: %v", unknown)
 			}
 		})
+	}
+}
+
+func TestNearestKey(t *testing.T) {
+	for key, want := range map[string]string{
+		"deletion.hodl":      KeyDeletionHold,
+		"session.idel":       KeySessionIdle,
+		"serve.listen_addr":  "",
+		"stor":               KeyStore,
+		"colour":             "",
+		"email.smtp.pasword": "",
+	} {
+		if got := NearestKey(key); got != want {
+			t.Errorf("NearestKey(%q) = %q, want %q", key, got, want)
+		}
+	}
+}
+
+// TestKeyDefs: every key has one definition, with a meaning and the
+// commands that use it, and a default viper can read.
+func TestKeyDefs(t *testing.T) {
+	seen := map[string]bool{}
+	for _, d := range KeyDefs {
+		if seen[d.Key] {
+			t.Errorf("%s: defined twice", d.Key)
+		}
+		seen[d.Key] = true
+		if d.Meaning == "" || d.UsedBy == "" {
+			t.Errorf("%s: want a Meaning and UsedBy", d.Key)
+		}
+		if d.DefaultFunc != nil && d.DocDefault == "" {
+			t.Errorf("%s: a computed default needs a DocDefault", d.Key)
+		}
+	}
+	if len(ConfigKeys) != len(KeyDefs) || len(ConfigDefaults()) != len(KeyDefs) {
+		t.Errorf("ConfigKeys and ConfigDefaults are not made from KeyDefs")
 	}
 }

@@ -24,22 +24,63 @@ const (
 	ExitInterrupted = 130
 )
 
-// ExitCodesHelp is the "Exit codes:" section appended to every command's
-// long help.
-const ExitCodesHelp = `Exit codes:
-  0    ok (an empty list is ok)
-  1    internal error
-  2    usage error or invalid input
-  3    not found
-  4    conflict (already exists, already activated or verified, wrong state)
-  5    authentication failed (wrong password; invalid, expired or ended
-       session; wrong, expired, used or voided code)
-  6    refused by policy (locked, pending, on deletion hold, weak password,
-       passcode asked again too soon, not confirmed)
-  7    unavailable, safe to retry (store busy, message not delivered)
-  130  interrupted`
+// ExitStatus is one exit code of acctl: its number, the code of JSON
+// error objects, and its meaning.
+type ExitStatus struct {
+	Code    int
+	JSON    string // "" for 0
+	Meaning string
+}
 
-// LongHelp returns text followed by the exit codes section.
+// ExitStatuses are acctl's exit codes, the one list from which the `acctl
+// help exit-codes` topic and the man pages' EXIT STATUS are made;
+// docs/exit-codes.md details them (a test keeps the two in step).
+var ExitStatuses = []ExitStatus{
+	{ExitOK, "", "ok (an empty list is ok)"},
+	{ExitInternal, "internal", "internal error"},
+	{ExitUsage, "invalid", "usage error or invalid input"},
+	{ExitNotFound, "not_found", "not found"},
+	{ExitConflict, "conflict", "conflict (already exists, already activated or verified, wrong state)"},
+	{ExitUnauth, "unauthenticated", "authentication failed (wrong password; invalid, expired or ended session; wrong, expired, used or voided code)"},
+	{ExitRefused, "refused", "refused by policy (locked, pending, on deletion hold, weak password, passcode asked again too soon, not confirmed)"},
+	{ExitUnavailable, "unavailable", "unavailable, safe to retry (store busy, server unreachable, message not delivered)"},
+	{ExitInterrupted, "interrupted", "interrupted (Ctrl-C, SIGINT, SIGTERM)"},
+}
+
+// ExitCodesHelp is the line that ends every command's long help: a
+// pointer to the exit-codes topic rather than the table itself.
+const ExitCodesHelp = `Exit codes: see "acctl help exit-codes".`
+
+// ExitCodesTopic is the text of `acctl help exit-codes`.
+func ExitCodesTopic() string {
+	var b strings.Builder
+	b.WriteString(`Every acctl command ends with one of these exit codes; they are part of
+its scripting interface. With -o json an error is also a JSON object on
+stderr, {"error":{"code":CODE,"message":…,"field":…,"reason":…}}, whose
+code is the second column. docs/exit-codes.md details each code.
+
+`)
+	for _, e := range ExitStatuses {
+		fmt.Fprintf(&b, "  %-4d %-16s", e.Code, e.JSON)
+		col := 23
+		for _, w := range strings.Fields(e.Meaning) {
+			if col+1+len(w) > 79 {
+				b.WriteString("\n" + strings.Repeat(" ", 23))
+				col = 23
+			}
+			b.WriteString(" " + w)
+			col += 1 + len(w)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(`
+A script branches on the exit code (or on the JSON code), never on the
+message: 7 is safe to retry, 5 and 6 are answers, 2 is a mistake in the
+command line or the input.`)
+	return b.String()
+}
+
+// LongHelp returns text followed by the exit codes pointer.
 func LongHelp(text string) string {
 	return strings.TrimRight(text, "\n") + "\n\n" + ExitCodesHelp
 }

@@ -5,6 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/acctl/acctl/internal/acct"
@@ -82,4 +87,53 @@ func TestLongHelp(t *testing.T) {
 	if got != want {
 		t.Errorf("LongHelp = %q, want %q", got, want)
 	}
+}
+
+// TestExitCodesDoc: docs/exit-codes.md lists the exit codes of
+// ExitStatuses, each with its JSON code, and no other.
+func TestExitCodesDoc(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "exit-codes.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| (\\d+) +\\| (?:`([a-z_]+)`|—) +\\|")
+	var got []string
+	for _, m := range row.FindAllStringSubmatch(string(doc), -1) {
+		got = append(got, m[1]+" "+m[2])
+	}
+	var want []string
+	for _, e := range ExitStatuses {
+		want = append(want, fmt.Sprintf("%d %s", e.Code, e.JSON))
+		if ExitCode(exitErr(e.Code)) != e.Code {
+			t.Errorf("exit %d: ExitCode maps its error to %d", e.Code, ExitCode(exitErr(e.Code)))
+		}
+		if e.Code != 0 && ErrorCode(exitErr(e.Code)) != e.JSON {
+			t.Errorf("exit %d: JSON code %q, want %q", e.Code, ErrorCode(exitErr(e.Code)), e.JSON)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("docs/exit-codes.md lists %q, ExitStatuses %q", got, want)
+	}
+	if topic := ExitCodesTopic(); !strings.Contains(topic, "  6    refused          refused by policy") {
+		t.Errorf("topic:\n%s", topic)
+	}
+}
+
+// exitErr is an error that exits with code.
+func exitErr(code int) error {
+	switch code {
+	case ExitOK:
+		return nil
+	case ExitUsage:
+		return UsageErrorf("bad")
+	case ExitInterrupted:
+		return context.Canceled
+	}
+	for c, n := range map[acct.Code]int{acct.CodeNotFound: ExitNotFound, acct.CodeConflict: ExitConflict,
+		acct.CodeUnauthenticated: ExitUnauth, acct.CodeRefused: ExitRefused, acct.CodeUnavailable: ExitUnavailable} {
+		if n == code {
+			return &acct.Error{Code: c, Message: "x"}
+		}
+	}
+	return errors.New("internal")
 }

@@ -82,6 +82,10 @@ type Factory struct {
 	// Getenv reads the environment variables that are not configuration
 	// (ACCTL_SESSION_TOKEN); nil means os.Getenv. Tests inject their own.
 	Getenv func(key string) string
+	// QuietUnknownKeys keeps the warning about unknown keys of the config
+	// file to itself: `acctl version` and `acctl completion` set it, as
+	// neither depends on the configuration.
+	QuietUnknownKeys bool
 
 	v     *viper.Viper
 	flags map[string]*pflag.Flag
@@ -154,9 +158,13 @@ func (f *Factory) readFile() (string, error) {
 		} else {
 			f.fileUsed, f.fileErr = readConfigFile(f.v, f.DefaultConfigFile, false)
 		}
-		if f.fileErr == nil && f.fileUsed != "" {
+		if f.fileErr == nil && f.fileUsed != "" && !f.QuietUnknownKeys {
 			for _, k := range UnknownConfigKeys(f.v) {
-				fmt.Fprintf(f.IO.ErrOut, "acctl: warning: config file %s: unknown key %q is ignored\n", f.fileUsed, k)
+				hint := ""
+				if near := NearestKey(k); near != "" {
+					hint = fmt.Sprintf("; did you mean %q?", near)
+				}
+				fmt.Fprintf(f.IO.ErrOut, "acctl: warning: config file %s: unknown key %q is ignored%s\n", f.fileUsed, k, hint)
 			}
 		}
 	}
@@ -192,11 +200,13 @@ func (f *Factory) ConfigEntries() ([]ConfigEntry, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	changed := func(key string) bool {
-		fl := f.flags[key]
-		return fl != nil && fl.Changed
+	flagOf := func(key string) string {
+		if fl := f.flags[key]; fl != nil && fl.Changed {
+			return fl.Name
+		}
+		return ""
 	}
-	return configEntries(f.v, changed), file, nil
+	return configEntries(f.v, flagOf, file), file, nil
 }
 
 // OutputFormat returns the -o/--output format as configured: "" (auto),
@@ -332,4 +342,30 @@ func (f *Factory) Close() error {
 		return fmt.Errorf("close store: %w", err)
 	}
 	return nil
+}
+
+// NewPasswordCheck returns acct's password policy (acct.CheckPassword)
+// for a new password of the account with username and email (either may
+// be ""), so that a prompt can refuse a weak password before it is typed
+// twice. The store applies the policy again; on a remote store the
+// server's password.min_length counts, so only the rules that need no
+// setting are checked here.
+func (f *Factory) NewPasswordCheck(username, email string) func(string) error {
+	minLen := 0
+	if cfg, err := f.Config(); err == nil {
+		lower := strings.ToLower(cfg.Store)
+		if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
+			minLen = cfg.PasswordMinLength
+		}
+	}
+	return func(pw string) error { return acct.CheckPassword(pw, minLen, username, email) }
+}
+
+// AccountPasswordCheck is NewPasswordCheck for the account ref names, when
+// svc finds it (else without its username and email).
+func (f *Factory) AccountPasswordCheck(ctx context.Context, svc acct.Service, ref string) func(string) error {
+	if u, err := svc.User(ctx, ref); err == nil {
+		return f.NewPasswordCheck(u.Username, u.Email)
+	}
+	return f.NewPasswordCheck("", "")
 }

@@ -27,6 +27,9 @@ type IOStreams struct {
 	stdoutTTY bool
 	stderrTTY bool
 	noColor   bool
+	// width is the terminal's width in columns, 0 when unknown or not a
+	// terminal.
+	width int
 
 	// readSecret reads a line without echo; on a real terminal it uses
 	// term.ReadPassword, in tests it reads a line from In.
@@ -45,6 +48,11 @@ func System() *IOStreams {
 		stdoutTTY: isTerminal(os.Stdout),
 		stderrTTY: isTerminal(os.Stderr),
 		noColor:   os.Getenv("NO_COLOR") != "",
+	}
+	if s.stdoutTTY {
+		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
+			s.width = w
+		}
 	}
 	s.readSecret = func(ctx context.Context) (string, error) {
 		fd := int(os.Stdin.Fd())
@@ -109,6 +117,19 @@ func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
 
 // SetStderrTTY sets whether stderr is taken for a terminal.
 func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
+
+// SetTerminalWidth sets the width of the terminal on stdout, in columns
+// (0: unknown).
+func (s *IOStreams) SetTerminalWidth(w int) { s.width = w }
+
+// TerminalWidth returns the width of the terminal on stdout in columns, 0
+// when it is unknown or stdout is not a terminal.
+func (s *IOStreams) TerminalWidth() int {
+	if !s.stdoutTTY {
+		return 0
+	}
+	return s.width
+}
 
 // SetNoColor disables colour, as NO_COLOR does.
 func (s *IOStreams) SetNoColor(v bool) { s.noColor = v }

@@ -64,6 +64,16 @@ type Table struct {
 	// Empty, if set, is written to stderr instead of an empty table (table
 	// format only), e.g. "no users".
 	Empty string
+	// NoHeader leaves out the header line of the table and the CSV: the
+	// rows continue an earlier Table (the next page of a streamed list).
+	NoHeader bool
+	// Shrink names the free-text columns (a label, a detail, a name) that
+	// may be shortened with an ellipsis so that the table fits the
+	// terminal, the widest first; never an id or a time.
+	Shrink []string
+	// Drop names the columns that may be left out of the table, in this
+	// order, when shrinking is not enough.
+	Drop []string
 }
 
 // PrintTable writes t in the printer's format.
@@ -72,6 +82,9 @@ func (p *Printer) PrintTable(t Table) error {
 	case FormatJSON:
 		return p.PrintJSON(t.JSON)
 	case FormatCSV:
+		if t.NoHeader {
+			return writeCSV(p.IO.Out, nil, t.Rows)
+		}
 		return writeCSV(p.IO.Out, t.Columns, t.Rows)
 	case FormatTSV:
 		return writeTSV(p.IO.Out, t.Rows)
@@ -80,7 +93,8 @@ func (p *Printer) PrintTable(t Table) error {
 			_, err := fmt.Fprintln(p.IO.ErrOut, t.Empty)
 			return err
 		}
-		return writeTable(p.IO.Out, t.Columns, t.Rows)
+		columns, rows := fitTable(t, p.IO.TerminalWidth())
+		return writeTable(p.IO.Out, columns, rows, !t.NoHeader)
 	}
 }
 
@@ -156,8 +170,10 @@ func writeTSV(w io.Writer, rows [][]string) error {
 
 func writeCSV(w io.Writer, columns []string, rows [][]string) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(columns); err != nil {
-		return fmt.Errorf("write csv: %w", err)
+	if columns != nil {
+		if err := cw.Write(columns); err != nil {
+			return fmt.Errorf("write csv: %w", err)
+		}
 	}
 	if err := cw.WriteAll(rows); err != nil {
 		return fmt.Errorf("write csv: %w", err)
@@ -165,7 +181,7 @@ func writeCSV(w io.Writer, columns []string, rows [][]string) error {
 	return nil
 }
 
-func writeTable(w io.Writer, columns []string, rows [][]string) error {
+func writeTable(w io.Writer, columns []string, rows [][]string, header bool) error {
 	var buf bytes.Buffer
 	t := tablewriter.NewTable(&buf,
 		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
@@ -183,7 +199,9 @@ func writeTable(w io.Writer, columns []string, rows [][]string) error {
 		tablewriter.WithRowAutoWrap(tw.WrapNone),
 		tablewriter.WithPadding(tw.Padding{Left: "", Right: "  ", Overwrite: true}),
 	)
-	t.Header(columns)
+	if header {
+		t.Header(columns)
+	}
 	for _, row := range rows {
 		cells := make([]string, len(row))
 		for i, c := range row {
@@ -252,4 +270,45 @@ func FormatBool(b bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+// JSONArray writes a JSON array one element at a time, byte for byte as
+// PrintJSON writes the whole slice: a list of many pages is streamed, not
+// held. Close ends it ("[]" when nothing was added).
+type JSONArray struct {
+	w io.Writer
+	n int
+}
+
+// JSONArray starts a streamed JSON array on stdout.
+func (p *Printer) JSONArray() *JSONArray { return &JSONArray{w: p.IO.Out} }
+
+// Add writes one element.
+func (a *JSONArray) Add(v any) error {
+	var buf bytes.Buffer
+	if a.n == 0 {
+		buf.WriteString("[\n  ")
+	} else {
+		buf.WriteString(",\n  ")
+	}
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("  ", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	buf.Truncate(buf.Len() - 1) // Encode's newline
+	a.n++
+	_, err := a.w.Write(buf.Bytes())
+	return err
+}
+
+// Close ends the array.
+func (a *JSONArray) Close() error {
+	end := "\n]\n"
+	if a.n == 0 {
+		end = "[]\n"
+	}
+	_, err := io.WriteString(a.w, end)
+	return err
 }

@@ -48,10 +48,65 @@ func ReadPassword(ctx context.Context, ios *IOStreams, pf PasswordFlags) (string
 	return ReadPasswordAs(ctx, ios, pf, "Password", false)
 }
 
-// ReadNewPassword reads a password being set: like ReadPassword, but the
-// terminal prompt asks twice and the two must match.
-func ReadNewPassword(ctx context.Context, ios *IOStreams, pf PasswordFlags) (string, error) {
-	return ReadPasswordAs(ctx, ios, pf, "Password", true)
+// ReadNewPassword reads a password being set: like ReadPassword, but on
+// the terminal it is PromptNewPassword, checked by check after the first
+// entry.
+func ReadNewPassword(ctx context.Context, ios *IOStreams, pf PasswordFlags, check func(string) error) (string, error) {
+	if err := pf.Validate(); err != nil {
+		return "", err
+	}
+	switch {
+	case pf.File != "":
+		return ReadPasswordFile(pf.File)
+	case pf.Stdin:
+		return ReadPasswordLine(ctx, ios)
+	}
+	if !ios.IsStdinTTY() {
+		return "", ErrNoTerminal
+	}
+	return PromptNewPassword(ctx, ios, "Password", check)
+}
+
+// NewPasswordTries is how many times PromptNewPassword asks, as passwd
+// does.
+const NewPasswordTries = 3
+
+// PromptNewPassword asks for a new password on the terminal, as passwd
+// does: check (acct's policy, nil for none) judges it after the first
+// entry, so a weak password is refused before it is typed twice; then it
+// is asked again and the two must match. A refused or mismatched entry is
+// said on stderr and asked again, NewPasswordTries times in all; then the
+// last error is returned.
+func PromptNewPassword(ctx context.Context, ios *IOStreams, label string, check func(string) error) (string, error) {
+	var last error
+	for try := 1; try <= NewPasswordTries; try++ {
+		if try > 1 {
+			fmt.Fprintf(ios.ErrOut, "acctl: %s; try again (%d of %d)\n", ErrorMessage(last), try, NewPasswordTries)
+		}
+		fmt.Fprintf(ios.ErrOut, "%s: ", label)
+		pw, err := ios.ReadSecret(ctx)
+		if err != nil {
+			if last != nil && errors.Is(err, io.EOF) {
+				return "", last // nothing more to read: why the last try failed
+			}
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		if check != nil {
+			if last = check(pw); last != nil {
+				continue
+			}
+		}
+		fmt.Fprintf(ios.ErrOut, "Repeat %s: ", strings.ToLower(label[:1])+label[1:])
+		again, err := ios.ReadSecret(ctx)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		if pw == again {
+			return pw, nil
+		}
+		last = acct.FieldError("password", "the passwords do not match")
+	}
+	return "", last
 }
 
 // ReadPasswordAs is ReadPassword with the terminal prompt named by label

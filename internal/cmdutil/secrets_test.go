@@ -24,7 +24,7 @@ func TestReadPasswordStdin(t *testing.T) {
 	for _, tt := range tests {
 		ios, in, _, _ := Test()
 		in.WriteString(tt.stdin)
-		got, err := ReadNewPassword(ctx, ios, PasswordFlags{Stdin: true})
+		got, err := ReadNewPassword(ctx, ios, PasswordFlags{Stdin: true}, nil)
 		if err != nil || got != tt.want {
 			t.Errorf("stdin %q: got %q, %v; want %q", tt.stdin, got, err, tt.want)
 		}
@@ -50,7 +50,7 @@ func TestReadPasswordFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		ios, _, _, _ := Test()
-		got, err := ReadNewPassword(ctx, ios, PasswordFlags{File: name})
+		got, err := ReadNewPassword(ctx, ios, PasswordFlags{File: name}, nil)
 		if err != nil || got != tt.want {
 			t.Errorf("file %q: got %q, %v; want %q", tt.content, got, err, tt.want)
 		}
@@ -66,7 +66,7 @@ func TestReadPasswordTerminal(t *testing.T) {
 	ios, in, _, errOut := Test()
 	ios.SetStdinTTY(true)
 	in.WriteString("same words here\nsame words here\n")
-	got, err := ReadNewPassword(ctx, ios, PasswordFlags{})
+	got, err := ReadNewPassword(ctx, ios, PasswordFlags{}, nil)
 	if err != nil || got != "same words here" {
 		t.Fatalf("got %q, %v", got, err)
 	}
@@ -76,8 +76,8 @@ func TestReadPasswordTerminal(t *testing.T) {
 
 	ios, in, _, _ = Test()
 	ios.SetStdinTTY(true)
-	in.WriteString("one\ntwo\n")
-	_, err = ReadNewPassword(ctx, ios, PasswordFlags{})
+	in.WriteString(strings.Repeat("one\ntwo\n", NewPasswordTries))
+	_, err = ReadNewPassword(ctx, ios, PasswordFlags{}, nil)
 	if acct.ErrorField(err) != "password" || ExitCode(err) != 2 {
 		t.Errorf("mismatch: %v", err)
 	}
@@ -94,12 +94,12 @@ func TestReadPasswordTerminal(t *testing.T) {
 func TestReadPasswordNoTerminal(t *testing.T) {
 	ios, in, _, _ := Test()
 	in.WriteString("ignored\n")
-	_, err := ReadNewPassword(ctx, ios, PasswordFlags{})
+	_, err := ReadNewPassword(ctx, ios, PasswordFlags{}, nil)
 	want := "password: no terminal to prompt on; use --password-stdin or --password-file"
 	if err == nil || err.Error() != want || ExitCode(err) != 2 {
 		t.Errorf("got %v, want %q", err, want)
 	}
-	_, err = ReadNewPassword(ctx, ios, PasswordFlags{Stdin: true, File: "x"})
+	_, err = ReadNewPassword(ctx, ios, PasswordFlags{Stdin: true, File: "x"}, nil)
 	if ExitCode(err) != 2 {
 		t.Errorf("both sources: %v", err)
 	}
@@ -139,3 +139,35 @@ func TestConfirm(t *testing.T) {
 }
 
 var ctx = context.Background()
+
+// TestPromptNewPasswordChecksFirst: as passwd does, a weak password is
+// refused after its first entry, and asked for again, three times at most.
+func TestPromptNewPasswordChecksFirst(t *testing.T) {
+	check := func(pw string) error { return acct.CheckPassword(pw, 15, "alice", "alice@example.com") }
+	ios, in, _, errOut := Test()
+	ios.SetStdinTTY(true)
+	in.WriteString("short\nalice in wonderland 42\nmind the gap please\nmind the gap please\n")
+	got, err := PromptNewPassword(ctx, ios, "New password", check)
+	if err != nil || got != "mind the gap please" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+	want := "New password: \n" +
+		"acctl: password refused: too short: 5 characters, at least 15 needed (a passphrase of a few words works well); try again (2 of 3)\n" +
+		"New password: \n" +
+		"acctl: password refused: it contains the username; try again (3 of 3)\n" +
+		"New password: \nRepeat new password: \n"
+	if errOut.String() != want {
+		t.Errorf("stderr:\n%s\nwant\n%s", errOut, want)
+	}
+
+	// A mismatch is asked again too; after three tries, the last error.
+	ios, in, _, errOut = Test()
+	ios.SetStdinTTY(true)
+	in.WriteString("mind the gap please\nmind the gap\nweak\nweak\nweak\n")
+	_, err = PromptNewPassword(ctx, ios, "New password", check)
+	if ExitCode(err) != ExitRefused || !strings.Contains(err.Error(), "too short") ||
+		!strings.Contains(errOut.String(), "acctl: password: the passwords do not match; try again (2 of 3)\n") ||
+		strings.Count(errOut.String(), "New password: ") != 3 || strings.Count(errOut.String(), "Repeat") != 1 {
+		t.Errorf("%v\n%s", err, errOut)
+	}
+}

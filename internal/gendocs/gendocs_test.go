@@ -1,6 +1,7 @@
 package gendocs
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -162,8 +163,44 @@ func TestGenerateHasNoDatesOrAutoGenTag(t *testing.T) {
 		}
 	}
 	man := readTree(t, dir)["docs/man/acctl-user-list.1"]
-	if want := `.TH "ACCTL" "1" "Jan 2026" "acctl" "acctl manual"`; !strings.Contains(man, want) {
+	// Each page has its own title.
+	if want := `.TH "ACCTL-USER-LIST" "1" "Jan 2026" "acctl" "acctl manual"`; !strings.Contains(man, want) {
 		t.Errorf("man page header: want %q in\n%s", want, man)
+	}
+}
+
+// TestGenerateWithExtras: the extra sections go in every man page before
+// SEE ALSO, and the pages are written and compared by Diff.
+func TestGenerateWithExtras(t *testing.T) {
+	dir := t.TempDir()
+	extras := Extras{
+		Pages: []Page{{Path: ConfigPage, Write: func(w io.Writer) error {
+			_, err := io.WriteString(w, "# keys\n")
+			return err
+		}}},
+		ManSections: []ManSection{
+			{Title: "Exit status", Paragraphs: []string{"0\tok", "2\tusage-error"}},
+			{Title: "Files", Paragraphs: []string{".config is a \\ file"}},
+		},
+	}
+	if err := GenerateWith(fakeTree(), dir, extras); err != nil {
+		t.Fatal(err)
+	}
+	files := readTree(t, dir)
+	man := files["docs/man/acctl-user-list.1"]
+	want := ".SH EXIT STATUS\n.TP\n\\fB0\\fP\nok\n.TP\n\\fB2\\fP\nusage\\-error\n\n.SH FILES\n.PP\n\\&.config is a \\e file\n\n.SH SEE ALSO"
+	if !strings.Contains(man, want) {
+		t.Errorf("man page: want %q in\n%s", want, man)
+	}
+	if files[ConfigPage] != "# keys\n" {
+		t.Errorf("page: %q", files[ConfigPage])
+	}
+	other := t.TempDir()
+	if err := Generate(fakeTree(), other); err != nil {
+		t.Fatal(err)
+	}
+	if diff, err := Diff(dir, other); err != nil || !slices.Contains(diff, ConfigPage) {
+		t.Errorf("Diff misses the page: %v %v", diff, err)
 	}
 }
 

@@ -74,8 +74,12 @@ func (t *Tx) ListUsers(ctx context.Context, q acct.UserFilter) ([]acct.UserRecor
 	if q.Search != "" {
 		var or []string
 		pattern := "%" + EscapeLike(q.Search) + "%"
+		cols := []string{"username", "email", "phone", "first_name", "last_name"}
+		if q.SearchPrefix {
+			pattern, cols = pattern[1:], cols[:3]
+		}
 		lowered := t.d.Lower + "(CAST(? AS TEXT)" + t.opts.Collate + ")"
-		for _, col := range []string{"username", "email", "phone", "first_name", "last_name"} {
+		for _, col := range cols {
 			or = append(or, t.d.Lower+"("+col+t.opts.Collate+") LIKE "+lowered+` ESCAPE '\'`)
 			args = append(args, pattern)
 		}

@@ -376,6 +376,14 @@ func testListUsers(e *env) {
 	if err != nil || len(p.Users) != 0 {
 		e.t.Fatalf("search %%: %+v, %v", p, err)
 	}
+	// A prefix of a REF (shell completion): the start of the email, not
+	// the names nor the middle.
+	for q, want := range map[string]int{"ELOD": 1, "lodie": 0, "Ørsted": 0} {
+		p, err = e.svc.ListUsers(e.ctx, acct.UserQuery{Search: q, Prefix: true})
+		if err != nil || len(p.Users) != want || (want == 1 && p.Users[0].ID != elodie.ID) {
+			e.t.Fatalf("prefix %q: %+v, %v, want %d", q, p, err, want)
+		}
+	}
 	_, err = e.svc.ListUsers(e.ctx, acct.UserQuery{Status: "sleeping"})
 	e.wantCode(err, acct.CodeInvalid, "status")
 	_, err = e.svc.ListUsers(e.ctx, acct.UserQuery{Limit: -1})

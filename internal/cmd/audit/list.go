@@ -31,7 +31,11 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) err
 
 --action takes an exact action such as user.register, or a prefix ending
 in a dot such as "user.". --since takes an RFC 3339 time or a duration
-ago such as 24h or 7d.`),
+ago such as 24h or 7d.
+
+On a terminal narrower than the table, DETAIL and ACTOR are shortened with
+an ellipsis, then OUTCOME and ID are left out; times, actions and user ids
+are never cut (-o tsv or json has every column).`),
 		Example: `  acctl audit list
   acctl audit list --user alice@example.com
   acctl audit list --action user. --since 7d
@@ -101,5 +105,9 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		Rows:    rows,
 		JSON:    events,
 		Empty:   "no events",
+		// On a narrow terminal: the detail and actor shortened, then the
+		// outcome and the event's id left out; times and ids never cut.
+		Shrink: []string{"DETAIL", "ACTOR"},
+		Drop:   []string{"OUTCOME", "ID"},
 	})
 }

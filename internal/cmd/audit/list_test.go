@@ -92,3 +92,23 @@ func TestSinceTime(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditTableFitsTerminal: at 80 columns the table fits, the detail
+// shortened with an ellipsis, times and ids whole.
+func TestAuditTableFitsTerminal(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	e.Register("--email", "alice.with.a.long.address@example.com", "--username", "alice_the_first", "--first-name", "Alice")
+	e.MustRun("user", "lock", "alice_the_first", "--reason", "asked by the security team after a phishing report")
+	wide := e.MustRunWith(cmdtest.TTY(""), "audit", "list")
+	res := e.RunWith(cmdtest.Run{StdoutTTY: true, Width: 80}, "audit", "list")
+	for _, l := range strings.Split(strings.TrimSuffix(res.Out, "\n"), "\n") {
+		if n := len([]rune(l)); n > 80 {
+			t.Errorf("%d columns: %q", n, l)
+		}
+	}
+	if res.Code != 0 || !strings.Contains(res.Out, "…") || !strings.Contains(res.Out, "2026-03-01T12:00:00Z  tester") ||
+		!strings.Contains(res.Out, "user.lock") || strings.Contains(wide, "…") {
+		t.Errorf("80 columns:\n%s\nwide:\n%s", res.Out, wide)
+	}
+}

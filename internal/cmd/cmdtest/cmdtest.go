@@ -62,6 +62,8 @@ type Run struct {
 	StdinTTY  bool
 	StdoutTTY bool
 	StderrTTY bool
+	// Width is the terminal's width in columns (0: unknown).
+	Width int
 	// Env holds the environment variables that commands read outside the
 	// configuration (ACCTL_SESSION_TOKEN); the process's are never read.
 	Env map[string]string
@@ -106,6 +108,7 @@ func (e *Env) Factory(r Run) (f *cmdutil.Factory, out, errOut *bytes.Buffer) {
 	ios.SetStdinTTY(r.StdinTTY)
 	ios.SetStdoutTTY(r.StdoutTTY)
 	ios.SetStderrTTY(r.StderrTTY)
+	ios.SetTerminalWidth(r.Width)
 	f = cmdutil.NewFactory(ios, e.Opener)
 	f.DefaultConfigFile = "" // never the config file of whoever runs the tests
 	f.EnvConfigFile = r.Env[cmdutil.ConfigEnv]

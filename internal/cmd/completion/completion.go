@@ -12,7 +12,7 @@ var shells = []string{"bash", "zsh", "fish", "powershell"}
 
 // NewCmdCompletion returns "acctl completion SHELL".
 func NewCmdCompletion(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "completion bash|zsh|fish|powershell",
 		Short: "Write a shell completion script",
 		Long: cmdutil.LongHelp(`Write the completion script for a shell to stdout.
@@ -35,6 +35,7 @@ powershell:
 		ValidArgs: shells,
 		Args:      cmdutil.OneOfArgs(shells...),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.QuietUnknownKeys = true // the scripts do not depend on the config
 			root := cmd.Root()
 			out := f.IO.Out
 			switch args[0] {
@@ -49,4 +50,6 @@ powershell:
 			}
 		},
 	}
+	cmdutil.SetFormats(cmd) // a script, not data
+	return cmd
 }

@@ -13,15 +13,20 @@ func NewCmdShow(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show",
 		Short: "Show each setting, its value and where it comes from",
-		Long: cmdutil.LongHelp(`Show each setting: KEY VALUE SOURCE, where SOURCE is flag, env, file or
-default. Secrets (keys naming a password, secret or token, and the password
+		Long: cmdutil.LongHelp(`Show each setting: KEY VALUE SOURCE FROM, where SOURCE is flag, env, file or
+default and FROM names the flag (--store), the environment variable
+(ACCTL_STORE) or the config file that set it. docs/config.md describes
+every key. Secrets (keys naming a password, secret or token, and the password
 in a URL) are shown as ********; the *_file keys (secret_file, token_file,
 email.smtp.password_file, sms.webhook.token_file) name files that hold
-secrets, so their paths are shown and the files are not read. The hash.*
+secrets, so their paths are shown and the files are not read. In a URL,
+the password and query parameters that name a secret (password, token,
+api_key, sig…) are masked too. The hash.*
 keys set to auto show the number they stand for on this machine. On a
 terminal the config file read is named on stderr, with the most memory
 password hashing may take at once (hash.max_concurrent ×
-password.argon2.memory), and an unknown key in it is warned about. A value that
+password.argon2.memory), and an unknown key in it is warned about, with the
+nearest known key. A value that
 is not valid is shown, then reported as an error (exit 2).`),
 		Example: `  acctl config show
   ACCTL_DELETION_HOLD=30d acctl config show -o json
@@ -38,9 +43,9 @@ is not valid is shown, then reported as an error (exit 2).`),
 			}
 			rows := make([][]string, len(entries))
 			for i, e := range entries {
-				rows[i] = []string{e.Key, e.Value, e.Source}
+				rows[i] = []string{e.Key, e.Value, e.Source, e.Origin}
 			}
-			if err := p.PrintTable(cmdutil.Table{Columns: []string{"KEY", "VALUE", "SOURCE"}, Rows: rows, JSON: entries}); err != nil {
+			if err := p.PrintTable(cmdutil.Table{Columns: []string{"KEY", "VALUE", "SOURCE", "FROM"}, Rows: rows, JSON: entries}); err != nil {
 				return err
 			}
 			if p.Human() {

@@ -29,11 +29,11 @@ func TestConfigShow(t *testing.T) {
 
 	entries := cmdtest.DecodeJSON[[]cmdutil.ConfigEntry](t, e.MustRun("--config", file, "--store", "postgres://acctl:hunter2@db/acctl", "config", "show"))
 	want := map[string]cmdutil.ConfigEntry{
-		"store":                  {Key: "store", Value: "postgres://acctl:********@db/acctl", Source: "flag"},
-		"output":                 {Key: "output", Value: "json", Source: "file"},
-		"deletion.hold":          {Key: "deletion.hold", Value: "30d", Source: "env"},
-		"phone.region":           {Key: "phone.region", Value: "GB", Source: "file"},
-		"session.idle":           {Key: "session.idle", Value: "20m", Source: "env"},
+		"store":                  {Key: "store", Value: "postgres://acctl:********@db/acctl", Source: "flag", Origin: "--store"},
+		"output":                 {Key: "output", Value: "json", Source: "file", Origin: file},
+		"deletion.hold":          {Key: "deletion.hold", Value: "30d", Source: "env", Origin: "ACCTL_DELETION_HOLD"},
+		"phone.region":           {Key: "phone.region", Value: "GB", Source: "file", Origin: file},
+		"session.idle":           {Key: "session.idle", Value: "20m", Source: "env", Origin: "ACCTL_SESSION_IDLE"},
 		"session.absolute":       {Key: "session.absolute", Value: "24h", Source: "default"},
 		"session.persistent":     {Key: "session.persistent", Value: "720h", Source: "default"},
 		"lockout.threshold":      {Key: "lockout.threshold", Value: "10", Source: "default"},
@@ -41,7 +41,7 @@ func TestConfigShow(t *testing.T) {
 		"password.min_length":    {Key: "password.min_length", Value: "15", Source: "default"},
 		"password.argon2.memory": {Key: "password.argon2.memory", Value: "64", Source: "default"},
 		// A file that holds a secret is named, not read.
-		"email.smtp.password_file": {Key: "email.smtp.password_file", Value: "/run/secrets/smtp", Source: "env"},
+		"email.smtp.password_file": {Key: "email.smtp.password_file", Value: "/run/secrets/smtp", Source: "env", Origin: "ACCTL_EMAIL_SMTP_PASSWORD_FILE"},
 		"secret_file":              {Key: "secret_file", Value: filepath.Join(filepath.Dir(e.Store), "secret"), Source: "default"},
 	}
 	if len(entries) != len(cmdutil.ConfigKeys) {
@@ -54,12 +54,12 @@ func TestConfigShow(t *testing.T) {
 	}
 
 	res := e.RunWith(cmdtest.TTY(""), "config", "show")
-	if res.Code != 0 || !regexp.MustCompile(`^KEY +VALUE +SOURCE\n`).MatchString(res.Out) ||
-		!regexp.MustCompile(`\ndeletion\.hold +30d +env\n`).MatchString(res.Out) ||
+	if res.Code != 0 || !regexp.MustCompile(`^KEY +VALUE +SOURCE +FROM\n`).MatchString(res.Out) ||
+		!regexp.MustCompile(`\ndeletion\.hold +30d +env +ACCTL_DELETION_HOLD\n`).MatchString(res.Out) ||
 		!strings.HasPrefix(res.Err, "config file: none\npassword hashing: up to ") {
 		t.Errorf("table: %+v", res)
 	}
-	if out := e.MustRun("config", "show"); !strings.Contains(out, "deletion.hold\t30d\tenv\n") {
+	if out := e.MustRun("config", "show"); !strings.Contains(out, "deletion.hold\t30d\tenv\tACCTL_DELETION_HOLD\n") {
 		t.Errorf("tsv: %q", out)
 	}
 
@@ -75,7 +75,7 @@ func TestConfigShowBadSessionValue(t *testing.T) {
 	t.Setenv("ACCTL_LOCKOUT_DURATION", "forever")
 	e := cmdtest.New(t)
 	res := e.Run("config", "show")
-	if res.Code != 2 || !strings.Contains(res.Out, "lockout.duration\tforever\tenv\n") ||
+	if res.Code != 2 || !strings.Contains(res.Out, "lockout.duration\tforever\tenv\tACCTL_LOCKOUT_DURATION\n") ||
 		!strings.HasPrefix(res.Err, "acctl: lockout.duration: ") {
 		t.Errorf("bad lockout.duration: %+v", res)
 	}
@@ -96,7 +96,7 @@ func TestConfigShowHashPool(t *testing.T) {
 	e := cmdtest.New(t)
 	out := e.MustRun("config", "show")
 	n := runtime.GOMAXPROCS(0)
-	if want := fmt.Sprintf("hash.max_concurrent\tauto (%d)\tdefault\nhash.max_queue\tauto (%d)\tdefault\n", n, acct.DefaultHashQueuePerSlot*n); !strings.Contains(out, want) {
+	if want := fmt.Sprintf("hash.max_concurrent\tauto (%d)\tdefault\t\nhash.max_queue\tauto (%d)\tdefault\t\n", n, acct.DefaultHashQueuePerSlot*n); !strings.Contains(out, want) {
 		t.Errorf("defaults: %q, want %q", out, want)
 	}
 	t.Setenv("ACCTL_HASH_MAX_CONCURRENT", "3")
@@ -104,7 +104,7 @@ func TestConfigShowHashPool(t *testing.T) {
 	e = cmdtest.New(t)
 	e.Defaults[cmdutil.KeyArgon2Memory] = 19456
 	res := e.RunWith(cmdtest.TTY(""), "config", "show")
-	if res.Code != 0 || !regexp.MustCompile(`\nhash\.max_concurrent +3 +env\nhash\.max_queue +0 +env\n`).MatchString(res.Out) ||
+	if res.Code != 0 || !regexp.MustCompile(`\nhash\.max_concurrent +3 +env +ACCTL_HASH_MAX_CONCURRENT\nhash\.max_queue +0 +env +ACCTL_HASH_MAX_QUEUE\n`).MatchString(res.Out) ||
 		!strings.Contains(res.Err, "password hashing: up to 57 MiB (hash.max_concurrent 3 × password.argon2.memory 19456 KiB) at once, 0 more may wait\n") {
 		t.Errorf("set: %+v", res)
 	}

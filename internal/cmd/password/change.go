@@ -36,7 +36,8 @@ changed the password from). The new password must pass the password policy
 Where the two passwords come from:
 
   on a terminal     "Current password:" is asked once, then "New password:"
-                    twice, without echo
+                    twice, without echo (a weak one is refused after the
+                    first entry and asked again, three tries)
   --password-stdin  two lines of stdin: the current password, then the new
   files             --current-password-file FILE and --password-file FILE
                     (one trailing newline is dropped); a password without
@@ -94,7 +95,7 @@ func runChange(ctx context.Context, opts *ChangeOptions) error {
 		return err
 	}
 	in := acct.PasswordChange{Ref: opts.Ref, KeepSession: opts.KeepSession}
-	if in.Current, in.New, err = readPasswords(ctx, f.IO, opts); err != nil {
+	if in.Current, in.New, err = readPasswords(ctx, f.IO, opts, f.AccountPasswordCheck(ctx, svc, opts.Ref)); err != nil {
 		return err
 	}
 	u, err := svc.ChangePassword(ctx, in)
@@ -106,7 +107,7 @@ func runChange(ctx context.Context, opts *ChangeOptions) error {
 
 // readPasswords reads the current and the new password from the sources
 // the flags name.
-func readPasswords(ctx context.Context, ios *cmdutil.IOStreams, opts *ChangeOptions) (current, next string, err error) {
+func readPasswords(ctx context.Context, ios *cmdutil.IOStreams, opts *ChangeOptions, check func(string) error) (current, next string, err error) {
 	if opts.Password.Stdin {
 		if current, err = cmdutil.ReadPasswordLine(ctx, ios); err != nil {
 			return "", "", err
@@ -127,7 +128,7 @@ func readPasswords(ctx context.Context, ios *cmdutil.IOStreams, opts *ChangeOpti
 	if opts.Password.File != "" {
 		next, err = cmdutil.ReadPasswordFile(opts.Password.File)
 	} else {
-		next, err = cmdutil.PromptPassword(ctx, ios, "New password", true)
+		next, err = cmdutil.PromptNewPassword(ctx, ios, "New password", check)
 	}
 	return current, next, err
 }

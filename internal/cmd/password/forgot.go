@@ -98,9 +98,13 @@ func runForgot(ctx context.Context, opts *ForgotOptions) error {
 		}
 	}
 	if p.JSON() {
-		return p.PrintJSON(struct {
-			Message string `json:"message"`
-		}{ForgotAnswer})
+		return p.PrintJSON(ForgotResult{Message: ForgotAnswer})
 	}
 	return p.Textf("%s", ForgotAnswer)
+}
+
+// ForgotResult is the JSON of "password forgot": the same answer whether
+// or not the address has an account.
+type ForgotResult struct {
+	Message string `json:"message"`
 }

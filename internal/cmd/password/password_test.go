@@ -67,7 +67,7 @@ func TestSet(t *testing.T) {
 		err  string
 	}{
 		{"weak", stdin("short"), []string{"bob", "--password-stdin"}, 6, "password refused"},
-		{"mismatch", cmdtest.TTY(newPassword + "\nsomething else\n"), []string{"bob"}, 2, "do not match"},
+		{"mismatch", cmdtest.TTY(strings.Repeat(newPassword+"\nsomething else\n", 3)), []string{"bob"}, 2, "do not match"},
 		{"no terminal", cmdtest.Run{}, []string{"bob"}, 2, "no terminal to prompt on"},
 		{"no such user", stdin(newPassword), []string{"nobody", "--password-stdin"}, 3, `no user "nobody"`},
 		{"no REF", stdin(newPassword), []string{"--password-stdin"}, 2, "missing argument REF"},
@@ -78,6 +78,30 @@ func TestSet(t *testing.T) {
 		if res.Code != tt.code || !strings.Contains(res.Err, tt.err) {
 			t.Errorf("%s: exit %d, stderr %q; want %d, %q", tt.name, res.Code, res.Err, tt.code, tt.err)
 		}
+	}
+}
+
+// TestNewPasswordPrompt: on a terminal a weak new password is refused
+// after its first entry, before it is repeated, and asked again; the
+// account's username counts. Three tries, as passwd.
+func TestNewPasswordPrompt(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	e.MustRun("user", "register", "--email", "carol@example.com", "--username", "carolyn", "--no-password")
+	res := e.RunWith(cmdtest.TTY("short\ncarolyn rules the world\n"+newPassword+"\n"+newPassword+"\n"), "password", "set", "carolyn")
+	if res.Code != 0 || strings.Count(res.Err, "Password: ") != 3 || strings.Count(res.Err, "Repeat password: ") != 1 ||
+		!strings.Contains(res.Err, "acctl: password refused: too short: 5 characters") ||
+		!strings.Contains(res.Err, "acctl: password refused: it contains the username; try again (3 of 3)") {
+		t.Errorf("set: %+v", res)
+	}
+	res = e.RunWith(cmdtest.TTY("short\nshort\nshort\n"), "password", "set", "carolyn")
+	if res.Code != 6 || strings.Contains(res.Err, "Repeat") || !strings.HasSuffix(res.Err, "acctl: password refused: too short: 5 characters, at least 15 needed (a passphrase of a few words works well)\n") {
+		t.Errorf("three weak entries: %+v", res)
+	}
+	// user register checks against the flags' username and email.
+	res = e.RunWith(cmdtest.TTY("dave.smith rocks the house\n"+newPassword+"\n"+newPassword+"\n"), "user", "register", "--email", "dave.smith@example.com", "--username", "davey")
+	if res.Code != 0 || !strings.Contains(res.Err, "it contains the email address; try again (2 of 3)") {
+		t.Errorf("register: %+v", res)
 	}
 }
 

@@ -123,7 +123,7 @@ func runReset(ctx context.Context, opts *ResetOptions) error {
 	case opts.Password.File != "":
 		pw, err = cmdutil.ReadPasswordFile(opts.Password.File)
 	default:
-		pw, err = cmdutil.PromptPassword(ctx, f.IO, "New password", true)
+		pw, err = cmdutil.PromptNewPassword(ctx, f.IO, "New password", f.NewPasswordCheck("", ""))
 	}
 	if err != nil {
 		return err

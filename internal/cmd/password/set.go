@@ -28,7 +28,9 @@ account. Every session of the user ends and outstanding codes are voided;
 the count of failed logins starts again from zero. The new password must
 pass the password policy (exit 6 with the reason if it does not).
 
-The password is asked twice on the terminal without echo; in scripts give
+The password is asked twice on the terminal without echo: a password the
+policy refuses is said after the first entry and asked again (three tries,
+as passwd does). In scripts give
 it on the first line of stdin with --password-stdin, or in a file with
 --password-file. For users changing their own password, "password change"
 checks the current one first.
@@ -61,7 +63,7 @@ func runSet(ctx context.Context, opts *SetOptions) error {
 	if err != nil {
 		return err
 	}
-	pw, err := cmdutil.ReadNewPassword(ctx, f.IO, opts.Password)
+	pw, err := cmdutil.ReadNewPassword(ctx, f.IO, opts.Password, f.AccountPasswordCheck(ctx, svc, opts.Ref))
 	if err != nil {
 		return err
 	}

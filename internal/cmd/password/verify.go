@@ -87,9 +87,13 @@ func runVerify(ctx context.Context, opts *VerifyOptions) error {
 		return err
 	}
 	if p.JSON() {
-		return p.PrintJSON(struct {
-			OK bool `json:"ok"`
-		}{true})
+		return p.PrintJSON(VerifyResult{OK: true})
 	}
 	return p.Textf("password is correct")
+}
+
+// VerifyResult is the JSON of "password verify" when the password is
+// correct (a wrong one exits 5 with an error).
+type VerifyResult struct {
+	OK bool `json:"ok"`
 }

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/acctl/acctl/internal/cmdutil"
 )
 
@@ -38,6 +40,9 @@ func MainWith(opts MainOptions) int {
 // that the command opened.
 func Execute(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	cmd := NewRootCmdFor(f, args)
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		plainFlagUsages(cmd)
+	}
 	cmd.SetArgs(args)
 	cmd.SetIn(f.IO.In)
 	cmd.SetOut(f.IO.Out)

@@ -40,6 +40,8 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	for _, n := range nouns {
 		cmd.AddCommand(n.make(f))
 	}
+	cmd.AddCommand(newExitCodesTopic())
+	addCompletions(cmd, f)
 	return cmd
 }
 
@@ -128,17 +130,20 @@ Configuration comes from flags, then ACCTL_* environment variables (for
 example ACCTL_STORE, ACCTL_DELETION_HOLD, ACCTL_SESSION_IDLE), then the
 config file (--config, else the file ACCTL_CONFIG names, else
 $XDG_CONFIG_HOME/acctl/config.yaml), then the defaults; see "acctl config
-show". docs/config.example.yaml lists every key.`),
+show". docs/config.md describes every key, docs/json.md every JSON object
+acctl prints.`),
 		Example: `  acctl user register --email alice@example.com --username alice
   acctl user list --status held
   acctl user get alice -o json
   TOKEN=$(acctl session create alice --password-stdin < pw.txt)
   acctl --store /srv/acctl/accounts.db audit list --since 24h`,
-		Version:       version.Version,
-		Args:          cobra.ArbitraryArgs,
-		RunE:          cmdutil.GroupRunE,
-		SilenceErrors: true,
-		SilenceUsage:  true,
+		Version: version.Version,
+		Args:    cobra.ArbitraryArgs,
+		RunE:    cmdutil.GroupRunE,
+		// A -o the command cannot print is refused, never ignored.
+		PersistentPreRunE: cmdutil.CheckOutputFlag,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
 	}
 	cmd.SetVersionTemplate("acctl {{.Version}}\n")
 	cmd.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
@@ -156,4 +161,14 @@ show". docs/config.example.yaml lists every key.`),
 		[]string{cmdutil.FormatTable, cmdutil.FormatTSV, cmdutil.FormatJSON, cmdutil.FormatCSV}, cobra.ShellCompDirectiveNoFileComp))
 
 	return cmd
+}
+
+// newExitCodesTopic is the help topic "acctl help exit-codes": a command
+// without a Run, which cobra lists under "Additional help topics".
+func newExitCodesTopic() *cobra.Command {
+	return &cobra.Command{
+		Use:   "exit-codes",
+		Short: "The exit codes of every command, and their JSON error codes",
+		Long:  cmdutil.ExitCodesTopic(),
+	}
 }

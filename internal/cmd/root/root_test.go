@@ -90,6 +90,24 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// TestHelpExitCodes: one topic holds the exit codes; the help of a command
+// points to it rather than repeating them.
+func TestHelpExitCodes(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	res := e.Run("help", "exit-codes")
+	if res.Code != 0 || !strings.Contains(res.Out, "  7    unavailable      unavailable, safe to retry") || strings.Contains(res.Out, "Usage:") {
+		t.Errorf("help exit-codes: %+v", res)
+	}
+	res = e.Run("user", "list", "--help")
+	if res.Code != 0 || !strings.Contains(res.Out, `Exit codes: see "acctl help exit-codes".`) || strings.Contains(res.Out, "130") {
+		t.Errorf("user list --help: %+v", res)
+	}
+	if res := e.Run("--help"); !strings.Contains(res.Out, "Additional help topics:") || !strings.Contains(res.Out, "exit-codes") {
+		t.Errorf("--help does not list the topic: %q", res.Out)
+	}
+}
+
 func TestHelpExitsZero(t *testing.T) {
 	t.Parallel()
 	e := cmdtest.New(t)
@@ -140,6 +158,12 @@ func TestEveryCommandIsDocumented(t *testing.T) {
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		if c.Hidden || c.Name() == "help" {
+			return
+		}
+		if c.IsAdditionalHelpTopicCommand() {
+			if c.Short == "" || c.Long == "" {
+				t.Errorf("help topic %s: Short %q, Long %q", c.Name(), c.Short, c.Long)
+			}
 			return
 		}
 		if c.Short == "" || !strings.HasSuffix(c.Long, cmdutil.ExitCodesHelp) || c.Example == "" {
@@ -212,6 +236,9 @@ func TestRootCmdFor(t *testing.T) {
 		t.Fatalf("the whole tree has %d nouns", len(full.Commands()))
 	}
 	for _, noun := range full.Commands() {
+		if noun.IsAdditionalHelpTopicCommand() {
+			continue // "acctl help exit-codes": a topic, not a noun
+		}
 		for _, args := range [][]string{
 			{noun.Name()},
 			{"--store", "x.db", noun.Name(), "get", "alice"},

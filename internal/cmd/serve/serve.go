@@ -187,6 +187,7 @@ of secret_file and email.smtp.password_file.`),
 	f.BindFlag(cmdutil.KeyServeLogFormat, fl.Lookup("log-format"))
 	f.BindFlag(cmdutil.KeyServeShutdownTimeout, fl.Lookup("shutdown-timeout"))
 	_ = cmd.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	cmdutil.SetFormats(cmd) // logs have --log-format
 	return cmd
 }
 

@@ -37,7 +37,11 @@ is not freshened; it is never after its absolute deadline
 
 Without --status only active sessions are listed; --status expired, ended
 or all shows the others, until "session purge" deletes them. When --limit
-sessions are listed, a note on stderr says there may be more.`),
+sessions are listed, a note on stderr says there may be more.
+
+On a terminal narrower than the table, USER and LABEL are shortened with
+an ellipsis, then PERSISTENT, CREATED, USER_ID and LAST_SEEN are left out;
+ids and times are never cut (-o tsv or json has every column).`),
 		Example: `  acctl session list
   acctl session list --user alice@example.com
   acctl session list --status all --limit 1000 -o json`,

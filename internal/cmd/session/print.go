@@ -66,7 +66,12 @@ func printSessions(p *cmdutil.Printer, sessions []acct.Session) error {
 	for i, s := range sessions {
 		rows[i] = row(s)
 	}
-	return p.PrintTable(cmdutil.Table{Columns: columns, Rows: rows, JSON: sessions, Empty: "no sessions"})
+	return p.PrintTable(cmdutil.Table{Columns: columns, Rows: rows, JSON: sessions, Empty: "no sessions",
+		// On a narrow terminal: the user and label shortened, then the
+		// least needed columns left out; the ids and times never cut.
+		Shrink: []string{"USER", "LABEL"},
+		Drop:   []string{"PERSISTENT", "CREATED", "USER_ID", "LAST_SEEN"},
+	})
 }
 
 // plural writes "1 session", "2 sessions".

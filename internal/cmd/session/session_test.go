@@ -369,3 +369,23 @@ func TestForeignLogin(t *testing.T) {
 		t.Errorf("password login: %+v", res)
 	}
 }
+
+// TestListFitsTerminal: at 80 columns the session table fits: the label
+// shortened, the least needed columns left out, the ids whole.
+func TestListFitsTerminal(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	e.Register("--email", "alice@example.com", "--username", "alice")
+	s := e.Login("alice", "--label", "Firefox 140 on a Linux laptop in the Berlin office")
+	wide := e.MustRunWith(cmdtest.TTY(""), "session", "list")
+	res := e.RunWith(cmdtest.Run{StdoutTTY: true, Width: 80}, "session", "list")
+	for _, l := range strings.Split(strings.TrimSuffix(res.Out, "\n"), "\n") {
+		if n := len([]rune(l)); n > 80 {
+			t.Errorf("%d columns: %q", n, l)
+		}
+	}
+	if res.Code != 0 || !strings.Contains(res.Out, s.ID+"  alice") || !strings.Contains(res.Out, "Firefox 140 on a") ||
+		!strings.Contains(res.Out, "…") || !strings.Contains(wide, "Berlin office") || !strings.Contains(wide, "PERSISTENT") {
+		t.Errorf("80 columns:\n%s\nwide:\n%s", res.Out, wide)
+	}
+}

@@ -68,19 +68,20 @@ be reached or is busy. With -o json: {"kind", "store", "acctl_version",
 	return cmd
 }
 
-// checkReport is the JSON of "store check".
-type checkReport struct {
+// CheckReport is the JSON of "store check".
+type CheckReport struct {
 	Kind              string        `json:"kind"`
 	Store             string        `json:"store"`
 	AcctlVersion      string        `json:"acctl_version"`
 	SchemaVersion     int           `json:"schema_version"`
 	PendingMigrations []string      `json:"pending_migrations"`
 	Healthy           bool          `json:"healthy"`
-	Checks            []checkResult `json:"checks"`
+	Checks            []CheckResult `json:"checks"`
 	TookMS            float64       `json:"took_ms"`
 }
 
-type checkResult struct {
+// CheckResult is one check of "store check".
+type CheckResult struct {
 	Name   string `json:"name"`
 	Value  string `json:"value"`
 	Status string `json:"status"`
@@ -111,7 +112,7 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 	if err != nil {
 		return err
 	}
-	rep := checkReport{Kind: h.Kind, Store: name, AcctlVersion: version.Get().Version,
+	rep := CheckReport{Kind: h.Kind, Store: name, AcctlVersion: version.Get().Version,
 		SchemaVersion: h.SchemaVersion, Healthy: h.Healthy(),
 		TookMS: float64(h.Took.Microseconds()) / 1000}
 	rep.PendingMigrations = []string{}
@@ -130,7 +131,7 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 	}
 	var failed []string
 	for _, c := range h.Checks {
-		rep.Checks = append(rep.Checks, checkResult{Name: c.Name, Value: c.Value, Status: string(c.Status), Detail: c.Detail})
+		rep.Checks = append(rep.Checks, CheckResult{Name: c.Name, Value: c.Value, Status: string(c.Status), Detail: c.Detail})
 		if c.Status == acct.HealthFailed {
 			failed = append(failed, c.Name)
 		}
@@ -144,7 +145,7 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 	return nil
 }
 
-func printCheck(p *cmdutil.Printer, rep checkReport) error {
+func printCheck(p *cmdutil.Printer, rep CheckReport) error {
 	if p.JSON() {
 		return p.PrintJSON(rep)
 	}

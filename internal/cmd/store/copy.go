@@ -107,20 +107,21 @@ was not confirmed; 7 when a store cannot be reached or is busy.`),
 	return cmd
 }
 
-// copyResult is the JSON of "store copy".
-type copyResult struct {
+// CopyResult is the JSON of "store copy".
+type CopyResult struct {
 	From          string       `json:"from"`
 	To            string       `json:"to"`
 	FromKind      string       `json:"from_kind"`
 	ToKind        string       `json:"to_kind"`
 	SchemaVersion int          `json:"schema_version"`
-	Tables        []tableCount `json:"tables"`
+	Tables        []TableCount `json:"tables"`
 	Rows          int64        `json:"rows"`
 	Replaced      bool         `json:"replaced"`
 	Match         bool         `json:"match"`
 }
 
-type tableCount struct {
+// TableCount is the rows of one table in "store copy".
+type TableCount struct {
 	storecopy.TableCount
 	Match bool `json:"match"`
 }
@@ -204,11 +205,11 @@ func openCopier(ctx context.Context, open Opener, url string, oo OpenOptions, fl
 }
 
 func printCopy(p *cmdutil.Printer, res *storecopy.Result, from, to string) error {
-	out := copyResult{From: from, To: to, FromKind: res.From, ToKind: res.To, SchemaVersion: res.SchemaVersion,
+	out := CopyResult{From: from, To: to, FromKind: res.From, ToKind: res.To, SchemaVersion: res.SchemaVersion,
 		Rows: res.Rows, Replaced: res.Replaced, Match: res.Match()}
 	var rows [][]string
 	for _, c := range res.Tables {
-		out.Tables = append(out.Tables, tableCount{TableCount: c, Match: c.Match()})
+		out.Tables = append(out.Tables, TableCount{TableCount: c, Match: c.Match()})
 		rows = append(rows, []string{c.Table, strconv.FormatInt(c.Source, 10), strconv.FormatInt(c.Target, 10), yesNo(c.Match())})
 	}
 	if p.JSON() {

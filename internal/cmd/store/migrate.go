@@ -58,16 +58,17 @@ pending with --dry-run). With -o json: {"store", "from_version",
 	return cmd
 }
 
-// migrateReport is the JSON of "store migrate".
-type migrateReport struct {
+// MigrateReport is the JSON of "store migrate".
+type MigrateReport struct {
 	Store       string          `json:"store"`
 	FromVersion int             `json:"from_version"`
 	ToVersion   int             `json:"to_version"`
 	DryRun      bool            `json:"dry_run"`
-	Migrations  []migrationStep `json:"migrations"`
+	Migrations  []MigrationStep `json:"migrations"`
 }
 
-type migrationStep struct {
+// MigrationStep is one migration of "store migrate".
+type MigrationStep struct {
 	Version int    `json:"version"`
 	Name    string `json:"name"`
 	Status  string `json:"status"` // applied or pending
@@ -102,8 +103,8 @@ func runMigrate(ctx context.Context, opts *MigrateOptions) error {
 	if err != nil {
 		return err
 	}
-	rep := migrateReport{Store: name, FromVersion: from, ToVersion: m.KnownVersion(), DryRun: opts.DryRun,
-		Migrations: []migrationStep{}}
+	rep := MigrateReport{Store: name, FromVersion: from, ToVersion: m.KnownVersion(), DryRun: opts.DryRun,
+		Migrations: []MigrationStep{}}
 	var names []string
 	status := "applied"
 	if opts.DryRun {
@@ -119,7 +120,7 @@ func runMigrate(ctx context.Context, opts *MigrateOptions) error {
 	for _, n := range names {
 		num, _, _ := strings.Cut(n, "_")
 		v, _ := strconv.Atoi(num)
-		rep.Migrations = append(rep.Migrations, migrationStep{Version: v, Name: n, Status: status})
+		rep.Migrations = append(rep.Migrations, MigrationStep{Version: v, Name: n, Status: status})
 		rows = append(rows, []string{strconv.Itoa(v), n, status})
 	}
 	return p.PrintTable(cmdutil.Table{Columns: []string{"VERSION", "MIGRATION", "STATUS"}, Rows: rows, JSON: rep,

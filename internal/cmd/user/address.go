@@ -341,9 +341,9 @@ func printAddress(p *cmdutil.Printer, n addressNoun, a *acct.Address) error {
 	})
 }
 
-// userWithAddresses is the JSON of "user get": the account's fields and
+// UserWithAddresses is the JSON of "user get": the account's fields and
 // its addresses.
-type userWithAddresses struct {
+type UserWithAddresses struct {
 	*acct.User
 	Addresses []acct.Address `json:"addresses"`
 }
@@ -356,7 +356,7 @@ func printUserAddresses(p *cmdutil.Printer, u *acct.User, addrs []acct.Address) 
 	if addrs == nil {
 		addrs = []acct.Address{}
 	}
-	r.JSON = userWithAddresses{User: u, Addresses: addrs}
+	r.JSON = UserWithAddresses{User: u, Addresses: addrs}
 	var fields []cmdutil.Field
 	for _, fl := range r.Fields {
 		fields = append(fields, fl)

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/acctl/acctl/internal/acct"
@@ -37,7 +38,8 @@ func NewCmdExport(f *cmdutil.Factory, runF func(context.Context, *ExportOptions)
 		Short: "Export user accounts as JSON lines or CSV",
 		Long: cmdutil.LongHelp(`Write every account to stdout, in id order, streaming: as JSON lines (one
 object a line, the default) or as CSV (a header line, then one account a
-line). "acctl user import" reads either back: an export imported into an
+line). -o json is --format jsonl (an export is streamed a line at a time,
+never one array), -o csv is --format csv; -o table or tsv is refused. "acctl user import" reads either back: an export imported into an
 empty store gives the same accounts (ids aside).
 
 A row holds the fields of "acctl user get -o json", the referral code of
@@ -56,12 +58,17 @@ which "user import" refuses (import it without has_password to make
 accounts that get a password by a reset).
 
 The pages are read one transaction each: accounts that change during a
-long export appear as they were when their page was read.`),
+long export appear as they were when their page was read. When stderr is a
+terminal and stdout is not, an export of more than one page (2000
+accounts) shows a progress bar: the accounts written and their rate.`),
 		Example: `  acctl user export > users.jsonl
   acctl user export --format csv --status locked > locked.csv
   acctl user export --with-hashes | acctl --store postgres://db.example.com/acctl user import --format jsonl -`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := exportFormat(cmd, f, opts); err != nil {
+				return err
+			}
 			if opts.Format != formatJSONL && opts.Format != formatCSV {
 				return cmdutil.UsageErrorf("--format: %q is not one of %s", opts.Format, strings.Join(rowFormats, ", "))
 			}
@@ -85,7 +92,37 @@ long export appear as they were when their page was read.`),
 	_ = fl.MarkHidden("page-size")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(rowFormats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(statuses, cobra.ShellCompDirectiveNoFileComp))
+	cmdutil.SetFormats(cmd, cmdutil.FormatJSON, cmdutil.FormatCSV)
 	return cmd
+}
+
+// exportFormat settles --format with -o: -o json is jsonl, -o csv is csv
+// (the root refused any other -o given on the command line); a --format
+// that says otherwise than a -o given beside it is refused. Without
+// --format, an output of json or csv from ACCTL_OUTPUT or the config file
+// is honoured too.
+func exportFormat(cmd *cobra.Command, f *cmdutil.Factory, opts *ExportOptions) error {
+	output, err := f.OutputFormat()
+	if err != nil {
+		return err
+	}
+	var fromOutput string
+	switch output {
+	case cmdutil.FormatJSON:
+		fromOutput = formatJSONL
+	case cmdutil.FormatCSV:
+		fromOutput = formatCSV
+	}
+	if fromOutput == "" {
+		return nil
+	}
+	switch {
+	case !cmd.Flags().Changed("format"):
+		opts.Format = fromOutput
+	case opts.Format != fromOutput && cmd.Flags().Changed("output"):
+		return cmdutil.UsageErrorf("--format %s and -o %s disagree: give one", opts.Format, output)
+	}
+	return nil
 }
 
 // exportGCPercent is the garbage collector's GOGC during an export, unless
@@ -128,6 +165,11 @@ func runExport(ctx context.Context, opts *ExportOptions) (err error) {
 		}
 		write = writeCSVRows(cw, opts.WithHashes)
 	}
+	// A progress bar on a terminal (stderr, while stdout goes elsewhere)
+	// once the export is longer than a page: a small one stays silent.
+	showBar := f.IO.IsStderrTTY() && !f.IO.IsStdoutTTY()
+	var bar *progressbar.ProgressBar
+	written, page := 0, 0
 	for p := range pages {
 		if p.err != nil {
 			err = p.err
@@ -136,6 +178,17 @@ func runExport(ctx context.Context, opts *ExportOptions) (err error) {
 		if err = write(p.rows); err != nil {
 			break
 		}
+		written += len(p.rows)
+		if page++; page == 2 && showBar {
+			bar = cmdutil.NewProgress(f.IO.ErrOut, "exporting", -1, cmdutil.ProgressRows, cmdutil.ProgressThrottle)
+		}
+		if bar != nil {
+			_ = bar.Set(written)
+		}
+	}
+	if bar != nil {
+		_ = bar.Clear()
+		_ = bar.Exit()
 	}
 	if cw != nil {
 		cw.Flush()

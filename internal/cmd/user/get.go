@@ -140,7 +140,7 @@ func runGetMany(ctx context.Context, opts *GetOptions) error {
 			if r.Addresses == nil {
 				r.Addresses = []acct.Address{}
 			}
-			lines[i] = userWithAddresses{User: r.User, Addresses: r.Addresses}
+			lines[i] = UserWithAddresses{User: r.User, Addresses: r.Addresses}
 		}
 		tally.Add(len(res), errs...)
 		return lines, nil

@@ -13,10 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/cmdutil"
@@ -31,6 +31,9 @@ type ImportOptions struct {
 	OnConflict string
 	Report     string
 	Batch      int
+	// Resume is the command line that finishes the import after an
+	// interruption: this one with --on-conflict skip.
+	Resume string
 }
 
 // DefaultImportBatch is how many rows "user import" sends in one batch
@@ -92,7 +95,8 @@ Every row is checked as "acctl user register" checks its input. The rows
 are sent in batches of --batch, each written in one transaction: a row that
 fails a check is rejected with its line and reason while the others are
 written, so no row leaves half an account, and an import that is
-interrupted can be run again with --on-conflict skip to end complete.
+interrupted can be run again with --on-conflict skip to end complete: the
+interrupted import prints that command (exit 130).
 Nothing is sent to the users (a pending account gets its link with "acctl
 user activate --send").
 
@@ -115,7 +119,8 @@ other). --report writes one JSON line per rejected row: {"line", "code",
 "field", "reason"} and the row's username, email, phone or foreign identity;
 without it, the first rejections are listed on stderr.
 
-A progress bar is shown on stderr when it is a terminal. At the end a
+A progress bar is shown on stderr when it is a terminal: bytes of the file
+and their rate, or rows read from stdin. At the end a
 summary (read, created, updated, skipped, rejected) is printed: one field a
 line on a terminal, a tab-separated line when piped, an object with -o json.
 The audit trail gets one user.import event per batch sent to the store,
@@ -131,6 +136,7 @@ batches written stay written).`),
 		Args: cmdutil.ExactArgs(1, "FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
+			opts.Resume = resumeCommand(cmd, opts.File)
 			if opts.Format != "" && opts.Format != formatJSONL && opts.Format != formatCSV {
 				return cmdutil.UsageErrorf("--format: %q is not one of %s", opts.Format, strings.Join(rowFormats, ", "))
 			}
@@ -285,10 +291,40 @@ func runImport(ctx context.Context, opts *ImportOptions) (err error) {
 	if err := im.printSummary(p); err != nil {
 		return errors.Join(runErr, err)
 	}
+	if ctx.Err() != nil && !opts.DryRun && opts.Resume != "" {
+		// The batches sent are written: skip makes a second run finish.
+		hint := "to finish, run: " + opts.Resume
+		if opts.File == "-" {
+			hint += " (with the same input on stdin)"
+		}
+		return cmdutil.WithHint(fmt.Errorf("%w (the rows imported so far stay)", context.Canceled), hint)
+	}
 	if runErr != nil {
 		return runErr
 	}
 	return im.verdict()
+}
+
+// resumeCommand is the command line of cmd with its flags as given, but
+// --on-conflict skip: run after an interruption, it skips the accounts
+// already imported and imports the rest.
+func resumeCommand(cmd *cobra.Command, file string) string {
+	args := []string{cmd.Root().Name()}
+	flag := func(fl *pflag.Flag) {
+		if !fl.Changed || fl.Name == "on-conflict" {
+			return
+		}
+		if fl.Value.Type() == "bool" {
+			args = append(args, "--"+fl.Name)
+			return
+		}
+		args = append(args, "--"+fl.Name, shellQuote(fl.Value.String()))
+	}
+	cmd.InheritedFlags().VisitAll(flag)
+	args = append(args, strings.Fields(strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" "))...)
+	args = append(args, shellQuote(file))
+	cmd.LocalFlags().VisitAll(flag)
+	return strings.Join(append(args, "--on-conflict", string(acct.ConflictSkip)), " ")
 }
 
 // openInput opens FILE, or stdin for "-", and says its size when known
@@ -480,21 +516,8 @@ func (im *importer) verdict() error {
 // newImportBar is the progress bar on stderr: bytes of the file when its
 // size is known, else rows.
 func newImportBar(w io.Writer, size int64) *progressbar.ProgressBar {
-	opts := []progressbar.Option{
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription("importing"),
-		progressbar.OptionSetWidth(30),
-		progressbar.OptionThrottle(100 * time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionEnableColorCodes(false),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetRenderBlankState(true), // at once: the first batch may take a while
-	}
 	if size > 0 {
-		opts = append(opts, progressbar.OptionShowBytes(true), progressbar.OptionSetPredictTime(true))
-	} else {
-		size = -1
-		opts = append(opts, progressbar.OptionShowCount(), progressbar.OptionSetItsString("rows"))
+		return cmdutil.NewProgress(w, "importing", size, cmdutil.ProgressBytes, cmdutil.ProgressThrottle)
 	}
-	return progressbar.NewOptions64(size, opts...)
+	return cmdutil.NewProgress(w, "importing", -1, cmdutil.ProgressRows, cmdutil.ProgressThrottle)
 }

@@ -272,6 +272,27 @@ func TestExportWithoutHashes(t *testing.T) {
 	if out := e.MustRun("user", "export", "--status", "held"); out != "" {
 		t.Fatalf("no held accounts: %q", out)
 	}
+	// -o is honoured (json: the JSON lines, csv: the CSV) or refused.
+	if got := e.MustRun("user", "export", "-o", "csv", "--status", "active"); got != csvOut {
+		t.Errorf("-o csv: %q", got)
+	}
+	if got := e.MustRun("user", "export", "-o", "json"); got != out {
+		t.Errorf("-o json: %q", got)
+	}
+	if got := e.MustRun("user", "export", "-o", "csv", "--format", "csv", "--status", "active"); got != csvOut {
+		t.Errorf("-o csv --format csv: %q", got)
+	}
+	for _, args := range [][]string{{"-o", "table"}, {"-o", "tsv"}, {"-o", "csv", "--format", "jsonl"}} {
+		if res := e.Run(append([]string{"user", "export"}, args...)...); res.Code != 2 || res.Out != "" || !strings.Contains(res.Err, "-o") {
+			t.Errorf("export %v: %+v", args, res)
+		}
+	}
+	// A server and a shell script are not data: -o is refused.
+	for _, args := range [][]string{{"serve", "-o", "json"}, {"completion", "bash", "-o", "csv"}} {
+		if res := e.Run(args...); res.Code != 2 || !strings.Contains(res.Err, "prints no output that -o could format") {
+			t.Errorf("%v: %+v", args, res)
+		}
+	}
 }
 
 // On a terminal a progress bar goes to stderr (by bytes for a file, by
@@ -306,12 +327,13 @@ func TestImportInterrupted(t *testing.T) {
 	lines := "{\"email\":\"a@example.com\"}\n{\"email\":\"b@example.com\"}\n{\"email\":\"c@example.com\"}\n"
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	f, out, _ := e.Factory(cmdtest.Run{})
+	f, out, errOut := e.Factory(cmdtest.Run{})
 	// The first line, then an interrupt while the rest is read.
 	f.IO.In = &interruptingReader{parts: []string{lines[:26], lines[26:]}, cancel: cancel}
-	code := root.Execute(ctx, f, []string{"user", "import", "-", "--batch", "1"})
-	if code != 130 || !strings.Contains(out.String(), "\t") {
-		t.Fatalf("interrupted: exit %d, %q", code, out)
+	code := root.Execute(ctx, f, []string{"user", "import", "-", "--batch", "1", "--on-conflict", "fail"})
+	if code != 130 || !strings.Contains(out.String(), "\t") ||
+		!strings.HasSuffix(errOut.String(), "\nhint: to finish, run: acctl user import - --batch 1 --on-conflict skip (with the same input on stdin)\n") {
+		t.Fatalf("interrupted: exit %d, %q, %q", code, out, errOut)
 	}
 	res := e.RunWith(cmdtest.Run{Stdin: lines}, "user", "import", "-", "--on-conflict", "skip", "-o", "json")
 	sum := cmdtest.DecodeJSON[map[string]any](t, res.Out)
@@ -339,4 +361,26 @@ func (r *interruptingReader) Read(p []byte) (int, error) {
 	n := copy(p, r.parts[r.reads])
 	r.reads++
 	return n, nil
+}
+
+// On a terminal an export longer than a page shows a progress bar on
+// stderr; a short one, a piped stderr or a terminal on stdout show none.
+func TestExportProgressBar(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.New(t)
+	for i := range 5 {
+		e.MustRun("user", "register", "--email", "u"+itoa(int64(i))+"@example.com", "--no-password")
+	}
+	res := e.RunWith(cmdtest.Run{StderrTTY: true}, "user", "export", "--page-size", "2")
+	if res.Code != 0 || strings.Count(res.Out, "\n") != 5 || !strings.Contains(res.Err, "exporting") || !strings.Contains(res.Err, "rows/") {
+		t.Errorf("long export on a terminal: %+v", res)
+	}
+	for _, r := range []cmdtest.Run{{StderrTTY: true, StdoutTTY: true}, {}} {
+		if res := e.RunWith(r, "user", "export", "--page-size", "2"); res.Code != 0 || res.Err != "" {
+			t.Errorf("%+v: %+v", r, res)
+		}
+	}
+	if res := e.RunWith(cmdtest.Run{StderrTTY: true}, "user", "export"); res.Code != 0 || res.Err != "" {
+		t.Errorf("one page: %+v", res)
+	}
 }

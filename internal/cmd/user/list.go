@@ -20,6 +20,20 @@ type ListOptions struct {
 	Limit   int
 	Cursor  string
 	MFA     string // "with", "without" or "" for all
+	// All lists every page, streamed; PageObject prints the page as a
+	// UserListPage (-o json only).
+	All        bool
+	PageObject bool
+}
+
+// UserListPage is the JSON of "user list -o json --page-object": one page
+// of accounts and the cursor of the next one, so that a script can page
+// without reading stderr.
+type UserListPage struct {
+	// Users are the accounts of the page, in id order.
+	Users []acct.User `json:"users"`
+	// NextCursor is the --cursor of the next page; "" on the last page.
+	NextCursor string `json:"next_cursor"`
 }
 
 var statuses = []string{
@@ -42,12 +56,24 @@ matches part of the username, email, phone or name, ignoring case (at most
 factor ("acctl mfa"), --mfa without the others (none, or only pending).
 
 When there are more accounts than --limit, the command for the next page is
-printed on stderr; stdout holds only the accounts.`),
+printed on stderr; stdout holds only the accounts. A script pages in one of
+two ways, without reading stderr:
+
+  --all           every page, one after another (--limit accounts a page),
+                  streamed to stdout as one list: one JSON array, one CSV
+                  header
+  --page-object   with -o json, the page as an object:
+                  {"users": [...], "next_cursor": "..."}; next_cursor is
+                  "" on the last page, else the --cursor of the next one
+
+-o json without --page-object prints the array of accounts, as always.`),
 		Example: `  acctl user list
   acctl user list --status held
   acctl user list --mfa without --status active
   acctl user list --search example.com -o csv > users.csv
-  acctl user list --limit 500 --cursor 1200`,
+  acctl user list --limit 500 --cursor 1200
+  acctl user list --all -o json > users.json
+  acctl user list -o json --page-object --cursor "$next" | jq -r .next_cursor`,
 		Aliases: []string{"ls"},
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -59,6 +85,9 @@ printed on stderr; stdout holds only the accounts.`),
 			}
 			if opts.Limit < 1 || opts.Limit > acct.MaxPageSize {
 				return cmdutil.UsageErrorf("--limit: must be between 1 and %d", acct.MaxPageSize)
+			}
+			if opts.All && opts.PageObject {
+				return cmdutil.UsageErrorf("--all and --page-object: choose one (--all has no next page)")
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -72,6 +101,8 @@ printed on stderr; stdout holds only the accounts.`),
 	fl.StringVar(&opts.MFA, "mfa", "", "only accounts `with` or `without` an active second factor")
 	fl.IntVar(&opts.Limit, "limit", acct.DefaultPageSize, "at most `N` accounts")
 	fl.StringVar(&opts.Cursor, "cursor", "", "start after this `CURSOR`, printed with the previous page")
+	fl.BoolVar(&opts.All, "all", false, "list every page, streamed (--limit accounts a page)")
+	fl.BoolVar(&opts.PageObject, "page-object", false, `with -o json, print {"users": [...], "next_cursor": CURSOR}`)
 	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(statuses, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("mfa", cobra.FixedCompletions([]string{"with", "without"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -83,21 +114,79 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	page, err := svc.ListUsers(ctx, acct.UserQuery{
+	if opts.PageObject && !p.JSON() {
+		return cmdutil.UsageErrorf("--page-object: needs -o json (with another format, use --all)")
+	}
+	q := acct.UserQuery{
 		Status: acct.Status(opts.Status),
 		Search: opts.Search,
 		Limit:  opts.Limit,
 		Cursor: opts.Cursor,
 		MFA:    acct.MFAFilter(opts.MFA),
-	})
+	}
+	if opts.All {
+		return listAll(ctx, p, svc, q)
+	}
+	page, err := svc.ListUsers(ctx, q)
 	if err != nil {
 		return err
+	}
+	if opts.PageObject {
+		users := page.Users
+		if users == nil {
+			users = []acct.User{}
+		}
+		return p.PrintJSON(UserListPage{Users: users, NextCursor: page.Next})
 	}
 	if err := printUsers(p, page.Users); err != nil {
 		return err
 	}
 	if page.Next != "" {
 		fmt.Fprintf(f.IO.ErrOut, "next page: %s\n", nextPageCommand(opts, page.Next))
+	}
+	return nil
+}
+
+// listAll writes every page from q.Cursor on as one list, a page at a time:
+// one JSON array, one header.
+func listAll(ctx context.Context, p *cmdutil.Printer, svc acct.Service, q acct.UserQuery) error {
+	var arr *cmdutil.JSONArray
+	if p.JSON() {
+		arr = p.JSONArray()
+	}
+	for first := true; ; first = false {
+		page, err := svc.ListUsers(ctx, q)
+		if err != nil {
+			return err
+		}
+		if arr != nil {
+			for i := range page.Users {
+				if err := arr.Add(&page.Users[i]); err != nil {
+					return err
+				}
+			}
+		} else {
+			rows := make([][]string, len(page.Users))
+			for i, u := range page.Users {
+				rows[i] = row(u)
+			}
+			t := cmdutil.Table{Columns: columns, Rows: rows, NoHeader: !first}
+			if first {
+				t.Empty = "no users"
+			}
+			if len(rows) > 0 || first {
+				if err := p.PrintTable(t); err != nil {
+					return err
+				}
+			}
+		}
+		if page.Next == "" {
+			break
+		}
+		q.Cursor = page.Next
+	}
+	if arr != nil {
+		return arr.Close()
 	}
 	return nil
 }

@@ -140,3 +140,24 @@ func TestParseRegisterForeign(t *testing.T) {
 		t.Errorf("register --foreign: %+v, %v", got, err)
 	}
 }
+
+// TestImportResumeCommand: the command that finishes an interrupted
+// import is the one given, global flags included, with --on-conflict skip.
+func TestImportResumeCommand(t *testing.T) {
+	var got *ImportOptions
+	runF := func(_ context.Context, o *ImportOptions) error { got = o; return nil }
+	root := &cobra.Command{Use: "acctl"}
+	root.PersistentFlags().String("store", "", "")
+	group := &cobra.Command{Use: "user"}
+	root.AddCommand(group)
+	group.AddCommand(NewCmdImport(testFactory(), runF))
+	err := parse(t, root, "--store", "/srv/my accounts.db", "user", "import", "users.csv", "--batch", "500",
+		"--on-conflict", "fail", "--report", "bad.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "acctl --store '/srv/my accounts.db' user import users.csv --batch 500 --report bad.jsonl --on-conflict skip"
+	if got.Resume != want {
+		t.Errorf("resume:\n got %s\nwant %s", got.Resume, want)
+	}
+}

@@ -31,10 +31,11 @@ func NewCmdRegister(f *cmdutil.Factory, runF func(context.Context, *RegisterOpti
 		Long: cmdutil.LongHelp(`Create a user account and print it.
 
 An account needs an email address or a phone number (or both). The password
-is asked twice on the terminal without echo; in scripts give it on the first
-line of stdin with --password-stdin, or in a file with --password-file. A
-password is never a flag value: the command line is visible to every user
-of the machine. With --no-password the account gets no password; it can get
+is asked twice on the terminal without echo (checked against the password
+policy after the first entry and asked again if refused, three tries, as
+passwd does); in scripts give it on the first line of stdin with
+--password-stdin, or in a file with --password-file. A password is never a
+flag value: the command line is visible to every user of the machine. With --no-password the account gets no password; it can get
 one through a reset later.
 
 --foreign ORIGIN:SUBJECT links an outside identity, such as github:12345,
@@ -146,7 +147,7 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 	// A foreign identity logs in without a password: ask for one only
 	// when a flag says where it comes from.
 	if !opts.NoPassword && (opts.Foreign == "" || opts.Password.Given()) {
-		if in.Password, err = cmdutil.ReadNewPassword(ctx, f.IO, opts.Password); err != nil {
+		if in.Password, err = cmdutil.ReadNewPassword(ctx, f.IO, opts.Password, f.NewPasswordCheck(in.Username, in.Email)); err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/cmd/cmdtest"
+	"github.com/acctl/acctl/internal/cmd/user"
 )
 
 func TestRegisterAndGet(t *testing.T) {
@@ -182,11 +183,43 @@ func TestList(t *testing.T) {
 		t.Errorf("page 2: %+v", res)
 	}
 
+	// A script pages without stderr: --all, or the cursor as data.
+	if res := e.Run("user", "list", "--limit", "2", "--all"); res.Code != 0 || res.Out != want || res.Err != "" {
+		t.Errorf("--all tsv: %+v", res)
+	}
+	if res := e.Run("user", "list", "--limit", "1", "--all", "-o", "json"); res.Code != 0 || res.Err != "" ||
+		res.Out != e.MustRun("user", "list", "-o", "json") {
+		t.Errorf("--all json, a page an account: %+v", res)
+	}
+	if out := e.MustRun("user", "list", "--limit", "2", "--all", "-o", "csv"); strings.Count(out, "ID,USERNAME") != 1 || strings.Count(out, "\n") != 4 {
+		t.Errorf("--all csv: one header: %q", out)
+	}
+	if out := e.MustRunWith(cmdtest.TTY(""), "user", "list", "--limit", "2", "--all"); strings.Count(out, "USERNAME") != 1 || strings.Count(out, "\n") != 4 {
+		t.Errorf("--all table: one header: %q", out)
+	}
+	if out := e.MustRun("user", "list", "--status", "held", "--all", "-o", "json"); out != "[]\n" {
+		t.Errorf("--all empty json: %q", out)
+	}
+	res = e.Run("user", "list", "--limit", "2", "-o", "json", "--page-object")
+	page := cmdtest.DecodeJSON[user.UserListPage](t, res.Out)
+	if res.Err != "" || len(page.Users) != 2 || page.NextCursor != "2" || !strings.Contains(res.Out, `"next_cursor": "2"`) {
+		t.Errorf("page object 1: %+v", res)
+	}
+	res = e.Run("user", "list", "--limit", "2", "-o", "json", "--page-object", "--cursor", page.NextCursor)
+	page = cmdtest.DecodeJSON[user.UserListPage](t, res.Out)
+	if res.Err != "" || len(page.Users) != 1 || page.NextCursor != "" || !strings.Contains(res.Out, `"next_cursor": ""`) {
+		t.Errorf("page object 2: %+v", res)
+	}
+	if out := e.MustRun("user", "list", "--status", "held", "-o", "json", "--page-object"); out != "{\n  \"users\": [],\n  \"next_cursor\": \"\"\n}\n" {
+		t.Errorf("empty page object: %q", out)
+	}
+
 	if out := e.MustRun("user", "list", "--status", "held"); out != "" {
 		t.Errorf("held: %q", out)
 	}
 	for _, args := range [][]string{
 		{"--status", "gone"}, {"--limit", "0"}, {"--limit", "many"}, {"extra"}, {"--cursor", "zz"},
+		{"--page-object"}, {"--page-object", "-o", "csv"}, {"--all", "--page-object", "-o", "json"},
 	} {
 		if res := e.Run(append([]string{"user", "list"}, args...)...); res.Code != 2 {
 			t.Errorf("%v: %+v", args, res)

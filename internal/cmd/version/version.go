@@ -78,6 +78,7 @@ v0.0.0-20260102030405-abcdef123456+dirty) and the commit it was built from;
   acctl version -o json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.QuietUnknownKeys = true // the version does not depend on the config
 			p, err := f.Printer()
 			if err != nil {
 				return err
