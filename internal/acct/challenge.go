@@ -318,11 +318,7 @@ func (l *Local) ChallengeFinish(ctx context.Context, in ChallengeAnswer) (*Chall
 	l2.noRehash = true // a proof carries no password to rehash
 	if !in.VerifyOnly {
 		action = ActionSessionLogin
-		token, hash, err := l.newToken()
-		if err != nil {
-			return nil, err
-		}
-		id, err := l.newSessionID()
+		token, hash, id, err := l.newSessionKeys()
 		if err != nil {
 			return nil, err
 		}

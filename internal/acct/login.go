@@ -625,11 +625,7 @@ func (l *Local) Login(ctx context.Context, in Login) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	token, hash, err := l.newToken()
-	if err != nil {
-		return nil, err
-	}
-	id, err := l.newSessionID()
+	token, hash, id, err := l.newSessionKeys()
 	if err != nil {
 		return nil, err
 	}

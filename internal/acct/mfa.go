@@ -567,11 +567,7 @@ func (l *Local) VerifyMFA(ctx context.Context, in MFAVerify) (*MFASession, error
 	if err := l.secretReady(ctx); err != nil {
 		return nil, err
 	}
-	token, hash, err := l.newToken()
-	if err != nil {
-		return nil, err
-	}
-	id, err := l.newSessionID()
+	token, hash, id, err := l.newSessionKeys()
 	if err != nil {
 		return nil, err
 	}

@@ -133,33 +133,49 @@ func (l *Local) SendOTP(ctx context.Context, in OTPRequest) (*OTPSent, error) {
 			// Anyone can add a phone; only a proven one may open the account.
 			return Errorf(CodeRefused, "a %s passcode goes only to the primary phone or a verified one: verify this phone first", in.Purpose)
 		}
-		now := l.now()
-		if err := l.otpRateLimit(ctx, tx, rec.ID, in.Purpose, to, now); err != nil {
-			return err
-		}
-		if _, err := tx.VoidCodes(ctx, CodeVoid{UserID: rec.ID, Kinds: []CodeKind{CodeKindOTP}, Purpose: in.Purpose, At: now}); err != nil {
-			return err
-		}
-		c = &CodeRecord{ID: id, UserID: rec.ID, Kind: CodeKindOTP, Purpose: in.Purpose, Channel: ch, Destination: to,
-			CreatedAt: now, ExpiresAt: now.Add(l.opt.OTPTTL), IssuedBy: l.actor(ctx)}
-		if c.MAC, err = l.otpMAC(c, code); err != nil {
-			return err
-		}
-		if err := tx.InsertCode(ctx, c); err != nil {
-			return err
-		}
-		detail := fmt.Sprintf("passcode %s for %s by %s, expires %s", id, in.Purpose, ch, c.ExpiresAt.Format(time.RFC3339))
-		return tx.InsertEvent(ctx, l.event(ctx, ActionOTPSend, rec.ID, detail))
+		c, err = l.putOTP(ctx, tx, rec, in.Purpose, ch, to, id, code, "by "+string(ch))
+		return err
 	})
 	if err != nil {
 		return nil, l.fail(ctx, ActionOTPSend, idOf(rec), wrap(err, "send passcode"))
 	}
-	n := Notice{Channel: ch, To: c.Destination, Template: TemplateOTP, Language: rec.Language,
-		Data: NoticeData{Name: displayName(rec), Code: code, ExpiresAt: c.ExpiresAt, Purpose: in.Purpose}}
+	return l.deliverOTP(ctx, rec, c, code)
+}
+
+// putOTP stores, inside tx, a new passcode of purpose for rec, to go by
+// ch to the address to: the per-destination limit, the older code of the
+// purpose voided, the code's MAC, and the audit event ("how" says how it
+// goes, as "by sms").
+func (l *Local) putOTP(ctx context.Context, tx Tx, rec *UserRecord, purpose string, ch Channel, to, id, code, how string) (*CodeRecord, error) {
+	now := l.now()
+	if err := l.otpRateLimit(ctx, tx, rec.ID, purpose, to, now); err != nil {
+		return nil, err
+	}
+	if _, err := tx.VoidCodes(ctx, CodeVoid{UserID: rec.ID, Kinds: []CodeKind{CodeKindOTP}, Purpose: purpose, At: now}); err != nil {
+		return nil, err
+	}
+	c := &CodeRecord{ID: id, UserID: rec.ID, Kind: CodeKindOTP, Purpose: purpose, Channel: ch, Destination: to,
+		CreatedAt: now, ExpiresAt: now.Add(l.opt.OTPTTL), IssuedBy: l.actor(ctx)}
+	var err error
+	if c.MAC, err = l.otpMAC(c, code); err != nil {
+		return nil, err
+	}
+	if err := tx.InsertCode(ctx, c); err != nil {
+		return nil, err
+	}
+	detail := fmt.Sprintf("passcode %s for %s %s, expires %s", id, purpose, how, c.ExpiresAt.Format(time.RFC3339))
+	return c, tx.InsertEvent(ctx, l.event(ctx, ActionOTPSend, rec.ID, detail))
+}
+
+// deliverOTP sends the passcode c (its plaintext code) to rec and answers
+// what was sent.
+func (l *Local) deliverOTP(ctx context.Context, rec *UserRecord, c *CodeRecord, code string) (*OTPSent, error) {
+	n := Notice{Channel: c.Channel, To: c.Destination, Template: TemplateOTP, Language: rec.Language,
+		Data: NoticeData{Name: displayName(rec), Code: code, ExpiresAt: c.ExpiresAt, Purpose: c.Purpose}}
 	if err := l.deliver(ctx, rec.ID, c, n); err != nil {
 		return nil, err
 	}
-	return &OTPSent{ID: id, UserID: rec.ID, To: c.Destination, Channel: ch, Purpose: in.Purpose, ExpiresAt: c.ExpiresAt}, nil
+	return &OTPSent{ID: c.ID, UserID: rec.ID, To: c.Destination, Channel: c.Channel, Purpose: c.Purpose, ExpiresAt: c.ExpiresAt}, nil
 }
 
 // otpAllowed refuses a passcode that the account's state makes pointless.

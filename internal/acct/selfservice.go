@@ -268,33 +268,13 @@ func (l *Local) issueOTP(ctx context.Context, userID int64, purpose, to string) 
 		if err := l.otpAllowed(rec, purpose); err != nil {
 			return err
 		}
-		now := l.now()
-		if err := l.otpRateLimit(ctx, tx, rec.ID, purpose, to, now); err != nil {
-			return err
-		}
-		if _, err := tx.VoidCodes(ctx, CodeVoid{UserID: rec.ID, Kinds: []CodeKind{CodeKindOTP}, Purpose: purpose, At: now}); err != nil {
-			return err
-		}
-		c = &CodeRecord{ID: id, UserID: rec.ID, Kind: CodeKindOTP, Purpose: purpose, Channel: ChannelSMS, Destination: to,
-			CreatedAt: now, ExpiresAt: now.Add(l.opt.OTPTTL), IssuedBy: l.actor(ctx)}
-		if c.MAC, err = l.otpMAC(c, code); err != nil {
-			return err
-		}
-		if err := tx.InsertCode(ctx, c); err != nil {
-			return err
-		}
-		detail := fmt.Sprintf("passcode %s for %s by sms to a phone the user claims, expires %s", id, purpose, c.ExpiresAt.Format(time.RFC3339))
-		return tx.InsertEvent(ctx, l.event(ctx, ActionOTPSend, rec.ID, detail))
+		c, err = l.putOTP(ctx, tx, rec, purpose, ChannelSMS, to, id, code, "by sms to a phone the user claims")
+		return err
 	})
 	if err != nil {
 		return nil, l.fail(ctx, ActionOTPSend, idOf(rec), wrap(err, "send passcode"))
 	}
-	n := Notice{Channel: ChannelSMS, To: to, Template: TemplateOTP, Language: rec.Language,
-		Data: NoticeData{Name: displayName(rec), Code: code, ExpiresAt: c.ExpiresAt, Purpose: purpose}}
-	if err := l.deliver(ctx, rec.ID, c, n); err != nil {
-		return nil, err
-	}
-	return &OTPSent{ID: id, UserID: rec.ID, To: to, Channel: ChannelSMS, Purpose: purpose, ExpiresAt: c.ExpiresAt}, nil
+	return l.deliverOTP(ctx, rec, c, code)
 }
 
 // RecoverBySMS queues a recovery passcode for a phone (a JobRecoverySMS):

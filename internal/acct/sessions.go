@@ -104,6 +104,19 @@ func (l *Local) newSessionID() (string, error) {
 	return SessionIDPrefix + idEncoding.EncodeToString(b), nil
 }
 
+// newSessionKeys returns what a login makes before its transaction (the
+// randomness): the secret token of a new session, the token's hash, and
+// the session's public id.
+func (l *Local) newSessionKeys() (token string, hash []byte, id string, err error) {
+	if token, hash, err = l.newToken(); err != nil {
+		return "", nil, "", err
+	}
+	if id, err = l.newSessionID(); err != nil {
+		return "", nil, "", err
+	}
+	return token, hash, id, nil
+}
+
 // newSession builds the record of a session opened now for u.
 func (l *Local) newSession(u *UserRecord, id string, hash []byte, keep bool, label string, now time.Time) *SessionRecord {
 	s := &SessionRecord{TokenHash: hash}

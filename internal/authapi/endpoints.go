@@ -295,14 +295,7 @@ func (h *handler) mfaEnroll(w http.ResponseWriter, r *http.Request) {
 // mfaConfirm: POST code with the session cookie activates its account's
 // pending factor and answers the recovery codes.
 func (h *handler) mfaConfirm(w http.ResponseWriter, r *http.Request) {
-	if !h.guard(w, r) {
-		return
-	}
-	info, _, ok := h.current(w, r)
-	if !ok {
-		return
-	}
-	f, ok := h.body(w, r)
+	info, _, f, ok := h.signedIn(w, r)
 	if !ok {
 		return
 	}
@@ -489,14 +482,7 @@ func (h *handler) resetPassword(w http.ResponseWriter, r *http.Request) {
 // changePassword: POST oldpassword, newpassword for the session's
 // account; the session stays, the account's others end.
 func (h *handler) changePassword(w http.ResponseWriter, r *http.Request) {
-	if !h.guard(w, r) {
-		return
-	}
-	info, _, ok := h.current(w, r)
-	if !ok {
-		return
-	}
-	f, ok := h.body(w, r)
+	info, _, f, ok := h.signedIn(w, r)
 	if !ok {
 		return
 	}
@@ -523,14 +509,7 @@ func (h *handler) changePassword(w http.ResponseWriter, r *http.Request) {
 
 // changeLanguage: POST language ("" for none) for the session's account.
 func (h *handler) changeLanguage(w http.ResponseWriter, r *http.Request) {
-	if !h.guard(w, r) {
-		return
-	}
-	info, _, ok := h.current(w, r)
-	if !ok {
-		return
-	}
-	f, ok := h.body(w, r)
+	info, _, f, ok := h.signedIn(w, r)
 	if !ok {
 		return
 	}
