@@ -180,12 +180,16 @@ func (l *Local) exportPage(ctx context.Context, tx Tx, f UserFilter, limit int, 
 		return nil, err
 	}
 	var verifiers []ScramRecord
+	var withMFA []int64 // the accounts of the page that have a factor: few
 	if hashes {
 		if verifiers, err = tx.ListScramVerifiers(ctx, ids[0], ids[len(ids)-1]); err != nil {
 			return nil, err
 		}
+		if withMFA, err = tx.ListMFAUsers(ctx, ids[0], ids[len(ids)-1]); err != nil {
+			return nil, err
+		}
 	}
-	k := 0
+	k, m := 0, 0
 	j := 0
 	for i := range recs {
 		rec := &recs[i]
@@ -200,10 +204,15 @@ func (l *Local) exportPage(ctx context.Context, tx Tx, f UserFilter, limit int, 
 		}
 		if hashes {
 			row.PasswordHash = rec.PasswordHash
-			// One look-up per account: exports with hashes are rare, and
-			// most accounts have no factor.
-			if row.MFA, err = exportMFA(ctx, tx, rec.ID); err != nil {
-				return nil, err
+			// A look-up for each account that has a factor only: one
+			// for every account made an export with hashes 1.7 times
+			// as long (docs/benchmarks.md).
+			for ; m < len(withMFA) && withMFA[m] < rec.ID; m++ {
+			}
+			if m < len(withMFA) && withMFA[m] == rec.ID {
+				if row.MFA, err = exportMFA(ctx, tx, rec.ID); err != nil {
+					return nil, err
+				}
 			}
 			for ; k < len(verifiers) && verifiers[k].UserID < rec.ID; k++ {
 			}

@@ -163,6 +163,10 @@ type MFATx interface {
 	PutMFAFactor(ctx context.Context, rec *MFAFactorRecord) error
 	// GetMFAFactor returns the account's factor; CodeNotFound for none.
 	GetMFAFactor(ctx context.Context, userID int64) (*MFAFactorRecord, error)
+	// ListMFAUsers returns, in id order, the ids from fromID to toID of
+	// the accounts that have a factor (pending or active): an export
+	// reads the factors of those only.
+	ListMFAUsers(ctx context.Context, fromID, toID int64) ([]int64, error)
 	// AdvanceMFAStep sets the factor's last accepted step to step (and
 	// its status to active when activate) in one guarded statement: only
 	// while its last step is before step (compare-and-set). It reports

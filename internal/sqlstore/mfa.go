@@ -49,6 +49,28 @@ func (t *Tx) GetMFAFactor(ctx context.Context, userID int64) (*acct.MFAFactorRec
 	return &rec, nil
 }
 
+// ListMFAUsers returns the ids from fromID to toID of the accounts that
+// have a factor, in id order.
+func (t *Tx) ListMFAUsers(ctx context.Context, fromID, toID int64) ([]int64, error) {
+	rows, err := t.query(ctx, "SELECT user_id FROM mfa_factors WHERE user_id >= ? AND user_id <= ? ORDER BY user_id", fromID, toID)
+	if err != nil {
+		return nil, t.d.MapError("list accounts with a second factor", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, t.d.MapError("list accounts with a second factor", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, t.d.MapError("list accounts with a second factor", err)
+	}
+	return ids, nil
+}
+
 // AdvanceMFAStep is the compare-and-set of a factor's last step: one
 // guarded UPDATE, so that of concurrent uses of one step's code exactly
 // one changes the row (SQLite's writers follow one another; PostgreSQL

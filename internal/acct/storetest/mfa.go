@@ -26,8 +26,19 @@ func testMFA(t *testing.T, s acct.Store) {
 		if _, err := tx.GetMFAFactor(ctx, alice.ID); !acct.IsCode(err, acct.CodeNotFound) {
 			t.Errorf("no factor: %v, want not found", err)
 		}
+		if ids, err := tx.ListMFAUsers(ctx, alice.ID, bob.ID); err != nil || len(ids) != 0 {
+			t.Errorf("accounts with a factor, before: %v, %v; want none", ids, err)
+		}
 		if err := tx.PutMFAFactor(ctx, f); err != nil {
 			return err
+		}
+		// Only alice has one; a range without her lists nobody.
+		lo, hi := min(alice.ID, bob.ID), max(alice.ID, bob.ID)
+		if ids, err := tx.ListMFAUsers(ctx, lo, hi); err != nil || len(ids) != 1 || ids[0] != alice.ID {
+			t.Errorf("accounts with a factor in [%d, %d]: %v, %v; want [%d]", lo, hi, ids, err, alice.ID)
+		}
+		if ids, err := tx.ListMFAUsers(ctx, alice.ID+1, alice.ID+1000); err != nil || len(ids) != 0 {
+			t.Errorf("accounts with a factor after alice: %v, %v; want none", ids, err)
 		}
 		got, err := tx.GetMFAFactor(ctx, alice.ID)
 		if err != nil {
