@@ -307,7 +307,8 @@ func runImport(ctx context.Context, opts *ImportOptions) (err error) {
 
 // resumeCommand is the command line of cmd with its flags as given, but
 // --on-conflict skip: run after an interruption, it skips the accounts
-// already imported and imports the rest.
+// already imported and imports the rest. A password in the --store URL is
+// masked (cmdutil.RedactURL): the user types it again.
 func resumeCommand(cmd *cobra.Command, file string) string {
 	args := []string{cmd.Root().Name()}
 	flag := func(fl *pflag.Flag) {
@@ -318,7 +319,11 @@ func resumeCommand(cmd *cobra.Command, file string) string {
 			args = append(args, "--"+fl.Name)
 			return
 		}
-		args = append(args, "--"+fl.Name, shellQuote(fl.Value.String()))
+		v := fl.Value.String()
+		if fl.Name == "store" {
+			v = cmdutil.RedactURL(v) // the hint is printed: never a password
+		}
+		args = append(args, "--"+fl.Name, shellQuote(v))
 	}
 	cmd.InheritedFlags().VisitAll(flag)
 	args = append(args, strings.Fields(strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" "))...)
