@@ -33,7 +33,7 @@ mkdir -p "$dir"
 server=
 cleanup() { if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi; }
 trap cleanup EXIT
-log() { echo "== $*" >&2; }
+. "$root/bench/lib.sh"
 echo "data in $dir" >&2
 
 if [ -z "${ACCTL_BIN:-}" ]; then
@@ -76,10 +76,7 @@ awk -v n="$N" -v k="$K" 'BEGIN {
 }' > "$dir/refs.txt"
 head -n "$SINGLES" "$dir/refs.txt" > "$dir/refs-singles.txt"
 
-thousands() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
-mean() { sed -n 's/.*"mean": *\([0-9.e+-]*\).*/\1/p' "$1" | head -1; }
 rate() { awk -v k="$1" -v s="$2" 'BEGIN { printf "%.0f", k / s }' | thousands; }
-secs() { awk -v s="$1" 'BEGIN { printf "%.3f", s }'; }
 
 log "local: acctl user get - with $K REFs (3 runs), and $SINGLES single processes"
 # Exit 3 is expected (one REF in a hundred names nobody): -i ignores it.
@@ -94,16 +91,7 @@ singles=$(mean "$dir/singles.json")
 
 log "remote: acctl serve on the same store, acctl user get - through it"
 token=$("$ACCTL" --store "$dir/store.db" apikey create bench-$$ --role auditor)
-errlog="$dir/serve.log"
-"$ACCTL" serve --store "$dir/store.db" --listen 127.0.0.1:0 2>"$errlog" &
-server=$!
-url=
-for _ in $(seq 100); do
-	url=$(grep -o 'url=http://[0-9.:]*' "$errlog" | head -1 | cut -d= -f2 || true)
-	[ -n "$url" ] && break
-	sleep 0.1
-done
-[ -n "$url" ] || { cat "$errlog" >&2; echo "the server did not start" >&2; exit 1; }
+start_serve "$dir/serve.log" "$ACCTL" --store "$dir/store.db"
 export ACCTL_TOKEN="$token"
 hyperfine --style basic -i --warmup 1 --runs 3 --export-json "$dir/remote.json" \
 	-n "remote user get - ($K REFs)" "$ACCTL --store $url user get - < $dir/refs.txt > $dir/out-remote.jsonl" >&2

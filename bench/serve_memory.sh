@@ -40,7 +40,7 @@ cleanup() {
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-log() { echo "== $*" >&2; }
+. "$root/bench/lib.sh"
 
 if [ -z "${ACCTL_BIN:-}" ]; then
 	log "building acctl"
@@ -70,16 +70,7 @@ echo "| clients | peak RSS (VmHWM) | RSS ${SETTLE} s after | checks/s | server C
 echo "|--------:|-----------------:|------------------:|---------:|---------------------:|-----:|----:|----:|"
 for n in $CLIENTS; do
 	rm -rf "$dir/data" "$dir/config"
-	errlog="$dir/serve-$n.log"
-	"$ACCTL_BIN" serve --store "$dir/data/acctl.db" --listen 127.0.0.1:0 2>"$errlog" &
-	server=$!
-	url=
-	for _ in $(seq 100); do
-		url=$(grep -o 'url=http://[0-9.:]*' "$errlog" | head -1 | cut -d= -f2 || true)
-		[ -n "$url" ] && break
-		sleep 0.1
-	done
-	[ -n "$url" ] || { cat "$errlog" >&2; echo "the server did not start" >&2; exit 1; }
+	start_serve "$dir/serve-$n.log" "$ACCTL_BIN" --store "$dir/data/acctl.db"
 	log "$n clients for $DURATION against $url (pid $server)"
 	cpu0=$(cpu "$server")
 	report=$("$dir/loadgen" -url "$url" -clients "$n" -duration "$DURATION")
