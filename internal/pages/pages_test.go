@@ -333,15 +333,95 @@ func TestConfirmPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := e.lastLink()
-	confirm := func(link string) *httptest.ResponseRecorder {
-		p, c := e.open(link)
-		return e.do(req{method: http.MethodPost, path: ConfirmPath, cookies: []*http.Cookie{c},
-			form: url.Values{"csrf": {csrfOf(t, p.Body.String())}}})
+	// Opened, a link that cannot be used says so at once: no button.
+	open := func(link string, status int, texts ...string) {
+		t.Helper()
+		p, _ := e.open(link)
+		wantPage(t, p, status, texts...)
+		if strings.Contains(p.Body.String(), "<form") {
+			t.Fatalf("a form for a link that cannot be used:\n%s", p.Body)
+		}
+		if got := p.Result().Cookies(); len(got) != 1 || got[0].Name != ConfirmCookie || got[0].MaxAge >= 0 {
+			t.Fatalf("the cookie of a dead link is not cleared: %v", got)
+		}
 	}
-	wantPage(t, confirm(first), http.StatusGone, "<h1>This link was used already</h1>")
+	open(link, http.StatusOK, "<h1>This link was used already</h1>", "the address is confirmed")
+	open(first, http.StatusGone, "<h1>This link was used already</h1>")
+	open(LinkPath+"?confirm=7KQ2MX9D4TFAR1ZC7KQ2MX9D4TFA", http.StatusNotFound, "<h1>This link is not valid</h1>")
+	// The newer link works: opened (by a mail scanner too) any number of
+	// times, it is still unused.
+	for range 5 {
+		p, _ := e.open(second)
+		wantPage(t, p, http.StatusOK, `<button type="submit">Confirm the address</button>`)
+	}
+	if got, _ := e.svc.User(context.Background(), "erin@example.com"); got.Status != acct.StatusPending {
+		t.Fatalf("status %s after GETs, want pending", got.Status)
+	}
 	e.clock.Advance(2 * time.Hour)
-	wantPage(t, confirm(second), http.StatusGone, "<h1>This link has expired</h1>")
-	wantPage(t, confirm(LinkPath+"?confirm=7KQ2MX9D4TFAR1ZC7KQ2MX9D4TFA"), http.StatusNotFound, "<h1>This link is not valid</h1>")
+	open(second, http.StatusGone, "<h1>This link has expired</h1>")
+	// A form opened before the link expired and posted after: the same page.
+	p, c := e.open(e.lastLinkAfter(func() {
+		if _, err := e.svc.SendActivation(context.Background(), "erin@example.com"); err != nil {
+			t.Fatal(err)
+		}
+	}))
+	e.clock.Advance(2 * time.Hour)
+	w := e.do(req{method: http.MethodPost, path: ConfirmPath, cookies: []*http.Cookie{c},
+		form: url.Values{"csrf": {csrfOf(t, p.Body.String())}}})
+	wantPage(t, w, http.StatusGone, "<h1>This link has expired</h1>")
+}
+
+// lastLinkAfter runs send and returns the link of the notice it sent.
+func (e *env) lastLinkAfter(send func()) string {
+	e.t.Helper()
+	send()
+	return e.lastLink()
+}
+
+// TestResetPageChecksTheLink: a reset link that cannot be used gets its
+// page when it is opened, with its status, and no form; checking a link
+// does not use it.
+func TestResetPageChecksTheLink(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Forgot = true })
+	e.register("gus@example.com", false)
+	older := e.forgot("gus@example.com")
+	link := e.forgot("gus@example.com")
+	open := func(link string, status int, texts ...string) {
+		t.Helper()
+		p, _ := e.open(link)
+		wantPage(t, p, status, texts...)
+		if strings.Contains(p.Body.String(), "<form") || strings.Contains(p.Body.String(), "gus@example.com") {
+			t.Fatalf("a form, or the account's address, for a link that cannot be used:\n%s", p.Body)
+		}
+	}
+	open(older, http.StatusGone, "<h1>This link was used already</h1>", `<a href="/auth/pages/forgot">Ask for a new link</a>`)
+	open(LinkPath+"?token=7KQ2-MX9D-4TFA-R1ZC", http.StatusNotFound, "<h1>This link is not valid</h1>")
+	open(LinkPath+"?token=nonsense", http.StatusNotFound, "<h1>This link is not valid</h1>")
+	var page *httptest.ResponseRecorder
+	var c *http.Cookie
+	for range 5 {
+		page, c = e.open(link)
+		wantPage(t, page, http.StatusOK, "<h1>Choose a new password</h1>")
+		if strings.Contains(page.Body.String(), "gus@example.com") {
+			t.Fatal("the page names the account")
+		}
+	}
+	w := e.do(req{method: http.MethodPost, path: ResetPath, cookies: []*http.Cookie{c},
+		form: url.Values{"csrf": {csrfOf(t, page.Body.String())}, "password": {newPass}, "confirmation": {newPass}}})
+	wantPage(t, w, http.StatusOK, "<h1>Your password is set</h1>")
+	open(link, http.StatusGone, "<h1>This link was used already</h1>")
+	expired := e.forgot("gus@example.com")
+	e.clock.Advance(2 * time.Hour)
+	open(expired, http.StatusGone, "<h1>This link has expired</h1>")
+	// An account an operator locked may not reset: said at once.
+	lockedLink := e.forgot("gus@example.com")
+	if _, err := e.svc.LockUser(context.Background(), "gus@example.com", acct.LockOptions{Reason: "fraud"}); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := e.open(lockedLink)
+	if p.Code != http.StatusForbidden && p.Code != http.StatusGone {
+		t.Fatalf("a locked account's link: %d, want 403 or 410\n%s", p.Code, p.Body)
+	}
 }
 
 func TestLimit(t *testing.T) {
@@ -357,6 +437,10 @@ func TestLimit(t *testing.T) {
 	if w.Header().Get("Retry-After") == "" {
 		t.Error("429 without Retry-After")
 	}
+	// Opening a page checks its link: limited as a post is, so a page is
+	// no faster oracle for guessing links.
+	w = e.do(req{method: http.MethodGet, path: ResetPath, cookies: []*http.Cookie{c}})
+	wantPage(t, w, http.StatusTooManyRequests, "Too many attempts")
 }
 
 func TestStyle(t *testing.T) {
