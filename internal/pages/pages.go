@@ -582,6 +582,8 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, v *
 	}
 	headers(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", v.T.Lang)
+	w.Header().Add("Vary", "Accept-Language") // the words depend on it
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		w.Write([]byte(b.String()))

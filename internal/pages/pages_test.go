@@ -473,9 +473,52 @@ func TestTexts(t *testing.T) {
 			}
 		}
 	}
-	if got := textsFor("de-CH, fr;q=0.8"); got != &english {
-		t.Errorf("fallback: %s", got.Lang)
+	// Every translation but the fallback says every text in its own words
+	// (a text copied from English is an untranslated one).
+	en := reflect.ValueOf(english)
+	for _, tr := range translations[1:] {
+		v := reflect.ValueOf(*tr)
+		for i := range v.NumField() {
+			if v.Field(i).String() == en.Field(i).String() {
+				t.Errorf("%s: %s is the English text %q", tr.Lang, v.Type().Field(i).Name, v.Field(i).String())
+			}
+		}
 	}
+	for header, want := range map[string]string{
+		"":                   "en",
+		"de-CH":              "en",
+		"de-CH, fr;q=0.8":    "fr",
+		"fr-CA":              "fr",
+		"FR":                 "fr",
+		"en-GB, fr;q=0.9":    "en",
+		"fr;q=0.9, en;q=0.5": "fr",
+		"nonsense;;q=x":      "en",
+		"*":                  "en",
+	} {
+		if got := textsFor(header); got.Lang != want {
+			t.Errorf("Accept-Language %q: %s, want %s", header, got.Lang, want)
+		}
+	}
+}
+
+// TestFrenchPages: a browser that asks for French gets the pages in
+// French, the page's lang saying so.
+func TestFrenchPages(t *testing.T) {
+	e := newEnv(t, nil)
+	e.register("zoe@example.com", false)
+	link := e.forgot("zoe@example.com")
+	u, _ := url.Parse(link)
+	fr := map[string]string{"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
+	w := e.do(req{method: http.MethodGet, path: u.RequestURI(), header: fr})
+	c := w.Result().Cookies()[0]
+	w = e.do(req{method: http.MethodGet, path: ResetPath, cookies: []*http.Cookie{c}, header: fr})
+	wantPage(t, w, http.StatusOK, `<html lang="fr">`, "<h1>Choisissez un nouveau mot de passe</h1>",
+		`<label for="password">Nouveau mot de passe</label>`, "<title>Choisissez un nouveau mot de passe – Comptes</title>")
+	if w.Header().Get("Content-Language") != "fr" || w.Header().Get("Vary") != "Accept-Language" {
+		t.Errorf("Content-Language %q, Vary %q", w.Header().Get("Content-Language"), w.Header().Get("Vary"))
+	}
+	w = e.do(req{method: http.MethodGet, path: LinkPath + "?token=AB%3BCD", header: fr})
+	wantPage(t, w, http.StatusNotFound, `<html lang="fr">`, "Ce lien n’est pas valide")
 }
 
 func TestLinks(t *testing.T) {
