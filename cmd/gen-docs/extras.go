@@ -5,6 +5,7 @@ import (
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/cmd/password"
+	"github.com/acctl/acctl/internal/cmd/points"
 	storecmd "github.com/acctl/acctl/internal/cmd/store"
 	"github.com/acctl/acctl/internal/cmd/user"
 	"github.com/acctl/acctl/internal/cmd/version"
@@ -31,7 +32,9 @@ var jsonObjects = []gendocs.JSONObject{
 	{Commands: []string{"user email add", "user email remove", "user phone add", "user phone remove"}, Value: acct.Address{}},
 	{Commands: []string{"user email list", "user phone list"}, Value: []acct.Address{}},
 	{Commands: []string{"user preregister", "user preregistered remove"}, Value: acct.Preregistration{}},
-	{Commands: []string{"user preregistered"}, Value: []acct.Preregistration{}},
+	{Commands: []string{"user preregistered"}, Value: []acct.Preregistration{},
+		Note: "An array of [Preregistration](#preregistration); with `--page-object`, a [PreregisteredPage](#preregisteredpage)."},
+	{Commands: []string{"user preregistered"}, Value: user.PreregisteredPage{}},
 	{Commands: []string{"session create", "session freshen", "session list"}, Value: acct.Session{},
 		Note: "`session list` prints an array of them; only `session create` prints the `token`."},
 	{Commands: []string{"session get"}, Value: acct.SessionInfo{}},
@@ -54,7 +57,8 @@ var jsonObjects = []gendocs.JSONObject{
 		Note: "What `user activate --send` prints; with a key it prints the [User](#user)."},
 	{Commands: []string{"points show"}, Value: acct.PointsBalance{}},
 	{Commands: []string{"points add", "points history"}, Value: acct.PointsEntry{},
-		Note: "`points history` prints an array of them."},
+		Note: "`points history` prints an array of them; with `--page-object`, a [HistoryPage](#historypage)."},
+	{Commands: []string{"points history"}, Value: points.HistoryPage{}},
 	{Commands: []string{"audit list"}, Value: []acct.Event{}},
 	{Commands: []string{"job list", "job run"}, Value: []acct.Job{}},
 	{Commands: []string{"apikey create"}, Value: acct.CreatedAPIKey{}},

@@ -108,48 +108,19 @@ func (l *Local) Activate(ctx context.Context, key string) (*User, error) {
 	if err := l.permit(ctx, "Activate"); err != nil {
 		return nil, err
 	}
-	const invalid = "invalid or outdated activation key"
 	if err := l.secretReady(ctx); err != nil {
 		return nil, err
 	}
-	canon, ok := canonicalCode(key)
-	if !ok {
-		return nil, Errorf(CodeUnauthenticated, "%s: not the shape of one", invalid).WithReason(ReasonInvalid)
-	}
-	mac, err := l.codeMAC(canon)
+	mac, err := l.activationMAC(key)
 	if err != nil {
 		return nil, err
 	}
 	var cur *UserRecord
 	var c *CodeRecord
 	err = l.store.Update(ctx, func(tx Tx) (err error) {
-		c, err = tx.GetCode(ctx, CodeKey{MAC: mac})
-		if IsCode(err, CodeNotFound) || (err == nil && (c.Kind != CodeKindActivation || !hmac.Equal(c.MAC, mac))) {
-			return Errorf(CodeUnauthenticated, "%s: no such key", invalid).WithReason(ReasonInvalid)
-		}
-		if err != nil {
-			return err
-		}
-		if cur, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: c.UserID}); err != nil {
-			return err
-		}
-		if cur.Status == StatusDeleted {
-			return &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("user %d no longer exists", cur.ID)}
-		}
 		now := l.now()
-		l.settle(cur, now)
-		if c.UsedAt != nil {
-			return Errorf(CodeConflict, "user %d is already activated: this link was used at %s", cur.ID, c.UsedAt.Format(time.RFC3339))
-		}
-		verified, err := l.addressVerified(ctx, tx, cur, AddressEmail, c.Destination)
-		if err != nil {
+		if c, cur, err = l.usableActivation(ctx, tx, mac, now); err != nil {
 			return err
-		}
-		if cur.Status != StatusPending && verified {
-			return Errorf(CodeConflict, "user %d is already activated and the address is verified", cur.ID)
-		}
-		if err := codeError(c, now); err != nil {
-			return Errorf(CodeUnauthenticated, "%s: %s", invalid, err.Error()).WithReason(err.Reason)
 		}
 		used, err := tx.UseCode(ctx, c.Seq, now)
 		if err != nil {
@@ -160,7 +131,7 @@ func (l *Local) Activate(ctx context.Context, key string) (*User, error) {
 		}
 		if err := l.verifyAddress(ctx, tx, cur, AddressEmail, c.Destination, now); err != nil {
 			if IsCode(err, CodeNotFound) {
-				return Errorf(CodeUnauthenticated, "%s: it was sent to an address the account no longer has", invalid).WithReason(ReasonEnded)
+				return Errorf(CodeUnauthenticated, "%s: it was sent to an address the account no longer has", invalidActivation).WithReason(ReasonEnded)
 			}
 			return err
 		}
@@ -184,6 +155,65 @@ func (l *Local) Activate(ctx context.Context, key string) (*User, error) {
 		return nil, l.fail(ctx, ActionUserActivate, uid, wrap(err, "activate user"))
 	}
 	return &cur.User, nil
+}
+
+// invalidActivation begins the message of an activation key that cannot
+// be used.
+const invalidActivation = "invalid or outdated activation key"
+
+// activationMAC is the keyed hash of an activation key, or why key
+// cannot be one.
+func (l *Local) activationMAC(key string) ([]byte, error) {
+	canon, ok := canonicalCode(key)
+	if !ok {
+		return nil, Errorf(CodeUnauthenticated, "%s: not the shape of one", invalidActivation).WithReason(ReasonInvalid)
+	}
+	return l.codeMAC(canon)
+}
+
+// usableActivation finds the activation key of mac and its account in
+// tx, and says why the key cannot be used at now: Activate's checks
+// before it uses the key, which CheckLink makes too, reading only. The
+// code and the account are returned when they were found, whatever the
+// error. A used key, or one for an address already verified of an
+// active account, is a conflict ("already activated"); a key sent to an
+// address the account no longer has is ended.
+func (l *Local) usableActivation(ctx context.Context, tx Tx, mac []byte, now time.Time) (c *CodeRecord, cur *UserRecord, err error) {
+	c, err = tx.GetCode(ctx, CodeKey{MAC: mac})
+	if IsCode(err, CodeNotFound) || (err == nil && (c.Kind != CodeKindActivation || !hmac.Equal(c.MAC, mac))) {
+		return nil, nil, Errorf(CodeUnauthenticated, "%s: no such key", invalidActivation).WithReason(ReasonInvalid)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if cur, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: c.UserID}); err != nil {
+		return c, nil, err
+	}
+	if cur.Status == StatusDeleted {
+		return c, cur, &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("user %d no longer exists", cur.ID)}
+	}
+	l.settle(cur, now)
+	if c.UsedAt != nil {
+		return c, cur, Errorf(CodeConflict, "user %d is already activated: this link was used at %s", cur.ID, c.UsedAt.Format(time.RFC3339))
+	}
+	verified, err := l.addressVerified(ctx, tx, cur, AddressEmail, c.Destination)
+	if err != nil {
+		return c, cur, err
+	}
+	if cur.Status != StatusPending && verified {
+		return c, cur, Errorf(CodeConflict, "user %d is already activated and the address is verified", cur.ID)
+	}
+	if err := codeError(c, now); err != nil {
+		return c, cur, Errorf(CodeUnauthenticated, "%s: %s", invalidActivation, err.Error()).WithReason(err.Reason)
+	}
+	a, err := tx.GetAddress(ctx, AddressEmail, c.Destination)
+	if IsCode(err, CodeNotFound) || (err == nil && a.UserID != cur.ID) {
+		return c, cur, Errorf(CodeUnauthenticated, "%s: it was sent to an address the account no longer has", invalidActivation).WithReason(ReasonEnded)
+	}
+	if err != nil {
+		return c, cur, err
+	}
+	return c, cur, nil
 }
 
 // codeLink puts code into a page's address: in place of "{code}" when the

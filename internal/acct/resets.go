@@ -341,26 +341,9 @@ func (l *Local) ResetPassword(ctx context.Context, in PasswordReset) (*User, err
 	if in.Phone != "" {
 		return l.resetByPhone(ctx, in)
 	}
-	var c *CodeRecord
-	var rec *UserRecord
-	err := l.store.View(ctx, func(tx Tx) (err error) {
-		if c, err = l.findCode(ctx, tx, in.Code); err != nil {
-			return err
-		}
-		if err := codeError(c, l.now()); err != nil {
-			return err
-		}
-		rec, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: c.UserID})
-		return err
-	})
+	c, rec, err := l.usableResetCode(ctx, in.Code)
 	if err != nil {
 		return nil, l.fail(ctx, ActionPasswordReset, codeUser(c), wrap(err, "reset password"))
-	}
-	if err := l.mayChange(ctx, rec, "reset the password of"); err != nil {
-		return nil, l.fail(ctx, ActionPasswordReset, rec.ID, err)
-	}
-	if err := resettable(rec); err != nil {
-		return nil, l.fail(ctx, ActionPasswordReset, rec.ID, err)
 	}
 	if err := CheckPassword(in.Password, l.opt.PasswordMinLength, rec.Username, rec.Email); err != nil {
 		return nil, l.fail(ctx, ActionPasswordReset, rec.ID, err)
@@ -424,6 +407,35 @@ func (l *Local) ResetPassword(ctx context.Context, in PasswordReset) (*User, err
 		return nil, l.fail(ctx, ActionPasswordReset, c.UserID, wrap(err, "reset password"))
 	}
 	return &cur.User, nil
+}
+
+// usableResetCode finds the reset or forgot-password code and its
+// account, and says why the code cannot be used now: ResetPassword's
+// checks before the new password, which CheckLink makes too, reading
+// only. The code is returned when it was found, whatever the error.
+func (l *Local) usableResetCode(ctx context.Context, code string) (*CodeRecord, *UserRecord, error) {
+	var c *CodeRecord
+	var rec *UserRecord
+	err := l.store.View(ctx, func(tx Tx) (err error) {
+		if c, err = l.findCode(ctx, tx, code); err != nil {
+			return err
+		}
+		if err := codeError(c, l.now()); err != nil {
+			return err
+		}
+		rec, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: c.UserID})
+		return err
+	})
+	if err != nil {
+		return c, nil, err
+	}
+	if err := l.mayChange(ctx, rec, "reset the password of"); err != nil {
+		return c, nil, err
+	}
+	if err := resettable(rec); err != nil {
+		return c, nil, err
+	}
+	return c, rec, nil
 }
 
 // verifyReached marks the address that a used code was sent to as

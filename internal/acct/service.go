@@ -117,6 +117,9 @@ type Service interface {
 	// Activate uses an activation key: the account is active and its
 	// address verified.
 	Activate(ctx context.Context, key string) (*User, error)
+	// CheckLink tells whether a mailed link (a reset or an activation
+	// link) can be used now, without using it or counting an attempt.
+	CheckLink(ctx context.Context, in LinkCheck) (*LinkStatus, error)
 
 	// Preregister puts an email address on the waiting list.
 	Preregister(ctx context.Context, email string) (*Preregistration, error)

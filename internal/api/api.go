@@ -37,7 +37,7 @@ var Operations = []string{
 	"SetPassword", "ChangePassword", "VerifyPassword", "PasswordHashes", "LockUser", "UnlockUser",
 	"IssueResetCode", "ResetPassword", "ListCodes", "RevokeCodes", "ForgotPassword",
 	"SignUp", "RunJobs", "ListJobs",
-	"SendOTP", "VerifyOTP", "SendActivation", "Activate",
+	"SendOTP", "VerifyOTP", "SendActivation", "Activate", "CheckLink",
 	"Preregister", "ListPreregistrations", "RemovePreregistration", "Points", "AddPoints", "PointsHistory",
 	"ImportUsers", "ExportUsers", "ExportUsersWithHashes",
 	"ClaimAddress", "ConfirmAddress", "RecoverBySMS", "CheckIdentifiers",

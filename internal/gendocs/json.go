@@ -61,7 +61,9 @@ This page is generated from the Go types by ` + "`go run ./cmd/gen-docs`" + `.
 				rows = append(rows, row{c, r.typeRef(reflect.TypeOf(o.Value))})
 			}
 		}
-		slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.cmd, b.cmd) })
+		// Stable: a command's objects keep the order of jsonObjects, so that
+		// adding one does not reorder the others.
+		slices.SortStableFunc(rows, func(a, b row) int { return strings.Compare(a.cmd, b.cmd) })
 		for _, x := range rows {
 			fmt.Fprintf(&r.b, "| `acctl %s` | %s |\n", x.cmd, mdCell(x.what))
 		}

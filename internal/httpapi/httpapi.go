@@ -132,6 +132,7 @@ var operations = map[string]call{
 		return s.SendActivation(c, r.Ref)
 	}),
 	"Activate":             rpc(func(s svc, c cx, r api.KeyRequest) (*acct.User, error) { return s.Activate(c, r.Key) }),
+	"CheckLink":            rpc(svc.CheckLink),
 	"Preregister":          rpc(func(s svc, c cx, r api.EmailRequest) (*acct.Preregistration, error) { return s.Preregister(c, r.Email) }),
 	"ListPreregistrations": rpc(svc.ListPreregistrations),
 	"RemovePreregistration": rpc(func(s svc, c cx, r api.EmailRequest) (*acct.Preregistration, error) {

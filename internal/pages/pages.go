@@ -19,9 +19,16 @@
 // Password Cheat Sheet and Django's PasswordResetConfirmView do, so that
 // the token leaves the address bar, the history and any Referer at once.
 //
+// A link is checked when its page is opened (Service.CheckLink, which
+// reads only: nothing is used or counted), so that a used, an expired or
+// an unknown link gets its page at once, not after its form is posted;
+// the form is shown only for a link that works. A GET never uses a link:
+// the confirmation of an address is a button whose POST confirms, so a
+// mail scanner that prefetches links uses none.
+//
 // The rules are acct's: the handlers read fields and call
-// Service.ResetPassword and Service.Activate, and show the outcome by the
-// error's code and Reason.
+// Service.CheckLink, Service.ResetPassword and Service.Activate, and show
+// the outcome by the error's code and Reason.
 package pages
 
 import (
@@ -246,14 +253,50 @@ func notCookieSafe(c rune) bool {
 	return !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == ' ')
 }
 
-// form: GET of a page shows its form for the token in its cookie.
+// form: GET of a page checks the link of the token in its cookie
+// (Service.CheckLink, which reads only) and shows its form when the link
+// can be used, or at once the page that says it was used, has expired
+// or is unknown. The check is limited per client address as posts are,
+// so that a page is no faster oracle for guessing links than its form.
+//
+// A confirmation is never made by a GET: the page shows a button whose
+// POST confirms, so that a mail scanner that fetches the link (and
+// follows its redirect) confirms nothing and uses nothing.
 func (h *handler) form(w http.ResponseWriter, r *http.Request, k kind) {
+	t := texts(r)
 	token := h.token(r, k)
 	if token == "" {
-		h.message(w, r, http.StatusNotFound, texts(r).UnknownTitle, texts(r).UnknownText)
+		h.message(w, r, http.StatusNotFound, t.UnknownTitle, t.UnknownText)
 		return
 	}
-	h.render(w, r, http.StatusOK, h.formView(r, k, token))
+	if !h.allow(w, r) {
+		return
+	}
+	lk := acct.LinkReset
+	if k == confirmKind {
+		lk = acct.LinkActivation
+	}
+	_, err := h.svc.CheckLink(acct.WithActor(r.Context(), h.opt.Actor), acct.LinkCheck{Kind: lk, Code: token})
+	switch {
+	case err == nil:
+		h.render(w, r, http.StatusOK, h.formView(r, k, token))
+	case k == confirmKind && acct.IsCode(err, acct.CodeConflict): // used already: the address is confirmed
+		h.setCookie(w, r, confirmKind, "", -1)
+		h.done(w, r, t.UsedTitle, t.ConfirmUsedText)
+	default:
+		h.failed(w, r, k, err)
+	}
+}
+
+// allow applies the limit per client address, answering 429 when it
+// refuses.
+func (h *handler) allow(w http.ResponseWriter, r *http.Request) bool {
+	ok, wait := h.opt.Limit.Allow(r)
+	if !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int((wait+time.Second-1)/time.Second))))
+		h.message(w, r, http.StatusTooManyRequests, texts(r).BusyTitle, texts(r).TooManyText)
+	}
+	return ok
 }
 
 // formView is the view of k's form.
@@ -296,9 +339,7 @@ func (h *handler) post(w http.ResponseWriter, r *http.Request, k kind) {
 		h.message(w, r, http.StatusForbidden, t.ForbidTitle, t.ForbidText)
 		return
 	}
-	if ok, wait := h.opt.Limit.Allow(r); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(max(1, int((wait+time.Second-1)/time.Second))))
-		h.message(w, r, http.StatusTooManyRequests, t.BusyTitle, t.TooManyText)
+	if !h.allow(w, r) {
 		return
 	}
 	r = r.WithContext(acct.WithActor(r.Context(), h.opt.Actor))
@@ -422,9 +463,12 @@ func (h *handler) failed(w http.ResponseWriter, r *http.Request, k kind, err err
 	}
 	gone := func(status int, title, text string) {
 		h.setCookie(w, r, k, "", -1) // the link is of no more use
-		v := &view{T: t, Kind: "message", Title: title, Text: []string{text, again}}
-		if k == resetKind && h.opt.Forgot {
-			v.Text, v.Link, v.LinkText = v.Text[:1], ForgotPath, t.AskNewLink
+		v := &view{T: t, Kind: "message", Title: title, Text: []string{text}}
+		switch {
+		case k == resetKind && h.opt.Forgot:
+			v.Link, v.LinkText = ForgotPath, t.AskNewLink
+		case again != "":
+			v.Text = append(v.Text, again)
 		}
 		h.render(w, r, status, v)
 	}
@@ -538,6 +582,8 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, v *
 	}
 	headers(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", v.T.Lang)
+	w.Header().Add("Vary", "Accept-Language") // the words depend on it
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		w.Write([]byte(b.String()))

@@ -333,15 +333,92 @@ func TestConfirmPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := e.lastLink()
-	confirm := func(link string) *httptest.ResponseRecorder {
-		p, c := e.open(link)
-		return e.do(req{method: http.MethodPost, path: ConfirmPath, cookies: []*http.Cookie{c},
-			form: url.Values{"csrf": {csrfOf(t, p.Body.String())}}})
+	// Opened, a link that cannot be used says so at once: no button.
+	open := func(link string, status int, texts ...string) {
+		t.Helper()
+		p, _ := e.open(link)
+		wantPage(t, p, status, texts...)
+		if strings.Contains(p.Body.String(), "<form") {
+			t.Fatalf("a form for a link that cannot be used:\n%s", p.Body)
+		}
+		if got := p.Result().Cookies(); len(got) != 1 || got[0].Name != ConfirmCookie || got[0].MaxAge >= 0 {
+			t.Fatalf("the cookie of a dead link is not cleared: %v", got)
+		}
 	}
-	wantPage(t, confirm(first), http.StatusGone, "<h1>This link was used already</h1>")
+	open(link, http.StatusOK, "<h1>This link was used already</h1>", "the address is confirmed")
+	open(first, http.StatusGone, "<h1>This link was used already</h1>")
+	open(LinkPath+"?confirm=7KQ2MX9D4TFAR1ZC7KQ2MX9D4TFA", http.StatusNotFound, "<h1>This link is not valid</h1>")
+	// The newer link works: opened (by a mail scanner too) any number of
+	// times, it is still unused.
+	for range 5 {
+		p, _ := e.open(second)
+		wantPage(t, p, http.StatusOK, `<button type="submit">Confirm the address</button>`)
+	}
+	if got, _ := e.svc.User(context.Background(), "erin@example.com"); got.Status != acct.StatusPending {
+		t.Fatalf("status %s after GETs, want pending", got.Status)
+	}
 	e.clock.Advance(2 * time.Hour)
-	wantPage(t, confirm(second), http.StatusGone, "<h1>This link has expired</h1>")
-	wantPage(t, confirm(LinkPath+"?confirm=7KQ2MX9D4TFAR1ZC7KQ2MX9D4TFA"), http.StatusNotFound, "<h1>This link is not valid</h1>")
+	open(second, http.StatusGone, "<h1>This link has expired</h1>")
+	// A form opened before the link expired and posted after: the same page.
+	p, c := e.open(e.lastLinkAfter(func() {
+		if _, err := e.svc.SendActivation(context.Background(), "erin@example.com"); err != nil {
+			t.Fatal(err)
+		}
+	}))
+	e.clock.Advance(2 * time.Hour)
+	w := e.do(req{method: http.MethodPost, path: ConfirmPath, cookies: []*http.Cookie{c},
+		form: url.Values{"csrf": {csrfOf(t, p.Body.String())}}})
+	wantPage(t, w, http.StatusGone, "<h1>This link has expired</h1>")
+}
+
+// lastLinkAfter runs send and returns the link of the notice it sent.
+func (e *env) lastLinkAfter(send func()) string {
+	e.t.Helper()
+	send()
+	return e.lastLink()
+}
+
+// TestResetPageChecksTheLink: a reset link that cannot be used gets its
+// page when it is opened, with its status, and no form; checking a link
+// does not use it.
+func TestResetPageChecksTheLink(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Forgot = true })
+	e.register("gus@example.com", false)
+	older := e.forgot("gus@example.com")
+	link := e.forgot("gus@example.com")
+	open := func(link string, status int, texts ...string) {
+		t.Helper()
+		p, _ := e.open(link)
+		wantPage(t, p, status, texts...)
+		if strings.Contains(p.Body.String(), "<form") || strings.Contains(p.Body.String(), "gus@example.com") {
+			t.Fatalf("a form, or the account's address, for a link that cannot be used:\n%s", p.Body)
+		}
+	}
+	open(older, http.StatusGone, "<h1>This link was used already</h1>", `<a href="/auth/pages/forgot">Ask for a new link</a>`)
+	open(LinkPath+"?token=7KQ2-MX9D-4TFA-R1ZC", http.StatusNotFound, "<h1>This link is not valid</h1>")
+	open(LinkPath+"?token=nonsense", http.StatusNotFound, "<h1>This link is not valid</h1>")
+	var page *httptest.ResponseRecorder
+	var c *http.Cookie
+	for range 5 {
+		page, c = e.open(link)
+		wantPage(t, page, http.StatusOK, "<h1>Choose a new password</h1>")
+		if strings.Contains(page.Body.String(), "gus@example.com") {
+			t.Fatal("the page names the account")
+		}
+	}
+	w := e.do(req{method: http.MethodPost, path: ResetPath, cookies: []*http.Cookie{c},
+		form: url.Values{"csrf": {csrfOf(t, page.Body.String())}, "password": {newPass}, "confirmation": {newPass}}})
+	wantPage(t, w, http.StatusOK, "<h1>Your password is set</h1>")
+	open(link, http.StatusGone, "<h1>This link was used already</h1>")
+	expired := e.forgot("gus@example.com")
+	e.clock.Advance(2 * time.Hour)
+	open(expired, http.StatusGone, "<h1>This link has expired</h1>")
+	// An operator's lock voids the account's links: said at once.
+	lockedLink := e.forgot("gus@example.com")
+	if _, err := e.svc.LockUser(context.Background(), "gus@example.com", acct.LockOptions{Reason: "fraud"}); err != nil {
+		t.Fatal(err)
+	}
+	open(lockedLink, http.StatusGone, "<h1>This link was used already</h1>")
 }
 
 func TestLimit(t *testing.T) {
@@ -357,6 +434,10 @@ func TestLimit(t *testing.T) {
 	if w.Header().Get("Retry-After") == "" {
 		t.Error("429 without Retry-After")
 	}
+	// Opening a page checks its link: limited as a post is, so a page is
+	// no faster oracle for guessing links.
+	w = e.do(req{method: http.MethodGet, path: ResetPath, cookies: []*http.Cookie{c}})
+	wantPage(t, w, http.StatusTooManyRequests, "Too many attempts")
 }
 
 func TestStyle(t *testing.T) {
@@ -389,9 +470,52 @@ func TestTexts(t *testing.T) {
 			}
 		}
 	}
-	if got := textsFor("de-CH, fr;q=0.8"); got != &english {
-		t.Errorf("fallback: %s", got.Lang)
+	// Every translation but the fallback says every text in its own words
+	// (a text copied from English is an untranslated one).
+	en := reflect.ValueOf(english)
+	for _, tr := range translations[1:] {
+		v := reflect.ValueOf(*tr)
+		for i := range v.NumField() {
+			if v.Field(i).String() == en.Field(i).String() {
+				t.Errorf("%s: %s is the English text %q", tr.Lang, v.Type().Field(i).Name, v.Field(i).String())
+			}
+		}
 	}
+	for header, want := range map[string]string{
+		"":                   "en",
+		"de-CH":              "en",
+		"de-CH, fr;q=0.8":    "fr",
+		"fr-CA":              "fr",
+		"FR":                 "fr",
+		"en-GB, fr;q=0.9":    "en",
+		"fr;q=0.9, en;q=0.5": "fr",
+		"nonsense;;q=x":      "en",
+		"*":                  "en",
+	} {
+		if got := textsFor(header); got.Lang != want {
+			t.Errorf("Accept-Language %q: %s, want %s", header, got.Lang, want)
+		}
+	}
+}
+
+// TestFrenchPages: a browser that asks for French gets the pages in
+// French, the page's lang saying so.
+func TestFrenchPages(t *testing.T) {
+	e := newEnv(t, nil)
+	e.register("zoe@example.com", false)
+	link := e.forgot("zoe@example.com")
+	u, _ := url.Parse(link)
+	fr := map[string]string{"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
+	w := e.do(req{method: http.MethodGet, path: u.RequestURI(), header: fr})
+	c := w.Result().Cookies()[0]
+	w = e.do(req{method: http.MethodGet, path: ResetPath, cookies: []*http.Cookie{c}, header: fr})
+	wantPage(t, w, http.StatusOK, `<html lang="fr">`, "<h1>Choisissez un nouveau mot de passe</h1>",
+		`<label for="password">Nouveau mot de passe</label>`, "<title>Choisissez un nouveau mot de passe – Comptes</title>")
+	if w.Header().Get("Content-Language") != "fr" || w.Header().Get("Vary") != "Accept-Language" {
+		t.Errorf("Content-Language %q, Vary %q", w.Header().Get("Content-Language"), w.Header().Get("Vary"))
+	}
+	w = e.do(req{method: http.MethodGet, path: LinkPath + "?token=AB%3BCD", header: fr})
+	wantPage(t, w, http.StatusNotFound, `<html lang="fr">`, "Ce lien n’est pas valide")
 }
 
 func TestLinks(t *testing.T) {

@@ -111,9 +111,64 @@ var english = Texts{
 	AskNewLink:    "Ask for a new link",
 }
 
+// french is the text of every page in French (acct's own detail of a
+// refused password or address, after PasswordRefused and EmailInvalid,
+// stays in English). French typography: a no-break space before ":" and
+// "?".
+var french = Texts{
+	Lang:  "fr",
+	Site:  "Comptes",
+	LogIn: "Se connecter",
+
+	ResetTitle:      "Choisissez un nouveau mot de passe",
+	ResetIntro:      "Saisissez deux fois le nouveau mot de passe de votre compte. Une fois qu’il est enregistré, toutes les sessions du compte prennent fin.",
+	NewPassword:     "Nouveau mot de passe",
+	RepeatPassword:  "Confirmez le nouveau mot de passe",
+	ResetSubmit:     "Enregistrer le mot de passe",
+	ResetDoneTitle:  "Votre mot de passe est enregistré",
+	ResetDoneText:   "Connectez-vous avec votre nouveau mot de passe. Toutes les autres sessions de votre compte ont pris fin.",
+	PasswordMissing: "Saisissez le nouveau mot de passe dans les deux champs.",
+	PasswordDiffer:  "Les deux mots de passe diffèrent\u00a0: saisissez deux fois le même.",
+	PasswordRefused: "Ce mot de passe ne peut pas être utilisé\u00a0:",
+
+	ConfirmTitle:     "Confirmez votre adresse e-mail",
+	ConfirmIntro:     "Confirmez que cette adresse e-mail est la vôtre\u00a0: un nouveau compte devient actif, une adresse ajoutée est vérifiée.",
+	ConfirmSubmit:    "Confirmer l’adresse",
+	ConfirmDoneTitle: "Votre adresse e-mail est confirmée",
+	ConfirmDoneText:  "Merci. Votre compte est actif\u00a0: vous pouvez vous connecter.",
+	ConfirmUsedText:  "Ce lien a déjà été utilisé\u00a0: l’adresse est confirmée, et vous pouvez vous connecter.",
+
+	ForgotTitle:     "Mot de passe oublié\u00a0?",
+	ForgotIntro:     "Saisissez l’adresse e-mail de votre compte\u00a0: un lien pour choisir un nouveau mot de passe y sera envoyé.",
+	Email:           "Adresse e-mail",
+	ForgotSubmit:    "Envoyer le lien",
+	ForgotSentTitle: "Consultez vos e-mails",
+	ForgotSentText:  "Si l’adresse appartient à un compte, un lien pour choisir un nouveau mot de passe est en route.",
+	EmailInvalid:    "Ce n’est pas une adresse e-mail\u00a0:",
+
+	UsedTitle:     "Ce lien a déjà été utilisé",
+	UsedText:      "Un lien ne sert qu’une fois, et un lien plus récent remplace les précédents.",
+	ExpiredTitle:  "Ce lien a expiré",
+	ExpiredText:   "Les liens ne sont valables que pendant une durée limitée.",
+	UnknownTitle:  "Ce lien n’est pas valide",
+	UnknownText:   "Ouvrez à nouveau le lien de l’e-mail, en entier.",
+	ForbidTitle:   "Ce formulaire ne peut pas être envoyé",
+	ForbidText:    "Il vient d’un autre site, ou d’un lien plus ancien. Ouvrez à nouveau le lien de l’e-mail.",
+	RefusedTitle:  "Ce compte ne peut pas être modifié pour le moment",
+	RefusedText:   "Veuillez contacter les responsables de ce service.",
+	BusyTitle:     "Veuillez réessayer",
+	BusyText:      "Le serveur est occupé, ou il y a eu trop de tentatives. Réessayez dans une minute.",
+	TooManyText:   "Trop de tentatives depuis votre réseau. Réessayez dans une minute.",
+	ErrorTitle:    "Une erreur s’est produite",
+	ErrorText:     "Le serveur n’a pas pu le faire. Réessayez plus tard.",
+	AskAgainReset: "Pour choisir votre mot de passe, demandez un nouveau lien là où vous avez demandé celui-ci.",
+	AskNewLink:    "Demander un nouveau lien",
+}
+
 // translations are the languages the pages speak, the first the
-// fallback. A translation is one more Texts value here.
-var translations = []*Texts{&english}
+// fallback. A translation is one more Texts value here (TestTexts checks
+// that it has every text and that every page renders in it).
+var translations = []*Texts{&english, &french}
 
 var matcher = func() language.Matcher {
 	tags := make([]language.Tag, len(translations))
@@ -124,7 +179,8 @@ var matcher = func() language.Matcher {
 }()
 
 // textsFor picks the translation that best fits an Accept-Language
-// header.
+// header, by x/text's matcher (so fr-CA gets French, and a language the
+// pages do not speak gets the fallback, English).
 func textsFor(acceptLanguage string) *Texts {
 	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
 	if err != nil || len(tags) == 0 {

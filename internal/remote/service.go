@@ -169,6 +169,10 @@ func (c *Client) Activate(ctx context.Context, key string) (*acct.User, error) {
 	return do[*acct.User](ctx, c, "Activate", api.KeyRequest{Key: key})
 }
 
+func (c *Client) CheckLink(ctx context.Context, in acct.LinkCheck) (*acct.LinkStatus, error) {
+	return do[*acct.LinkStatus](ctx, c, "CheckLink", in)
+}
+
 func (c *Client) Preregister(ctx context.Context, email string) (*acct.Preregistration, error) {
 	return do[*acct.Preregistration](ctx, c, "Preregister", api.EmailRequest{Email: email})
 }

@@ -90,6 +90,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, limitCases...) // limits.go
 	tests = append(tests, holdCases...)  // hold.go
 	tests = append(tests, codeCases...)
+	tests = append(tests, linkCases...) // links.go
 	tests = append(tests, addressCases...)
 	tests = append(tests, otpCases...)
 	tests = append(tests, referralCases...)     // referrals.go

@@ -6,6 +6,7 @@ import (
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/cmd/cmdtest"
+	"github.com/acctl/acctl/internal/cmd/points"
 )
 
 func TestPoints(t *testing.T) {
@@ -59,7 +60,43 @@ func TestPoints(t *testing.T) {
 	if got := e.MustRun("points", "history", "alice", "--limit", "2", "--cursor", "3"); !strings.HasPrefix(got, "1\t") || strings.Count(got, "\n") != 1 {
 		t.Errorf("second page: %q", got)
 	}
+
+	// A script pages without stderr: --all, or the cursor as data.
+	all := e.MustRun("points", "history", "alice")
+	if res := e.Run("points", "history", "alice", "--limit", "1", "--all"); res.Code != 0 || res.Out != all || res.Err != "" {
+		t.Errorf("--all tsv, a row a page: %+v, want %q", res, all)
+	}
+	if res := e.Run("points", "history", "alice", "--limit", "2", "--all", "-o", "json"); res.Code != 0 || res.Err != "" ||
+		res.Out != e.MustRun("points", "history", "alice", "-o", "json") {
+		t.Errorf("--all json: %+v", res)
+	}
+	if out := e.MustRun("points", "history", "alice", "--limit", "1", "--all", "-o", "csv"); strings.Count(out, "ID,AT,DELTA") != 1 || strings.Count(out, "\n") != 4 {
+		t.Errorf("--all csv: one header: %q", out)
+	}
+	if out := e.MustRunWith(cmdtest.TTY(""), "points", "history", "alice", "--limit", "2", "--all"); strings.Count(out, "BALANCE_AFTER") != 1 || strings.Count(out, "\n") != 4 {
+		t.Errorf("--all table: one header: %q", out)
+	}
+	res = e.Run("points", "history", "alice", "--limit", "2", "-o", "json", "--page-object")
+	page := cmdtest.DecodeJSON[points.HistoryPage](t, res.Out)
+	if res.Err != "" || len(page.Entries) != 2 || page.NextCursor != "3" || !strings.Contains(res.Out, `"next_cursor": "3"`) {
+		t.Errorf("page object 1: %+v", res)
+	}
+	res = e.Run("points", "history", "alice", "--limit", "2", "-o", "json", "--page-object", "--cursor", page.NextCursor)
+	page = cmdtest.DecodeJSON[points.HistoryPage](t, res.Out)
+	if res.Err != "" || len(page.Entries) != 1 || page.Entries[0].Delta != 10 || page.NextCursor != "" || !strings.Contains(res.Out, `"next_cursor": ""`) {
+		t.Errorf("page object 2: %+v", res)
+	}
+
 	e.Register("--email", "carol@example.com")
+	if out := e.MustRun("points", "history", "carol@example.com", "-o", "json", "--page-object"); out != "{\n  \"entries\": [],\n  \"next_cursor\": \"\"\n}\n" {
+		t.Errorf("empty page object: %q", out)
+	}
+	if out := e.MustRun("points", "history", "carol@example.com", "--all", "-o", "json"); out != "[]\n" {
+		t.Errorf("--all empty json: %q", out)
+	}
+	if res := e.RunWith(cmdtest.TTY(""), "points", "history", "carol@example.com", "--all"); res.Code != 0 || res.Err != "no points changes\n" {
+		t.Errorf("--all empty on a terminal: %+v", res)
+	}
 	if got := e.MustRun("points", "history", "carol@example.com", "-o", "json"); got != "[]\n" {
 		t.Errorf("empty history: %q", got)
 	}
@@ -100,6 +137,9 @@ func TestPointsErrors(t *testing.T) {
 		{[]string{"points", "add", "alice", "-5", "--reason", "x"}, 2, "acctl: unknown shorthand flag: '5' in -5\nhint: to take points away, put the number after \"--\": acctl points add REF --reason TEXT -- -N\n"},
 		{[]string{"points", "history", "alice", "--limit", "0"}, 2, ""},
 		{[]string{"points", "history", "alice", "--cursor", "x"}, 2, ""},
+		{[]string{"points", "history", "alice", "--page-object"}, 2, "acctl: --page-object: needs -o json (with another format, use --all)\nhint: run 'acctl points history --help' for usage\n"},
+		{[]string{"points", "history", "alice", "--page-object", "-o", "csv"}, 2, ""},
+		{[]string{"points", "history", "alice", "--all", "--page-object", "-o", "json"}, 2, ""},
 		{[]string{"points", "show"}, 2, ""},
 	} {
 		res := e.Run(c.args...)

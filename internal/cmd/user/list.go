@@ -20,10 +20,9 @@ type ListOptions struct {
 	Limit   int
 	Cursor  string
 	MFA     string // "with", "without" or "" for all
-	// All lists every page, streamed; PageObject prints the page as a
-	// UserListPage (-o json only).
-	All        bool
-	PageObject bool
+	// Paging: --all lists every page, streamed; --page-object prints the
+	// page as a UserListPage (-o json only).
+	cmdutil.Paging
 }
 
 // UserListPage is the JSON of "user list -o json --page-object": one page
@@ -86,8 +85,8 @@ two ways, without reading stderr:
 			if opts.Limit < 1 || opts.Limit > acct.MaxPageSize {
 				return cmdutil.UsageErrorf("--limit: must be between 1 and %d", acct.MaxPageSize)
 			}
-			if opts.All && opts.PageObject {
-				return cmdutil.UsageErrorf("--all and --page-object: choose one (--all has no next page)")
+			if err := opts.Paging.Check(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -101,8 +100,7 @@ two ways, without reading stderr:
 	fl.StringVar(&opts.MFA, "mfa", "", "only accounts `with` or `without` an active second factor")
 	fl.IntVar(&opts.Limit, "limit", acct.DefaultPageSize, "at most `N` accounts")
 	fl.StringVar(&opts.Cursor, "cursor", "", "start after this `CURSOR`, printed with the previous page")
-	fl.BoolVar(&opts.All, "all", false, "list every page, streamed (--limit accounts a page)")
-	fl.BoolVar(&opts.PageObject, "page-object", false, `with -o json, print {"users": [...], "next_cursor": CURSOR}`)
+	opts.Paging.AddFlags(fl, "accounts", `{"users": [...], "next_cursor": CURSOR}`)
 	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(statuses, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("mfa", cobra.FixedCompletions([]string{"with", "without"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -114,8 +112,8 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.PageObject && !p.JSON() {
-		return cmdutil.UsageErrorf("--page-object: needs -o json (with another format, use --all)")
+	if err := opts.Paging.CheckFormat(p); err != nil {
+		return err
 	}
 	q := acct.UserQuery{
 		Status: acct.Status(opts.Status),
@@ -125,7 +123,15 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		MFA:    acct.MFAFilter(opts.MFA),
 	}
 	if opts.All {
-		return listAll(ctx, p, svc, q)
+		return cmdutil.PrintAllPages(p, cmdutil.Table{Columns: columns, Empty: "no users"}, q.Cursor,
+			func(cursor string) ([]acct.User, string, error) {
+				q.Cursor = cursor
+				page, err := svc.ListUsers(ctx, q)
+				if err != nil {
+					return nil, "", err
+				}
+				return page.Users, page.Next, nil
+			}, row)
 	}
 	page, err := svc.ListUsers(ctx, q)
 	if err != nil {
@@ -143,50 +149,6 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	}
 	if page.Next != "" {
 		fmt.Fprintf(f.IO.ErrOut, "next page: %s\n", nextPageCommand(opts, page.Next))
-	}
-	return nil
-}
-
-// listAll writes every page from q.Cursor on as one list, a page at a time:
-// one JSON array, one header.
-func listAll(ctx context.Context, p *cmdutil.Printer, svc acct.Service, q acct.UserQuery) error {
-	var arr *cmdutil.JSONArray
-	if p.JSON() {
-		arr = p.JSONArray()
-	}
-	for first := true; ; first = false {
-		page, err := svc.ListUsers(ctx, q)
-		if err != nil {
-			return err
-		}
-		if arr != nil {
-			for i := range page.Users {
-				if err := arr.Add(&page.Users[i]); err != nil {
-					return err
-				}
-			}
-		} else {
-			rows := make([][]string, len(page.Users))
-			for i, u := range page.Users {
-				rows[i] = row(u)
-			}
-			t := cmdutil.Table{Columns: columns, Rows: rows, NoHeader: !first}
-			if first {
-				t.Empty = "no users"
-			}
-			if len(rows) > 0 || first {
-				if err := p.PrintTable(t); err != nil {
-					return err
-				}
-			}
-		}
-		if page.Next == "" {
-			break
-		}
-		q.Cursor = page.Next
-	}
-	if arr != nil {
-		return arr.Close()
 	}
 	return nil
 }

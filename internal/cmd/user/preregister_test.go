@@ -6,6 +6,7 @@ import (
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/cmd/cmdtest"
+	"github.com/acctl/acctl/internal/cmd/user"
 )
 
 func TestPreregister(t *testing.T) {
@@ -67,6 +68,29 @@ func TestPreregister(t *testing.T) {
 	if ps := list("--limit", "1", "--cursor", "1"); len(ps) != 1 || ps[0].Email != "erin@example.com" {
 		t.Errorf("second page: %+v", ps)
 	}
+	// A script pages without stderr: --all, or the cursor as data.
+	all := e.MustRun("user", "preregistered")
+	if res := e.Run("user", "preregistered", "--limit", "1", "--all"); res.Code != 0 || res.Out != all || res.Err != "" {
+		t.Errorf("--all tsv, an entry a page: %+v, want %q", res, all)
+	}
+	if res := e.Run("user", "preregistered", "--limit", "1", "--all", "-o", "json"); res.Code != 0 || res.Err != "" ||
+		res.Out != e.MustRun("user", "preregistered", "-o", "json") {
+		t.Errorf("--all json: %+v", res)
+	}
+	if out := e.MustRun("user", "preregistered", "--limit", "1", "--all", "-o", "csv"); strings.Count(out, "ID,EMAIL") != 1 || strings.Count(out, "\n") != 3 {
+		t.Errorf("--all csv: one header: %q", out)
+	}
+	res = e.Run("user", "preregistered", "--limit", "1", "-o", "json", "--page-object")
+	page := cmdtest.DecodeJSON[user.PreregisteredPage](t, res.Out)
+	if res.Err != "" || len(page.Preregistrations) != 1 || page.Preregistrations[0].Email != "carol@example.com" || page.NextCursor != "1" {
+		t.Errorf("page object 1: %+v", res)
+	}
+	res = e.Run("user", "preregistered", "--limit", "1", "-o", "json", "--page-object", "--cursor", page.NextCursor)
+	page = cmdtest.DecodeJSON[user.PreregisteredPage](t, res.Out)
+	if res.Err != "" || len(page.Preregistrations) != 1 || page.Preregistrations[0].Email != "erin@example.com" || page.NextCursor != "" ||
+		!strings.Contains(res.Out, `"next_cursor": ""`) {
+		t.Errorf("page object 2: %+v", res)
+	}
 	// remove: the entry that went; not on the list is exit 3.
 	if got := e.MustRun("user", "preregistered", "remove", "ERIN@example.com"); got != "3\terin@example.com\t2026-03-01T12:00:00Z\ttester\n" {
 		t.Errorf("remove: %q", got)
@@ -84,6 +108,8 @@ func TestPreregister(t *testing.T) {
 		{"user", "preregistered", "--limit", "0"},
 		{"user", "preregistered", "--cursor", "x"},
 		{"user", "preregistered", "extra"},
+		{"user", "preregistered", "--page-object"},
+		{"user", "preregistered", "--all", "--page-object", "-o", "json"},
 	} {
 		if res := e.Run(args...); res.Code != 2 {
 			t.Errorf("%v: %+v", args, res)
@@ -100,6 +126,15 @@ func TestPreregisteredEmpty(t *testing.T) {
 	res := e.RunWith(cmdtest.TTY(""), "user", "preregistered")
 	if res.Code != 0 || res.Out != "" || res.Err != "no addresses on the waiting list\n" {
 		t.Errorf("empty list on a terminal: %+v", res)
+	}
+	if out := e.MustRun("user", "preregistered", "-o", "json", "--page-object"); out != "{\n  \"preregistrations\": [],\n  \"next_cursor\": \"\"\n}\n" {
+		t.Errorf("empty page object: %q", out)
+	}
+	if out := e.MustRun("user", "preregistered", "--all", "-o", "json"); out != "[]\n" {
+		t.Errorf("--all empty json: %q", out)
+	}
+	if res := e.RunWith(cmdtest.TTY(""), "user", "preregistered", "--all"); res.Code != 0 || res.Out != "" || res.Err != "no addresses on the waiting list\n" {
+		t.Errorf("--all empty on a terminal: %+v", res)
 	}
 }
 
