@@ -376,9 +376,11 @@ func (l *Local) checkOTP(ctx context.Context, ref, purpose, code string,
 //     stored. The event of an unknown or purged account names nobody.
 //
 // A right code is used, once, and onOK applies its effect in the write
-// transaction. The write differs with the outcome only by what the rows
-// hold (a counted row or none), hundredths of a millisecond against the
-// commit's milliseconds; TestOTPCheckEqualWork counts it.
+// transaction. A failed write differs with the outcome only by the rows
+// its statements change: a wrong code's two counted rows commit two more
+// pages, 0.1-0.2 ms on the benchmark machine (docs/benchmarks.md), and
+// that state lasts at most Options.OTPAttempts checks. TestOTPCheckEqualWork
+// counts the work.
 func (l *Local) checkOTPTo(ctx context.Context, ref, to, purpose, code string,
 	onOK func(tx Tx, cur *UserRecord, c *CodeRecord, now time.Time) (string, error)) (*UserRecord, error) {
 	key, err := refKey(ref, l.opt.PhoneRegion)
