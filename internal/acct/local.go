@@ -28,6 +28,9 @@ type Local struct {
 	// onVerify, when set (by tests), is called with the hash each
 	// password check of a login verifies.
 	onVerify func(hash string)
+	// onMAC, when set (by tests), is called at each HMAC of a typed
+	// passcode (otpMAC).
+	onMAC func()
 }
 
 var _ Service = (*Local)(nil)

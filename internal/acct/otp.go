@@ -39,6 +39,9 @@ func (l *Local) otpMAC(c *CodeRecord, code string) ([]byte, error) {
 	if err := l.secretChecked(); err != nil {
 		return nil, err
 	}
+	if l.onMAC != nil {
+		l.onMAC()
+	}
 	m := hmac.New(sha256.New, l.opt.Secret)
 	for _, part := range []string{"acctl otp v1", c.Purpose, strconv.FormatInt(c.UserID, 10), c.Destination, c.ID, code} {
 		m.Write([]byte(part))
@@ -349,6 +352,35 @@ func (l *Local) checkOTP(ctx context.Context, ref, purpose, code string,
 // checkOTPTo is checkOTP for a passcode sent to the phone to (in normal
 // form) of the account named by ref, whether or not the account has that
 // phone yet (ConfirmAddress); "" means as the REF says.
+//
+// A failed check does the same work whatever made it fail, so that its
+// time cannot tell whether the number (or any REF) is an account's: a
+// public endpoint (/auth/signin/verify, /auth/recovery/sms/reset)
+// answers every failure alike, and must not take longer for one. Every
+// outcome does
+//
+//  1. one read transaction: the account, if the REF names one, and its
+//     outstanding passcode of the purpose (for an unknown REF the same
+//     query, for the id noRow);
+//  2. one HMAC of the typed code: against the outstanding passcode, or,
+//     when there is none or the account is refused, a record of the same
+//     shape;
+//  3. one write transaction, which reads the account again (an unknown
+//     REF: the same look-up) and records the outcome. A failure runs
+//     the same statements whatever it was: the count of the code's
+//     attempts, the account's failed-login count, one audit event. For a
+//     wrong code the counts are the code's and the account's; for a
+//     refusal (an unknown REF, an account already active, locked or
+//     purged, no outstanding passcode) they are of seq and id noRow, which
+//     name no row: the same statements, nothing counted, nothing false
+//     stored. The event of an unknown or purged account names nobody.
+//
+// A right code is used, once, and onOK applies its effect in the write
+// transaction. A failed write differs with the outcome only by the rows
+// its statements change: a wrong code's two counted rows commit two more
+// pages, 0.1-0.2 ms on the benchmark machine (docs/benchmarks.md), and
+// that state lasts at most Options.OTPAttempts checks. TestOTPCheckEqualWork
+// counts the work.
 func (l *Local) checkOTPTo(ctx context.Context, ref, to, purpose, code string,
 	onOK func(tx Tx, cur *UserRecord, c *CodeRecord, now time.Time) (string, error)) (*UserRecord, error) {
 	key, err := refKey(ref, l.opt.PhoneRegion)
@@ -361,62 +393,75 @@ func (l *Local) checkOTPTo(ctx context.Context, ref, to, purpose, code string,
 	}
 	var rec *UserRecord
 	var c *CodeRecord
+	var refusal error // why the check fails whatever the code; nil when the code decides
 	err = l.store.View(ctx, func(tx Tx) (err error) {
-		if rec, err = l.get(ctx, tx, ref); err != nil {
+		rec, c, refusal = nil, nil, nil
+		rec, err = l.get(ctx, tx, ref)
+		switch {
+		case IsCode(err, CodeNotFound):
+			rec, refusal = nil, err
+		case err != nil:
+			return err
+		default:
+			refusal = l.otpCheckAllowed(ctx, rec, purpose)
+		}
+		id := noRow // an unknown REF's codes are looked for as an account's
+		if rec != nil {
+			id = rec.ID
+		}
+		var miss error
+		c, miss, err = l.currentOTP(ctx, tx, id, purpose, codeKey)
+		if err != nil {
 			return err
 		}
-		if err := l.mayChange(ctx, rec, "check a passcode of"); err != nil {
-			return err
+		if rec == nil {
+			c = nil
+		} else if refusal == nil {
+			refusal = miss
 		}
-		if purpose == PurposeSignup && (rec.Status == StatusActive || rec.Status == StatusLocked) {
-			// Whatever the code: there is nothing left to activate.
-			return Errorf(CodeConflict, "user %d is already activated", rec.ID)
-		}
-		c, err = l.currentOTP(ctx, tx, rec.ID, purpose, codeKey)
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, l.fail(ctx, ActionOTPVerify, idOf(rec), wrap(err, "verify passcode"))
 	}
-	if err := lockAllowed(rec, l.now()); err != nil {
-		return nil, l.fail(ctx, ActionOTPVerify, rec.ID, err)
+	if refusal == nil {
+		refusal = lockAllowed(rec, l.now())
 	}
-	mac, err := l.otpMAC(c, code)
+	// The one HMAC, of the outstanding passcode or of a record of its
+	// shape that no code was sent with.
+	probe := c
+	if refusal != nil || c == nil {
+		probe = &CodeRecord{Purpose: purpose, Destination: codeKey.Value}
+	}
+	mac, err := l.otpMAC(probe, code)
 	if err != nil {
 		return nil, err
 	}
-	right := hmac.Equal(mac, c.MAC)
+	right := refusal == nil && hmac.Equal(mac, c.MAC)
 	var cur *UserRecord
 	var failure error
 	err = l.store.Update(ctx, func(tx Tx) (err error) {
-		failure = nil
+		cur, failure = nil, nil
 		now := l.now()
-		if cur, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: rec.ID}); err != nil {
-			return err
-		}
-		l.settle(cur, now)
-		if err := lockAllowed(cur, now); err != nil {
-			return err
-		}
-		if !right {
-			n, err := tx.FailCodeAttempt(ctx, c.Seq, l.opt.OTPAttempts, now)
-			if err != nil {
+		why := refusal
+		if rec == nil {
+			// The same look-up as a known account's (its row again, by
+			// id): the REF was judged by the read.
+			if _, err := tx.GetUser(ctx, key); err != nil && !IsCode(err, CodeNotFound) {
 				return err
 			}
-			if n == 0 {
-				return l.otpGone(ctx, tx, c, now)
-			}
-			msg, err := l.countFailure(ctx, tx, cur, ActionOTPVerify, now, "wrong passcode")
-			if err != nil {
+		} else {
+			if cur, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: rec.ID}); err != nil {
 				return err
 			}
-			if left := l.opt.OTPAttempts - n; left > 0 {
-				msg += " (" + plural(left, "attempt") + " left)"
-			} else {
-				msg += "; no attempts left: the passcode is void, send a new one"
+			l.settle(cur, now)
+			if why == nil {
+				why = lockAllowed(cur, now) // locked meanwhile
 			}
-			failure = Errorf(CodeUnauthenticated, "%s", msg)
-			return nil
+		}
+		if why != nil || !right {
+			failure, err = l.otpFailed(ctx, tx, cur, c, why, now)
+			return err
 		}
 		used, err := tx.UseCode(ctx, c.Seq, now)
 		if err != nil {
@@ -438,31 +483,95 @@ func (l *Local) checkOTPTo(ctx context.Context, ref, to, purpose, code string,
 		return tx.InsertEvent(ctx, l.event(ctx, ActionOTPVerify, cur.ID, "passcode "+c.ID+": "+note))
 	})
 	if err != nil {
-		return nil, l.fail(ctx, ActionOTPVerify, rec.ID, wrap(err, "verify passcode"))
+		return nil, l.fail(ctx, ActionOTPVerify, idOf(rec), wrap(err, "verify passcode"))
 	}
-	return cur, failure
+	if failure != nil {
+		return nil, failure
+	}
+	return cur, nil
 }
 
+// otpCheckAllowed refuses a passcode check of rec that no code can pass.
+func (l *Local) otpCheckAllowed(ctx context.Context, rec *UserRecord, purpose string) error {
+	if err := l.mayChange(ctx, rec, "check a passcode of"); err != nil {
+		return err
+	}
+	if purpose == PurposeSignup && (rec.Status == StatusActive || rec.Status == StatusLocked) {
+		// Whatever the code: there is nothing left to activate.
+		return Errorf(CodeConflict, "user %d is already activated", rec.ID)
+	}
+	return nil
+}
+
+// otpFailed records, inside the write transaction of checkOTPTo, a check
+// that failed: a wrong code (refusal nil) counts against the code (void
+// after Options.OTPAttempts) and against the account (the lockout); a
+// refusal runs the same two statements on seq and id noRow, which name
+// no row. Either way one audit event follows: the account's, or, for an
+// unknown REF or a purged account, one that names nobody (the REF may be
+// personal data). It returns the error to answer, which is not the
+// transaction's: the failure is committed.
+func (l *Local) otpFailed(ctx context.Context, tx Tx, cur *UserRecord, c *CodeRecord, refusal error, now time.Time) (failure, err error) {
+	seq, id := noRow, noRow
+	if refusal == nil {
+		seq, id = c.Seq, cur.ID
+	}
+	n, err := tx.FailCodeAttempt(ctx, seq, l.opt.OTPAttempts, now)
+	if err != nil {
+		return nil, err
+	}
+	if refusal == nil {
+		if n == 0 { // void or used since the read
+			return nil, l.otpGone(ctx, tx, c, now)
+		}
+		msg, err := l.countFailure(ctx, tx, cur, ActionOTPVerify, now, "wrong passcode")
+		if err != nil {
+			return nil, err
+		}
+		if left := l.opt.OTPAttempts - n; left > 0 {
+			msg += " (" + plural(left, "attempt") + " left)"
+		} else {
+			msg += "; no attempts left: the passcode is void, send a new one"
+		}
+		return Errorf(CodeUnauthenticated, "%s", msg), nil
+	}
+	// The statement of countFailure, on no account: nothing is counted.
+	if _, err := tx.AddLoginFailure(ctx, id); err != nil && !IsCode(err, CodeNotFound) {
+		return nil, err
+	}
+	ev := l.event(ctx, ActionOTPVerify, 0, "no account has the name given")
+	if cur != nil && auditable(refusal) {
+		ev = l.event(ctx, ActionOTPVerify, cur.ID, refusal.Error())
+	}
+	ev.Outcome = OutcomeFailure
+	return refusal, tx.InsertEvent(ctx, ev)
+}
+
+// noRow is the id (or seq) of the probes that do an account's work for a
+// REF that names none: ids and seqs start at 1, so the statement finds no
+// row. Not 0, which a CodeFilter reads as any user.
+const noRow int64 = -1
+
 // currentOTP finds the outstanding passcode of purpose for a user, sent
-// to the phone or address the REF named if it named one; when there is
-// none it says why.
-func (l *Local) currentOTP(ctx context.Context, tx Tx, userID int64, purpose string, key UserKey) (*CodeRecord, error) {
+// to the phone or address the REF named if it named one. When there is
+// none, miss says why; err is a failure of the store.
+func (l *Local) currentOTP(ctx context.Context, tx Tx, userID int64, purpose string, key UserKey) (c *CodeRecord, miss, err error) {
 	f := CodeFilter{UserID: userID, Kinds: []CodeKind{CodeKindOTP}, Purpose: purpose, Limit: 1}
 	if key.Field == KeyPhone { // only good for the number it was sent to
 		f.Destination = key.Value
 	}
 	latest, err := tx.ListCodes(ctx, f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(latest) == 0 {
-		return nil, Errorf(CodeUnauthenticated, "no %s passcode was sent to user %d: send one first", purpose, userID)
+		return nil, Errorf(CodeUnauthenticated, "no %s passcode was sent to user %d: send one first", purpose, userID), nil
 	}
-	c := &latest[0]
+	c = &latest[0]
 	if err := codeError(c, l.now()); err != nil {
-		return nil, err
+		return nil, err, nil
 	}
-	return c, nil
+	return c, nil, nil
 }
 
 // otpGone says why a passcode that was outstanding a moment ago is not.

@@ -44,6 +44,15 @@ type PreregFilter struct {
 
 // Preregister puts an email address on the waiting list. An address that
 // belongs to an account, or that is on the list already, is a conflict.
+//
+// The work is the same for the three (the auth API's /auth/preregister
+// answers them alike, and its time must not tell an account's address
+// from a new one): one write transaction that looks the address up as an
+// account's primary and as an extra address, tries the insert (an
+// account's address aside: the list must not hold it), looks again, and
+// commits one audit event, of the entry or of the refusal. No event names
+// the address or its account: a non-user's address is personal data, and
+// the refusal must not tie an address to an account in the trail either.
 func (l *Local) Preregister(ctx context.Context, email string) (*Preregistration, error) {
 	if err := l.permit(ctx, "Preregister"); err != nil {
 		return nil, err
@@ -56,55 +65,79 @@ func (l *Local) Preregister(ctx context.Context, email string) (*Preregistration
 		return nil, FieldError("email", "required")
 	}
 	var p *Preregistration
-	err = l.store.Update(ctx, func(tx Tx) error {
-		if err := hasNoAccount(ctx, tx, e); err != nil {
+	var refusal error
+	err = l.store.Update(ctx, func(tx Tx) (err error) {
+		p = nil
+		listed := false
+		if refusal, err = hasNoAccount(ctx, tx, e); err != nil {
 			return err
 		}
-		p = &Preregistration{Email: e, CreatedAt: l.now(), CreatedBy: l.actor(ctx)}
-		if err := tx.InsertPreregistration(ctx, p); err != nil {
-			if IsCode(err, CodeConflict) {
-				return &Error{Code: CodeConflict, Field: "email", Message: fmt.Sprintf("%s is already on the waiting list", e), Err: err}
+		if refusal == nil {
+			p = &Preregistration{Email: e, CreatedAt: l.now(), CreatedBy: l.actor(ctx)}
+			if err := tx.InsertPreregistration(ctx, p); IsCode(err, CodeConflict) {
+				refusal, listed = &Error{Code: CodeConflict, Field: "email", Message: fmt.Sprintf("%s is already on the waiting list", e), Err: err}, true
+			} else if err != nil {
+				return err
 			}
-			return err
 		}
 		// Once more after the insert: on a server database a registration
 		// of the address may have committed since the first look (its
 		// Tx.DeletePreregistration waits for this insert, so one of the
-		// two always sees the other).
-		if err := hasNoAccount(ctx, tx, e); err != nil {
+		// two always sees the other). A refusal looks again too: the
+		// same work.
+		again, err := hasNoAccount(ctx, tx, e)
+		if err != nil {
 			return err
+		}
+		if refusal == nil && again != nil {
+			return again // rolls the entry back
 		}
 		// The trail names the entry, not the address: it belongs to no
 		// account, and the trail keeps no personal data of non-users.
-		return tx.InsertEvent(ctx, l.event(ctx, ActionPreregAdd, 0, fmt.Sprintf("preregistration %d", p.ID)))
+		ev := l.event(ctx, ActionPreregAdd, 0, "")
+		switch {
+		case refusal == nil:
+			ev.Detail = fmt.Sprintf("preregistration %d", p.ID)
+		case listed:
+			ev.Outcome, ev.Detail = OutcomeFailure, "refused: the address is on the waiting list already"
+		default:
+			ev.Outcome, ev.Detail = OutcomeFailure, "refused: the address is an account's"
+		}
+		return tx.InsertEvent(ctx, ev)
 	})
 	if err != nil {
 		return nil, wrap(err, "preregister")
 	}
+	if refusal != nil {
+		return nil, refusal
+	}
 	return p, nil
 }
 
-// hasNoAccount refuses an address that belongs to an account, as its
-// primary address or an extra one (addresses.go).
-func hasNoAccount(ctx context.Context, tx Tx, email string) error {
+// hasNoAccount returns the refusal of an address that belongs to an
+// account, as its primary address or an extra one (addresses.go), nil
+// when none has it; err is a failure of the store. It looks both up
+// whatever the first finds: the same reads for every address.
+func hasNoAccount(ctx context.Context, tx Tx, email string) (refusal, err error) {
 	var owner int64
 	rec, err := tx.GetUser(ctx, UserKey{Field: KeyEmail, Value: email})
 	switch {
 	case err == nil:
 		owner = rec.ID
 	case !IsCode(err, CodeNotFound):
-		return err
-	default:
-		a, err := tx.GetAddress(ctx, AddressEmail, email)
-		switch {
-		case IsCode(err, CodeNotFound):
-			return nil
-		case err != nil:
-			return err
-		}
-		owner = a.UserID
+		return nil, err
 	}
-	return &Error{Code: CodeConflict, Field: "email", Message: fmt.Sprintf("%s already has an account (user %d)", email, owner)}
+	a, err := tx.GetAddress(ctx, AddressEmail, email)
+	switch {
+	case err == nil && owner == 0:
+		owner = a.UserID
+	case err != nil && !IsCode(err, CodeNotFound):
+		return nil, err
+	}
+	if owner == 0 {
+		return nil, nil
+	}
+	return &Error{Code: CodeConflict, Field: "email", Message: fmt.Sprintf("%s already has an account (user %d)", email, owner)}, nil
 }
 
 // ListPreregistrations returns a page of the waiting list, in the order

@@ -680,6 +680,13 @@ func (l *Local) forgotAccount(ctx context.Context, tx Tx, addr string) (*UserRec
 
 // resetByPhone sets a new password with a recovery passcode sent to a
 // phone (see SendOTP). A refused password leaves the passcode as it was.
+//
+// The work before the answer is the same whether or not the number is an
+// account's (the auth API's /auth/recovery/sms/reset answers both as a
+// wrong code): the policy without the account's names, one hash, and
+// checkOTP, whose failures all cost alike. The policy's check against the
+// account's username and email address waits until the passcode has
+// proven the phone: before, its refusal would tell whose number it is.
 func (l *Local) resetByPhone(ctx context.Context, in PasswordReset) (*User, error) {
 	phone, err := NormalizePhone(in.Phone, l.opt.PhoneRegion)
 	if err != nil {
@@ -689,32 +696,8 @@ func (l *Local) resetByPhone(ctx context.Context, in PasswordReset) (*User, erro
 	if err != nil {
 		return nil, err
 	}
-	var rec *UserRecord
-	err = l.store.View(ctx, func(tx Tx) (err error) {
-		rec, err = l.get(ctx, tx, phone)
-		return err
-	})
-	if IsCode(err, CodeNotFound) {
-		// The work of a known number (the policy, one hash) and its
-		// refusal of a weak password, so that neither the answer nor its
-		// time tells whether the number is an account's (the auth API's
-		// /auth/recovery/sms/reset answers both as a wrong code).
-		if perr := CheckPassword(in.Password, l.opt.PasswordMinLength, "", ""); perr != nil {
-			return nil, perr
-		}
-		if _, _, herr := l.hashPassword(ctx, in.Password); herr != nil {
-			return nil, herr
-		}
+	if err := CheckPassword(in.Password, l.opt.PasswordMinLength, "", ""); err != nil {
 		return nil, err
-	}
-	if err != nil {
-		return nil, wrap(err, "reset password")
-	}
-	if err := resettable(rec); err != nil {
-		return nil, l.fail(ctx, ActionPasswordReset, rec.ID, err)
-	}
-	if err := CheckPassword(in.Password, l.opt.PasswordMinLength, rec.Username, rec.Email); err != nil {
-		return nil, l.fail(ctx, ActionPasswordReset, rec.ID, err)
 	}
 	hash, scram, err := l.hashPassword(ctx, in.Password)
 	if err != nil {
@@ -723,6 +706,9 @@ func (l *Local) resetByPhone(ctx context.Context, in PasswordReset) (*User, erro
 	cur, err := l.checkOTP(ctx, phone, PurposeRecovery, code, func(tx Tx, cur *UserRecord, c *CodeRecord, now time.Time) (string, error) {
 		if err := resettable(cur); err != nil {
 			return "", err
+		}
+		if err := CheckPassword(in.Password, l.opt.PasswordMinLength, cur.Username, cur.Email); err != nil {
+			return "", err // rolled back: the passcode stays usable
 		}
 		cur.PasswordHash, cur.HasPassword, cur.FailedLogins = hash, true, 0
 		if c.Destination == cur.Phone {

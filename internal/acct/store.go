@@ -138,7 +138,8 @@ type Tx interface {
 	// ListPointsEntries returns the ledger rows that match q, newest first.
 	ListPointsEntries(ctx context.Context, q PointsFilter) ([]PointsEntry, error)
 	// InsertPreregistration puts p.Email on the waiting list and sets p.ID;
-	// an address already on it is a CodeConflict naming "email".
+	// an address already on it is a CodeConflict naming "email", which
+	// leaves the transaction usable (Preregister audits the refusal in it).
 	InsertPreregistration(ctx context.Context, p *Preregistration) error
 	// ListPreregistrations returns waiting-list entries in id order.
 	ListPreregistrations(ctx context.Context, q PreregFilter) ([]Preregistration, error)

@@ -70,11 +70,18 @@ func (t *Tx) ListPointsEntries(ctx context.Context, q acct.PointsFilter) ([]acct
 }
 
 // InsertPreregistration puts p.Email on the waiting list and sets p.ID;
-// the unique constraint makes an address already on it a conflict.
+// an address already on it is a conflict. The statement yields to the
+// existing row (ON CONFLICT DO NOTHING) rather than failing, so that the
+// transaction stays usable on PostgreSQL too (a failed statement aborts
+// its transaction there): Local.Preregister records the refusal in it.
 func (t *Tx) InsertPreregistration(ctx context.Context, p *acct.Preregistration) error {
-	id, err := t.insert(ctx,
-		"INSERT INTO preregistrations (email, created_at, created_by) VALUES (?, ?, ?)", "id",
-		p.Email, t.d.Time(p.CreatedAt), p.CreatedBy)
+	var id int64
+	err := t.queryRow(ctx,
+		"INSERT INTO preregistrations (email, created_at, created_by) VALUES (?, ?, ?) ON CONFLICT (email) DO NOTHING RETURNING id",
+		p.Email, t.d.Time(p.CreatedAt), p.CreatedBy).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return &acct.Error{Code: acct.CodeConflict, Field: "email", Message: "the address is on the waiting list already"}
+	}
 	if err != nil {
 		return t.d.MapError("insert preregistration", err)
 	}

@@ -243,6 +243,29 @@ func testSelfRecoverBySMS(e *env) {
 	e.wantCode(err, acct.CodeRefused, "password")
 	_, err = e.svc.ResetPassword(e.ctx, acct.PasswordReset{Phone: "+14155550199", Code: code, Password: OtherPassword})
 	e.wantCode(err, acct.CodeNotFound, "")
+	// The failure of nobody's number is in the trail as a known one's
+	// is (the same work), naming nobody.
+	evs, _ := e.events("")
+	anonymous := 0
+	for _, ev := range evs {
+		if ev.Action == acct.ActionOTPVerify && ev.Outcome == acct.OutcomeFailure && ev.UserID == nil {
+			anonymous++
+			if strings.Contains(ev.Detail, "4155550199") {
+				e.t.Errorf("the event names the number: %+v", ev)
+			}
+		}
+	}
+	if anonymous != 1 {
+		e.t.Errorf("%d otp.verify failures naming nobody, want 1", anonymous)
+	}
+	// A password that holds the account's username is refused only once
+	// the passcode has proven the phone: before, the refusal would tell
+	// whose number it is. The refusal leaves the passcode usable.
+	named := "alice " + OtherPassword
+	_, err = e.svc.ResetPassword(e.ctx, acct.PasswordReset{Phone: "+14155550123", Code: wrongOTP(code, 1), Password: named})
+	e.wantCode(err, acct.CodeUnauthenticated, "")
+	_, err = e.svc.ResetPassword(e.ctx, acct.PasswordReset{Phone: "+14155550123", Code: code, Password: named})
+	e.wantCode(err, acct.CodeRefused, "password")
 	e.resetByPhone("+14155550123", code, OtherPassword)
 	e.login(acct.Login{Ref: "alice", Password: OtherPassword})
 }

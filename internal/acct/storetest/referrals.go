@@ -128,6 +128,17 @@ func testPreregistrations(t *testing.T, s acct.Store) {
 	if !acct.IsCode(err, acct.CodeConflict) || acct.ErrorField(err) != "email" {
 		t.Errorf("second entry of an address: %v (field %q), want a conflict on email", err, acct.ErrorField(err))
 	}
+	// The conflict leaves the transaction usable (on PostgreSQL a failed
+	// statement would abort it): Preregister audits the refusal in it.
+	err = s.Update(ctx, func(tx acct.Tx) error {
+		if err := tx.InsertPreregistration(ctx, &acct.Preregistration{Email: "p3@example.com", CreatedAt: t0}); !acct.IsCode(err, acct.CodeConflict) {
+			return fmt.Errorf("second entry: %v, want a conflict", err)
+		}
+		return tx.InsertEvent(ctx, &acct.Event{At: t0, Actor: "op", Action: "prereg.add", Outcome: acct.OutcomeFailure, Detail: "listed"})
+	})
+	if err != nil {
+		t.Errorf("a statement after the conflict, in its transaction: %v", err)
+	}
 	list := func(q acct.PreregFilter) []acct.Preregistration {
 		t.Helper()
 		var ps []acct.Preregistration
