@@ -73,10 +73,13 @@ func RunBatches[R any](ctx context.Context, w io.Writer, src ItemSource, call Ba
 	defer cancel()
 	type job struct {
 		items []string
-		out   bytes.Buffer // the lines of res
+		out   *bytes.Buffer // the lines of the results, from bufs
 		err   error
 		done  chan struct{}
 	}
+	// The buffers of the batches' lines go round: a batch's lines are
+	// some 100 KB, which a new buffer would grow to again and again.
+	bufs := sync.Pool{New: func() any { return new(bytes.Buffer) }}
 	jobs := make(chan *job)
 	order := make(chan *job, BatchWorkers)
 	var readErr error
@@ -132,7 +135,8 @@ func RunBatches[R any](ctx context.Context, w io.Writer, src ItemSource, call Ba
 					err = acct.Errorf(acct.CodeInternal, "%d answers to %d items", len(res), len(j.items))
 				}
 				if err == nil {
-					enc := json.NewEncoder(&j.out)
+					j.out = bufs.Get().(*bytes.Buffer)
+					enc := json.NewEncoder(j.out)
 					enc.SetEscapeHTML(false)
 					for i := range res {
 						if err = enc.Encode(res[i]); err != nil {
@@ -157,7 +161,10 @@ func RunBatches[R any](ctx context.Context, w io.Writer, src ItemSource, call Ba
 			cancel()
 			return j.err
 		}
-		if _, err := w.Write(j.out.Bytes()); err != nil {
+		_, err := w.Write(j.out.Bytes())
+		j.out.Reset()
+		bufs.Put(j.out)
+		if err != nil {
 			cancel()
 			return fmt.Errorf("write: %w", err)
 		}
