@@ -44,21 +44,6 @@ const connPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
 // taken only as pages are read.
 const writeCache = "-65536"
 
-// readCache and readMmap are the page cache (in KiB, negative as in
-// writeCache) and the memory-mapped size (in bytes) of each read
-// connection, set in its DSN. SQLite's default cache of 2 MiB holds a few
-// thousand pages: the look-ups of a batch over a store of a million
-// accounts miss it at almost every index level, and each miss was a
-// pread (2.7 s of system time for 100,000 look-ups, docs/benchmarks.md,
-// issue 20). Mapped, the first 256 MiB of the file are read from the
-// operating system's cache without a system call or a copy; the cache
-// then serves the rest and the WAL's pages. Both are address space or
-// memory taken only as pages are read, at most readConns times.
-const (
-	readCache = "-32768"
-	readMmap  = "268435456"
-)
-
 // wantPragmas are the values that Open asserts on the write pool: a DSN
 // parameter the driver does not understand is ignored silently.
 var wantPragmas = map[string]string{
@@ -314,7 +299,7 @@ func createFile(path string) (created bool, err error) {
 // dsn returns the driver's data source name for the file at the absolute
 // path: a file: URI with the path escaped, the pragmas, and either
 // IMMEDIATE transactions and a larger page cache (write) or query_only
-// connections with their own cache and memory map (read).
+// connections (read).
 func dsn(path string, write bool) string {
 	p := filepath.ToSlash(path)
 	if !strings.HasPrefix(p, "/") { // C:/… on Windows
@@ -324,7 +309,7 @@ func dsn(path string, write bool) string {
 	if write {
 		return d + "&_pragma=cache_size(" + writeCache + ")&_txlock=immediate"
 	}
-	return d + "&_pragma=query_only(1)&_pragma=cache_size(" + readCache + ")&_pragma=mmap_size(" + readMmap + ")"
+	return d + "&_pragma=query_only(1)"
 }
 
 // Pragmas reports the connection settings in force on the write pool:

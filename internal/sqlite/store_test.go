@@ -93,7 +93,6 @@ func TestPragmas(t *testing.T) {
 	// The read pool is query-only and has the same settings.
 	for _, p := range []struct{ name, want string }{
 		{"query_only", "1"}, {"foreign_keys", "1"}, {"busy_timeout", "5000"}, {"journal_mode", "wal"},
-		{"cache_size", readCache}, {"mmap_size", readMmap},
 	} {
 		var v string
 		if err := s.r.QueryRow("PRAGMA " + p.name).Scan(&v); err != nil {
