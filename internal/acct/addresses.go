@@ -319,6 +319,13 @@ func addresses(ctx context.Context, tx Tx, rec *UserRecord, kind AddressKind) ([
 	if err != nil {
 		return nil, err
 	}
+	return shapeAddresses(rec, recs), nil
+}
+
+// shapeAddresses returns the addresses recs of the account rec as
+// addresses does: the primary of each kind marked, and verified as the
+// account says.
+func shapeAddresses(rec *UserRecord, recs []AddressRecord) []Address {
 	out := make([]Address, 0, len(recs))
 	for _, r := range recs {
 		a := r.Address
@@ -332,7 +339,7 @@ func addresses(ctx context.Context, tx Tx, rec *UserRecord, kind AddressKind) ([
 		}
 		out = append(out, a)
 	}
-	return out, nil
+	return out
 }
 
 // ListAddresses returns an account's addresses of kind ("" for both):

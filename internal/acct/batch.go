@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // MaxBatch is the most REFs or tokens that one LookupUsers or
@@ -70,6 +71,10 @@ func batchSize(field string, n int) error {
 // read transaction, answering in the order of refs. A REF that names
 // nobody (not_found) or is not a REF (invalid) gets its error in its
 // answer; any other failure fails the whole call.
+//
+// Where the store reads in bulk (BulkTx) a batch costs a few queries
+// whatever its size (lookUpBulk); otherwise each REF is found as User
+// finds it, and its addresses read, one by one.
 func (l *Local) LookupUsers(ctx context.Context, refs []string) ([]UserLookup, error) {
 	if err := l.permit(ctx, "LookupUsers"); err != nil {
 		return nil, err
@@ -79,6 +84,9 @@ func (l *Local) LookupUsers(ctx context.Context, refs []string) ([]UserLookup, e
 	}
 	out := make([]UserLookup, len(refs))
 	err := l.store.View(ctx, func(tx Tx) error {
+		if bt, ok := tx.(BulkTx); ok {
+			return l.lookUpBulk(ctx, bt, refs, out)
+		}
 		for i, ref := range refs {
 			rec, err := l.get(ctx, tx, ref)
 			if err == nil {
@@ -99,6 +107,98 @@ func (l *Local) LookupUsers(ctx context.Context, refs []string) ([]UserLookup, e
 		return nil, wrap(err, "look up users")
 	}
 	return out, nil
+}
+
+// lookUpBulk answers refs into out as get and addresses would one by one,
+// in three or four queries: the owners of the REFs that are not ids
+// (FindKeys, one query for each kind of key: usernames and foreign
+// identities in the accounts, email addresses and phone numbers in the
+// addresses table, which holds the primary ones too, so an extra address
+// names its account as with get), the accounts (GetUsers), and their
+// addresses (ListAddressesOf).
+func (l *Local) lookUpBulk(ctx context.Context, bt BulkTx, refs []string, out []UserLookup) error {
+	keys := make([]UserKey, len(refs))
+	var find []UserKey
+	for i, ref := range refs {
+		key, err := refKey(ref, l.opt.PhoneRegion)
+		if err != nil {
+			if out[i].Error = itemError(err, CodeInvalid); out[i].Error == nil {
+				return fmt.Errorf("ref %d: %w", i+1, err)
+			}
+			continue
+		}
+		keys[i] = key
+		if key.Field != KeyID {
+			find = append(find, key)
+		}
+	}
+	owner := make(map[UserKey]int64, len(find))
+	if len(find) > 0 {
+		owners, err := bt.FindKeys(ctx, find)
+		if err != nil {
+			return err
+		}
+		for _, o := range owners {
+			owner[UserKey{Field: o.Key.Field, Value: o.Key.Value}] = o.UserID
+		}
+	}
+	ids := make([]int64, 0, len(refs))
+	for i, k := range keys {
+		switch {
+		case out[i].Error != nil:
+		case k.Field == KeyID:
+			ids = append(ids, k.ID)
+		default:
+			if id, ok := owner[k]; ok {
+				keys[i] = UserKey{Field: KeyID, ID: id}
+				ids = append(ids, id)
+			}
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	recs, err := bt.GetUsers(ctx, ids)
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]*UserRecord, len(recs))
+	now := l.now()
+	found := ids[:0]
+	for i := range recs {
+		l.settle(&recs[i], now)
+		byID[recs[i].ID] = &recs[i]
+		found = append(found, recs[i].ID)
+	}
+	addrs, err := bt.ListAddressesOf(ctx, found)
+	if err != nil {
+		return err
+	}
+	// addrs is by account: the rows of each account, in the order of
+	// ListAddresses, are addrs[at[id].from:at[id].to].
+	type span struct{ from, to int }
+	at := make(map[int64]span, len(found))
+	for j := 0; j < len(addrs); {
+		k := j + 1
+		for k < len(addrs) && addrs[k].UserID == addrs[j].UserID {
+			k++
+		}
+		at[addrs[j].UserID] = span{j, k}
+		j = k
+	}
+	for i, ref := range refs {
+		if out[i].Error != nil {
+			continue
+		}
+		rec := byID[keys[i].ID]
+		if keys[i].Field != KeyID || rec == nil {
+			out[i].Error = itemError(errNoUser(ref), CodeNotFound)
+			continue
+		}
+		u := rec.User // each answer its own copy, as one by one
+		sp := at[rec.ID]
+		out[i].User, out[i].Addresses = &u, shapeAddresses(rec, addrs[sp.from:sp.to])
+	}
+	return nil
 }
 
 // ValidateSessions checks each token as ValidateSession does, in one read

@@ -251,13 +251,18 @@ func (l *Local) get(ctx context.Context, tx Tx, ref string) (*UserRecord, error)
 		rec, err = l.byAddress(ctx, tx, key) // addresses.go: an extra address names its account too
 	}
 	if IsCode(err, CodeNotFound) {
-		return nil, &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("no user %q", strings.TrimSpace(ref))}
+		return nil, errNoUser(ref)
 	}
 	if err != nil {
 		return nil, err
 	}
 	l.settle(rec, l.now())
 	return rec, nil
+}
+
+// errNoUser is the error of a REF that names nobody.
+func errNoUser(ref string) error {
+	return &Error{Code: CodeNotFound, Field: "user", Message: fmt.Sprintf("no user %q", strings.TrimSpace(ref))}
 }
 
 // settle applies what time has decided to rec: a lock whose time is up no

@@ -201,9 +201,15 @@ func (l *Local) ValidateSession(ctx context.Context, token string) (*SessionInfo
 		return nil, err
 	}
 	var info SessionInfo
-	err := l.store.View(ctx, func(tx Tx) error {
-		return l.validate(ctx, tx, token, l.now(), &info)
-	})
+	var err error
+	if r, ok := l.store.(SessionUserReader); ok {
+		// One statement, no transaction around it (see SessionUserReader).
+		err = l.validateJoined(ctx, r.ReadSessionUser, token, l.now(), &info)
+	} else {
+		err = l.store.View(ctx, func(tx Tx) error {
+			return l.validate(ctx, tx, token, l.now(), &info)
+		})
+	}
 	if err != nil {
 		return nil, wrap(err, "validate session")
 	}
@@ -213,20 +219,34 @@ func (l *Local) ValidateSession(ctx context.Context, token string) (*SessionInfo
 // validate finds the session of token in tx and its user, and fills info
 // when the session is active at now and its account not deleted.
 func (l *Local) validate(ctx context.Context, tx Tx, token string, now time.Time, info *SessionInfo) error {
-	var s *SessionRecord
-	var u *UserRecord
-	var err error
 	if g, ok := tx.(SessionUserTx); ok {
-		hash, herr := hashToken(token)
-		if herr != nil {
-			return herr
-		}
-		s, u, err = g.GetSessionUser(ctx, hash)
-		if IsCode(err, CodeNotFound) {
-			return errNoSession
-		}
-	} else {
-		s, err = findSession(ctx, tx, SessionRef{Token: token})
+		return l.validateJoined(ctx, g.GetSessionUser, token, now, info)
+	}
+	s, err := findSession(ctx, tx, SessionRef{Token: token})
+	if err != nil {
+		return err
+	}
+	if err := usable(&s.Session, now); err != nil {
+		return err
+	}
+	u, err := tx.GetUser(ctx, UserKey{Field: KeyID, ID: s.UserID})
+	if err != nil {
+		return err
+	}
+	return l.validated(s, u, now, info)
+}
+
+// validateJoined is validate with get, which reads the session of a token
+// hash and its user in one query.
+func (l *Local) validateJoined(ctx context.Context, get func(context.Context, []byte) (*SessionRecord, *UserRecord, error),
+	token string, now time.Time, info *SessionInfo) error {
+	hash, err := hashToken(token)
+	if err != nil {
+		return err
+	}
+	s, u, err := get(ctx, hash)
+	if IsCode(err, CodeNotFound) {
+		return errNoSession
 	}
 	if err != nil {
 		return err
@@ -234,11 +254,12 @@ func (l *Local) validate(ctx context.Context, tx Tx, token string, now time.Time
 	if err := usable(&s.Session, now); err != nil {
 		return err
 	}
-	if u == nil {
-		if u, err = tx.GetUser(ctx, UserKey{Field: KeyID, ID: s.UserID}); err != nil {
-			return err
-		}
-	}
+	return l.validated(s, u, now, info)
+}
+
+// validated fills info with the usable session s and its user u, unless
+// the account was deleted.
+func (l *Local) validated(s *SessionRecord, u *UserRecord, now time.Time, info *SessionInfo) error {
 	if u.Status == StatusDeleted {
 		return Errorf(CodeUnauthenticated, "session %s ended: its account was deleted", s.ID).WithReason(ReasonEnded)
 	}

@@ -369,3 +369,21 @@ type SessionUserTx interface {
 	// CodeNotFound when no session has it.
 	GetSessionUser(ctx context.Context, tokenHash []byte) (*SessionRecord, *UserRecord, error)
 }
+
+// SessionUserReader is a Store that reads a session and its user, as
+// SessionUserTx.GetSessionUser does, in one statement run outside an
+// explicit transaction. ValidateSession uses it when the store has it: a
+// read of one statement needs no BEGIN and COMMIT around it (on SQLite
+// each is a statement of its own to run, on PostgreSQL a round trip).
+//
+// One statement reads one snapshot of the database (SQLite in WAL mode
+// holds a read snapshot for the length of a statement; PostgreSQL takes a
+// statement's snapshot at its start, at any isolation level), and the
+// session and its user come from one join, so the pair read is as
+// consistent as in a read transaction: a session is never paired with a
+// state of its account older or newer than itself.
+type SessionUserReader interface {
+	// ReadSessionUser finds the session of tokenHash and its user;
+	// CodeNotFound when no session has it.
+	ReadSessionUser(ctx context.Context, tokenHash []byte) (*SessionRecord, *UserRecord, error)
+}

@@ -12,10 +12,12 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/acctl/acctl/internal/acct"
@@ -296,16 +298,43 @@ func ParseRetryAfter(v string) time.Duration {
 }
 
 // WriteJSON answers v as JSON with status.
+//
+// It is on the path of every answer (GET /auth/session most of all), so it
+// encodes into a pooled buffer, not a new slice each time, and sets its
+// three headers to shared values, not a new slice each (net/http only
+// reads them; Header.Add, should a handler call it, appends to a
+// one-element slice and so copies).
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	defer putJSONBuffer(buf)
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(v); err != nil { // HTML escaped and a final newline, as json.Marshal+'\n'
 		status = http.StatusInternalServerError
-		b, _ = json.Marshal(ErrorBody{Error: ErrorDetail{Code: acct.CodeInternal, Message: InternalMessage}})
+		buf.Reset()
+		json.NewEncoder(buf).Encode(ErrorBody{Error: ErrorDetail{Code: acct.CodeInternal, Message: InternalMessage}})
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
+	h["Content-Type"] = headerJSON
+	h["X-Content-Type-Options"] = headerNosniff
+	h["Cache-Control"] = headerNoStore
 	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
+	w.Write(buf.Bytes())
+}
+
+// The header values of WriteJSON, each a slice of one: see WriteJSON.
+var (
+	headerJSON    = []string{"application/json"}
+	headerNosniff = []string{"nosniff"}
+	headerNoStore = []string{"no-store"}
+)
+
+// jsonBuffers hold the encoding of WriteJSON's answers.
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putJSONBuffer gives buf back to jsonBuffers, unless a large answer (a
+// page of a listing) made it large: the pool keeps the common size only.
+func putJSONBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= 64<<10 {
+		jsonBuffers.Put(buf)
+	}
 }

@@ -82,7 +82,7 @@ func (h *handler) challengeLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	h.setSession(w, r, s.Token, info.Session, s.CreatedAt)
 	api.WriteJSON(w, http.StatusOK, ChallengeLoginAnswer{
-		SessionAnswer: sessionAnswer(info, s.Token, "welcome, "+fullname(info.User)),
+		SessionAnswer: sessionAnswer(info, csrfToken(s.Token), "welcome, "+fullname(info.User)),
 		ServerFinal:   res.ServerFinal,
 	})
 }

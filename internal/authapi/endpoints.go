@@ -84,7 +84,9 @@ func fullname(u acct.User) string {
 	return u.Email
 }
 
-func sessionAnswer(info *acct.SessionInfo, token, msg string) SessionAnswer {
+// sessionAnswer is the answer about the session of info, whose CSRF token
+// is csrf (csrfToken of the session's token).
+func sessionAnswer(info *acct.SessionInfo, csrf, msg string) SessionAnswer {
 	s := info.Session
 	return SessionAnswer{
 		Answer:     Answer{Success: true, Message: msg},
@@ -95,7 +97,7 @@ func sessionAnswer(info *acct.SessionInfo, token, msg string) SessionAnswer {
 		User:       publicUser(info.User),
 		Session: PublicSession{ID: s.ID, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
 			AbsoluteExpiresAt: s.AbsoluteExpiresAt, Persistent: s.Persistent},
-		CSRFToken: csrfToken(token),
+		CSRFToken: csrf,
 	}
 }
 
@@ -200,7 +202,7 @@ func (h *handler) opened(w http.ResponseWriter, r *http.Request, s *acct.Session
 		return
 	}
 	h.setSession(w, r, s.Token, info.Session, s.CreatedAt)
-	api.WriteJSON(w, http.StatusOK, sessionAnswer(info, s.Token, "welcome, "+fullname(info.User)))
+	api.WriteJSON(w, http.StatusOK, sessionAnswer(info, csrfToken(s.Token), "welcome, "+fullname(info.User)))
 }
 
 // MFAAnswer is the answer of a login whose password was right and that
@@ -261,7 +263,7 @@ func (h *handler) mfaVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.setSession(w, r, s.Token, info.Session, s.CreatedAt)
-	a := sessionAnswer(info, s.Token, "welcome, "+fullname(info.User))
+	a := sessionAnswer(info, csrfToken(s.Token), "welcome, "+fullname(info.User))
 	if s.RecoveryCodesLeft != nil {
 		api.WriteJSON(w, http.StatusOK, struct {
 			SessionAnswer
@@ -540,7 +542,7 @@ func (h *handler) connect(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	api.WriteJSON(w, http.StatusOK, sessionAnswer(info, token, ""))
+	api.WriteJSON(w, http.StatusOK, sessionAnswer(info, csrfToken(token), ""))
 }
 
 // session: GET tells who is logged in. It freshens the session (at most
@@ -560,10 +562,11 @@ func (h *handler) session(w http.ResponseWriter, r *http.Request) {
 				slog.String("session", info.Session.ID), slog.String("error", err.Error()))
 		}
 	}
-	if c, err := r.Cookie(h.csrfName); err != nil || c.Value != csrfToken(token) {
+	csrf := csrfToken(token)
+	if c, err := r.Cookie(h.csrfName); err != nil || c.Value != csrf {
 		h.setSession(w, r, token, info.Session, now)
 	}
-	api.WriteJSON(w, http.StatusOK, sessionAnswer(info, token, ""))
+	api.WriteJSON(w, http.StatusOK, sessionAnswer(info, csrf, ""))
 }
 
 // onField names field as the culprit of an error of code that names none

@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,18 +60,26 @@ type BatchCall[R any] func(ctx context.Context, items []string) ([]R, error)
 
 // RunBatches reads the items of src, calls call with BatchSize of them at
 // a time, up to BatchWorkers calls at once, and writes each result as one
-// line of compact JSON to w, in the order of the items, flushing after
+// line of compact JSON to w, in the order of the items, one write for
 // each batch. It stops at the first error of a call (the lines of the
 // batches before it are written) and returns it.
+//
+// The worker that made a call encodes its results too: the JSON of a
+// batch, by reflection, costs about as much as its look-ups, and the
+// workers share it out over the CPUs where one writer would encode every
+// line in turn.
 func RunBatches[R any](ctx context.Context, w io.Writer, src ItemSource, call BatchCall[R]) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type job struct {
 		items []string
-		res   []R
+		out   *bytes.Buffer // the lines of the results, from bufs
 		err   error
 		done  chan struct{}
 	}
+	// The buffers of the batches' lines go round: a batch's lines are
+	// some 100 KB, which a new buffer would grow to again and again.
+	bufs := sync.Pool{New: func() any { return new(bytes.Buffer) }}
 	jobs := make(chan *job)
 	order := make(chan *job, BatchWorkers)
 	var readErr error
@@ -121,18 +130,27 @@ func RunBatches[R any](ctx context.Context, w io.Writer, src ItemSource, call Ba
 				if j == nil {
 					return
 				}
-				j.res, j.err = call(ctx, j.items)
-				if j.err == nil && len(j.res) != len(j.items) {
-					j.err = acct.Errorf(acct.CodeInternal, "%d answers to %d items", len(j.res), len(j.items))
+				res, err := call(ctx, j.items)
+				if err == nil && len(res) != len(j.items) {
+					err = acct.Errorf(acct.CodeInternal, "%d answers to %d items", len(res), len(j.items))
 				}
+				if err == nil {
+					j.out = bufs.Get().(*bytes.Buffer)
+					enc := json.NewEncoder(j.out)
+					enc.SetEscapeHTML(false)
+					for i := range res {
+						if err = enc.Encode(res[i]); err != nil {
+							err = fmt.Errorf("encode: %w", err)
+							break
+						}
+					}
+				}
+				j.err = err
 				close(j.done)
 			}
 		})
 	}
 	defer wg.Wait()
-	bw := bufio.NewWriterSize(w, 64<<10)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
 	for j := range order {
 		select {
 		case <-j.done:
@@ -141,15 +159,12 @@ func RunBatches[R any](ctx context.Context, w io.Writer, src ItemSource, call Ba
 		}
 		if j.err != nil {
 			cancel()
-			return errors.Join(bw.Flush(), j.err)
+			return j.err
 		}
-		for i := range j.res {
-			if err := enc.Encode(j.res[i]); err != nil {
-				cancel()
-				return fmt.Errorf("write: %w", err)
-			}
-		}
-		if err := bw.Flush(); err != nil {
+		_, err := w.Write(j.out.Bytes())
+		j.out.Reset()
+		bufs.Put(j.out)
+		if err != nil {
 			cancel()
 			return fmt.Errorf("write: %w", err)
 		}

@@ -165,6 +165,16 @@ func (s *Store) View(ctx context.Context, fn func(acct.Tx) error) error {
 	return s.run(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}, false, fn)
 }
 
+var _ acct.SessionUserReader = (*Store)(nil)
+
+// ReadSessionUser is sqlstore's GetSessionUser run on the pool without a
+// transaction (acct.SessionUserReader): one round trip to the server
+// where a View makes three (BEGIN, the query, COMMIT). The statement
+// reads one snapshot, taken at its start.
+func (s *Store) ReadSessionUser(ctx context.Context, tokenHash []byte) (*acct.SessionRecord, *acct.UserRecord, error) {
+	return sqlstore.NewTx(s.db, dialect, sqlstore.TxOptions{Collate: s.fold}).GetSessionUser(ctx, tokenHash)
+}
+
 func (s *Store) run(ctx context.Context, opts *sql.TxOptions, write bool, fn func(acct.Tx) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {

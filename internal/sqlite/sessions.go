@@ -3,6 +3,9 @@ package sqlite
 import (
 	"context"
 	"time"
+
+	"github.com/acctl/acctl/internal/acct"
+	"github.com/acctl/acctl/internal/sqlstore"
 )
 
 // purgeCache is the page cache of the write connection, in KiB (negative,
@@ -38,4 +41,14 @@ func (t *txn) DeleteSessions(ctx context.Context, cutoff time.Time, limit int) (
 		}
 	}()
 	return t.Tx.DeleteSessions(ctx, cutoff, limit)
+}
+
+var _ acct.SessionUserReader = (*Store)(nil)
+
+// ReadSessionUser is sqlstore's GetSessionUser run on the read pool
+// without a transaction (acct.SessionUserReader): SQLite runs the one
+// SELECT in a read snapshot of its own, and the BEGIN and COMMIT of a
+// View, about a tenth of a validation's time, are spared.
+func (s *Store) ReadSessionUser(ctx context.Context, tokenHash []byte) (*acct.SessionRecord, *acct.UserRecord, error) {
+	return sqlstore.NewTx(s.r, dialect, sqlstore.TxOptions{}).GetSessionUser(ctx, tokenHash)
 }

@@ -104,7 +104,10 @@ func (t *Tx) GetUsers(ctx context.Context, ids []int64) ([]acct.UserRecord, erro
 // kind), leaving out the accounts not asked for, and puts the primary
 // address of each kind first in Go: an export asks for a page of
 // consecutive accounts, and a sort by SQLite (or a look-up per id) took
-// several times longer.
+// several times longer. Ids spread wider than rangeSpread a wanted id
+// (the accounts of a batch of look-ups, anywhere in the table) are read
+// by the list, as on the other dialects: the range would be most of the
+// table.
 func (t *Tx) ListAddressesOf(ctx context.Context, userIDs []int64) ([]acct.AddressRecord, error) {
 	out := []acct.AddressRecord{}
 	if len(userIDs) == 0 {
@@ -113,8 +116,12 @@ func (t *Tx) ListAddressesOf(ctx context.Context, userIDs []int64) ([]acct.Addre
 	var rows *sql.Rows
 	var err error
 	ids := userIDs
+	byRange := false
 	if t.d.AddressesByRange {
 		ids = slices.Sorted(slices.Values(userIDs))
+		byRange = ids[len(ids)-1]-ids[0] < rangeSpread*int64(len(ids))
+	}
+	if byRange {
 		rows, err = t.query(ctx, "SELECT "+AddressColumns+
 			" FROM addresses WHERE user_id BETWEEN ? AND ? ORDER BY user_id, kind, seq", ids[0], ids[len(ids)-1])
 	} else {
@@ -135,7 +142,7 @@ func (t *Tx) ListAddressesOf(ctx context.Context, userIDs []int64) ([]acct.Addre
 		if err := sc.Scan(rows, &rec); err != nil {
 			return nil, t.d.MapError("list addresses", err)
 		}
-		if !t.d.AddressesByRange {
+		if !byRange {
 			out = append(out, rec)
 		} else if _, ok := slices.BinarySearch(ids, rec.UserID); ok {
 			out = append(out, rec)
@@ -144,7 +151,7 @@ func (t *Tx) ListAddressesOf(ctx context.Context, userIDs []int64) ([]acct.Addre
 	if err := rows.Err(); err != nil {
 		return nil, t.d.MapError("list addresses", err)
 	}
-	if t.d.AddressesByRange {
+	if byRange {
 		// Within an account and a kind the rows are in seq order: move
 		// the primary one first.
 		slices.SortStableFunc(out, func(a, b acct.AddressRecord) int {
@@ -153,6 +160,12 @@ func (t *Tx) ListAddressesOf(ctx context.Context, userIDs []int64) ([]acct.Addre
 	}
 	return out, nil
 }
+
+// rangeSpread is how wide, in ids a wanted id, a range of ids may be for
+// ListAddressesOf to read it whole (Dialect.AddressesByRange): an export's
+// page is about 1 (consecutive accounts, a few deleted); the look-ups of
+// LookupUsers, spread over the table, are thousands.
+const rangeSpread = 4
 
 // boolFirst orders true before false.
 func boolFirst(a, b bool) int {

@@ -2,7 +2,7 @@ package accttest
 
 import (
 	"fmt"
-	"slices"
+	"reflect"
 	"strings"
 	"time"
 
@@ -54,7 +54,7 @@ func testLookupUsers(e *env) {
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		if !slices.EqualFunc(addrs, g.Addresses, func(a, b acct.Address) bool { return a.Value == b.Value && a.Primary == b.Primary }) {
+		if !reflect.DeepEqual(addrs, g.Addresses) {
 			e.t.Fatalf("ref %q: addresses %+v, ListAddresses says %+v", ref, g.Addresses, addrs)
 		}
 	}

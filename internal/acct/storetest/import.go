@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -96,6 +97,15 @@ func testBulkImportMethods(t *testing.T, s acct.Store) {
 		if !slices.Equal(got, []string{"bob@example.com", "bob@work.example", "+447400123123", "carol@example.com"}) ||
 			addrs[2].VerifiedAt == nil || !addrs[2].VerifiedAt.Equal(t0) {
 			t.Errorf("ListAddressesOf: %v, %+v", got, addrs)
+		}
+		// The same with ids spread far apart (the accounts of a batch
+		// of look-ups, not a page of an export), and one asked twice.
+		far, err := bt.ListAddressesOf(ctx, []int64{1 << 40, carol.ID, bob.ID, carol.ID})
+		if err != nil {
+			return err
+		}
+		if !reflect.DeepEqual(far, addrs) {
+			t.Errorf("ListAddressesOf, ids far apart:\n%+v\nwant\n%+v", far, addrs)
 		}
 		return nil
 	})

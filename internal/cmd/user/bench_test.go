@@ -93,3 +93,33 @@ func BenchmarkExportCommand(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGetMany runs `acctl user get -` on ACCTL_BENCH_ROWS imported
+// accounts with one REF a line for each, spread over the accounts (one in
+// a hundred naming nobody), and reports look-ups per second; B/op and
+// allocs/op are per run of the command.
+//
+//	ACCTL_BENCH_ROWS=20000 go test ./internal/cmd/user -run '^$' -bench GetMany -benchmem -count 6
+func BenchmarkGetMany(b *testing.B) {
+	n := benchRows()
+	e := cmdtest.New(b)
+	run(b, e, "user", "import", writeBenchFile(b, n))
+	var refs []byte
+	for i := range n {
+		if i%100 == 99 {
+			refs = fmt.Appendf(refs, "nobody%d@example.com\n", i)
+			continue
+		}
+		refs = fmt.Appendf(refs, "user%07d@example.com\n", i*7919%n)
+	}
+	stdin := string(refs)
+	b.ReportAllocs()
+	for b.Loop() {
+		f, _, errOut := e.Factory(cmdtest.Run{Stdin: stdin})
+		f.IO.Out = io.Discard
+		if code := root.Execute(context.Background(), f, []string{"user", "get", "-"}); code != 3 {
+			b.Fatalf("acctl user get -: exit %d, want 3 (REFs not found): %s", code, errOut)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
+}
