@@ -442,14 +442,19 @@ func (g *gen) authOperation(e authapi.Endpoint) obj {
 			}
 			props = append(props, kv{f, s})
 		}
-		schema := obj{{"type", "object"}, {"properties", props}}
+		schema := obj{{"type", "object"}, {"description", "The body of " + e.Method + " " + e.Path +
+			": a form or a JSON object of these fields (a number, a boolean or null is read as its text); another field is refused."},
+			{"properties", props}}
 		if len(e.Required) > 0 {
 			schema = append(schema, kv{"required", e.Required})
 		}
 		schema = append(schema, kv{"additionalProperties", false})
+		// One schema for the three forms of the body.
+		name := "authapi." + operationID(e.Method, e.Path) + "Body"
+		g.schemas[name] = schema
 		content := obj{}
 		for _, mt := range []string{"application/json", "application/x-www-form-urlencoded", "multipart/form-data"} {
-			content = append(content, kv{mt, obj{{"schema", schema}}})
+			content = append(content, kv{mt, obj{{"schema", ref("schemas", name)}}})
 		}
 		op = append(op, kv{"requestBody", obj{{"required", len(e.Required) > 0}, {"content", content}}})
 	}
