@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/acctl/acctl/internal/acct"
 	"github.com/acctl/acctl/internal/cmd/password"
@@ -11,6 +12,7 @@ import (
 	"github.com/acctl/acctl/internal/cmd/version"
 	"github.com/acctl/acctl/internal/cmdutil"
 	"github.com/acctl/acctl/internal/gendocs"
+	"github.com/acctl/acctl/internal/openapi"
 )
 
 // jsonObjects lists what each command prints with -o json, for
@@ -111,7 +113,26 @@ func extras() gendocs.Extras {
 		Pages: []gendocs.Page{
 			gendocs.ConfigReference(cmdutil.KeyDefs),
 			gendocs.JSONReference(jsonObjects),
+			openAPIPage(gendocs.OpenAPIPage),
+			openAPIPage(gendocs.OpenAPICopy),
 		},
 		ManSections: manSections(),
 	}
+}
+
+// openAPIPage writes the OpenAPI document of the HTTP APIs at path, its
+// prose taken from the doc comments of the sources.
+func openAPIPage(path string) gendocs.Page {
+	return gendocs.Page{Path: path, Write: func(w io.Writer) error {
+		docs, err := gendocs.NewSourceDocs()
+		if err != nil {
+			return err
+		}
+		b, err := openapi.Generate(docs)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	}}
 }

@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -217,6 +218,17 @@ var statuses = map[acct.Code]int{
 	acct.CodeConflict:        http.StatusConflict,
 	acct.CodeInternal:        http.StatusInternalServerError,
 	acct.CodeUnavailable:     http.StatusServiceUnavailable,
+}
+
+// Codes returns every error code an answer may carry (acct's and
+// CodeUnsupported), sorted.
+func Codes() []acct.Code {
+	out := make([]acct.Code, 0, len(statuses))
+	for c := range statuses {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // StatusOf returns the HTTP status of an acct error code; an unknown code

@@ -213,6 +213,15 @@ type MFAAnswer struct {
 	MFAToken string `json:"mfa_token"`
 }
 
+// MFAVerifyAnswer is the answer of POST /auth/mfa/verify: a login's,
+// and after a recovery code how many are left.
+type MFAVerifyAnswer struct {
+	SessionAnswer
+	// RecoveryCodesLeft, after a login by a recovery code, is how many
+	// unused ones the account has left.
+	RecoveryCodesLeft *int `json:"recovery_codes_left,omitempty"`
+}
+
 // MFAEnrollAnswer is the answer of POST /auth/mfa/totp: the new pending
 // factor's secret and otpauth:// URI, shown this once.
 type MFAEnrollAnswer struct {
@@ -264,14 +273,7 @@ func (h *handler) mfaVerify(w http.ResponseWriter, r *http.Request) {
 	}
 	h.setSession(w, r, s.Token, info.Session, s.CreatedAt)
 	a := sessionAnswer(info, csrfToken(s.Token), "welcome, "+fullname(info.User))
-	if s.RecoveryCodesLeft != nil {
-		api.WriteJSON(w, http.StatusOK, struct {
-			SessionAnswer
-			RecoveryCodesLeft int `json:"recovery_codes_left"`
-		}{a, *s.RecoveryCodesLeft})
-		return
-	}
-	api.WriteJSON(w, http.StatusOK, a)
+	api.WriteJSON(w, http.StatusOK, MFAVerifyAnswer{SessionAnswer: a, RecoveryCodesLeft: s.RecoveryCodesLeft})
 }
 
 // mfaEnroll: POST with the session cookie gives its account a pending

@@ -222,11 +222,11 @@ func (r *jsonWriter) typeRef(t reflect.Type) string {
 	return t.Kind().String()
 }
 
-// fieldDocs reads the doc comments of struct fields from the Go sources of
-// the module.
+// fieldDocs reads the doc comments of types, struct fields and interface
+// methods from the Go sources of the module.
 type fieldDocs struct {
 	root, module string
-	pkgs         map[string]map[string]string // package path → "Type.Field" → doc
+	pkgs         map[string]map[string]string // package path → "Type.Field" or "Type" → doc
 }
 
 // newFieldDocs finds the module root above the working directory.
@@ -293,15 +293,34 @@ func (d *fieldDocs) parse(pkg string) map[string]string {
 			continue
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
+			if gd, ok := n.(*ast.GenDecl); ok {
+				// The doc of each declared type: its own, or the
+				// declaration's when it declares only this type.
+				for _, sp := range gd.Specs {
+					if ts, ok := sp.(*ast.TypeSpec); ok {
+						text := ts.Doc.Text()
+						if text == "" && len(gd.Specs) == 1 {
+							text = gd.Doc.Text()
+						}
+						out[ts.Name.Name] = strings.Join(strings.Fields(text), " ")
+					}
+				}
+				return true
+			}
 			ts, ok := n.(*ast.TypeSpec)
 			if !ok {
 				return true
 			}
-			st, ok := ts.Type.(*ast.StructType)
-			if !ok {
+			var list *ast.FieldList
+			switch t := ts.Type.(type) {
+			case *ast.StructType:
+				list = t.Fields
+			case *ast.InterfaceType:
+				list = t.Methods // "Service.Register": a method's doc
+			default:
 				return true
 			}
-			for _, fl := range st.Fields.List {
+			for _, fl := range list.List {
 				text := fl.Doc.Text()
 				if text == "" {
 					text = fl.Comment.Text()
@@ -315,4 +334,33 @@ func (d *fieldDocs) parse(pkg string) map[string]string {
 		})
 	}
 	return out
+}
+
+// SourceDocs are the doc comments of the module's Go types, struct fields
+// and interface methods, read from the sources under the module root (the
+// working directory or above it): the prose of generated references.
+type SourceDocs struct{ d *fieldDocs }
+
+// NewSourceDocs finds the module root above the working directory.
+func NewSourceDocs() (*SourceDocs, error) {
+	d, err := newFieldDocs()
+	if err != nil {
+		return nil, err
+	}
+	return &SourceDocs{d}, nil
+}
+
+// Field returns the doc comment of the field (or the interface method)
+// name of the named type t, on one line; "" when it has none.
+func (s *SourceDocs) Field(t reflect.Type, name string) string { return s.d.doc(t, name) }
+
+// Type returns the doc comment of the named type t, on one line.
+func (s *SourceDocs) Type(t reflect.Type) string {
+	if t.Name() == "" {
+		return ""
+	}
+	if _, ok := s.d.pkgs[t.PkgPath()]; !ok {
+		s.d.pkgs[t.PkgPath()] = s.d.parse(t.PkgPath())
+	}
+	return s.d.pkgs[t.PkgPath()][t.Name()]
 }

@@ -22,10 +22,15 @@ type Page struct {
 const (
 	ConfigPage = "docs/config.md"
 	JSONPage   = "docs/json.md"
+	// OpenAPIPage is the OpenAPI document of the HTTP APIs, and
+	// OpenAPICopy the copy of it that the binary embeds (package
+	// internal/openapi: go:embed cannot reach docs/).
+	OpenAPIPage = "docs/openapi.yaml"
+	OpenAPICopy = "internal/openapi/openapi.yaml"
 )
 
 // pagePaths are the single generated pages Diff compares.
-var pagePaths = []string{ConfigPage, JSONPage}
+var pagePaths = []string{ConfigPage, JSONPage, OpenAPIPage, OpenAPICopy}
 
 // writePages writes each page under dir.
 func writePages(dir string, pages []Page) error {

@@ -390,3 +390,12 @@ func emptySlice(v any) any {
 	}
 	return v
 }
+
+// OperationTypes returns the Go types of the request body and of the
+// answer of op, as the handler decodes and encodes them: what the API's
+// OpenAPI document describes (internal/openapi). ok is false for an
+// operation the handler does not serve.
+func OperationTypes(op string) (in, out reflect.Type, ok bool) {
+	c, ok := operations[op]
+	return c.in, c.out, ok
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/acctl/acctl/internal/cmdutil"
 	"github.com/acctl/acctl/internal/forwarded"
 	"github.com/acctl/acctl/internal/httpapi"
+	"github.com/acctl/acctl/internal/openapi"
 	"github.com/acctl/acctl/internal/pages"
 )
 
@@ -418,9 +419,9 @@ func authOptions(cfg *cmdutil.Config, f *cmdutil.Factory, log *slog.Logger) auth
 }
 
 // Handler is the server's whole handler: /livez, /readyz, /healthz, the
-// admin API under /v1/ (authenticated by keys) and the auth API under
-// /auth/, with one log line per request on log. apiLog receives the admin
-// API's own lines (the causes of failures). Answers to a client that
+// admin API under /v1/ (authenticated by keys), the auth API under
+// /auth/ and their OpenAPI document at /openapi.yaml, with one log line
+// per request on log. apiLog receives the admin API's own lines (the causes of failures). Answers to a client that
 // spoke HTTPS (to the server, or to a trusted proxy that says so) carry
 // HSTS.
 func Handler(svc acct.Service, keys acct.KeyManager, auth authapi.Options, apiLog, log *slog.Logger) http.Handler {
@@ -461,6 +462,7 @@ func NewHandler(c HandlerConfig) http.Handler {
 		admin:  httpapi.New(c.Service, keyRecorder{c.Keys}, apiLog),
 		auth:   authapi.New(authSvc, auth),
 	}
+	rt.openapi = openapi.Handler()
 	if c.Pages != nil {
 		p := *c.Pages
 		p.Log = withIDs(p.Log)
@@ -475,6 +477,7 @@ func NewHandler(c HandlerConfig) http.Handler {
 // the error body, as any unknown path is.
 type router struct {
 	live, ready, health, admin, auth http.Handler
+	openapi                          http.Handler // the APIs' OpenAPI document
 	pages                            http.Handler // nil: off, the auth API answers 404
 }
 
@@ -489,6 +492,8 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.ready.ServeHTTP(w, r)
 	case p == "/healthz":
 		rt.health.ServeHTTP(w, r)
+	case p == openapi.Path:
+		rt.openapi.ServeHTTP(w, r)
 	case strings.HasPrefix(p, api.Prefix):
 		rt.admin.ServeHTTP(w, r)
 	case rt.pages != nil && strings.HasPrefix(p, pages.Prefix):
@@ -496,7 +501,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(p, authapi.Prefix):
 		rt.auth.ServeHTTP(w, r)
 	default:
-		api.WriteError(w, acct.Errorf(acct.CodeNotFound, "no such endpoint: see /v1/, /auth/, /livez, /readyz and /healthz"))
+		api.WriteError(w, acct.Errorf(acct.CodeNotFound, "no such endpoint: see /v1/, /auth/, /openapi.yaml, /livez, /readyz and /healthz"))
 	}
 }
 
