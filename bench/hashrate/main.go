@@ -55,7 +55,7 @@ func main() {
 		name, cost string
 		run        func() error
 	}{
-		{"acctl login: argon2id verify", "m=" + fmt.Sprint(acct.DefaultArgon2.Memory) + ",t=" + fmt.Sprint(acct.DefaultArgon2.Time) + ",p=" + fmt.Sprint(acct.DefaultArgon2.Threads), func() error {
+		{"acctl login: argon2id verify", fmt.Sprintf("m=%d t=%d p=%d", acct.DefaultArgon2.Memory, acct.DefaultArgon2.Time, acct.DefaultArgon2.Threads), func() error {
 			ok, _, err := h.Verify(password, argonHash)
 			if err == nil && !ok {
 				err = fmt.Errorf("argon2id: the password does not match")
