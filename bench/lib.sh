@@ -63,21 +63,27 @@ jget() {
 fmt1() { awk -v x="$1" 'BEGIN { printf "%.1f", x }'; }
 fmt0() { awk -v x="$1" 'BEGIN { printf "%.0f", x }' | thousands; }
 
-# PASSWORD and HASH: the bench accounts' password and its argon2id hash at
-# acctl's default parameters (bench/run.sh's); an import stores the hash,
-# it does not compute it.
+# PASSWORD, HASH and SCRAM: the bench accounts' password, its argon2id
+# hash at acctl's default parameters (bench/run.sh's) and its SCRAM-SHA-256
+# verifier at the default scram.iterations (`go run ./bench/hashrate
+# -scram-verifier`); an import stores them, it does not compute them. With
+# the verifier, an account's first good login does not make one (0.3 s of
+# a core at 600,000 iterations): every login costs what it does in the
+# steady state.
 PASSWORD='Correct-horse-42!x'
 HASH='$argon2id$v=19$m=19456,t=2,p=1$JM7SeyN5UMVnA1nGgCtdMQ$f96sXINPO7fBJcNeOybM2hXgNT5hczd1us9NVqj5Aw8'
+SCRAM='SCRAM-SHA-256$600000:YWNjdGwgYmVuY2ggc2FsdA==$5btEqnLPfQiz9FadEwW/LrLYqHp9QS+uOQOEHzEe1Kw=:oAPmUM8Yjfj44j8Zn4ago87ZF52aIDa04vm5S5EwXgQ='
 
 # users_csv FIRST N FILE [plain]: a CSV for `acctl user import` of the
 # accounts FIRST…FIRST+N-1, named user0000001@example.com… as loadgen's
-# -identity default names them; with "plain", with the password to hash
-# (password column) in place of HASH (password_hash).
+# -identity default names them, with HASH and SCRAM; with "plain", with
+# the password to hash (password column) in their place.
 users_csv() {
-	awk -v first="$1" -v n="$2" -v h="$HASH" -v p="$PASSWORD" -v plain="${4:-}" 'BEGIN {
-		print "username,email,first_name,last_name," (plain ? "password" : "password_hash")
+	awk -v first="$1" -v n="$2" -v h="$HASH" -v v="$SCRAM" -v p="$PASSWORD" -v plain="${4:-}" 'BEGIN {
+		print "username,email,first_name,last_name," (plain ? "password" : "password_hash,scram_verifier")
 		for (i = first; i < first + n; i++)
-			printf "user%07d,user%07d@example.com,First%d,Last%d,\"%s\"\n", i, i, i % 9973, i % 7919, plain ? p : h
+			printf "user%07d,user%07d@example.com,First%d,Last%d,%s\n", i, i, i % 9973, i % 7919,
+				plain ? "\"" p "\"" : "\"" h "\",\"" v "\""
 	}' >"$3"
 }
 

@@ -45,7 +45,16 @@ type Result struct {
 
 func main() {
 	d := flag.Duration("duration", 3*time.Second, "how long to hash, per hash kind")
+	verifier := flag.Bool("scram-verifier", false, "print the SCRAM-SHA-256 verifier of the bench password at the default iterations (a fixed salt) and exit")
 	flag.Parse()
+	if *verifier {
+		v, err := acct.NewScramVerifier(password, []byte("acctl bench salt"), acct.DefaultScramIterations)
+		if err != nil {
+			fail(err)
+		}
+		fmt.Println(v.String())
+		return
+	}
 	b10, err := bcrypt.GenerateFromPassword([]byte(password), 10)
 	if err != nil {
 		fail(err)

@@ -22,8 +22,9 @@
 //     acctl's GET /auth/session with the session's cookies, PocketBase's
 //     POST /api/collections/users/auth-refresh with its token.
 //   - create (PocketBase only): creates -n users through its batch API
-//     (-batch records a request, -clients requests at once) with a
-//     superuser's token, and reports the users created per second.
+//     (-batch records a request, -clients requests at once; -batch 1: one
+//     record a request, without the batch API) with a superuser's token,
+//     and reports the users created per second.
 //   - setup (PocketBase only): enables the batch API (-batch requests at
 //     most, 60 s) and, with -cost, sets the bcrypt cost of the users
 //     collection's password field.

@@ -142,7 +142,11 @@ func pbSetup(c *config) error {
 }
 
 // pbCreate creates -n users numbered from -first through the batch API:
-// -batch creations a request, -clients requests at once.
+// -batch creations a request, -clients requests at once. With -batch 1 it
+// posts each record on its own (POST /api/collections/users/records): a
+// batch runs in one transaction, on PocketBase's one write connection,
+// so the bcrypt hashes of its records are computed one after the other,
+// where separate requests hash on every core and only write one by one.
 func pbCreate(c *config) (*Report, error) {
 	hc := newClient(c.clients)
 	tok, err := superuser(c, hc)
@@ -173,6 +177,9 @@ func pbCreate(c *config) (*Report, error) {
 							"password": c.password, "passwordConfirm": c.password}})
 				}
 				req := jsonRequest(context.Background(), http.MethodPost, c.base+"/api/batch", map[string]any{"requests": ops})
+				if c.batch == 1 { // one record a request: no batch transaction
+					req = jsonRequest(context.Background(), http.MethodPost, c.base+ops[0].URL, ops[0].Body)
+				}
 				if err := send(hc, req, tok, nil); err != nil {
 					firstErr.CompareAndSwap(nil, err.Error())
 					return
