@@ -5,7 +5,7 @@
 # its hashing pool, reaches that limit under a login flood without its
 # memory growing with the clients.
 #
-#   bench/login_limit.sh                   # 16 then 96 clients, 20 s each, K = 256 accounts
+#   bench/login_limit.sh                   # 16 then 96 clients, 15 s each, K = 256 accounts
 #   bench/login_limit.sh -c "16 96 16 96" -d 10s -k 64
 #   ACCTL_BIN=/path/to/acctl bench/login_limit.sh
 #   ACCTL_HASH_MAX_CONCURRENT=1 bench/login_limit.sh   # any ACCTL_* setting
@@ -32,7 +32,7 @@
 set -euo pipefail
 
 CLIENTS="16 96"
-DURATION=20s
+DURATION=15s
 K=256
 SETTLE=5
 while [ $# -gt 0 ]; do
@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
 	-c) CLIENTS="$2"; shift ;;
 	-d) DURATION="$2"; shift ;;
 	-k) K="$2"; shift ;;
-	*) echo "usage: $0 [-c \"16 96\"] [-d 20s] [-k 256]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-c \"16 96\"] [-d 15s] [-k 256]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -91,7 +91,7 @@ for n in $CLIENTS; do
 	server=
 	rate=$(jget "$report" checked_s)
 	cpums=$(jget "$report" server_cpu_ms)
-	rows+=("| $n | $(fmt1 "$rate") | $(awk -v r="$rate" -v l="$limit" 'BEGIN { printf "%.0f %%", 100 * r / l }') | $(fmt1 "$cpums") ms | $(awk -v c="$cpums" 'BEGIN { printf "%.1f", c ? 1000 / c : 0 }') | $(awk -v h="$hash_ms" -v c="$cpums" 'BEGIN { printf "%.0f %%", c ? 100 * h / c : 0 }') | $(jget "$report" busy) | $(jget "$report" p50_ms) ms | $(jget "$report" p99_ms) ms | $(mib "$hwm") MiB | $(mib "$rss") MiB |")
+	rows+=("| $n | $(fmt1 "$rate") | $(awk -v r="$rate" -v l="$limit" 'BEGIN { printf "%.0f %%", 100 * r / l }') | $(fmt1 "$cpums") ms | $(awk -v c="$cpums" 'BEGIN { printf "%.1f", c ? 1000 / c : 0 }') | $(awk -v h="$hash_ms" -v c="$cpums" 'BEGIN { printf "%.0f %%", c ? 100 * h / c : 0 }') | $(jget "$report" busy) | $(fmt0 "$(jget "$report" p50_ms)") ms | $(fmt0 "$(jget "$report" p99_ms)") ms | $(mib "$hwm") MiB | $(mib "$rss") MiB |")
 done
 
 cat <<EOF

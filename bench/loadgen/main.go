@@ -71,9 +71,12 @@ type Report struct {
 	// ServerCPUms is the server's CPU time (user + system) per checked
 	// answer during the timed run, from /proc/PID/stat, with -server-pid.
 	ServerCPUms float64 `json:"server_cpu_ms,omitempty"`
-	Created     int     `json:"created,omitempty"`
-	CreatedS    float64 `json:"created_s,omitempty"` // create mode: users created per second
-	FirstErr    string  `json:"first_error,omitempty"`
+	// DBCPUms is the same for a database server and its processes (a
+	// PostgreSQL postmaster and its backends), with -db-pid.
+	DBCPUms  float64 `json:"db_cpu_ms,omitempty"`
+	Created  int     `json:"created,omitempty"`
+	CreatedS float64 `json:"created_s,omitempty"` // create mode: users created per second
+	FirstErr string  `json:"first_error,omitempty"`
 }
 
 // config is the command line.
@@ -87,7 +90,7 @@ type config struct {
 	collection            string
 	suEmail, suPassword   string
 	n, first, batch, cost int
-	serverPID             int
+	serverPID, dbPID      int
 }
 
 func main() {
@@ -109,6 +112,7 @@ func main() {
 	flag.IntVar(&c.first, "first", 1, "create mode: the number of the first user (its name by -identity)")
 	flag.IntVar(&c.batch, "batch", 500, "create: records a batch request; setup: the batch API's most")
 	flag.IntVar(&c.serverPID, "server-pid", 0, "the server's `PID` (on its machine): report its CPU time per check")
+	flag.IntVar(&c.dbPID, "db-pid", 0, "a database server's `PID`: report its CPU time and its children's per check")
 	flag.IntVar(&c.cost, "cost", 0, "setup: the bcrypt cost of the users' password field (0: leave it)")
 	flag.Parse()
 	if err := c.check(); err != nil {
@@ -206,7 +210,7 @@ func run(c *config) (*Report, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.duration)
 	defer cancel()
 	tallies := make([]tally, c.clients)
-	cpu0 := procCPU(c.serverPID)
+	cpu0, db0 := procCPU(c.serverPID), treeCPU(c.dbPID)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for n := range c.clients {
@@ -244,7 +248,7 @@ func run(c *config) (*Report, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu1 := procCPU(c.serverPID)
+	cpu1, db1 := procCPU(c.serverPID), treeCPU(c.dbPID)
 	r.Seconds = elapsed.Seconds()
 	var checked, busy []time.Duration
 	for _, t := range tallies {
@@ -262,28 +266,60 @@ func run(c *config) (*Report, error) {
 	if c.serverPID != 0 && len(checked) > 0 {
 		r.ServerCPUms = float64((cpu1 - cpu0).Microseconds()) / 1000 / float64(len(checked))
 	}
+	if c.dbPID != 0 && len(checked) > 0 {
+		r.DBCPUms = float64((db1 - db0).Microseconds()) / 1000 / float64(len(checked))
+	}
 	return r, nil
 }
 
 // procCPU is the CPU time (user + system) process pid used so far, read
 // from /proc/PID/stat; 0 without a pid or a /proc.
 func procCPU(pid int) time.Duration {
+	own, _ := statCPU(pid)
+	return own
+}
+
+// treeCPU is the CPU time of process pid, of its children that ended
+// and it waited for, and of its living children: all a PostgreSQL server
+// used so far, as its postmaster waits for every backend.
+func treeCPU(pid int) time.Duration {
 	if pid == 0 {
 		return 0
 	}
+	own, waited := statCPU(pid)
+	total := own + waited
+	kids, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	for _, k := range strings.Fields(string(kids)) {
+		if kid, err := strconv.Atoi(k); err == nil {
+			t, _ := statCPU(kid)
+			total += t
+		}
+	}
+	return total
+}
+
+// statCPU reads /proc/PID/stat: the process's own CPU time (utime +
+// stime) and that of its waited-for children (cutime + cstime).
+func statCPU(pid int) (own, children time.Duration) {
+	if pid == 0 {
+		return 0, 0
+	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0
+		return 0, 0
 	}
-	// Fields 14 and 15 (utime, stime) in clock ticks, counted after the
-	// command's name, which may hold spaces.
+	// Fields 14 to 17, in clock ticks, counted after the command's name,
+	// which may hold spaces.
 	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	if len(f) < 13 {
-		return 0
+	if len(f) < 15 {
+		return 0, 0
 	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * time.Second / clockTicks
+	var v [4]int64
+	for i := range v {
+		v[i], _ = strconv.ParseInt(f[11+i], 10, 64)
+	}
+	tick := func(n int64) time.Duration { return time.Duration(n) * time.Second / clockTicks }
+	return tick(v[0] + v[1]), tick(v[2] + v[3])
 }
 
 // clockTicks is Linux's USER_HZ: the clock ticks of /proc's times per
