@@ -24,8 +24,10 @@
 #    login costs what it does in the steady state. The table gives the
 #    logins per second against the limit, the server's CPU time per login
 #    (user + system, over the flood; its inverse is the logins one core
-#    checks end to end, HTTP and store included) against the hash's, and
-#    the server's peak RSS (VmHWM, read SETTLE s after the flood) and RSS then.
+#    checks end to end, HTTP and store included) against the hash's, the
+#    cores the server kept busy (logins/s × CPU per login: at the limit,
+#    every slot's core), and the server's peak RSS (VmHWM, read SETTLE s
+#    after the flood) and RSS then.
 #
 # Needs: go, Linux (/proc). Not run by CI. A Markdown table on stdout,
 # progress on stderr. See docs/benchmarks.md.
@@ -91,7 +93,7 @@ for n in $CLIENTS; do
 	server=
 	rate=$(jget "$report" checked_s)
 	cpums=$(jget "$report" server_cpu_ms)
-	rows+=("| $n | $(fmt1 "$rate") | $(awk -v r="$rate" -v l="$limit" 'BEGIN { printf "%.0f %%", 100 * r / l }') | $(fmt1 "$cpums") ms | $(awk -v c="$cpums" 'BEGIN { printf "%.1f", c ? 1000 / c : 0 }') | $(awk -v h="$hash_ms" -v c="$cpums" 'BEGIN { printf "%.0f %%", c ? 100 * h / c : 0 }') | $(jget "$report" busy) | $(fmt0 "$(jget "$report" p50_ms)") ms | $(fmt0 "$(jget "$report" p99_ms)") ms | $(mib "$hwm") MiB | $(mib "$rss") MiB |")
+	rows+=("| $n | $(fmt1 "$rate") | $(awk -v r="$rate" -v l="$limit" 'BEGIN { printf "%.0f %%", 100 * r / l }') | $(fmt1 "$cpums") ms | $(awk -v c="$cpums" 'BEGIN { printf "%.1f", c ? 1000 / c : 0 }') | $(awk -v r="$rate" -v c="$cpums" 'BEGIN { printf "%.2f", r * c / 1000 }') | $(awk -v h="$hash_ms" -v c="$cpums" 'BEGIN { printf "%.0f %%", c ? 100 * h / c : 0 }') | $(jget "$report" busy) | $(fmt0 "$(jget "$report" p50_ms)") ms | $(fmt0 "$(jget "$report" p99_ms)") ms | $(mib "$hwm") MiB | $(mib "$rss") MiB |")
 done
 
 cat <<EOF
@@ -99,7 +101,7 @@ Logins at the hashing limit: acctl $built, $(nproc) CPUs, GOMAXPROCS $procs, poo
 
 The argon2id check of a login ($(jget "$argon" cost)), in-process: $(fmt1 "$hash_ms") ms of CPU ($(fmt1 "$(jget "$argon" wall_ms)") ms wall), so **$(fmt1 "$per_core") logins/s per core**; limit with $slots slots: **$limit logins/s**.
 
-| clients | logins/s | of the limit | server CPU per login | logins per server CPU-second | hash's share of it | 503s | p50 | p99 | peak RSS (VmHWM) | RSS ${SETTLE} s after |
-|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|
+| clients | logins/s | of the limit | server CPU per login | logins per server CPU-second | cores the server used | hash's share of its CPU | 503s | p50 | p99 | peak RSS (VmHWM) | RSS ${SETTLE} s after |
+|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|
 EOF
 printf '%s\n' "${rows[@]}"

@@ -106,9 +106,22 @@ flood() {
 	printf -v "$1" '%s' "$r"
 }
 
-# now: seconds since the epoch, with nanoseconds.
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+# timed NAME CMD...: runs CMD, its output discarded; sets NAME to its
+# wall time in seconds and NAME_cpu to its CPU time (user + system, from
+# GNU time when there is one, else empty).
+timed() {
+	local name=$1 t0 cpu=
+	shift
+	t0=$(date +%s.%N)
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f '%U %S' -o "$dir/time.txt" "$@" >/dev/null
+		cpu=$(awk '{ print $1 + $2 }' "$dir/time.txt")
+	else
+		"$@" >/dev/null
+	fi
+	printf -v "$name" '%s' "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')"
+	printf -v "${name}_cpu" '%s' "$cpu"
+}
 
 # ------------------------------------------------------------ acctl
 users_csv 1 "$K" "$dir/login.csv"
@@ -121,18 +134,12 @@ server=
 
 log "acctl: user import of $N accounts with ready hashes"
 users_csv 1 "$N" "$dir/users.csv"
-t0=$(now)
-"$ACCTL_BIN" --store "$dir/import.db" user import --format csv "$dir/users.csv" -o json >/dev/null
-a_create=$(elapsed "$t0")
+timed a_create "$ACCTL_BIN" --store "$dir/import.db" user import --format csv "$dir/users.csv" -o json
 log "acctl: user import of $M accounts with plain passwords"
 users_csv 1 "$M" "$dir/plain.csv" plain
-t0=$(now)
-"$ACCTL_BIN" --store "$dir/plain.db" user import --format csv "$dir/plain.csv" -o json >/dev/null
-a_hashed=$(elapsed "$t0")
+timed a_hashed "$ACCTL_BIN" --store "$dir/plain.db" user import --format csv "$dir/plain.csv" -o json
 log "acctl: the same with scram.iterations at its least, 4096"
-t0=$(now)
-ACCTL_SCRAM_ITERATIONS=4096 "$ACCTL_BIN" --store "$dir/plain4096.db" user import --format csv "$dir/plain.csv" -o json >/dev/null
-a_hashed4096=$(elapsed "$t0")
+ACCTL_SCRAM_ITERATIONS=4096 timed a_hashed4096 "$ACCTL_BIN" --store "$dir/plain4096.db" user import --format csv "$dir/plain.csv" -o json
 
 # ------------------------------------------------------------ PocketBase
 log "PocketBase $pb_version: superuser, serve"
@@ -154,18 +161,18 @@ pbgen -mode create -n "$K" -first 1 -batch 1 -clients $((4 * $(nproc))) >&2
 flood p_login pocketbase login "$pburl" "$pb"
 flood p_session pocketbase session "$pburl" "$pb"
 log "PocketBase: $M users at bcrypt cost 10 through the batch API"
-r=$(pbgen -mode create -n "$M" -first $((K + 1)) -clients "$(nproc)")
-echo "$r" >&2
-p_hashed=$(jget "$r" seconds)
+p_hashed_r=$(pbgen -mode create -n "$M" -first $((K + 1)) -clients "$(nproc)" -server-pid "$pb")
+echo "$p_hashed_r" >&2
+p_hashed=$(jget "$p_hashed_r" seconds)
 log "PocketBase: $M users at bcrypt cost 10, one record a request"
-r=$(pbgen -mode create -n "$M" -first $((K + M + 1)) -batch 1 -clients $((4 * $(nproc))))
-echo "$r" >&2
-p_hashed1=$(jget "$r" seconds)
+p_hashed1_r=$(pbgen -mode create -n "$M" -first $((K + M + 1)) -batch 1 -clients $((4 * $(nproc))) -server-pid "$pb")
+echo "$p_hashed1_r" >&2
+p_hashed1=$(jget "$p_hashed1_r" seconds)
 log "PocketBase: $N users at bcrypt cost 4 through the batch API"
 pbgen -mode setup -batch 500 -cost 4
-r=$(pbgen -mode create -n "$N" -first $((K + 2 * M + 1)) -clients "$(nproc)")
-echo "$r" >&2
-p_create=$(jget "$r" seconds)
+p_create_r=$(pbgen -mode create -n "$N" -first $((K + 2 * M + 1)) -clients "$(nproc)" -server-pid "$pb")
+echo "$p_create_r" >&2
+p_create=$(jget "$p_create_r" seconds)
 stop_pid "$pb"
 pb=
 
@@ -174,6 +181,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; }
 ms() { echo "$(fmt1 "$(jget "$1" "$2")") ms"; }
 rate() { awk -v r="$(jget "$1" checked_s)" 'BEGIN { printf (r < 100 ? "%.1f" : "%.0f"), r }' | thousands; }
 cpums() { awk -v m="$(jget "$1" server_cpu_ms)" 'BEGIN { printf "%.3f ms", m }'; }
+cpu_per() { [ -n "$1" ] && awk -v c="$1" -v n="$2" 'BEGIN { printf "%.3f ms", 1000 * c / n }' || echo "—"; }
 ups() { awk -v n="$1" -v s="$2" 'BEGIN { printf (n / s < 100 ? "%.1f" : "%.0f"), n / s }'; }
 cat <<EOF
 acctl ($built) and PocketBase $pb_version on the same machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), $(go version | awk '{ print $3 }'), $(date -u '+%Y-%m-%d %H:%M') UTC; $CLIENTS clients, $DURATION per run, K = $K accounts
@@ -188,9 +196,11 @@ acctl ($built) and PocketBase $pb_version on the same machine: $(nproc) CPUs, lo
 | session check p50 / p99 | $(ms "$a_session" p50_ms) / $(ms "$a_session" p99_ms) | $(ms "$p_session" p50_ms) / $(ms "$p_session" p99_ms) | |
 | server CPU per session check | $(cpums "$a_session") | $(cpums "$p_session") | |
 | creating $(echo "$N" | thousands) users (acctl: user import, ready hashes; PocketBase: batch API, bcrypt cost 4 at $(fmt1 "$(jget "$bcrypt4" cpu_ms)") ms a hash) | $a_create s, $(ups "$N" "$a_create" | thousands) users/s | $(secs "$p_create") s, $(ups "$N" "$p_create" | thousands) users/s | $(ratio "$p_create" "$a_create") |
+| CPU per user created (acctl: the import process; PocketBase: the server) | $(cpu_per "$a_create_cpu" "$N") | $(cpums "$p_create_r") | |
 | creating $(echo "$M" | thousands) users with a plain password at each side's default cost (PocketBase: batch API) | $a_hashed s, $(ups "$M" "$a_hashed" | thousands) users/s | $(secs "$p_hashed") s, $(ups "$M" "$p_hashed" | thousands) users/s | $(ratio "$p_hashed" "$a_hashed") |
-| the same, PocketBase one record a request ($((4 * $(nproc))) at once) | | $(secs "$p_hashed1") s, $(ups "$M" "$p_hashed1" | thousands) users/s | $(ratio "$p_hashed1" "$a_hashed") |
-| the same, acctl with scram.iterations 4096 (its least; default 600,000), PocketBase one record a request | $a_hashed4096 s, $(ups "$M" "$a_hashed4096" | thousands) users/s | | $(ratio "$p_hashed1" "$a_hashed4096") |
+| CPU per user created | $(cpu_per "$a_hashed_cpu" "$M") | $(cpums "$p_hashed_r") | |
+| the same, PocketBase one record a request ($((4 * $(nproc))) at once) | | $(secs "$p_hashed1") s, $(ups "$M" "$p_hashed1" | thousands) users/s, $(cpums "$p_hashed1_r") CPU a user | $(ratio "$p_hashed1" "$a_hashed") |
+| the same, acctl with scram.iterations 4096 (its least; default 600,000), PocketBase one record a request | $a_hashed4096 s, $(ups "$M" "$a_hashed4096" | thousands) users/s, $(cpu_per "$a_hashed4096_cpu" "$M") CPU a user | | $(ratio "$p_hashed1" "$a_hashed4096") |
 
 Ratios: acctl's rate over PocketBase's (above 1: acctl does more per second). Server CPU: user + system time of the server process over the timed run, per answer (PocketBase and acctl alike run SQLite in-process).
 EOF

@@ -69,7 +69,8 @@ type Report struct {
 	MaxMs    float64 `json:"max_ms"`
 	BusyP50  float64 `json:"busy_p50_ms"` // latency of a 503
 	// ServerCPUms is the server's CPU time (user + system) per checked
-	// answer during the timed run, from /proc/PID/stat, with -server-pid.
+	// answer (create mode: per user created) during the timed run, from
+	// /proc/PID/stat, with -server-pid.
 	ServerCPUms float64 `json:"server_cpu_ms,omitempty"`
 	// DBCPUms is the same for a database server and its processes (a
 	// PostgreSQL postmaster and its backends), with -db-pid.

@@ -160,6 +160,7 @@ func pbCreate(c *config) (*Report, error) {
 	}
 	var next, created atomic.Int64
 	var firstErr atomic.Value
+	cpu0 := procCPU(c.serverPID)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range c.clients {
@@ -190,8 +191,12 @@ func pbCreate(c *config) (*Report, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu1 := procCPU(c.serverPID)
 	r := &Report{Target: c.target, Mode: c.mode, Clients: c.clients, Seconds: elapsed.Seconds(),
 		Created: int(created.Load()), CreatedS: float64(created.Load()) / elapsed.Seconds()}
+	if c.serverPID != 0 && r.Created > 0 {
+		r.ServerCPUms = float64((cpu1 - cpu0).Microseconds()) / 1000 / float64(r.Created)
+	}
 	if e := firstErr.Load(); e != nil {
 		return r, fmt.Errorf("created %d of %d: %s", r.Created, c.n, e)
 	}
