@@ -22,8 +22,8 @@
 #     hashes one after the other) and one record a request (4 a core at
 #     once: hashes on every core).
 #
-#   bench/peer.sh                        # 16 clients, 15 s, K = 128, N = 100,000, M = 200
-#   bench/peer.sh -c 16 -d 5s -k 32 -n 5000 -m 100   # smaller
+#   bench/peer.sh                        # 16 clients, 15 s, K = 128, N = 100,000, M = 100
+#   bench/peer.sh -c 16 -d 5s -k 32 -n 5000 -m 20    # smaller
 #   PB_BIN=/path/to/base bench/peer.sh   # a PocketBase already built
 #   ACCTL_BIN=/path/to/acctl bench/peer.sh
 #
@@ -45,7 +45,7 @@ CLIENTS=16
 DURATION=15s
 K=128
 N=100000
-M=200
+M=100
 PB_VERSION=${PB_VERSION:-v0.36.8}
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -54,7 +54,7 @@ while [ $# -gt 0 ]; do
 	-k) K="$2"; shift ;;
 	-n) N="$2"; shift ;;
 	-m) M="$2"; shift ;;
-	*) echo "usage: $0 [-c 16] [-d 15s] [-k 128] [-n 100000] [-m 200]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-c 16] [-d 15s] [-k 128] [-n 100000] [-m 100]" >&2; exit 2 ;;
 	esac
 	shift
 done
