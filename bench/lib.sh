@@ -87,11 +87,6 @@ users_csv() {
 	}' >"$3"
 }
 
-# cpu PID: the CPU time the process used so far, in clock ticks; per_op
-# TICKS N: those ticks per operation, in milliseconds.
-cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-per_op() { awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", n ? 1000 * t / hz / n : 0 }'; }
-
 # stop_pid PID: ends a process this script started, and waits for it.
 stop_pid() {
 	[ -n "$1" ] || return 0
@@ -100,7 +95,7 @@ stop_pid() {
 }
 
 # start_pg DIR PORT: a throw-away PostgreSQL 15 server (initdb into DIR,
-# listening on 127.0.0.1:PORT only, default settings), as internal/pgtest
+# listening on 127.0.0.1:PORT only, default settings but 200 connections), as internal/pgtest
 # starts one for the tests; as root it runs as the postgres user (initdb
 # refuses root). Sets pg_pid and pg_url. PG_BIN is where initdb and
 # postgres are (default: on PATH, else /usr/lib/postgresql/15/bin).
