@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -197,6 +198,62 @@ type batch struct {
 	rows []acct.ImportRow
 	bad  []reportLine
 	pos  int64 // bytes of the file read when the batch was complete
+	// in is what is sent: the rows, prepared by a worker (acct's checks,
+	// acct.ImportPreparer) once ready is closed.
+	in    acct.ImportBatch
+	ready chan struct{}
+}
+
+// maxImportWorkers bounds the workers that prepare batches: each holds a
+// batch, so the memory of an import stays flat on a machine of many
+// cores, and the one writer cannot take batches faster than a few
+// workers prepare them.
+const maxImportWorkers = 16
+
+// importWorkers is how many batches are prepared at once: one a core.
+func importWorkers() int {
+	return min(runtime.GOMAXPROCS(0), maxImportWorkers)
+}
+
+// prepareInOrder runs prepare on the batches of in on workers goroutines
+// and gives them back in the order of in: a batch comes out of the
+// channel returned before its successors, and may be used once its ready
+// channel is closed. At most workers batches are being prepared and
+// workers+1 wait for the writer, whatever the size of the file. When ctx
+// is done it stops taking batches from in; every batch it gave out is
+// still prepared.
+func prepareInOrder(ctx context.Context, in <-chan batch, workers int, prepare func(*batch)) <-chan *batch {
+	ordered := make(chan *batch, workers+1)
+	work := make(chan *batch)
+	go func() {
+		defer close(work)
+		defer close(ordered)
+		for b := range in {
+			p := &b
+			p.ready = make(chan struct{})
+			// To a worker first, then in line: a batch in line is always
+			// on its way to ready.
+			select {
+			case work <- p:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case ordered <- p:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for range workers {
+		go func() {
+			for b := range work {
+				prepare(b)
+				close(b.ready)
+			}
+		}()
+	}
+	return ordered
 }
 
 // importer is one run of "user import".
@@ -254,18 +311,33 @@ func runImport(ctx context.Context, opts *ImportOptions) (err error) {
 	if f.IO.IsStderrTTY() {
 		im.bar = newImportBar(f.IO.ErrOut, size)
 	}
-	// A goroutine reads the file and cuts it into batches while the last
-	// batch is written: at most three batches are in memory.
+	// A goroutine reads the file and cuts it into batches; workers, one a
+	// core, prepare them (acct's checks and normal forms of every row:
+	// acct.ImportPreparer) while the writer sends the batch before them,
+	// in file order. The batches in memory are bounded by the workers
+	// (prepareInOrder), whatever the file's size.
 	readCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	batches := make(chan batch, 1)
+	batches := make(chan batch)
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
 		readErr <- readBatches(readCtx, rows, opts.Batch, counted, batches)
 	}()
+	prep, _ := svc.(acct.ImportPreparer) // remote.Client: its server checks the rows
+	mode := acct.OnConflict(opts.OnConflict)
+	prepared := prepareInOrder(readCtx, batches, importWorkers(), func(b *batch) {
+		if len(b.rows) == 0 {
+			return
+		}
+		b.in = acct.ImportBatch{Rows: b.rows, OnConflict: mode, DryRun: opts.DryRun}
+		if prep != nil {
+			prep.PrepareImport(&b.in)
+		}
+	})
 	var runErr error
-	for b := range batches {
+	for b := range prepared {
+		<-b.ready
 		if runErr = im.send(ctx, b); runErr != nil {
 			stop()
 			break
@@ -405,12 +477,11 @@ func readBatches(ctx context.Context, rows rowReader, size int, counted *countin
 
 // send imports one batch and accounts for it; its rejected rows are
 // reported in line order, those the file could not give among them.
-func (im *importer) send(ctx context.Context, b batch) error {
+func (im *importer) send(ctx context.Context, b *batch) error {
 	im.sum.Read += len(b.bad)
 	rejected := b.bad
 	if len(b.rows) > 0 {
-		res, err := im.svc.ImportUsers(ctx, acct.ImportBatch{Rows: b.rows,
-			OnConflict: acct.OnConflict(im.opts.OnConflict), DryRun: im.opts.DryRun})
+		res, err := im.svc.ImportUsers(ctx, b.in)
 		if err != nil {
 			return err
 		}
