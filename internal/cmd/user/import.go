@@ -55,7 +55,8 @@ func NewCmdImport(f *cmdutil.Factory, runF func(context.Context, *ImportOptions)
 		Use:   "import FILE|-",
 		Short: "Import user accounts from a JSON lines or CSV file",
 		Long: cmdutil.LongHelp(`Import user accounts from FILE (- for stdin), streaming it: the memory used
-does not grow with its size.
+does not grow with its size. The rows are checked on every core while the
+batch before them is written; they are written, and reported, in file order.
 
 The format is JSON lines (one object a line) or CSV (a header line naming the
 columns, then one account a line), given by --format or guessed from the
