@@ -219,12 +219,16 @@ func importWorkers() int {
 // prepareInOrder runs prepare on the batches of in on workers goroutines
 // and gives them back in the order of in: a batch comes out of the
 // channel returned before its successors, and may be used once its ready
-// channel is closed. At most workers batches are being prepared and
-// workers+1 wait for the writer, whatever the size of the file. When ctx
-// is done it stops taking batches from in; every batch it gave out is
-// still prepared.
+// channel is closed. Besides the one the writer holds, workers batches
+// at most are taken from in (being prepared, or prepared and waiting):
+// enough to keep every worker busy while the writer writes, and no more,
+// so that the memory stays flat (a prepared batch of 1,000 rows holds
+// about 2 MB). When ctx is done it stops taking batches from in; every
+// batch it gave out is still prepared.
 func prepareInOrder(ctx context.Context, in <-chan batch, workers int, prepare func(*batch)) <-chan *batch {
-	ordered := make(chan *batch, workers+1)
+	// In line: the batches sent to a worker but one, which the goroutine
+	// below holds until there is room.
+	ordered := make(chan *batch, workers-1)
 	work := make(chan *batch)
 	go func() {
 		defer close(work)
@@ -440,12 +444,12 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // readBatches reads rows and sends them in batches of size; rows that
 // cannot be read go with the batch as rejections.
 func readBatches(ctx context.Context, rows rowReader, size int, counted *countingReader, out chan<- batch) error {
-	var b batch
+	b := batch{rows: make([]acct.ImportRow, 0, size)}
 	flush := func() bool {
 		b.pos = counted.n.Load()
 		select {
 		case out <- b:
-			b = batch{}
+			b = batch{rows: make([]acct.ImportRow, 0, size)}
 			return true
 		case <-ctx.Done():
 			return false

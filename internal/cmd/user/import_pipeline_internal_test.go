@@ -44,10 +44,10 @@ func TestPrepareInOrder(t *testing.T) {
 	got := 0
 	for b := range out {
 		mu.Lock()
-		// Taken from in and not yet used: those in line (workers+1), the
-		// one on its way in line, and this one.
-		if ahead := sent - got; ahead > workers+3 {
-			t.Errorf("%d batches read ahead of the writer, want at most %d", ahead, workers+3)
+		// Taken from in and not yet used: this one and at most workers
+		// more (in line, or on their way in line).
+		if ahead := sent - got; ahead > workers+1 {
+			t.Errorf("%d batches read ahead of the writer, want at most %d", ahead, workers+1)
 		}
 		mu.Unlock()
 		<-b.ready
