@@ -120,3 +120,31 @@ func TestPrepareImportConcurrent(t *testing.T) {
 		t.Error("the items of another Local's batch used")
 	}
 }
+
+// BenchmarkPrepareImport: the per-row work that "user import"'s workers
+// do ahead of the writer, for a batch of 1000 accounts with a phone number
+// each (half in E.164, half as people write them); ns/op and allocs/op
+// are per batch.
+func BenchmarkPrepareImport(b *testing.B) {
+	l := &Local{opt: Options{PasswordMinLength: 15}}
+	const hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U"
+	rows := make([]ImportRow, 1000)
+	for i := range rows {
+		p := fmt.Sprintf("+49151%08d", i)
+		if i%2 == 1 {
+			p = fmt.Sprintf("+49 151 %04d %04d", i/10000, i%10000)
+		}
+		rows[i] = ImportRow{Username: new(fmt.Sprintf("user%07d", i)), Email: new(fmt.Sprintf("user%07d@example.com", i)),
+			Phone: &p, FirstName: new("First"), LastName: new(fmt.Sprintf("Last %d", i)), Language: new("en"), PasswordHash: hash}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		in := ImportBatch{Rows: rows}
+		l.PrepareImport(&in)
+		for _, it := range in.prepared.items {
+			if it.err != nil {
+				b.Fatal(it.err)
+			}
+		}
+	}
+}
