@@ -123,8 +123,9 @@ END;
 PRAGMA wal_checkpoint(TRUNCATE);
 SQL
 
-# measure NAME CMD...: runs CMD under GNU time; appends "NAME SECONDS MIB"
-# to $dir/runs.txt.
+# measure NAME CMD...: runs CMD under GNU time; appends "NAME SECONDS MIB
+# CPU" (wall seconds, peak RSS, user + system CPU seconds) to
+# $dir/runs.txt.
 measure() {
 	local name=$1
 	shift
@@ -132,8 +133,8 @@ measure() {
 	t0=$(date +%s%N)
 	/usr/bin/time -v "$@" 2>"$dir/time.txt" >/dev/null || { cat "$dir/time.txt" >&2; echo "$name failed" >&2; exit 1; }
 	t1=$(date +%s%N)
-	awk -v n="$name" -v ns=$((t1 - t0)) '/Maximum resident set size/ { printf "%s %.3f %.1f\n", n, ns / 1e9, $NF / 1024 }' \
-		"$dir/time.txt" >> "$dir/runs.txt"
+	awk -v n="$name" -v ns=$((t1 - t0)) -F': ' '/User time|System time/ { cpu += $2 } /Maximum resident set size/ { rss = $2 }
+		END { printf "%s %.3f %.1f %.2f\n", n, ns / 1e9, rss / 1024, cpu }' "$dir/time.txt" >> "$dir/runs.txt"
 }
 count() { sqlite3 "$1" "SELECT count(*) FROM users"; }
 
@@ -160,6 +161,7 @@ rm -f "$dir"/[sab].db "$dir"/[sab].db-wal "$dir"/[sab].db-shm
 
 # ---------------------------------------------------------------- report
 avg() { awk -v n="$1" '$1 == n { s += $2; c++ } END { printf "%.3f", s / c }' "$dir/runs.txt"; }
+cpu() { awk -v n="$1" '$1 == n { s += $4; c++ } END { printf "%.1f", s / c }' "$dir/runs.txt"; }
 peak() { awk -v n="$1" '$1 == n && $3 > m { m = $3 } END { printf "%.1f", m }' "$dir/runs.txt"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 # The median of the rounds' own ratios: each round's runs are side by
@@ -178,20 +180,20 @@ cat <<EOF
 Machine: $cpu, $(nproc) CPUs, load average $load at the end;
 $(go version | awk '{ print $3 }'), $(sqlite3 --version | awk '{ print "sqlite3 " $1 }'); acctl built from $built${BEFORE:+, before: $BEFORE ($before_rev)}.
 
-| Rows | sqlite3 .import | acctl user import | ratio (of means) | ratio (median of rounds) | acctl peak RSS | target |
-|---|---:|---:|---:|---:|---:|---|
+| Rows | sqlite3 .import | acctl user import | ratio (of means) | ratio (median of rounds) | acctl peak RSS | CPU s, sqlite3 / acctl | target |
+|---|---:|---:|---:|---:|---:|---:|---|
 EOF
 for v in $variants; do
 	target="≤ 1.8× with phones, < 100 MiB"
 	[ "$v" = plain ] && target=""
 	rr=$(rounds_ratio "$v/acctl" "$v/sqlite3")
-	echo "| $v | $(avg "$v/sqlite3") s | $(avg "$v/acctl") s | $(ratio "$(avg "$v/acctl")" "$(avg "$v/sqlite3")")× | ${rr}× | $(peak "$v/acctl") MiB | $target${target:+ $([ "$v" = phones ] && verdict "$rr" 1.8)} |"
+	echo "| $v | $(avg "$v/sqlite3") s | $(avg "$v/acctl") s | $(ratio "$(avg "$v/acctl")" "$(avg "$v/sqlite3")")× | ${rr}× | $(peak "$v/acctl") MiB | $(cpu "$v/sqlite3") / $(cpu "$v/acctl") | $target${target:+ $([ "$v" = phones ] && verdict "$rr" 1.8)} |"
 	if [ -n "$BEFORE" ]; then
-		echo "| $v, before ($before_rev) | | $(avg "$v/before") s | $(ratio "$(avg "$v/before")" "$(avg "$v/sqlite3")")× | $(rounds_ratio "$v/before" "$v/sqlite3")× | $(peak "$v/before") MiB | |"
+		echo "| $v, before ($before_rev) | | $(avg "$v/before") s | $(ratio "$(avg "$v/before")" "$(avg "$v/sqlite3")")× | $(rounds_ratio "$v/before" "$v/sqlite3")× | $(peak "$v/before") MiB | $(cpu "$v/before") | |"
 	fi
 done
 echo
-echo "Every run (name, wall seconds, peak RSS MiB):"
+echo "Every run (name, wall seconds, peak RSS MiB, user + system CPU seconds):"
 echo
 echo '```'
 cat "$dir/runs.txt"
