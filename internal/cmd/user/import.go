@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -273,8 +274,19 @@ type importer struct {
 	bar       *progressbar.ProgressBar
 }
 
+// importGCPercent is the garbage collector's GOGC during an import, unless
+// GOGC is set. The prepared batches ahead of the writer (prepareInOrder)
+// keep about 12 MB live, and at the default of 100 the heap grew to twice
+// that between collections: an import of 1,000,000 accounts with phone
+// numbers peaked at 99.8 MiB resident (100,000: 88 MiB; 81 MiB at 50, as
+// before the workers), against a goal of 100 MiB whatever the size.
+const importGCPercent = 50
+
 func runImport(ctx context.Context, opts *ImportOptions) (err error) {
 	f := opts.Factory
+	if _, set := os.LookupEnv("GOGC"); !set {
+		defer debug.SetGCPercent(debug.SetGCPercent(importGCPercent))
+	}
 	in, size, closeIn, err := openInput(f, opts.File)
 	if err != nil {
 		return err
