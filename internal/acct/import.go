@@ -81,6 +81,63 @@ type ImportBatch struct {
 	// DryRun checks every row (and the conflicts with the store as it is)
 	// and writes nothing.
 	DryRun bool `json:"dry_run,omitempty"`
+
+	// prepared is the per-row work of PrepareImport, done ahead of
+	// ImportUsers (never sent over the wire).
+	prepared *preparedRows
+}
+
+// ImportPreparer is implemented by a Service that checks import rows in
+// the caller's process (Local; not remote.Client, whose server checks
+// them). PrepareImport does the per-row work of ImportUsers ahead of it:
+// every row is checked and normalised by Register's rules (normal forms,
+// the password policy, the hash's format) and the skeletons of its
+// identifiers are worked out, so that ImportUsers, which runs one batch
+// at a time in a write transaction, only plans and writes. The result
+// is kept in b: ImportUsers of that batch (by the same Local, with the
+// same rows) uses it, and any other call checks the rows itself, so the
+// rules hold whether or not a batch was prepared.
+//
+// PrepareImport touches no store, calls nothing that sends, and may run
+// on several goroutines at once, one batch each ("user import" prepares
+// batches on every core while the last one is written). The rows must
+// not change after it; a second factor (mfa) is still checked by
+// ImportUsers, against the installation secret.
+type ImportPreparer interface {
+	PrepareImport(b *ImportBatch)
+}
+
+// preparedRows are the checked rows of a batch, and who checked which
+// rows.
+type preparedRows struct {
+	by    *Local
+	first *ImportRow // &Rows[0] when prepared, to tell the batch's rows
+	n     int
+	items []*importItem
+}
+
+// PrepareImport checks the rows of b ahead of ImportUsers; see
+// ImportPreparer.
+func (l *Local) PrepareImport(b *ImportBatch) {
+	b.prepared = nil
+	if len(b.Rows) == 0 || len(b.Rows) > MaxImportBatch {
+		return // ImportUsers refuses it, or has nothing to do
+	}
+	items := make([]*importItem, len(b.Rows))
+	for i := range b.Rows {
+		items[i] = l.normalizeItem(&b.Rows[i], i+1)
+	}
+	b.prepared = &preparedRows{by: l, first: &b.Rows[0], n: len(b.Rows), items: items}
+}
+
+// preparedItems are in's rows as PrepareImport checked them, or nil when
+// it did not (or another Local did, or the rows are others).
+func (l *Local) preparedItems(in *ImportBatch) []*importItem {
+	p := in.prepared
+	if p == nil || p.by != l || p.n != len(in.Rows) || len(in.Rows) == 0 || p.first != &in.Rows[0] {
+		return nil
+	}
+	return p.items
 }
 
 // ImportRow is one account to import: the fields of "user get"'s JSON
@@ -229,6 +286,8 @@ type importItem struct {
 	scram   string // the SCRAM verifier as given, or made with the hash of Password
 	code    string // referral_code, normalised
 	invite  string // referred_by_code, normalised
+	// skeletons of the normalised username and email addresses.
+	skeletons []skeletonOf
 }
 
 // errUnhashed stops a write transaction whose plan needs hashes that were
@@ -268,11 +327,22 @@ func (l *Local) ImportUsers(ctx context.Context, in ImportBatch) (*ImportResult,
 			break
 		}
 	}
-	items := make([]*importItem, len(in.Rows))
+	items := l.preparedItems(&in)
+	if items != nil {
+		for _, it := range items {
+			if it.err == nil && it.row.MFA != nil {
+				it.err = l.checkImportMFA(it.row.MFA)
+			}
+		}
+	} else {
+		items = make([]*importItem, len(in.Rows))
+		for i := range in.Rows {
+			items[i] = l.checkRow(&in.Rows[i], i+1)
+		}
+	}
 	plain := false
-	for i := range in.Rows {
-		items[i] = l.checkRow(&in.Rows[i], i+1)
-		plain = plain || (items[i].err == nil && items[i].plain)
+	for _, it := range items {
+		plain = plain || (it.err == nil && it.plain)
 	}
 	if len(items) == 0 {
 		return &ImportResult{DryRun: in.DryRun, Rejected: []ImportRejection{}}, nil
@@ -336,17 +406,51 @@ func (l *Local) ImportUsers(ctx context.Context, in ImportBatch) (*ImportResult,
 // checkRow validates and normalises one row; a failure is kept in the
 // item's err.
 func (l *Local) checkRow(row *ImportRow, pos int) *importItem {
-	r := *row // normalizeRow rewrites its times: not the caller's
-	it := &importItem{line: row.Line, row: &r}
-	if it.line <= 0 {
-		it.line = pos
-	}
-	it.err = l.normalizeRow(it)
+	it := l.normalizeItem(row, pos)
 	if it.err == nil && row.MFA != nil {
 		it.err = l.checkImportMFA(row.MFA)
 	}
 	return it
 }
+
+// normalizeItem is checkRow but for the second factor: what depends on
+// the row alone (PrepareImport runs it ahead of the transaction).
+func (l *Local) normalizeItem(row *ImportRow, pos int) *importItem {
+	r := *row // normalizeRow rewrites its times: not the caller's
+	it := &importItem{line: row.Line, row: &r}
+	if it.line <= 0 {
+		it.line = pos
+	}
+	if it.err = l.normalizeRow(it); it.err == nil {
+		it.skeletons = itemSkeletons(it)
+	}
+	return it
+}
+
+// itemSkeletons are the skeletons (identifiers.go) of the username and
+// email addresses a row gives, worked out once, with the row's check, for
+// the plan's look-ups and look-alike checks.
+func itemSkeletons(it *importItem) []skeletonOf {
+	var out []skeletonOf
+	add := func(v string) {
+		if v != "" {
+			out = append(out, skeletonOf{v, Skeleton(v)})
+		}
+	}
+	add(it.n.Username)
+	if it.n.Email != it.n.Username {
+		add(it.n.Email)
+	}
+	for _, a := range it.entries {
+		if a.Kind == AddressEmail && a.Value != it.n.Email {
+			add(a.Value)
+		}
+	}
+	return out
+}
+
+// skeletonOf is an identifier and its Skeleton.
+type skeletonOf struct{ value, skeleton string }
 
 func (l *Local) normalizeRow(it *importItem) error {
 	row, n := it.row, &it.n
@@ -525,6 +629,24 @@ type importPlan struct {
 	codes     map[string]*importAcc // the referral codes of the new accounts
 	tx        Tx
 	bt        BulkTx
+	// skel holds the skeletons worked out so far, by value: those of the
+	// rows' identifiers come with the rows (itemSkeletons).
+	skel map[string]string
+}
+
+// skeleton is Skeleton(v), worked out once a plan: a value is looked at
+// several times (look-ups, look-alike checks, claims, the write), and
+// Skeleton is the costliest step of a row after its check.
+func (p *importPlan) skeleton(v string) string {
+	if v == "" {
+		return ""
+	}
+	if s, ok := p.skel[v]; ok {
+		return s
+	}
+	s := Skeleton(v)
+	p.skel[v] = s
+	return s
 }
 
 // rowAction is the fate of a row.
@@ -587,14 +709,19 @@ func (l *Local) plan(ctx context.Context, tx Tx, items []*importItem, mode OnCon
 	p := &importPlan{mode: mode, now: l.now(), items: items, out: make([]rowOutcome, len(items)),
 		claims: map[UserKey]*importAcc{}, skeletons: map[UserKey]*importAcc{},
 		owners: map[UserKey]int64{}, byID: map[int64]*importAcc{},
-		codes: map[string]*importAcc{}, tx: tx, bt: bt}
+		codes: map[string]*importAcc{}, tx: tx, bt: bt, skel: map[string]string{}}
+	for _, it := range items {
+		for _, s := range it.skeletons {
+			p.skel[s.value] = s.skeleton
+		}
+	}
 	var keys []UserKey
 	for _, it := range items {
 		if it.err != nil {
 			continue
 		}
 		keys = append(keys, it.keys...)
-		keys = append(keys, rowSkeletons(it.keys)...)
+		keys = append(keys, p.rowSkeletons(it.keys)...)
 		for _, c := range []string{it.code, it.invite} {
 			if c != "" {
 				keys = append(keys, UserKey{Field: KeyReferralCode, Value: c})
@@ -804,14 +931,14 @@ func (p *importPlan) claim(acc *importAcc, before []UserKey) {
 
 // rowSkeletons are the skeleton keys of a row's usernames and email
 // addresses, for FindKeys.
-func rowSkeletons(keys []UserKey) []UserKey {
+func (p *importPlan) rowSkeletons(keys []UserKey) []UserKey {
 	var out []UserKey
 	for _, k := range keys {
 		switch k.Field {
 		case KeyUsername:
-			out = append(out, UserKey{Field: KeyUsernameSkeleton, Value: Skeleton(k.Value)})
+			out = append(out, UserKey{Field: KeyUsernameSkeleton, Value: p.skeleton(k.Value)})
 		case KeyEmail:
-			out = append(out, UserKey{Field: KeyEmailSkeleton, Value: Skeleton(k.Value)})
+			out = append(out, UserKey{Field: KeyEmailSkeleton, Value: p.skeleton(k.Value)})
 		}
 	}
 	return out
@@ -823,7 +950,7 @@ func rowSkeletons(keys []UserKey) []UserKey {
 // were kept: identifiers.go).
 func (p *importPlan) skeletonsOf(acc *importAcc, st accState) []UserKey {
 	var ks []UserKey
-	sk := Skeleton(st.rec.Username)
+	sk := p.skeleton(st.rec.Username)
 	if acc.old != nil && st.rec.Username == acc.old.Username {
 		sk = acc.old.UsernameSkeleton
 	}
@@ -832,7 +959,7 @@ func (p *importPlan) skeletonsOf(acc *importAcc, st accState) []UserKey {
 	}
 	next := *acc
 	next.st = st
-	for _, a := range finalAddresses(&next, p.now) {
+	for _, a := range p.finalAddresses(&next) {
 		if a.Kind == AddressEmail && a.Skeleton != "" {
 			ks = append(ks, UserKey{Field: KeyEmailSkeleton, Value: a.Skeleton})
 		}
@@ -881,7 +1008,7 @@ func (p *importPlan) keysOf(acc *importAcc) []UserKey {
 			ks = append(ks, k)
 		}
 	}
-	for _, a := range finalAddresses(acc, p.now) {
+	for _, a := range p.finalAddresses(acc) {
 		if !a.Primary {
 			ks = append(ks, UserKey{Field: addressKey(a.Kind), Value: a.Value})
 		}
@@ -990,7 +1117,7 @@ func (p *importPlan) apply(acc *importAcc, it *importItem) (accState, error) {
 	next := *acc
 	next.st = st
 	counts := map[AddressKind]int{}
-	for _, a := range finalAddresses(&next, p.now) {
+	for _, a := range p.finalAddresses(&next) {
 		if counts[a.Kind]++; counts[a.Kind] > MaxAddresses {
 			return st, &Error{Code: CodeRefused, Field: string(a.Kind),
 				Message: fmt.Sprintf("%s: more than %d %ss", a.Kind, MaxAddresses, kindNoun(a.Kind))}
@@ -1069,7 +1196,8 @@ func (p *importPlan) drawCodes(ctx context.Context, l *Local) error {
 // primary addresses, with the times an entry gives (or kept, or new),
 // then its extra addresses: the row's when it gave them, else the ones
 // stored (the current primaries aside).
-func finalAddresses(acc *importAcc, now time.Time) []AddressRecord {
+func (p *importPlan) finalAddresses(acc *importAcc) []AddressRecord {
+	now := p.now
 	r := &acc.st.rec
 	var out []AddressRecord
 	for _, kind := range []AddressKind{AddressEmail, AddressPhone} {
@@ -1138,8 +1266,8 @@ func finalAddresses(acc *importAcc, now time.Time) []AddressRecord {
 	for i := range out {
 		if old := findOld(acc.oldAddrs, out[i].Kind, out[i].Value); old != nil {
 			out[i].Skeleton = old.Skeleton
-		} else {
-			out[i].Skeleton = addressSkeleton(out[i].Kind, out[i].Value)
+		} else if out[i].Kind == AddressEmail { // as addressSkeleton
+			out[i].Skeleton = p.skeleton(out[i].Value)
 		}
 	}
 	return out
@@ -1218,7 +1346,7 @@ func (l *Local) writePlan(ctx context.Context, tx Tx, p *importPlan) error {
 		if a.st.points != nil {
 			r.Points = *a.st.points
 		}
-		r.UsernameSkeleton = Skeleton(r.Username) // identifiers.go
+		r.UsernameSkeleton = p.skeleton(r.Username) // identifiers.go
 		r.ReferredBy = nil
 		if a.referrerID != 0 {
 			id := a.referrerID
@@ -1252,7 +1380,7 @@ func (l *Local) writePlan(ctx context.Context, tx Tx, p *importPlan) error {
 				return err
 			}
 		}
-		final := finalAddresses(a, p.now)
+		final := p.finalAddresses(a)
 		for _, ad := range final {
 			ad.UserID = r.ID
 			addrs = append(addrs, &ad)
@@ -1322,7 +1450,7 @@ func (l *Local) writeUpdate(ctx context.Context, tx Tx, p *importPlan, a *import
 	r := &a.st.rec
 	r.Points = a.old.Points // UpdateUser never writes points
 	if r.Username != a.old.Username {
-		r.UsernameSkeleton = Skeleton(r.Username) // identifiers.go
+		r.UsernameSkeleton = p.skeleton(r.Username) // identifiers.go
 	}
 	if err := tx.UpdateUser(ctx, r); err != nil {
 		return nil, err
@@ -1332,7 +1460,7 @@ func (l *Local) writeUpdate(ctx context.Context, tx Tx, p *importPlan, a *import
 			return nil, err
 		}
 	}
-	final := finalAddresses(a, p.now)
+	final := p.finalAddresses(a)
 	var gained []string
 	if !sameAddresses(final, a.oldAddrs) {
 		if err := tx.DeleteAddresses(ctx, r.ID); err != nil {

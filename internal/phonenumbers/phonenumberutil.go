@@ -2535,6 +2535,19 @@ func splitAtExtensionSeparator(rawPhone string) (phoneNumber string, extWithSepa
 	return rawPhone[0:ind[0]], rawPhone[ind[0]:]
 }
 
+// mayHaveExtension reports whether EXTN_PATTERN can match number: every
+// way of writing an extension has a label or a sign (";ext=", "ext", "x",
+// "#", "~", "int", ",", ";" and their full-width and other forms), none of
+// which is a digit, a space or one of "+-()./". (acctl)
+func mayHaveExtension(number string) bool {
+	for _, r := range number {
+		if !unicode.IsDigit(r) && !strings.ContainsRune("+-()./ \u00A0\t", r) {
+			return true
+		}
+	}
+	return false
+}
+
 func removeLeadingExtensionSeparator(extWithSeparator string) string {
 	matches := EXTN_PATTERN().FindStringSubmatch(extWithSeparator)
 	for _, extension := range matches[1:] {
@@ -2553,6 +2566,9 @@ func maybeStripExtension(number *Builder) string {
 	// If we find a potential extension, and the number preceding this is
 	// a viable number, we assume it is an extension.
 	numStr := number.String()
+	if !mayHaveExtension(numStr) {
+		return "" // acctl: spares the pattern, half the time of a Parse
+	}
 	ind := EXTN_PATTERN().FindStringIndex(numStr)
 	if len(ind) > 0 && isViablePhoneNumber(numStr[0:ind[0]]) {
 		// The numbers are captured into groups in the regular expression.

@@ -23,7 +23,7 @@ src=$(cd "${TMPDIR:-/tmp}" && GOFLAGS=-mod=mod go mod download -json "github.com
 # Keep acctl's own files; replace everything else.
 if [ "$dest" = "$here" ]; then
 	find "$dest" -mindepth 1 -maxdepth 1 ! -name update.sh ! -name acctl.patch ! -name README.acctl.md \
-		! -name upstream.go ! -name upstream_test.go ! -name testmain_test.go -exec rm -rf {} +
+		! -name upstream.go ! -name upstream_test.go ! -name testmain_test.go ! -name acctl_test.go -exec rm -rf {} +
 fi
 # The library without its tests, tools, docs and geocoding (acctl does not
 # use it; it alone pulls in golang.org/x/text/language/display), and without

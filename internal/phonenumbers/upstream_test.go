@@ -16,6 +16,7 @@ var acctlFiles = map[string]bool{
 	"README.acctl.md":  true,
 	"upstream_test.go": true,
 	"testmain_test.go": true,
+	"acctl_test.go":    true,
 }
 
 // TestCopyIsUpstreamPlusPatch checks that this folder is exactly

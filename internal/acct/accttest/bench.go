@@ -81,6 +81,64 @@ func BenchmarkImport(b *testing.B, open func(b *testing.B) acct.Store) {
 	}
 }
 
+// benchPhoneRows are benchImportRows with a phone number each: German
+// mobile numbers, half in E.164 and half as people write them.
+func benchPhoneRows(n int) []acct.ImportRow {
+	rows := benchImportRows(n)
+	for i := range rows {
+		p := fmt.Sprintf("+49151%08d", i)
+		if i%2 == 1 {
+			p = fmt.Sprintf("+49 151 %04d %04d", i/10000, i%10000)
+		}
+		rows[i].Phone = &p
+	}
+	return rows
+}
+
+// BenchmarkImportWriter measures the one writer of "user import": the
+// ImportUsers calls of 100,000 accounts with phone numbers
+// (ACCTL_BENCH_ROWS) in batches of 1000, into an empty store from open;
+// "unprepared" as a remote client's batches come, "prepared" after
+// PrepareImport did the per-row work ahead, off the timer, as the
+// command's workers do. rows/s is the writer's own rate; allocs/op count
+// the writer's allocations.
+func BenchmarkImportWriter(b *testing.B, open func(b *testing.B) acct.Store) {
+	rows := benchPhoneRows(benchRows())
+	for _, prepared := range []bool{false, true} {
+		name := "unprepared"
+		if prepared {
+			name = "prepared"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			ctx := context.Background()
+			var spent time.Duration
+			for range b.N {
+				b.StopTimer()
+				l := benchLocal(b, open)
+				for i := 0; i < len(rows); i += 1000 {
+					in := acct.ImportBatch{Rows: rows[i:min(i+1000, len(rows))]}
+					if prepared {
+						l.PrepareImport(&in)
+					}
+					b.StartTimer()
+					start := time.Now()
+					res, err := l.ImportUsers(ctx, in)
+					spent += time.Since(start)
+					b.StopTimer()
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(res.Rejected) > 0 {
+						b.Fatalf("rejected: %+v", res.Rejected[0])
+					}
+				}
+			}
+			b.ReportMetric(float64(b.N*len(rows))/spent.Seconds(), "rows/s")
+		})
+	}
+}
+
 // BenchmarkExport exports 100,000 accounts (ACCTL_BENCH_ROWS) with their
 // hashes as JSON lines, as "user export --with-hashes" does (to
 // io.Discard), from a store from open, and reports rows/s.

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ func importCases(open Open) []suiteCase {
 	return []suiteCase{
 		{"ImportCreates", testImportCreates, nil},
 		{"ImportRejects", testImportRejects, nil},
+		{"ImportPrepared", testImportPrepared, nil},
 		{"ImportConflicts", testImportConflicts, nil},
 		{"ImportUpdate", testImportUpdate, nil},
 		{"ImportRerunSkip", testImportRerunSkip, nil},
@@ -188,6 +190,78 @@ func testImportRejects(e *env) {
 	if res := e.importBatch("", false); res.Read != 0 || res.Rejected == nil {
 		e.t.Fatalf("an empty batch: %+v", res)
 	}
+}
+
+// testImportPrepared: a batch prepared ahead (acct.ImportPreparer, as
+// "user import" does on every core) is imported exactly as the same batch
+// unprepared: the same rejections, lines, conflicts in file order and
+// look-alikes; a batch whose rows were replaced after it was prepared is
+// checked again. A Service that prepares nothing in the caller's process
+// (remote.Client) has nothing to prove here.
+func testImportPrepared(e *env) {
+	prep, ok := e.svc.(acct.ImportPreparer)
+	if !ok {
+		e.t.Skip("the Service does not prepare import rows in the caller's process")
+	}
+	e.register(acct.NewUser{Email: "taken@example.com", Username: "taken"})
+	rows := func(base int) []acct.ImportRow {
+		var rs []acct.ImportRow
+		for i := range 40 {
+			r := acct.ImportRow{Line: base + i, Username: new(fmt.Sprintf("p%d_%02d", base, i)),
+				Email: new(fmt.Sprintf("P%d.%02d@Example.COM", base, i)), Phone: new(fmt.Sprintf("+44 7400 %03d%03d", base, i))}
+			switch i % 8 {
+			case 1:
+				r.Email = new("not an address")
+			case 2:
+				r.Phone = new("+44 12")
+			case 3:
+				r.Email = new("taken@example.com") // a stored account's
+			case 4:
+				r.Username = new(fmt.Sprintf("p%d_%02d", base, i-4)) // an earlier row's
+			case 5:
+				r.Username = new(fmt.Sprintf("P%d_%02d", base, i-5)) // the same, in another case
+			case 6:
+				r.Password = "short"
+			case 7:
+				r.Email = new(fmt.Sprintf("p%d.%02d@examp1e.com", base, i)) // looks like no other: fine
+			}
+			rs = append(rs, r)
+		}
+		return rs
+	}
+	for _, mode := range []acct.OnConflict{acct.ConflictFail, acct.ConflictSkip} {
+		base := 100
+		if mode == acct.ConflictSkip {
+			base = 200
+		}
+		plain := acct.ImportBatch{Rows: rows(base), OnConflict: mode, DryRun: true}
+		want, err := e.svc.ImportUsers(e.ctx, plain)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		b := acct.ImportBatch{Rows: rows(base), OnConflict: mode}
+		prep.PrepareImport(&b)
+		got, err := e.svc.ImportUsers(e.ctx, b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		want.DryRun = false
+		if !reflect.DeepEqual(got, want) {
+			e.t.Fatalf("%s: prepared %+v\nunprepared %+v", mode, got, want)
+		}
+		if len(got.Rejected) == 0 || got.Created == 0 {
+			e.t.Fatalf("%s: %+v: the case proves nothing", mode, got)
+		}
+	}
+	// Rows replaced after the batch was prepared are checked again.
+	b := acct.ImportBatch{Rows: []acct.ImportRow{{Email: new("fine@example.com")}}}
+	prep.PrepareImport(&b)
+	b.Rows = []acct.ImportRow{{Email: new("not an address")}}
+	res, err := e.svc.ImportUsers(e.ctx, b)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	wantCounts(e.t, res, 1, 0, 0, 0, 1)
 }
 
 func testImportConflicts(e *env) {

@@ -18,7 +18,8 @@ import (
 
 // The import and export benchmarks run the commands on a JSON lines file
 // of ACCTL_BENCH_ROWS (100,000) pre-hashed accounts and report rows per
-// second:
+// second; BenchmarkImportCommand/phones gives every account a phone number
+// as well (half of them written as people write them, half in E.164):
 //
 //	go test ./internal/cmd/user -run '^$' -bench 'Command' -benchtime 1x
 
@@ -31,6 +32,21 @@ func benchRows() int {
 
 // writeBenchFile writes n accounts as an import file.
 func writeBenchFile(b *testing.B, n int) string {
+	return writeBenchFileWith(b, n, false)
+}
+
+// benchPhone is the phone number of account i: a German mobile number,
+// in E.164 for even i, else as people write it.
+func benchPhone(i int) string {
+	if i%2 == 0 {
+		return fmt.Sprintf("+49151%08d", i)
+	}
+	return fmt.Sprintf("+49 151 %04d %04d", i/10000, i%10000)
+}
+
+// writeBenchFileWith writes n accounts as an import file, each with a
+// phone number if phones.
+func writeBenchFileWith(b *testing.B, n int, phones bool) string {
 	b.Helper()
 	const hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U"
 	name := filepath.Join(b.TempDir(), "users.jsonl")
@@ -43,6 +59,9 @@ func writeBenchFile(b *testing.B, n int) string {
 	for i := range n {
 		row := map[string]string{"username": fmt.Sprintf("user%07d", i), "email": fmt.Sprintf("user%07d@example.com", i),
 			"first_name": "First", "last_name": fmt.Sprintf("Last %d", i), "language": "en", "password_hash": hash}
+		if phones {
+			row["phone"] = benchPhone(i)
+		}
 		if err := enc.Encode(row); err != nil {
 			b.Fatal(err)
 		}
@@ -68,14 +87,21 @@ func run(b *testing.B, e *cmdtest.Env, args ...string) {
 
 func BenchmarkImportCommand(b *testing.B) {
 	n := benchRows()
-	file := writeBenchFile(b, n)
-	for range b.N {
-		b.StopTimer()
-		e := cmdtest.New(b)
-		b.StartTimer()
-		start := time.Now()
-		run(b, e, "user", "import", file)
-		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "rows/s")
+	for _, c := range []struct {
+		name   string
+		phones bool
+	}{{"plain", false}, {"phones", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			file := writeBenchFileWith(b, n, c.phones)
+			for range b.N {
+				b.StopTimer()
+				e := cmdtest.New(b)
+				b.StartTimer()
+				start := time.Now()
+				run(b, e, "user", "import", file)
+				b.ReportMetric(float64(n)/time.Since(start).Seconds(), "rows/s")
+			}
+		})
 	}
 }
 

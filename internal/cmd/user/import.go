@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,7 +56,8 @@ func NewCmdImport(f *cmdutil.Factory, runF func(context.Context, *ImportOptions)
 		Use:   "import FILE|-",
 		Short: "Import user accounts from a JSON lines or CSV file",
 		Long: cmdutil.LongHelp(`Import user accounts from FILE (- for stdin), streaming it: the memory used
-does not grow with its size.
+does not grow with its size. The rows are checked on every core while the
+batch before them is written; they are written, and reported, in file order.
 
 The format is JSON lines (one object a line) or CSV (a header line naming the
 columns, then one account a line), given by --format or guessed from the
@@ -197,6 +200,66 @@ type batch struct {
 	rows []acct.ImportRow
 	bad  []reportLine
 	pos  int64 // bytes of the file read when the batch was complete
+	// in is what is sent: the rows, prepared by a worker (acct's checks,
+	// acct.ImportPreparer) once ready is closed.
+	in    acct.ImportBatch
+	ready chan struct{}
+}
+
+// maxImportWorkers bounds the workers that prepare batches: each holds a
+// batch, so the memory of an import stays flat on a machine of many
+// cores, and the one writer cannot take batches faster than a few
+// workers prepare them.
+const maxImportWorkers = 16
+
+// importWorkers is how many batches are prepared at once: one a core.
+func importWorkers() int {
+	return min(runtime.GOMAXPROCS(0), maxImportWorkers)
+}
+
+// prepareInOrder runs prepare on the batches of in on workers goroutines
+// and gives them back in the order of in: a batch comes out of the
+// channel returned before its successors, and may be used once its ready
+// channel is closed. Besides the one the writer holds, workers batches
+// at most are taken from in (being prepared, or prepared and waiting):
+// enough to keep every worker busy while the writer writes, and no more,
+// so that the memory stays flat (a prepared batch of 1,000 rows holds
+// about 2 MB). When ctx is done it stops taking batches from in; every
+// batch it gave out is still prepared.
+func prepareInOrder(ctx context.Context, in <-chan batch, workers int, prepare func(*batch)) <-chan *batch {
+	// In line: the batches sent to a worker but one, which the goroutine
+	// below holds until there is room.
+	ordered := make(chan *batch, workers-1)
+	work := make(chan *batch)
+	go func() {
+		defer close(work)
+		defer close(ordered)
+		for b := range in {
+			p := &b
+			p.ready = make(chan struct{})
+			// To a worker first, then in line: a batch in line is always
+			// on its way to ready.
+			select {
+			case work <- p:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case ordered <- p:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for range workers {
+		go func() {
+			for b := range work {
+				prepare(b)
+				close(b.ready)
+			}
+		}()
+	}
+	return ordered
 }
 
 // importer is one run of "user import".
@@ -211,8 +274,19 @@ type importer struct {
 	bar       *progressbar.ProgressBar
 }
 
+// importGCPercent is the garbage collector's GOGC during an import, unless
+// GOGC is set. The prepared batches ahead of the writer (prepareInOrder)
+// keep about 12 MB live, and at the default of 100 the heap grew to twice
+// that between collections: an import of 1,000,000 accounts with phone
+// numbers peaked at 99.8 MiB resident (100,000: 88 MiB; 81 MiB at 50, as
+// before the workers), against a goal of 100 MiB whatever the size.
+const importGCPercent = 50
+
 func runImport(ctx context.Context, opts *ImportOptions) (err error) {
 	f := opts.Factory
+	if _, set := os.LookupEnv("GOGC"); !set {
+		defer debug.SetGCPercent(debug.SetGCPercent(importGCPercent))
+	}
 	in, size, closeIn, err := openInput(f, opts.File)
 	if err != nil {
 		return err
@@ -254,18 +328,33 @@ func runImport(ctx context.Context, opts *ImportOptions) (err error) {
 	if f.IO.IsStderrTTY() {
 		im.bar = newImportBar(f.IO.ErrOut, size)
 	}
-	// A goroutine reads the file and cuts it into batches while the last
-	// batch is written: at most three batches are in memory.
+	// A goroutine reads the file and cuts it into batches; workers, one a
+	// core, prepare them (acct's checks and normal forms of every row:
+	// acct.ImportPreparer) while the writer sends the batch before them,
+	// in file order. The batches in memory are bounded by the workers
+	// (prepareInOrder), whatever the file's size.
 	readCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	batches := make(chan batch, 1)
+	batches := make(chan batch)
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
 		readErr <- readBatches(readCtx, rows, opts.Batch, counted, batches)
 	}()
+	prep, _ := svc.(acct.ImportPreparer) // remote.Client: its server checks the rows
+	mode := acct.OnConflict(opts.OnConflict)
+	prepared := prepareInOrder(readCtx, batches, importWorkers(), func(b *batch) {
+		if len(b.rows) == 0 {
+			return
+		}
+		b.in = acct.ImportBatch{Rows: b.rows, OnConflict: mode, DryRun: opts.DryRun}
+		if prep != nil {
+			prep.PrepareImport(&b.in)
+		}
+	})
 	var runErr error
-	for b := range batches {
+	for b := range prepared {
+		<-b.ready
 		if runErr = im.send(ctx, b); runErr != nil {
 			stop()
 			break
@@ -367,12 +456,12 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // readBatches reads rows and sends them in batches of size; rows that
 // cannot be read go with the batch as rejections.
 func readBatches(ctx context.Context, rows rowReader, size int, counted *countingReader, out chan<- batch) error {
-	var b batch
+	b := batch{rows: make([]acct.ImportRow, 0, size)}
 	flush := func() bool {
 		b.pos = counted.n.Load()
 		select {
 		case out <- b:
-			b = batch{}
+			b = batch{rows: make([]acct.ImportRow, 0, size)}
 			return true
 		case <-ctx.Done():
 			return false
@@ -405,12 +494,11 @@ func readBatches(ctx context.Context, rows rowReader, size int, counted *countin
 
 // send imports one batch and accounts for it; its rejected rows are
 // reported in line order, those the file could not give among them.
-func (im *importer) send(ctx context.Context, b batch) error {
+func (im *importer) send(ctx context.Context, b *batch) error {
 	im.sum.Read += len(b.bad)
 	rejected := b.bad
 	if len(b.rows) > 0 {
-		res, err := im.svc.ImportUsers(ctx, acct.ImportBatch{Rows: b.rows,
-			OnConflict: acct.OnConflict(im.opts.OnConflict), DryRun: im.opts.DryRun})
+		res, err := im.svc.ImportUsers(ctx, b.in)
 		if err != nil {
 			return err
 		}
