@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -59,63 +58,12 @@ func benchLocal(b *testing.B, n int) *acct.Local {
 // BenchmarkValidateSession is Local.ValidateSession of a live session
 // (the clock is stopped, so it is not freshened) and of an unknown token.
 func BenchmarkValidateSession(b *testing.B) {
-	l := benchLocal(b, 1000)
-	ctx := context.Background()
-	if _, err := l.Register(ctx, acct.NewUser{Username: "alice", Email: "alice@example.com", Password: accttest.GoodPassword}); err != nil {
-		b.Fatal(err)
-	}
-	ses, err := l.Login(ctx, acct.Login{Ref: "alice", Password: accttest.GoodPassword})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Run("valid", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if info, err := l.ValidateSession(ctx, ses.Token); err != nil || info == nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	bad := ses.Token[:len(ses.Token)-4] + "AAAA"
-	if bad == ses.Token {
-		bad = ses.Token[:len(ses.Token)-4] + "BBBB"
-	}
-	b.Run("unknown", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := l.ValidateSession(ctx, bad); err == nil {
-				b.Fatal("an unknown token validated")
-			}
-		}
-	})
+	accttest.BenchValidateSession(b, benchLocal(b, 1000))
 }
 
 // BenchmarkManyLookups is LookupUsers with 256 REFs a call (as "acctl
 // user get -" sends them) among pgBenchAccounts accounts; ns/op and
 // allocs/op are per REF.
 func BenchmarkManyLookups(b *testing.B) {
-	l := benchLocal(b, pgBenchAccounts)
-	ctx := context.Background()
-	ref := func(i int) string { return fmt.Sprintf("user%07d@example.com", i*7919%pgBenchAccounts+1) }
-	b.ReportAllocs()
-	const size = 256
-	refs := make([]string, 0, size)
-	flush := func() {
-		res, err := l.LookupUsers(ctx, refs)
-		if err != nil || len(res) != len(refs) || res[len(res)-1].User == nil {
-			b.Fatalf("%d refs: %d answers, %v", len(refs), len(res), err)
-		}
-		refs = refs[:0]
-	}
-	i := 0
-	for b.Loop() {
-		i++
-		if refs = append(refs, ref(i)); len(refs) == size {
-			flush()
-		}
-	}
-	if len(refs) > 0 {
-		flush()
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
+	accttest.BenchLookupsBatched(b, benchLocal(b, pgBenchAccounts), pgBenchAccounts)
 }

@@ -101,35 +101,7 @@ func BenchmarkLookup(b *testing.B) {
 // so it is not freshened) and of an unknown token.
 func BenchmarkValidateSession(b *testing.B) {
 	l, _ := benchLocal(b, 1000)
-	ctx := context.Background()
-	if _, err := l.Register(ctx, acct.NewUser{Username: "alice", Email: "alice@example.com", Password: accttest.GoodPassword}); err != nil {
-		b.Fatal(err)
-	}
-	ses, err := l.Login(ctx, acct.Login{Ref: "alice", Password: accttest.GoodPassword})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Run("valid", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			info, err := l.ValidateSession(ctx, ses.Token)
-			if err != nil || info == nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	bad := ses.Token[:len(ses.Token)-4] + "AAAA"
-	if bad == ses.Token {
-		bad = ses.Token[:len(ses.Token)-4] + "BBBB"
-	}
-	b.Run("unknown", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := l.ValidateSession(ctx, bad); err == nil {
-				b.Fatal("an unknown token validated")
-			}
-		}
-	})
+	accttest.BenchValidateSession(b, l)
 }
 
 // BenchmarkResetCode is the check of a password reset code by
@@ -198,27 +170,5 @@ func BenchmarkManyLookups(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
 	})
-	b.Run("batched", func(b *testing.B) {
-		b.ReportAllocs()
-		const size = 256
-		refs := make([]string, 0, size)
-		flush := func() {
-			res, err := l.LookupUsers(ctx, refs)
-			if err != nil || len(res) != len(refs) || res[len(res)-1].User == nil {
-				b.Fatalf("%d refs: %d answers, %v", len(refs), len(res), err)
-			}
-			refs = refs[:0]
-		}
-		i := 0
-		for b.Loop() {
-			i++
-			if refs = append(refs, ref(i)); len(refs) == size {
-				flush()
-			}
-		}
-		if len(refs) > 0 {
-			flush()
-		}
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
-	})
+	b.Run("batched", func(b *testing.B) { accttest.BenchLookupsBatched(b, l, benchAccounts) })
 }

@@ -176,3 +176,68 @@ func BenchmarkExport(b *testing.B, open func(b *testing.B) acct.Store) {
 		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "rows/s")
 	}
 }
+
+// BenchValidateSession times l.ValidateSession of a live session (l's
+// clock must be stopped, so that it is not freshened) and of an unknown
+// token, as sub-benchmarks "valid" and "unknown". The stores' hot-path
+// benchmarks share it.
+func BenchValidateSession(b *testing.B, l *acct.Local) {
+	ctx := context.Background()
+	if _, err := l.Register(ctx, acct.NewUser{Username: "alice", Email: "alice@example.com", Password: GoodPassword}); err != nil {
+		b.Fatal(err)
+	}
+	ses, err := l.Login(ctx, acct.Login{Ref: "alice", Password: GoodPassword})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("valid", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if info, err := l.ValidateSession(ctx, ses.Token); err != nil || info == nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	bad := ses.Token[:len(ses.Token)-4] + "AAAA"
+	if bad == ses.Token {
+		bad = ses.Token[:len(ses.Token)-4] + "BBBB"
+	}
+	b.Run("unknown", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := l.ValidateSession(ctx, bad); err == nil {
+				b.Fatal("an unknown token validated")
+			}
+		}
+	})
+}
+
+// BenchLookupsBatched times l.LookupUsers with 256 REFs a call (as
+// "acctl user get -" sends them), the REFs spread over the n accounts
+// user0000001@example.com… that l's store holds; one op is one REF, and
+// it reports lookups/s.
+func BenchLookupsBatched(b *testing.B, l *acct.Local, n int) {
+	ctx := context.Background()
+	ref := func(i int) string { return fmt.Sprintf("user%07d@example.com", i*7919%n+1) }
+	b.ReportAllocs()
+	const size = 256
+	refs := make([]string, 0, size)
+	flush := func() {
+		res, err := l.LookupUsers(ctx, refs)
+		if err != nil || len(res) != len(refs) || res[len(res)-1].User == nil {
+			b.Fatalf("%d refs: %d answers, %v", len(refs), len(res), err)
+		}
+		refs = refs[:0]
+	}
+	i := 0
+	for b.Loop() {
+		i++
+		if refs = append(refs, ref(i)); len(refs) == size {
+			flush()
+		}
+	}
+	if len(refs) > 0 {
+		flush()
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
+}
