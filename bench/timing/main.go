@@ -337,11 +337,14 @@ const (
 	wrongCode    = "000000"       // never the code sent (checked at the set-up)
 )
 
-// phoneAccounts makes the accounts of the passcode modes and sends their
-// passcodes, checking that none is wrongCode. The lockout and the
+// phoneAccounts starts the server, makes the accounts of the passcode
+// modes on it and sends their passcodes, checking that none is wrongCode. The lockout and the
 // attempts of a passcode are set so high that a wrong code never locks
 // or voids anything during the run: every sample takes the same path.
 func (b *bench) phoneAccounts() error {
+	if err := b.serve(); err != nil {
+		return err
+	}
 	ctx := context.Background()
 	// A pending account signed up by phone gets its signup passcode
 	// at the registration.
@@ -399,9 +402,6 @@ func (r *recorder) code(to string) string {
 // account's whose passcode was voided, and an active account's: every
 // answer is the one 401 "wrong or expired passcode".
 func (b *bench) signinVerify() ([]kind, error) {
-	if err := b.serve(); err != nil {
-		return nil, err
-	}
 	if err := b.phoneAccounts(); err != nil {
 		return nil, err
 	}
@@ -423,9 +423,6 @@ func (b *bench) signinVerify() ([]kind, error) {
 // outstanding, and a pending account's without one (of the purpose):
 // 401 each time.
 func (b *bench) recoveryReset() ([]kind, error) {
-	if err := b.serve(); err != nil {
-		return nil, err
-	}
 	if err := b.phoneAccounts(); err != nil {
 		return nil, err
 	}
@@ -445,9 +442,6 @@ func (b *bench) recoveryReset() ([]kind, error) {
 // for a number that is nobody's (the job that would send it is queued,
 // not run: the answer comes after the commit).
 func (b *bench) recoverySMS() ([]kind, error) {
-	if err := b.serve(); err != nil {
-		return nil, err
-	}
 	if err := b.phoneAccounts(); err != nil {
 		return nil, err
 	}
